@@ -1,0 +1,203 @@
+/**
+ * log-investigator: the engine from a terminal.
+ *   log-investigator index FILE… [--format F] [--columns a,b,c] [--out db.sqlite]
+ *   log-investigator query FILE… --sql "…" [--json|--csv]
+ */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { IndexOptions, TableInfo } from './engine/build';
+import { Engine, type IndexOutcome } from './engine/engine';
+import { LogInvestigatorError, errorMessage } from './engine/errors';
+import { FORMATS, FORMAT_TITLES, type FormatId } from './engine/formats';
+import { ROLES, type Role } from './engine/roles';
+import { formatCsv, formatTable } from './engine/output';
+
+const USAGE = `Usage:
+  log-investigator index FILE... [options] [--out db.sqlite]
+      Index files and print each table (format, rows, rejected rows, columns with type and role) as JSON.
+  log-investigator query FILE... --sql "SELECT ..." [--json | --csv] [options]
+      Index files, run SQL over them (one table per file, joinable) and print the result.
+  log-investigator formats
+      List the formats that can be read.
+
+Options:
+  --format F         Read every file as format F instead of detecting it (see 'formats').
+  --columns a,b,c    Column names for files without a header (e.g. date,time,page,user_id,cohort_id,ip).
+  --header / --no-header   Whether the first line of a delimited file is a header.
+  --delimiter D      Field delimiter of a delimited file (',' ';' '|' or 'tab').
+  --year YYYY        Year of syslog time stamps (they carry none; default: from the file's date).
+  --role role=column Give a column a role (${ROLES.join(', ')}); repeatable; 'role=' removes it.
+  --table NAME       Table name (only with one file).
+  --out FILE         (index) Also save the database, catalog and rejects included, as a SQLite file.
+  --max-rows N       (query) Print at most N rows (default: all).
+  --stats            Print timings and peak memory as one JSON line on stderr.
+  --worker           Index in a worker thread.
+  -h, --help         This help.   -v, --version   The version.
+`;
+
+class UsageError extends Error {}
+
+function optionsFrom(values: Record<string, unknown>, files: string[]): IndexOptions {
+  const o: IndexOptions = {};
+  if (typeof values.format === 'string') {
+    if (!(FORMATS as readonly string[]).includes(values.format)) throw new UsageError(`unknown format '${values.format}'; one of: ${FORMATS.join(', ')}`);
+    o.format = values.format as FormatId;
+  }
+  if (typeof values.columns === 'string') o.columns = values.columns.split(',').map((s) => s.trim());
+  if (values.header) o.header = true;
+  if (values['no-header']) o.header = false;
+  if (typeof values.delimiter === 'string') {
+    const d = values.delimiter === 'tab' || values.delimiter === '\\t' ? '\t' : values.delimiter;
+    if (d.length !== 1) throw new UsageError(`--delimiter takes one character or 'tab', not '${values.delimiter}'`);
+    o.delimiter = d;
+  }
+  if (typeof values.year === 'string') {
+    if (!/^\d{4}$/.test(values.year)) throw new UsageError(`--year takes a four-digit year, not '${values.year}'`);
+    o.year = Number(values.year);
+  }
+  if (typeof values.table === 'string') {
+    if (files.length !== 1) throw new UsageError('--table names one table: give exactly one file');
+    o.table = values.table;
+  }
+  const roles = values.role as string[] | undefined;
+  if (roles?.length) {
+    o.roles = {};
+    for (const r of roles) {
+      const [role, col] = r.split('=', 2);
+      if (!(ROLES as readonly string[]).includes(role) || col === undefined) throw new UsageError(`--role takes role=column with a role among ${ROLES.join(', ')}, not '${r}'`);
+      o.roles[role as Role] = col || null;
+    }
+  }
+  return o;
+}
+
+function describe(t: TableInfo) {
+  return {
+    file: t.file,
+    table: t.table,
+    format: t.format,
+    encoding: t.encoding,
+    gzip: t.gzip,
+    rows: t.rows,
+    rejected: t.rejected,
+    columns: t.columns.map((c) => ({ name: c.name, type: c.type, role: c.role })),
+    ...(t.timeSource ? { timeFrom: t.timeSource } : {}),
+    ...(t.warnings.length ? { warnings: t.warnings } : {}),
+  };
+}
+
+function reportFailures(outcomes: IndexOutcome[]): number {
+  let failed = 0;
+  for (const o of outcomes) {
+    if (o.error) {
+      failed++;
+      process.stderr.write(`log-investigator: ${o.error.message}\n`);
+    }
+    for (const t of o.tables) for (const w of t.warnings) process.stderr.write(`log-investigator: warning: ${w}\n`);
+  }
+  return failed;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      columns: { type: 'string' },
+      header: { type: 'boolean' },
+      'no-header': { type: 'boolean' },
+      delimiter: { type: 'string' },
+      year: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      table: { type: 'string' },
+      out: { type: 'string' },
+      sql: { type: 'string' },
+      json: { type: 'boolean' },
+      csv: { type: 'boolean' },
+      'max-rows': { type: 'string' },
+      stats: { type: 'boolean' },
+      worker: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [command, ...files] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'formats') {
+    for (const f of FORMATS) process.stdout.write(`${f.padEnd(14)}${FORMAT_TITLES[f]}\n`);
+    return 0;
+  }
+  if (command !== 'index' && command !== 'query') throw new UsageError(`unknown command '${command}'`);
+  if (files.length === 0) throw new UsageError(`${command}: give at least one file`);
+  if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
+  if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
+  const options = optionsFrom(values, files);
+  const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
+  if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
+
+  const t0 = performance.now();
+  const engine = await Engine.create({ useWorker: !!values.worker });
+  try {
+    const showProgress = process.stderr.isTTY && !values.json && !values.csv;
+    const outcomes = await engine.index(files, options, {
+      onProgress: showProgress
+        ? (p) => process.stderr.write(`\rindexing ${p.file}: ${Math.round((100 * p.bytesRead) / Math.max(1, p.fileBytes))}% ${p.rows.toLocaleString('en-US')} rows  `)
+        : undefined,
+    });
+    if (showProgress) process.stderr.write('\r\u001b[K');
+    const failed = reportFailures(outcomes);
+    const t1 = performance.now();
+    let queryMs = 0;
+    if (command === 'index') {
+      process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
+      if (values.out) fs.writeFileSync(values.out, engine.db.exportDatabase());
+    } else {
+      if (failed === outcomes.length) return 1;
+      const q0 = performance.now();
+      const res = engine.query(values.sql!, [], { maxRows });
+      queryMs = performance.now() - q0;
+      if (values.json) {
+        const objs = res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i] instanceof Uint8Array ? Buffer.from(r[i] as Uint8Array).toString('base64') : r[i]])));
+        process.stdout.write(JSON.stringify(objs, null, 2) + '\n');
+      } else if (values.csv) process.stdout.write(formatCsv(res.columns, res.rows));
+      else process.stdout.write(formatTable(res.columns, res.rows));
+      if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);
+    }
+    if (values.stats) {
+      const rows = outcomes.reduce((n, o) => n + o.tables.reduce((m, t) => m + t.rows, 0), 0);
+      const bytes = outcomes.reduce((n, o) => n + (o.tables[0]?.bytes ?? 0), 0);
+      process.stderr.write(
+        JSON.stringify({ indexMs: Math.round(t1 - t0), queryMs: Math.round(queryMs), rows, bytes, maxRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n',
+      );
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : 'dev';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+      process.stderr.write(`log-investigator: ${errorMessage(e)}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`log-investigator: ${e instanceof LogInvestigatorError ? e.message : errorMessage(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,328 @@
+import * as fs from 'node:fs';
+import { CancelledError, LogInvestigatorError } from './errors';
+import { detect, type DetectOptions, type FixedColumn, type FormatId, type LineParser, type RawRecord, type RecordSink } from './formats';
+import { headLines, readLines, sniff, type Encoding, type Sniff } from './input';
+import { LINE_COLUMN, quoteIdent, TIME_COLUMN, uniqueColumnNames, tableNameFor } from './names';
+import { guessRoles, type Role } from './roles';
+import { ImageWriter, TableBuilder, type CellValue } from './sqliteImage';
+import {
+  converterFor, dateTimeParser, inferType, SQL_TYPE, syslogYear, timeParser,
+  TIME_NAME_RE, type ColumnType, type Converter, type Inferred, type TimeFormat,
+} from './values';
+
+export interface IndexOptions extends DetectOptions {
+  /** Table name to use instead of one derived from the file name. */
+  table?: string;
+  /** Year for syslog stamps, which carry none. */
+  year?: number;
+  roles?: Partial<Record<Role, string | null>>;
+  pageSize?: number;
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** The name in the source (header, #fields, JSON key) before it was made unique. */
+  sourceName: string;
+  type: ColumnType;
+  role: Role | null;
+  /** Values that did not fit the inferred type and were kept as text. */
+  mismatches: number;
+  timeFormat?: TimeFormat;
+}
+
+export interface TableInfo {
+  file: string;
+  table: string;
+  format: FormatId;
+  encoding: Encoding;
+  gzip: boolean;
+  rows: number;
+  rejected: number;
+  bytes: number;
+  columns: ColumnInfo[];
+  /** The column(s) `_time` was derived from. */
+  timeSource?: string[];
+  delimiter?: string;
+  header?: boolean;
+  warnings: string[];
+}
+
+export interface Reject {
+  line: number;
+  reason: string;
+  raw: string;
+}
+
+export interface IndexProgress {
+  file: string;
+  bytesRead: number;
+  fileBytes: number;
+  rows: number;
+  rejected: number;
+}
+
+export interface BuiltTable {
+  /** A complete SQLite database file holding one table. */
+  image: Uint8Array;
+  info: TableInfo;
+  rejects: Reject[];
+}
+
+export interface BuildContext {
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  /** Table names already in use (the new one is made unique against them). */
+  takenNames?: string[];
+}
+
+const SAMPLE_ROWS = 2000;
+const MAX_REJECT_RAW = 1 << 20;
+
+interface ColumnPlan {
+  name: string;
+  sourceName: string;
+  type: ColumnType;
+  timeFormat?: TimeFormat;
+  convert: Converter | null;
+  mismatches: number;
+  nullShare: number;
+}
+
+/** Indexes one text log (any supported format, gzip or not) into a database image. */
+export async function buildTable(path: string, opts: IndexOptions = {}, ctx: BuildContext = {}): Promise<BuiltTable> {
+  const sn = await sniff(path);
+  if (sn.sqlite) throw new LogInvestigatorError('BAD_OPTION', `${path} is a SQLite database; open it with openSqlite().`);
+  return buildFromText(path, sn, opts, ctx);
+}
+
+async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: BuildContext): Promise<BuiltTable> {
+  const lines = headLines(sn);
+  const det = detect(lines, opts);
+  const parser: LineParser = det.parser;
+  const table = opts.table ?? tableNameFor(path, ctx.takenNames ?? []);
+  const mtime = (await fs.promises.stat(path)).mtime;
+  const warnings: string[] = [];
+  const rejects: Reject[] = [];
+  let rejectedCount = 0;
+
+  const img = new ImageWriter(opts.pageSize ?? 4096, sn.gzip ? sn.fileBytes * 5 : sn.fileBytes * 1.1 + 65536);
+  const tb = new TableBuilder(img);
+
+  // Records are buffered until the sample is large enough to decide the schema.
+  let sample: { values: RawRecord; line: number }[] | null = [];
+  let plan: ColumnPlan[] = [];
+  let timeOf: ((r: RawRecord) => string | null) | null = null;
+  let timeSource: string[] | undefined;
+  let row: CellValue[] = [];
+  let lastRows = 0;
+
+  const write = (values: RawRecord, line: number) => {
+    // JSON Lines may have grown new columns after the schema was fixed
+    const cols = parser.columns();
+    if (cols.length > plan.length) extendPlan(cols);
+    const n = plan.length;
+    const offset = timeOf ? 2 : 1;
+    row.length = n + offset;
+    row[0] = null; // _line is the rowid (INTEGER PRIMARY KEY)
+    if (timeOf) row[1] = timeOf(values);
+    for (let i = 0; i < n; i++) {
+      let v = i < values.length ? values[i] : null;
+      if (typeof v === 'string') {
+        const c = plan[i].convert;
+        if (c !== null) {
+          const x = c(v);
+          if (x === undefined) plan[i].mismatches++;
+          else v = x;
+        }
+      }
+      row[i + offset] = v === undefined ? null : v;
+    }
+    tb.addRow(line, row);
+  };
+
+  const extendPlan = (cols: string[]) => {
+    const fixed = parser.fixed();
+    const names = uniqueColumnNames(cols);
+    for (let i = plan.length; i < cols.length; i++) {
+      const f = fixed.get(cols[i]);
+      const type: ColumnType = f?.type ?? 'text';
+      plan.push({ name: names[i], sourceName: cols[i], type, timeFormat: f?.timeFormat, convert: null, mismatches: 0, nullShare: 0 });
+    }
+  };
+
+  const decideSchema = () => {
+    const recs = sample ?? [];
+    const cols = parser.columns().slice();
+    const named = opts.columns?.length ? cols.map((c, i) => opts.columns![i] ?? c) : cols;
+    const names = uniqueColumnNames(named);
+    const fixed = parser.fixed();
+    plan = cols.map((src, i) => {
+      const vals: string[] = [];
+      let nulls = 0;
+      let numbers = 0;
+      let integers = 0;
+      for (const r of recs) {
+        const v = r.values[i];
+        if (v === null || v === undefined || v === '') nulls++;
+        else if (typeof v === 'number') {
+          numbers++;
+          if (Number.isInteger(v)) integers++;
+          vals.push(String(v));
+        } else vals.push(String(v));
+      }
+      const f: FixedColumn | undefined = fixed.get(src);
+      let inf: Inferred;
+      if (f) inf = { type: f.type, timeFormat: f.timeFormat };
+      else if (numbers > 0 && numbers === vals.length) {
+        inf = inferType(vals, names[i]);
+        if (inf.type !== 'timestamp' && inf.type !== 'boolean') inf = { type: integers === numbers ? 'integer' : 'real' };
+      } else inf = inferType(vals, names[i]);
+      return {
+        name: names[i],
+        sourceName: src,
+        type: inf.type,
+        timeFormat: inf.timeFormat,
+        convert: converterFor(inf),
+        mismatches: 0,
+        nullShare: recs.length ? nulls / recs.length : 1,
+      };
+    });
+    const chosen = chooseTime(plan, recs, mtime, opts.year);
+    timeOf = chosen?.fn ?? null;
+    timeSource = chosen?.source;
+    const buffered = recs;
+    sample = null;
+    for (const r of buffered) write(r.values, r.line);
+  };
+
+  const sink: RecordSink = {
+    record(values, line) {
+      if (sample) {
+        sample.push({ values, line });
+        if (sample.length >= SAMPLE_ROWS) decideSchema();
+      } else write(values, line);
+    },
+    reject(line, reason, raw) {
+      rejectedCount++;
+      rejects.push({ line, reason, raw: raw.length > MAX_REJECT_RAW ? raw.slice(0, MAX_REJECT_RAW) : raw });
+      if (raw.length > MAX_REJECT_RAW) rejects[rejects.length - 1].reason += ` (raw text cut to ${MAX_REJECT_RAW} characters of ${raw.length})`;
+    },
+  };
+
+  const report = (bytesRead: number) =>
+    ctx.onProgress?.({ file: path, bytesRead, fileBytes: sn.fileBytes, rows: tb.rows + (sample?.length ?? 0), rejected: rejectedCount });
+
+  const result = await readLines(
+    path,
+    sn,
+    {
+      line(text, lineNo) {
+        parser.line(text, lineNo, sink);
+      },
+    },
+    {
+      signal: ctx.signal,
+      onProgress: (p) => {
+        if (tb.rows - lastRows >= 50000 || p.bytesRead === p.fileBytes) {
+          lastRows = tb.rows;
+          report(p.bytesRead);
+        }
+      },
+    },
+  );
+  if (ctx.signal?.aborted) throw new CancelledError();
+  parser.end(sink);
+  if (sample) decideSchema();
+  const cols = parser.columns();
+  if (cols.length > plan.length) extendPlan(cols);
+  if (plan.length === 0) {
+    throw new LogInvestigatorError('EMPTY', `${path} has no records to index${rejectedCount ? ` (${rejectedCount} lines were rejected)` : ''}.`);
+  }
+  if (result.truncated) warnings.push(`${path}: ${result.truncated}.`);
+  if (sn.encoding !== 'utf-8') warnings.push(`${path} was read as ${sn.encoding === 'windows-1252' ? 'Latin-1 (Windows-1252)' : sn.encoding.toUpperCase()} text.`);
+  const total = tb.rows + rejectedCount;
+  if (rejectedCount > 0 && rejectedCount >= total * 0.5) {
+    warnings.push(
+      `${rejectedCount.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} records did not fit the ${det.format} format and are in the rejects table; if the format is wrong, choose one with --format.`,
+    );
+  }
+  for (const p of plan) {
+    if (p.mismatches > 0) {
+      warnings.push(`column ${p.name}: ${p.mismatches} values are not ${p.type} and were kept as text.`);
+    }
+  }
+  const roleCols = [
+    ...(timeOf ? [{ name: TIME_COLUMN, type: 'timestamp' as ColumnType, nullShare: 0 }] : []),
+    ...plan.map((p) => ({ name: p.name, type: p.type, nullShare: p.nullShare, eligible: parser.fixed().get(p.sourceName)?.role !== null })),
+  ];
+  const roles = guessRoles(roleCols, opts.roles);
+  const columns: ColumnInfo[] = [
+    { name: LINE_COLUMN, sourceName: LINE_COLUMN, type: 'integer', role: null, mismatches: 0 },
+    ...(timeOf ? [{ name: TIME_COLUMN, sourceName: TIME_COLUMN, type: 'timestamp' as ColumnType, role: roles.get(TIME_COLUMN) ?? null, mismatches: 0 }] : []),
+    ...plan.map((p) => ({
+      name: p.name,
+      sourceName: p.sourceName,
+      type: p.mismatches > 0 ? ('text' as ColumnType) : p.type,
+      role: roles.get(p.name) ?? null,
+      mismatches: p.mismatches,
+      timeFormat: p.timeFormat,
+    })),
+  ];
+  const rootPage = tb.finish();
+  const defs = columns.map((c) =>
+    c.name === LINE_COLUMN ? `${quoteIdent(c.name)} INTEGER PRIMARY KEY` : `${quoteIdent(c.name)} ${SQL_TYPE[c.type]}`,
+  );
+  const sql = `CREATE TABLE ${quoteIdent(table)} (${defs.join(', ')})`;
+  const image = img.finish([{ type: 'table', name: table, tblName: table, rootPage, sql }]);
+  report(sn.fileBytes);
+  return {
+    image,
+    rejects,
+    info: {
+      file: path,
+      table,
+      format: det.format,
+      encoding: sn.encoding,
+      gzip: sn.gzip,
+      rows: tb.rows,
+      rejected: rejectedCount,
+      bytes: sn.fileBytes,
+      columns,
+      timeSource,
+      delimiter: det.delimiter,
+      header: det.header,
+      warnings,
+    },
+  };
+}
+
+const TIME_PREF = /^(_?time|timestamp|datetime|date_?time|ts|@timestamp|event_?time|start|start_?time|date)$/i;
+
+/** Picks what `_time` is computed from: a timestamp column, or a date column with a time column. */
+function chooseTime(
+  plan: ColumnPlan[],
+  sample: { values: RawRecord }[],
+  mtime: Date,
+  year: number | undefined,
+): { fn: (r: RawRecord) => string | null; source: string[] } | null {
+  const stamps = plan.map((p, i) => ({ p, i })).filter((x) => x.p.type === 'timestamp' && x.p.timeFormat);
+  if (stamps.length) {
+    const rank = (x: { p: ColumnPlan; i: number }) => (TIME_PREF.test(x.p.name) ? 0 : TIME_NAME_RE.test(x.p.name) ? 1 : 2) * 1000 + x.i;
+    stamps.sort((a, b) => rank(a) - rank(b));
+    const { p, i } = stamps[0];
+    let y = year;
+    if (p.timeFormat === 'syslog' && y === undefined) {
+      const first = sample.find((r) => typeof r.values[i] === 'string')?.values[i] as string | undefined;
+      y = syslogYear(first, mtime);
+    }
+    const parse = timeParser(p.timeFormat as TimeFormat, y);
+    return { fn: (r) => parse(r[i] ?? null), source: [p.name] };
+  }
+  const di = plan.findIndex((p) => p.type === 'date');
+  const ti = plan.findIndex((p) => p.type === 'time');
+  if (di >= 0) {
+    const combine = dateTimeParser();
+    return { fn: (r) => combine(r[di] ?? null, ti >= 0 ? r[ti] ?? null : null), source: ti >= 0 ? [plan[di].name, plan[ti].name] : [plan[di].name] };
+  }
+  return null;
+}

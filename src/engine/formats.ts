@@ -1,0 +1,673 @@
+import type { CellValue } from './sqliteImage';
+import type { ColumnType, TimeFormat } from './values';
+import { LogInvestigatorError } from './errors';
+
+export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lines', 'sqlite'] as const;
+export type FormatId = (typeof FORMATS)[number];
+
+export const FORMAT_TITLES: Record<FormatId, string> = {
+  csv: 'CSV with a header (delimiter , ; | or tab)',
+  tsv: 'Tab-separated values with a header',
+  spaces: 'Whitespace-separated fields without a header (e.g. date time page user cohort ip)',
+  jsonl: 'JSON Lines (nested objects flattened to dotted names)',
+  zeek: 'Zeek TSV log (#separator, #fields, #types)',
+  'zeek-json': 'Zeek JSON log',
+  apache: 'Apache / Nginx access log (common or combined)',
+  syslog: 'Syslog lines (with sshd authentication details)',
+  'apache-error': 'Apache error log',
+  lines: 'Plain text, one message per line',
+  sqlite: 'SQLite database file',
+};
+
+/** A record as parsed: values aligned with the parser's columns; strings may still be converted by type. */
+export type RawRecord = CellValue[];
+
+export interface RecordSink {
+  record(values: RawRecord, startLine: number): void;
+  reject(line: number, reason: string, raw: string): void;
+}
+
+/** A column whose type the format itself defines (no inference needed). */
+export interface FixedColumn {
+  name: string;
+  type: ColumnType;
+  timeFormat?: TimeFormat;
+  /** null: the format knows this column plays no role (syslog's `program` is no group). */
+  role?: null;
+}
+
+export interface LineParser {
+  readonly format: FormatId;
+  /** Current column names; JSON Lines may add columns as it reads. */
+  columns(): string[];
+  /** Types the format defines for some columns (Zeek #types, Apache, syslog). */
+  fixed(): Map<string, FixedColumn>;
+  /** True when names came from a header or the format, false when they are colN defaults. */
+  line(text: string, lineNo: number, sink: RecordSink): void;
+  end(sink: RecordSink): void;
+}
+
+export interface DetectOptions {
+  format?: FormatId;
+  columns?: string[];
+  header?: boolean;
+  delimiter?: string;
+}
+
+export interface Detected {
+  format: FormatId;
+  parser: LineParser;
+  delimiter?: string;
+  header?: boolean;
+}
+
+const MAX_RECORD_LINES = 10000;
+
+// ---------------------------------------------------------------- delimited
+
+/**
+ * RFC 4180 records over lines: quoted fields may hold delimiters, doubled
+ * quotes and newlines; a record that spans lines keeps the line it starts on.
+ */
+export class DelimitedParser implements LineParser {
+  readonly format: FormatId;
+  private names: string[];
+  private expected: number;
+  private skipHeader: boolean;
+  // state of a record still open inside quotes
+  private fields: string[] = [];
+  private field = '';
+  private open = false;
+  private startLine = 0;
+  private rawLines: string[] = [];
+
+  constructor(
+    private readonly delim: string,
+    format: FormatId,
+    names: string[] | null,
+    header: boolean,
+    private readonly collapse = false,
+  ) {
+    this.format = format;
+    this.names = names ?? [];
+    this.expected = names ? names.length : -1;
+    this.skipHeader = header;
+  }
+
+  columns(): string[] {
+    return this.names;
+  }
+
+  fixed(): Map<string, FixedColumn> {
+    return new Map();
+  }
+
+  line(text: string, lineNo: number, sink: RecordSink): void {
+    if (!this.open) {
+      if (text.length === 0 || (this.collapse && text.trim() === '')) return;
+      if (this.collapse) {
+        this.emit(text.trim().split(/\s+/), lineNo, text, sink);
+        return;
+      }
+      if (text.indexOf('"') < 0) {
+        this.emit(text.split(this.delim), lineNo, text, sink);
+        return;
+      }
+      this.fields = [];
+      this.field = '';
+      this.startLine = lineNo;
+      this.rawLines = [];
+    } else {
+      this.field += '\n';
+    }
+    this.rawLines.push(text);
+    this.scan(text);
+    if (this.open) {
+      if (this.rawLines.length >= MAX_RECORD_LINES) this.giveUp(sink);
+      return;
+    }
+    this.fields.push(this.field);
+    this.emit(this.fields, this.startLine, this.rawLines.join('\n'), sink);
+  }
+
+  /** Parses one physical line, continuing a quoted field if one is open. */
+  private scan(text: string): void {
+    const d = this.delim;
+    const n = text.length;
+    let i = 0;
+    let f = this.field;
+    let inQuote = this.open;
+    let fieldStart = !this.open && f === '';
+    while (i < n) {
+      const c = text[i];
+      if (inQuote) {
+        if (c === '"') {
+          if (text[i + 1] === '"') {
+            f += '"';
+            i += 2;
+            continue;
+          }
+          inQuote = false;
+          i++;
+          continue;
+        }
+        const q = text.indexOf('"', i);
+        const stop = q < 0 ? n : q;
+        f += text.slice(i, stop);
+        i = stop;
+        continue;
+      }
+      if (c === d) {
+        this.fields.push(f);
+        f = '';
+        fieldStart = true;
+        i++;
+        continue;
+      }
+      if (c === '"' && fieldStart) {
+        inQuote = true;
+        fieldStart = false;
+        i++;
+        continue;
+      }
+      fieldStart = false;
+      f += c;
+      i++;
+    }
+    this.field = f;
+    this.open = inQuote;
+  }
+
+  /** An unterminated quote: reject its first line and read the rest again. */
+  private giveUp(sink: RecordSink): void {
+    const lines = this.rawLines;
+    const start = this.startLine;
+    this.open = false;
+    this.fields = [];
+    this.field = '';
+    this.rawLines = [];
+    sink.reject(start, `a quoted field opened on this line is not closed within ${MAX_RECORD_LINES} lines`, lines[0]);
+    for (let k = 1; k < lines.length; k++) this.line(lines[k], start + k, sink);
+  }
+
+  private emit(fields: string[], lineNo: number, raw: string, sink: RecordSink): void {
+    if (this.skipHeader) {
+      this.skipHeader = false;
+      if (this.expected < 0) {
+        this.names = fields;
+        this.expected = fields.length;
+      }
+      return;
+    }
+    if (this.expected < 0) {
+      this.expected = fields.length;
+      this.names = fields.map((_, i) => `col${i + 1}`);
+    }
+    if (fields.length !== this.expected) {
+      sink.reject(lineNo, `${fields.length} fields, expected ${this.expected}`, raw);
+      return;
+    }
+    const out: CellValue[] = fields;
+    for (let i = 0; i < out.length; i++) if (out[i] === '') out[i] = null;
+    sink.record(out, lineNo);
+  }
+
+  end(sink: RecordSink): void {
+    if (this.open) {
+      const lines = this.rawLines;
+      const start = this.startLine;
+      this.open = false;
+      sink.reject(start, 'a quoted field opened on this line is never closed (end of file)', lines.join('\n'));
+    }
+  }
+}
+
+// ---------------------------------------------------------------- JSON Lines
+
+export class JsonLinesParser implements LineParser {
+  private names: string[] = [];
+  private index = new Map<string, number>();
+  private readonly fixedCols = new Map<string, FixedColumn>();
+
+  constructor(readonly format: FormatId) {}
+
+  columns(): string[] {
+    return this.names;
+  }
+
+  fixed(): Map<string, FixedColumn> {
+    return this.fixedCols;
+  }
+
+  line(text: string, lineNo: number, sink: RecordSink): void {
+    if (text.trim() === '') return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      sink.reject(lineNo, `not valid JSON: ${(e as Error).message}`, text);
+      return;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      sink.reject(lineNo, 'a JSON value that is not an object', text);
+      return;
+    }
+    const out: CellValue[] = new Array(this.names.length).fill(null);
+    this.flatten(obj as Record<string, unknown>, '', out);
+    sink.record(out, lineNo);
+  }
+
+  private slot(name: string, out: CellValue[]): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.index.set(name, i);
+    }
+    while (out.length <= i) out.push(null);
+    return i;
+  }
+
+  private flatten(obj: Record<string, unknown>, prefix: string, out: CellValue[]): void {
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      const name = prefix + key;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        this.flatten(v as Record<string, unknown>, name + '.', out);
+        continue;
+      }
+      const i = this.slot(name, out);
+      if (v === null || v === undefined) out[i] = null;
+      else if (typeof v === 'boolean') {
+        out[i] = v ? 1 : 0;
+        if (!this.fixedCols.has(name)) this.fixedCols.set(name, { name, type: 'boolean' });
+      } else if (typeof v === 'number') out[i] = v;
+      else if (typeof v === 'string') out[i] = v;
+      else {
+        out[i] = JSON.stringify(v);
+        if (!this.fixedCols.has(name)) this.fixedCols.set(name, { name, type: 'json' });
+      }
+    }
+  }
+
+  end(): void {}
+}
+
+// ---------------------------------------------------------------- Zeek TSV
+
+const ZEEK_TYPES: Record<string, ColumnType> = {
+  time: 'timestamp', interval: 'real', count: 'integer', int: 'integer', port: 'integer', double: 'real',
+  addr: 'ip', subnet: 'text', bool: 'boolean', string: 'text', enum: 'text', pattern: 'text',
+};
+
+export class ZeekParser implements LineParser {
+  readonly format: FormatId = 'zeek';
+  private sep = '\t';
+  private unset = '-';
+  private empty = '(empty)';
+  private names: string[] = [];
+  private types: ColumnType[] = [];
+  private readonly fixedCols = new Map<string, FixedColumn>();
+
+  columns(): string[] {
+    return this.names;
+  }
+
+  fixed(): Map<string, FixedColumn> {
+    return this.fixedCols;
+  }
+
+  line(text: string, lineNo: number, sink: RecordSink): void {
+    if (text.length === 0) return;
+    if (text[0] === '#') {
+      const sp = text.indexOf(text.startsWith('#separator') ? ' ' : this.sep);
+      const key = sp < 0 ? text : text.slice(0, sp);
+      const value = sp < 0 ? '' : text.slice(sp + 1);
+      if (key === '#separator') this.sep = value.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      else if (key === '#unset_field') this.unset = value;
+      else if (key === '#empty_field') this.empty = value;
+      else if (key === '#fields' && this.names.length === 0) this.names = value.split(this.sep);
+      else if (key === '#types' && this.types.length === 0) {
+        value.split(this.sep).forEach((t, i) => {
+          const type: ColumnType = t.startsWith('set[') || t.startsWith('vector[') ? 'text' : ZEEK_TYPES[t] ?? 'text';
+          this.types[i] = type;
+          const name = this.names[i];
+          if (name) this.fixedCols.set(name, { name, type, timeFormat: type === 'timestamp' ? 'epoch-s' : undefined });
+        });
+      }
+      return;
+    }
+    const parts = text.split(this.sep);
+    if (this.names.length === 0) {
+      sink.reject(lineNo, 'a Zeek data line before the #fields header', text);
+      return;
+    }
+    if (parts.length !== this.names.length) {
+      sink.reject(lineNo, `${parts.length} fields, expected ${this.names.length} (from #fields)`, text);
+      return;
+    }
+    const out: CellValue[] = new Array(parts.length);
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (p === this.unset) out[i] = null;
+      else if (p === this.empty) out[i] = '';
+      else {
+        const t = this.types[i];
+        if (t === 'integer' || t === 'real' || t === 'timestamp') {
+          const n = Number(p);
+          out[i] = Number.isFinite(n) ? n : p;
+        } else if (t === 'boolean') out[i] = p === 'T' ? 1 : p === 'F' ? 0 : p;
+        else out[i] = p;
+      }
+    }
+    sink.record(out, lineNo);
+  }
+
+  end(): void {}
+}
+
+// ---------------------------------------------------------------- Apache / Nginx access
+
+const ACCESS_RE = /^(\S+) (\S+) (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}|-) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(.*)$/;
+const REQUEST_RE = /^(\S+) (\S+)(?: (\S+))?$/;
+const APACHE_COLUMNS: FixedColumn[] = [
+  { name: 'client_ip', type: 'ip' },
+  { name: 'ident', type: 'text', role: null },
+  { name: 'user', type: 'text' },
+  { name: 'time', type: 'timestamp', timeFormat: 'apache' },
+  { name: 'method', type: 'text' },
+  { name: 'path', type: 'text' },
+  { name: 'protocol', type: 'text' },
+  { name: 'status', type: 'integer' },
+  { name: 'bytes', type: 'integer' },
+  { name: 'referrer', type: 'text', role: null },
+  { name: 'user_agent', type: 'text', role: null },
+  { name: 'extra', type: 'text' },
+];
+
+class FixedRegexParser implements LineParser {
+  private readonly names: string[];
+  private readonly fixedCols: Map<string, FixedColumn>;
+  constructor(
+    readonly format: FormatId,
+    cols: FixedColumn[],
+    private readonly parse: (text: string) => CellValue[] | string,
+  ) {
+    this.names = cols.map((c) => c.name);
+    this.fixedCols = new Map(cols.map((c) => [c.name, c]));
+  }
+  columns(): string[] {
+    return this.names;
+  }
+  fixed(): Map<string, FixedColumn> {
+    return this.fixedCols;
+  }
+  line(text: string, lineNo: number, sink: RecordSink): void {
+    if (text.length === 0) return;
+    const r = this.parse(text);
+    if (typeof r === 'string') sink.reject(lineNo, r, text);
+    else sink.record(r, lineNo);
+  }
+  end(): void {}
+}
+
+const dash = (s: string | undefined): string | null => (s === undefined || s === '-' || s === '' ? null : s);
+
+function parseAccess(text: string): CellValue[] | string {
+  const m = ACCESS_RE.exec(text);
+  if (!m) return 'not an access-log line (expected: host ident user [time] "request" status bytes ["referrer" "user agent"])';
+  const req = m[5];
+  const r = REQUEST_RE.exec(req);
+  const status = m[6] === '-' ? null : +m[6];
+  const bytes = m[7] === '-' ? null : +m[7];
+  const extra = m[10] ? m[10].trim() || null : null;
+  return [m[1], dash(m[2]), dash(m[3]), m[4], r ? r[1] : null, r ? r[2] : dash(req), r ? r[3] ?? null : null, status, bytes, dash(m[8]), dash(m[9]), extra];
+}
+
+// ---------------------------------------------------------------- syslog
+
+// The tag (program[pid]:) is optional: lines such as `syslogd 1.4.1: restart.` keep their text as the message.
+const SYSLOG_LINE_RE = /^([A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) +(?:([^\s[:]+)(?:\[(\d+)\])?: ?)?(.*)$/;
+
+const SYSLOG_BASE: FixedColumn[] = [
+  { name: 'time', type: 'timestamp', timeFormat: 'syslog' },
+  { name: 'host', type: 'text' },
+  { name: 'program', type: 'text', role: null },
+  { name: 'pid', type: 'integer' },
+  { name: 'message', type: 'text' },
+];
+const SSHD_COLUMNS: FixedColumn[] = [
+  { name: 'event', type: 'text' },
+  { name: 'user', type: 'text' },
+  { name: 'src_ip', type: 'ip' },
+  { name: 'src_port', type: 'integer' },
+  { name: 'outcome', type: 'text' },
+];
+
+interface SshdFields {
+  event: string;
+  user: string | null;
+  ip: string | null;
+  port: number | null;
+  outcome: 'success' | 'failure' | null;
+}
+
+const SSHD_RULES: [RegExp, (m: RegExpExecArray) => SshdFields][] = [
+  [/^Failed (\S+) for (invalid user )?(.*?) from (\S+) port (\d+)/, (m) => ({ event: m[2] ? `failed_${m[1]}_invalid_user` : `failed_${m[1]}`, user: m[3], ip: m[4], port: +m[5], outcome: 'failure' })],
+  [/^Accepted (\S+) for (.*?) from (\S+) port (\d+)/, (m) => ({ event: `accepted_${m[1]}`, user: m[2], ip: m[3], port: +m[4], outcome: 'success' })],
+  [/^Invalid user (.*?) from (\S+)(?: port (\d+))?/, (m) => ({ event: 'invalid_user', user: m[1] || null, ip: m[2], port: m[3] ? +m[3] : null, outcome: 'failure' })],
+  [/authentication failure;.*?rhost=(\S*)(?:\s+user=(\S+))?/, (m) => ({ event: 'auth_failure', user: m[2] ?? null, ip: m[1] || null, port: null, outcome: 'failure' })],
+  [/^error: maximum authentication attempts exceeded for (invalid user )?(.*?) from (\S+) port (\d+)/, (m) => ({ event: 'max_auth_attempts', user: m[2], ip: m[3], port: +m[4], outcome: 'failure' })],
+  [/^reverse mapping checking getaddrinfo for .*? \[(\S+)\] failed - POSSIBLE BREAK-IN ATTEMPT/, (m) => ({ event: 'break_in_attempt', user: null, ip: m[1], port: null, outcome: null })],
+  [/^Received disconnect from (\S+?)(?::| port (\d+))/, (m) => ({ event: 'disconnect', user: null, ip: m[1], port: m[2] ? +m[2] : null, outcome: null })],
+  [/^Connection closed by (?:(?:invalid |authenticating )?user (\S+) )?(\S+)(?: port (\d+))?/, (m) => ({ event: 'connection_closed', user: m[1] ?? null, ip: m[2], port: m[3] ? +m[3] : null, outcome: null })],
+  [/^Disconnected from (?:(?:invalid |authenticating )?user (\S+) )?(\S+) port (\d+)/, (m) => ({ event: 'disconnected', user: m[1] ?? null, ip: m[2], port: +m[3], outcome: null })],
+  [/^input_userauth_request: invalid user (\S*)/, (m) => ({ event: 'invalid_user', user: m[1] || null, ip: null, port: null, outcome: 'failure' })],
+  [/^pam_unix\(sshd:session\): session opened for user (\S+)/, (m) => ({ event: 'session_opened', user: m[1], ip: null, port: null, outcome: 'success' })],
+];
+
+export function parseSshd(message: string): SshdFields | null {
+  let msg = message;
+  const rep = /^message repeated \d+ times: \[ ?(.*?) ?\]$/.exec(msg);
+  if (rep) msg = rep[1];
+  for (const [re, f] of SSHD_RULES) {
+    const m = re.exec(msg);
+    if (m) return f(m);
+  }
+  return null;
+}
+
+function makeSyslogParser(withSshd: boolean, timeFormat: TimeFormat): LineParser {
+  const cols = withSshd ? [...SYSLOG_BASE, ...SSHD_COLUMNS] : [...SYSLOG_BASE];
+  cols[0] = { ...cols[0], timeFormat };
+  return new FixedRegexParser('syslog', cols, (text) => {
+    const m = SYSLOG_LINE_RE.exec(text);
+    if (!m) return 'not a syslog line (expected: Mon DD HH:MM:SS host program[pid]: message)';
+    const row: CellValue[] = [m[1], m[2], m[3] ?? null, m[4] ? +m[4] : null, m[5]];
+    if (withSshd) {
+      const s = m[3]?.startsWith('sshd') ? parseSshd(m[5]) : null;
+      if (s) row.push(s.event, s.user, s.ip, s.port, s.outcome);
+      else row.push(null, null, null, null, null);
+    }
+    return row;
+  });
+}
+
+// ---------------------------------------------------------------- Apache error log
+
+const APACHE_ERROR_RE = /^\[([^\]]+)\] \[([^\]]+)\](?: \[(?:client|remote) ([^\]\s]+?)(?::\d+)?\])? ?(.*)$/;
+function makeApacheErrorParser(): LineParser {
+  return new FixedRegexParser(
+    'apache-error',
+    [
+      { name: 'time', type: 'timestamp', timeFormat: 'ctime' },
+      { name: 'level', type: 'text' },
+      { name: 'client_ip', type: 'ip' },
+      { name: 'message', type: 'text' },
+    ],
+    (text) => {
+      const m = APACHE_ERROR_RE.exec(text);
+      if (!m) return 'not an Apache error-log line (expected: [time] [level] message)';
+      return [m[1], m[2], m[3] ?? null, m[4]];
+    },
+  );
+}
+
+function makeLinesParser(): LineParser {
+  return new FixedRegexParser('lines', [{ name: 'message', type: 'text' }], (text) => [text]);
+}
+
+// ---------------------------------------------------------------- detection
+
+const share = (lines: string[], pred: (l: string) => boolean): number => (lines.length ? lines.filter(pred).length / lines.length : 0);
+
+/** Field counts per record of the first lines, honouring quotes. */
+function fieldCounts(lines: string[], delim: string): number[] {
+  const counts: number[] = [];
+  const p = new DelimitedParser(delim, 'csv', null, false);
+  let expectedSet = false;
+  const sink: RecordSink = {
+    record: (v) => counts.push(v.length),
+    reject: (_l, reason) => {
+      const m = /^(\d+) fields/.exec(reason);
+      if (m) counts.push(+m[1]);
+    },
+  };
+  for (let i = 0; i < lines.length && counts.length < 200; i++) {
+    p.line(lines[i], i + 1, sink);
+    expectedSet = true;
+  }
+  return expectedSet ? counts : [];
+}
+
+function mode(xs: number[]): { value: number; share: number } {
+  const m = new Map<number, number>();
+  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+  let best = 0;
+  let n = 0;
+  for (const [k, v] of m) if (v > n) [best, n] = [k, v];
+  return { value: best, share: xs.length ? n / xs.length : 0 };
+}
+
+const IDENT_RE = /^[\p{L}_@#$][\p{L}\p{N} _.\-@#$/()[\]:]*$/u;
+const DATA_RE = /^[-+]?\d|^\d{1,3}(\.\d{1,3}){3}$|^(true|false)$/i;
+
+/** A first row is a header when it looks like names and the rows below do not. */
+function looksLikeHeader(first: string[], rest: string[][]): boolean {
+  if (first.length === 0) return false;
+  const unquoted = first.map((f) => f.replace(/^"|"$/g, '').trim());
+  if (unquoted.some((f) => f !== '' && DATA_RE.test(f))) return false;
+  const named = unquoted.filter((f) => f !== '' && IDENT_RE.test(f)).length;
+  if (named < Math.max(1, Math.ceil(first.length * 0.6))) return false;
+  if (new Set(unquoted).size < unquoted.length * 0.8) return false;
+  // some column below holds data that a name would not
+  if (rest.length === 0) return true;
+  for (let c = 0; c < first.length; c++) {
+    if (rest.some((r) => r[c] !== undefined && DATA_RE.test(r[c]))) return true;
+  }
+  return rest.every((r) => r.join('\u0000') !== first.join('\u0000'));
+}
+
+function splitRecords(lines: string[], delim: string, max = 50): string[][] {
+  const out: string[][] = [];
+  const p = new DelimitedParser(delim, 'csv', null, false);
+  const sink: RecordSink = { record: (v) => out.push(v.map((x) => (x === null ? '' : String(x)))), reject: () => undefined };
+  for (let i = 0; i < lines.length && out.length < max; i++) p.line(lines[i], i + 1, sink);
+  return out;
+}
+
+export function makeParser(format: FormatId, lines: string[], opts: DetectOptions): Detected {
+  const names = opts.columns && opts.columns.length ? opts.columns : null;
+  switch (format) {
+    case 'csv':
+    case 'tsv': {
+      const delim = opts.delimiter ?? (format === 'tsv' ? '\t' : guessDelimiter(lines) ?? ',');
+      const recs = splitRecords(lines, delim);
+      const header = opts.header ?? looksLikeHeader(recs[0] ?? [], recs.slice(1));
+      return { format, parser: new DelimitedParser(delim, format, names, header), delimiter: delim, header };
+    }
+    case 'spaces': {
+      const single = consistentSpaces(lines);
+      const collapse = !single;
+      const recs = collapse ? lines.filter((l) => l.trim()).slice(0, 50).map((l) => l.trim().split(/\s+/)) : splitRecords(lines, ' ');
+      const header = opts.header ?? (names ? false : looksLikeHeader(recs[0] ?? [], recs.slice(1)));
+      return { format, parser: new DelimitedParser(' ', format, names, header, collapse), delimiter: collapse ? 'whitespace' : ' ', header };
+    }
+    case 'jsonl':
+    case 'zeek-json':
+      return { format, parser: new JsonLinesParser(format) };
+    case 'zeek':
+      return { format, parser: new ZeekParser() };
+    case 'apache':
+      return { format, parser: new FixedRegexParser('apache', APACHE_COLUMNS, parseAccess) };
+    case 'syslog': {
+      const sample = lines.filter((l) => l.length).slice(0, 500);
+      const withSshd = sample.some((l) => {
+        const m = SYSLOG_LINE_RE.exec(l);
+        return m !== null && !!m[3]?.startsWith('sshd');
+      });
+      const first = sample.map((l) => SYSLOG_LINE_RE.exec(l)).find((m) => m)?.[1] ?? '';
+      return { format, parser: makeSyslogParser(withSshd, /^\d{4}-/.test(first) ? 'iso' : 'syslog') };
+    }
+    case 'apache-error':
+      return { format, parser: makeApacheErrorParser() };
+    case 'lines':
+      return { format, parser: makeLinesParser() };
+    case 'sqlite':
+      throw new LogInvestigatorError('BAD_OPTION', 'This file is not a SQLite database; choose another format.');
+  }
+}
+
+function guessDelimiter(lines: string[]): string | null {
+  let best: { d: string; score: number } | null = null;
+  for (const d of [',', '\t', ';', '|']) {
+    const counts = fieldCounts(lines.slice(0, 200), d);
+    if (counts.length === 0) continue;
+    const m = mode(counts);
+    if (m.value < 2 || m.share < 0.9) continue;
+    const score = m.share * 1000 + m.value;
+    if (!best || score > best.score) best = { d, score };
+  }
+  return best?.d ?? null;
+}
+
+function consistentSpaces(lines: string[]): boolean {
+  const sample = lines.filter((l) => l.length).slice(0, 200);
+  if (sample.length === 0) return false;
+  const m = mode(sample.map((l) => l.split(' ').length));
+  return m.value >= 2 && m.share >= 0.95;
+}
+
+/** Decides the format from the first lines of a file. */
+export function detect(lines: string[], opts: DetectOptions = {}): Detected {
+  if (opts.format) return makeParser(opts.format, lines, opts);
+  const nonEmpty = lines.filter((l) => l.trim().length > 0).slice(0, 200);
+  if (nonEmpty.length === 0) throw new LogInvestigatorError('EMPTY', 'The file holds only blank lines: there is nothing to index.');
+  if (/^#(separator|fields)\b/.test(nonEmpty[0])) return makeParser('zeek', lines, opts);
+  if (nonEmpty[0].trimStart().startsWith('{')) {
+    const objs = nonEmpty.slice(0, 50).map((l) => {
+      try {
+        const v = JSON.parse(l);
+        return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+      } catch {
+        return null;
+      }
+    });
+    const ok = objs.filter((o) => o !== null);
+    if (ok.length >= objs.length * 0.8) {
+      const zeek = ok.every((o) => 'ts' in o! && ('uid' in o! || '_path' in o! || 'id.orig_h' in o!));
+      return makeParser(zeek ? 'zeek-json' : 'jsonl', lines, opts);
+    }
+  }
+  const probe = nonEmpty.slice(0, 100);
+  if (share(probe, (l) => ACCESS_RE.test(l)) >= 0.8) return makeParser('apache', lines, opts);
+  if (share(probe, (l) => SYSLOG_LINE_RE.test(l)) >= 0.8) return makeParser('syslog', lines, opts);
+  if (share(probe, (l) => APACHE_ERROR_RE.test(l) && /^\[[A-Z][a-z]{2} /.test(l)) >= 0.8) return makeParser('apache-error', lines, opts);
+  const delim = opts.delimiter ?? guessDelimiter(lines);
+  if (delim) return makeParser(delim === '\t' ? 'tsv' : 'csv', lines, { ...opts, delimiter: delim });
+  if (consistentSpaces(lines) || share(probe, (l) => l.trim().split(/\s+/).length >= 2) === 1) {
+    const counts = probe.map((l) => l.trim().split(/\s+/).length);
+    if (consistentSpaces(lines) || mode(counts).share >= 0.95) return makeParser('spaces', lines, opts);
+  }
+  return makeParser('lines', lines, opts);
+}

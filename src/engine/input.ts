@@ -1,0 +1,211 @@
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { LogInvestigatorError } from './errors';
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+export interface Sniff {
+  /** Decompressed leading bytes (up to SNIFF_BYTES). */
+  head: Uint8Array;
+  gzip: boolean;
+  sqlite: boolean;
+  encoding: Encoding;
+  bomBytes: number;
+  fileBytes: number;
+}
+
+const SNIFF_BYTES = 256 * 1024;
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+
+/** Reads the start of a file (decompressing gzip) to decide how to read the rest. */
+export async function sniff(path: string): Promise<Sniff> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(path);
+  } catch {
+    throw new LogInvestigatorError('NOT_FOUND', `${path}: no such file.`);
+  }
+  if (st.isDirectory()) throw new LogInvestigatorError('UNREADABLE', `${path} is a folder, not a log file.`);
+  if (st.size === 0) throw new LogInvestigatorError('EMPTY', `${path} is empty: there is nothing to index.`);
+  const fh = await fs.promises.open(path, 'r');
+  let raw: Buffer;
+  try {
+    const b = Buffer.alloc(Math.min(st.size, SNIFF_BYTES));
+    const { bytesRead } = await fh.read(b, 0, b.length, 0);
+    raw = b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const gzip = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+  let head: Uint8Array = raw;
+  if (gzip) head = await gunzipHead(path, SNIFF_BYTES);
+  if (head.length === 0) throw new LogInvestigatorError('EMPTY', `${path} is empty after decompression: there is nothing to index.`);
+  const sqlite = !gzip && head.length >= 16 && Buffer.from(head.subarray(0, 16)).toString('latin1') === SQLITE_MAGIC;
+  let encoding: Encoding = 'utf-8';
+  let bomBytes = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) bomBytes = 3;
+  else if (head[0] === 0xff && head[1] === 0xfe) {
+    encoding = 'utf-16le';
+    bomBytes = 2;
+  } else if (head[0] === 0xfe && head[1] === 0xff) {
+    encoding = 'utf-16be';
+    bomBytes = 2;
+  }
+  if (!sqlite && encoding === 'utf-8') {
+    if (looksBinary(head)) {
+      throw new LogInvestigatorError(
+        'BINARY',
+        `${path} looks like a binary file (it contains NUL or control bytes), not a text log. ` +
+          'Supported: CSV/TSV, whitespace-separated, JSON Lines, Zeek, Apache/Nginx, syslog, SQLite, and these gzip-compressed.',
+      );
+    }
+    if (!isUtf8(head)) encoding = 'windows-1252';
+  }
+  return { head, gzip, sqlite, encoding, bomBytes, fileBytes: st.size };
+}
+
+function looksBinary(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 8192);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c === 0) return true;
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) control++;
+  }
+  return control > n * 0.05;
+}
+
+function isUtf8(b: Uint8Array): boolean {
+  // A multi-byte sequence may be cut at the end of the sample; ignore the last 3 bytes.
+  const cut = b.length === SNIFF_BYTES ? Math.max(0, b.length - 3) : b.length;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(0, cut));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function gunzipHead(path: string, limit: number): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const src = fs.createReadStream(path);
+    const gz = zlib.createGunzip();
+    const done = () => {
+      src.destroy();
+      gz.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, limit));
+    };
+    gz.on('data', (c: Buffer) => {
+      chunks.push(c);
+      total += c.length;
+      if (total >= limit) done();
+    });
+    gz.on('end', done);
+    gz.on('error', done); // truncated archives are reported by the full read
+    src.pipe(gz);
+  });
+}
+
+export interface ReadProgress {
+  bytesRead: number;
+  fileBytes: number;
+}
+
+export interface LineSink {
+  /** Called for every line (without its line terminator); lineNo is 1-based. */
+  line(text: string, lineNo: number): void;
+}
+
+export interface ReadResult {
+  lines: number;
+  /** Set when the compressed stream ended early; the lines before it were delivered. */
+  truncated?: string;
+}
+
+/**
+ * Streams a file as lines, decoding gzip and the sniffed encoding.
+ * Memory stays bounded by the chunk size plus the longest line.
+ */
+export async function readLines(
+  path: string,
+  sn: Sniff,
+  sink: LineSink,
+  opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; chunkBytes?: number } = {},
+): Promise<ReadResult> {
+  const decoder = new TextDecoder(sn.encoding, { fatal: false, ignoreBOM: false });
+  const src = fs.createReadStream(path, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
+  let bytesRead = 0;
+  src.on('data', (c) => {
+    bytesRead += (c as Buffer).length;
+  });
+  let stream: AsyncIterable<Buffer> = src;
+  let gz: zlib.Gunzip | undefined;
+  if (sn.gzip) {
+    gz = zlib.createGunzip({ chunkSize: 1 << 18 });
+    src.pipe(gz);
+    stream = gz;
+  }
+  let rest = '';
+  let lineNo = 0;
+  let truncated: string | undefined;
+  let first = true;
+  const feed = (text: string, final: boolean) => {
+    let s = rest.length ? rest + text : text;
+    if (first && s.length) {
+      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+      first = false;
+    }
+    let start = 0;
+    for (;;) {
+      const nl = s.indexOf('\n', start);
+      if (nl < 0) break;
+      const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      sink.line(s.slice(start, end), ++lineNo);
+      start = nl + 1;
+    }
+    rest = start === 0 ? s : s.slice(start);
+    if (final && rest.length) {
+      const end = rest.charCodeAt(rest.length - 1) === 13 ? rest.length - 1 : rest.length;
+      sink.line(rest.slice(0, end), ++lineNo);
+      rest = '';
+    }
+  };
+  try {
+    for await (const chunk of stream) {
+      if (opts.signal?.aborted) break;
+      feed(decoder.decode(chunk, { stream: true }), false);
+      opts.onProgress?.({ bytesRead, fileBytes: sn.fileBytes });
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (sn.gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
+      truncated = `the compressed data ends early or is damaged (${err.message}); the ${lineNo.toLocaleString('en-US')} lines before that point were indexed`;
+    } else {
+      throw new LogInvestigatorError('UNREADABLE', `${path}: ${err.message}`);
+    }
+  } finally {
+    src.destroy();
+    gz?.destroy();
+  }
+  if (!opts.signal?.aborted) {
+    // A gzip stream that stops without its trailer ends "normally" in Node; detect by the source position.
+    if (sn.gzip && !truncated && gz && !gz.readableEnded) {
+      truncated = `the compressed data ends early; the lines before that point were indexed`;
+    }
+    feed(decoder.decode(), true);
+    opts.onProgress?.({ bytesRead: sn.fileBytes, fileBytes: sn.fileBytes });
+  }
+  return { lines: lineNo, truncated };
+}
+
+/** Decodes the sniffed head into lines (for format detection). */
+export function headLines(sn: Sniff, max = 2000): string[] {
+  let text = new TextDecoder(sn.encoding).decode(sn.head);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split('\n');
+  // the last line may be cut by the sample size
+  if (sn.head.length >= SNIFF_BYTES) lines.pop();
+  return lines.slice(0, max).map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}

@@ -1,0 +1,33 @@
+import type { SqlValue } from 'sql.js';
+
+function cell(v: SqlValue): string {
+  if (v === null) return '';
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  return String(v);
+}
+
+/** RFC 4180 CSV: fields with a delimiter, quote or line break are quoted. */
+export function formatCsv(columns: string[], rows: SqlValue[][]): string {
+  const q = (s: string) => (/[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);
+  const out = [columns.map(q).join(',')];
+  for (const r of rows) out.push(r.map((v) => q(cell(v))).join(','));
+  return out.join('\r\n') + '\r\n';
+}
+
+/** An aligned text table for terminals; control characters are shown escaped. */
+export function formatTable(columns: string[], rows: SqlValue[][]): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const MAX = 60;
+  const text = rows.map((r) => r.map((v) => {
+    const s = clean(cell(v));
+    return s.length > MAX ? s.slice(0, MAX - 1) + '…' : s;
+  }));
+  const heads = columns.map(clean);
+  const widths = heads.map((h, i) => Math.max(h.length, ...text.map((r) => r[i].length)));
+  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const out = [line(heads), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)];
+  out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,79 @@
+import type { ColumnType } from './values';
+
+/** What a column means to the analyses; guessed from names and types, overridable by the user. */
+export type Role = 'time' | 'ip' | 'user' | 'group' | 'resource' | 'outcome' | 'label' | 'session';
+export const ROLES: readonly Role[] = ['time', 'ip', 'user', 'group', 'resource', 'outcome', 'label', 'session'];
+
+interface RoleRule {
+  role: Role;
+  exact: string[];
+  contains: RegExp;
+  types?: ColumnType[];
+}
+
+const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+const RULES: RoleRule[] = [
+  { role: 'time', exact: ['time', 'timestamp', 'datetime', 'ts', 'date', 'eventtime', 'timegenerated', 'createdat'], contains: /time|date/, types: ['timestamp', 'date'] },
+  {
+    role: 'ip',
+    exact: ['ip', 'sourceip', 'srcip', 'clientip', 'remoteaddr', 'remoteip', 'idorigh', 'origh', 'ipaddress', 'clientaddr', 'src', 'sourceaddress', 'callerip', 'host'],
+    contains: /ip|addr|orig|src|source|client|remote/,
+    types: ['ip'],
+  },
+  { role: 'user', exact: ['user', 'username', 'userid', 'login', 'account', 'accountname', 'email', 'sender', 'principal', 'actor', 'usr', 'student', 'studentid', 'employee'], contains: /user|login|account|email|sender|student/ },
+  { role: 'group', exact: ['cohort', 'cohortid', 'program', 'programid', 'group', 'groupid', 'team', 'department', 'dept', 'org', 'organization', 'course', 'section', 'tenant'], contains: /cohort|program|group|team|department/ },
+  { role: 'resource', exact: ['page', 'path', 'uri', 'url', 'request', 'resource', 'endpoint', 'file', 'filename', 'lesson', 'object', 'document', 'query'], contains: /page|path|uri|url|resource|endpoint|file|lesson/ },
+  { role: 'outcome', exact: ['success', 'outcome', 'result', 'status', 'statuscode', 'action', 'authresult', 'succeeded', 'failurereason'], contains: /success|outcome|result|status/ },
+  { role: 'label', exact: ['label', 'isattack', 'attack', 'malicious', 'ismalicious', 'isfraud', 'fraud', 'target', 'anomaly', 'isanomaly', 'y'], contains: /label|attack|malicious|fraud/ },
+  { role: 'session', exact: ['uid', 'session', 'sessionid', 'sid', 'connid', 'connectionid', 'fuid'], contains: /session/ },
+];
+
+export interface RoleCandidate {
+  name: string;
+  type: ColumnType;
+  /** Share of sampled values that were null/empty (0..1). */
+  nullShare: number;
+  /** false when the format says the column plays no role. */
+  eligible?: boolean;
+}
+
+/**
+ * One column per role: exact name matches beat partial ones, and columns
+ * that are almost always empty get no role (an Apache `user` of '-' is no
+ * user column). The time role prefers the normalized `_time`.
+ */
+export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role, string | null>> = {}): Map<string, Role> {
+  const assigned = new Map<string, Role>();
+  const taken = new Set<string>();
+  for (const rule of RULES) {
+    if (rule.role in overrides) continue;
+    let best: { name: string; score: number } | null = null;
+    for (const c of cols) {
+      if (taken.has(c.name) || c.nullShare > 0.95 || c.eligible === false) continue;
+      if (c.name.startsWith('_') && !(rule.role === 'time' && c.name === '_time')) continue;
+      const n = norm(c.name);
+      let score = 0;
+      if (rule.role === 'time' && c.name === '_time') score = 100;
+      else if (rule.exact.includes(n)) score = 10;
+      else if (rule.contains.test(n)) score = 5;
+      if (rule.types) {
+        if (rule.types.includes(c.type)) score += score ? 3 : 2;
+        else if (rule.role === 'time' || rule.role === 'ip') score = 0; // these roles need the right type
+      }
+      if (rule.role === 'ip' && /resp|dst|dest|server|target/.test(n)) score -= 1;
+      if (rule.role === 'user' && /agent/.test(n)) score = 0;
+      if ((rule.role === 'user' || rule.role === 'group' || rule.role === 'resource') && c.type === 'timestamp') score = 0;
+      if (score > 0 && (!best || score > best.score)) best = { name: c.name, score };
+    }
+    if (best) {
+      assigned.set(best.name, rule.role);
+      taken.add(best.name);
+    }
+  }
+  for (const [role, col] of Object.entries(overrides) as [Role, string | null][]) {
+    for (const [k, v] of assigned) if (v === role) assigned.delete(k);
+    if (col && cols.some((c) => c.name === col)) assigned.set(col, role);
+  }
+  return assigned;
+}
