@@ -15,6 +15,7 @@
 //
 // Options: --case a|b (repeatable, default all), --repeat N (best of N, default 1),
 //          --keep-going is implicit: a failing tool is reported and the next one runs.
+// Env: LI_BENCH_CLI (default dist/cli.js), LI_BENCH_SHARED_DATA (default ../shared/data).
 // Exit code is 0 unless the bench itself breaks; failures of the CLI are printed, not thrown.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,8 +26,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_DIR = path.join(ROOT, '.bench');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
-const SHARED_DATA = path.resolve(ROOT, '..', 'shared', 'data');
+// overridable for testing the bench itself
+const CLI = path.resolve(ROOT, process.env.LI_BENCH_CLI ?? path.join('dist', 'cli.js'));
+const SHARED_DATA = path.resolve(ROOT, process.env.LI_BENCH_SHARED_DATA ?? path.join('..', 'shared', 'data'));
 const APACHE_SRC = path.join(SHARED_DATA, 'apache', 'apache_access_10k.log');
 const GENERATOR_TS = path.join(ROOT, 'test', 'generators', 'courseLog.ts');
 const TIMEOUT_MS = 30 * 60 * 1000;

@@ -50,7 +50,9 @@ export function tableNameFor(file: string, taken: Iterable<string>): string {
 export function uniqueName(name: string, taken: Iterable<string>): string {
   const used = new Set([...taken].map((t) => t.toLowerCase()));
   for (const r of RESERVED_TABLES) used.add(r);
-  let out = name;
-  for (let k = 2; used.has(out.toLowerCase()) || out.toLowerCase().startsWith('sqlite_'); k++) out = `${name}_${k}`;
+  // SQLite reserves names starting with sqlite_ for itself
+  const base = name.toLowerCase().startsWith('sqlite_') ? `t_${name}` : name;
+  let out = base;
+  for (let k = 2; used.has(out.toLowerCase()); k++) out = `${base}_${k}`;
   return out;
 }

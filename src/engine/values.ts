@@ -17,7 +17,8 @@ export const SQL_TYPE: Record<ColumnType, string> = {
 };
 
 const INT_RE = /^[-+]?(?:0|[1-9]\d{0,14})$/;
-const REAL_RE = /^[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?$/;
+// no leading zeros: 007 is an identifier, not a number
+const REAL_RE = /^[-+]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const BOOL_WORDS: Record<string, number> = { true: 1, false: 0, True: 1, False: 0, TRUE: 1, FALSE: 0 };
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;

@@ -1,0 +1,66 @@
+import * as assert from 'node:assert/strict';
+import { ImageWriter, TableBuilder, type CellValue } from '../../src/engine/sqliteImage';
+import { loadSqlJs } from '../../src/engine/database';
+
+async function open(bytes: Uint8Array) {
+  const SQL = await loadSqlJs();
+  return new SQL.Database(bytes);
+}
+
+describe('SQLite image writer', () => {
+  for (const pageSize of [512, 4096, 65536]) {
+    it(`writes a valid database with page size ${pageSize}`, async () => {
+      const img = new ImageWriter(pageSize);
+      const t = new TableBuilder(img);
+      const big = 'x'.repeat(300_000) + 'é';
+      const values = (i: number): CellValue[] => [
+        null, i % 7 === 0 ? null : `row${i}`, i * 1000003, i / 3, i === 5 ? big : 'héllo ☃', -i * 100000000000,
+        new Uint8Array([1, 2, 3]), 0, 1, -1, 2 ** 31, -(2 ** 53 - 1), 127, -129, 40000, -8388608,
+      ];
+      for (let i = 1; i <= 3000; i++) t.addRow(i * 2, values(i));
+      const root = t.finish();
+      const empty = new TableBuilder(img).finish();
+      const bytes = img.finish([
+        { type: 'table', name: 't', tblName: 't', rootPage: root, sql: 'CREATE TABLE t (_line INTEGER PRIMARY KEY, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)' },
+        { type: 'table', name: 'empty', tblName: 'empty', rootPage: empty, sql: 'CREATE TABLE empty (x)' },
+      ]);
+      const db = await open(bytes);
+      try {
+        assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+        const [r] = db.exec('SELECT count(*), max(_line), sum(b), sum(length(d)), (SELECT typeof(c) FROM t WHERE _line = 2), sum(g), sum(h), sum(i) FROM t')[0].values;
+        assert.deepEqual(r, [3000, 6000, 1000003 * (3000 * 3001) / 2, 2999 * 7 + 300_001, 'real', 0, 3000, -3000]);
+        const back = db.exec('SELECT * FROM t WHERE _line = 10')[0].values[0];
+        const want = values(5);
+        want[0] = 10;
+        assert.deepEqual(back.map((v) => (v instanceof Uint8Array ? [...v] : v)), want.map((v) => (v instanceof Uint8Array ? [...v] : v)));
+        assert.equal(db.exec('SELECT count(*) FROM empty')[0].values[0][0], 0);
+      } finally {
+        db.close();
+      }
+    });
+  }
+
+  it('rejects rowids that do not increase', () => {
+    const t = new TableBuilder(new ImageWriter());
+    t.addRow(5, [1]);
+    assert.throws(() => t.addRow(5, [2]), /rowids must increase/);
+  });
+
+  it('puts a schema too large for page 1 on pages of its own', async () => {
+    const img = new ImageWriter(1024);
+    const schema = [];
+    for (let k = 0; k < 40; k++) {
+      const t = new TableBuilder(img);
+      t.addRow(1, [null, k]);
+      const cols = Array.from({ length: 30 }, (_, i) => `"column number ${i} of table ${k}" TEXT`).join(', ');
+      schema.push({ type: 'table' as const, name: `t${k}`, tblName: `t${k}`, rootPage: t.finish(), sql: `CREATE TABLE t${k} (_line INTEGER PRIMARY KEY, v, ${cols})` });
+    }
+    const db = await open(img.finish(schema));
+    try {
+      assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+      assert.equal(db.exec('SELECT v FROM t39')[0].values[0][0], 39);
+    } finally {
+      db.close();
+    }
+  });
+});
