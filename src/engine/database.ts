@@ -28,6 +28,20 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
   return sqlPromise;
 }
 
+/**
+ * sql.js copies a new database file with `data.slice()`; returning the array
+ * itself hands the image to its in-memory file system without a copy, so an
+ * indexed file's pages exist once. The image must not be used afterwards.
+ */
+class OwnedBytes extends Uint8Array<ArrayBuffer> {
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    const s = start ?? 0;
+    const e = end ?? this.length;
+    if (s === 0 && e >= this.length) return this as Uint8Array<ArrayBuffer>;
+    return new Uint8Array(this.buffer, this.byteOffset, this.length).slice(s, e);
+  }
+}
+
 interface Attached {
   info: TableInfo;
   /** The connection that owns the database file; kept open while the table is in use. */
@@ -155,7 +169,7 @@ export class LogDatabase {
 
   /** Opens an image as a database file and makes its tables visible to queries. */
   private place(image: Uint8Array, tables: string[]): { handle?: Database; schema: string } {
-    const handle = new this.SQL.Database(image);
+    const handle = new this.SQL.Database(new OwnedBytes(image.buffer as ArrayBuffer, image.byteOffset, image.length));
     const filename = (handle as unknown as { filename: string }).filename;
     return this.placeHandle(handle, filename, tables);
   }

@@ -552,19 +552,21 @@ function mode(xs: number[]): { value: number; share: number } {
 const IDENT_RE = /^[\p{L}_@#$][\p{L}\p{N} _.\-@#$/()[\]:]*$/u;
 const DATA_RE = /^[-+]?\d|^\d{1,3}(\.\d{1,3}){3}$|^(true|false)$/i;
 
-/** A first row is a header when it looks like names and the rows below do not. */
+/**
+ * A first row is a header when it holds no data-like values while some
+ * column below does (numbers, addresses), or, when everything is text,
+ * when it looks like a row of distinct names.
+ */
 function looksLikeHeader(first: string[], rest: string[][]): boolean {
   if (first.length === 0) return false;
-  const unquoted = first.map((f) => f.replace(/^"|"$/g, '').trim());
+  const unquoted = first.map((f) => f.trim());
   if (unquoted.some((f) => f !== '' && DATA_RE.test(f))) return false;
+  if (new Set(unquoted).size < unquoted.length * 0.8) return false;
+  for (let c = 0; c < first.length; c++) {
+    if (rest.length && rest.filter((r) => r[c] !== undefined && r[c] !== '' && DATA_RE.test(r[c])).length >= rest.length * 0.5) return true;
+  }
   const named = unquoted.filter((f) => f !== '' && IDENT_RE.test(f)).length;
   if (named < Math.max(1, Math.ceil(first.length * 0.6))) return false;
-  if (new Set(unquoted).size < unquoted.length * 0.8) return false;
-  // some column below holds data that a name would not
-  if (rest.length === 0) return true;
-  for (let c = 0; c < first.length; c++) {
-    if (rest.some((r) => r[c] !== undefined && DATA_RE.test(r[c]))) return true;
-  }
   return rest.every((r) => r.join('\u0000') !== first.join('\u0000'));
 }
 
@@ -624,7 +626,7 @@ function guessDelimiter(lines: string[]): string | null {
     const counts = fieldCounts(lines.slice(0, 200), d);
     if (counts.length === 0) continue;
     const m = mode(counts);
-    if (m.value < 2 || m.share < 0.9) continue;
+    if (m.value < 2 || m.share < 0.5) continue;
     const score = m.share * 1000 + m.value;
     if (!best || score > best.score) best = { d, score };
   }

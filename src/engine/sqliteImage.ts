@@ -16,8 +16,12 @@ export type CellValue = null | number | string | Uint8Array;
 const SQLITE_VERSION_NUMBER = 3045000;
 const textEncoder = new TextEncoder();
 
+/** Largest image: a resizable ArrayBuffer's limit in this V8. */
+const MAX_IMAGE_BYTES = 2 ** 32;
+
 export class ImageWriter {
   readonly pageSize: number;
+  private ab: ArrayBuffer;
   private buf: Uint8Array;
   private pageCount = 0;
 
@@ -26,8 +30,10 @@ export class ImageWriter {
       throw new Error(`invalid page size ${pageSize}`);
     }
     this.pageSize = pageSize;
-    const pages = Math.max(4, Math.ceil(expectedBytes / pageSize));
-    this.buf = new Uint8Array(pages * pageSize);
+    const initial = Math.max(4, Math.ceil(Math.min(expectedBytes, 64 << 20) / pageSize)) * pageSize;
+    // A resizable buffer grows in place: no copy, and no slack left behind by doubling.
+    this.ab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(initial, { maxByteLength: MAX_IMAGE_BYTES });
+    this.buf = new Uint8Array(this.ab, 0, initial);
     this.allocPage(); // page 1: file header + sqlite_schema root
   }
 
@@ -35,9 +41,10 @@ export class ImageWriter {
   allocPage(): number {
     const needed = (this.pageCount + 1) * this.pageSize;
     if (needed > this.buf.length) {
-      const next = new Uint8Array(Math.max(needed, Math.ceil((this.buf.length * 1.5) / this.pageSize) * this.pageSize));
-      next.set(this.buf.subarray(0, this.pageCount * this.pageSize));
-      this.buf = next;
+      const grown = Math.min(MAX_IMAGE_BYTES, Math.max(needed, this.buf.length + Math.max(16 << 20, this.buf.length >> 2)));
+      if (needed > MAX_IMAGE_BYTES) throw new Error('the database image would exceed 4 GiB, more than one in-memory database can hold');
+      (this.ab as unknown as { resize(n: number): void }).resize(grown);
+      this.buf = new Uint8Array(this.ab, 0, grown);
     }
     this.pageCount++;
     return this.pageCount;
@@ -57,8 +64,8 @@ export class ImageWriter {
   }
 
   /**
-   * Writes sqlite_schema on page 1 and the file header; returns the image.
-   * The returned array may share memory with the writer's buffer (no copy).
+   * Writes sqlite_schema on page 1 and the file header; returns the image,
+   * which is the writer's own buffer (no copy).
    */
   finish(schema: SchemaEntry[]): Uint8Array {
     const rows: CellValue[][] = schema.map((s) => [s.type, s.name, s.tblName, s.rootPage, s.sql]);
@@ -88,7 +95,10 @@ export class ImageWriter {
     put32(b, 68, 0);
     put32(b, 92, 1); // version-valid-for = change counter
     put32(b, 96, SQLITE_VERSION_NUMBER);
-    return b.subarray(0, this.pageCount * this.pageSize);
+    const size = this.pageCount * this.pageSize;
+    (this.ab as unknown as { resize(n: number): void }).resize(size); // give back the unused tail
+    this.buf = new Uint8Array(this.ab, 0, size);
+    return this.buf;
   }
 }
 
@@ -276,13 +286,17 @@ interface LeafRef {
 
 /**
  * Appends rows with strictly increasing rowids to one table B-tree.
- * Leaves are packed full; interior pages are built in finish().
+ * Leaves are packed full and written in a plain page buffer (typed arrays on
+ * the resizable image buffer are slower to write byte by byte), then copied
+ * into the image in one call; interior pages are built in finish().
  */
 export class TableBuilder {
   private readonly img: ImageWriter;
   private readonly enc = new RecordEncoder();
   private readonly leaves: LeafRef[] = [];
-  private page = 0; // current leaf page number, 0 = none
+  private readonly page: Uint8Array;
+  private pageNo = 0; // current leaf page number, 0 = none
+  private maxKey = 0;
   private nCells = 0;
   private contentStart = 0; // offset within page
   private lastKey = -Infinity;
@@ -290,66 +304,67 @@ export class TableBuilder {
 
   constructor(img: ImageWriter) {
     this.img = img;
+    this.page = new Uint8Array(img.pageSize);
   }
 
   addRow(rowid: number, values: ArrayLike<CellValue>): void {
     if (!(rowid > this.lastKey)) throw new Error(`rowids must increase: ${rowid} after ${this.lastKey}`);
     this.lastKey = rowid;
-    this.enc.encode(values);
-    this.appendCell(rowid, this.enc.buffer, this.enc.start, this.enc.end);
-    this.rows++;
-  }
-
-  private appendCell(rowid: number, src: Uint8Array, start: number, end: number): void {
-    const img = this.img;
-    const U = img.pageSize;
-    const P = end - start;
+    const enc = this.enc;
+    enc.encode(values);
+    const src = enc.buffer;
+    const start = enc.start;
+    const P = enc.end - start;
+    const U = this.page.length;
     const local = localPayload(P, U);
     const cellSize = varintLen(P) + varintLen(rowid) + local + (local < P ? 4 : 0);
-    if (this.page === 0 || this.contentStart - cellSize < 8 + 2 * (this.nCells + 1)) {
+    if (this.pageNo === 0 || this.contentStart - cellSize < 8 + 2 * (this.nCells + 1)) {
       this.closeLeaf();
-      this.page = img.allocPage();
+      this.pageNo = this.img.allocPage();
       this.nCells = 0;
       this.contentStart = U;
     }
-    // overflow pages first: they may reallocate the image buffer
     let firstOverflow = 0;
-    if (local < P) firstOverflow = writeOverflow(img, src, start + local, end);
-    const b = img.bytes;
-    const base = img.offsetOf(this.page);
+    if (local < P) firstOverflow = writeOverflow(this.img, src, start + local, start + P);
+    const b = this.page;
     const cellOff = this.contentStart - cellSize;
-    let o = base + cellOff;
+    let o = cellOff;
     o += writeVarint(b, o, P);
     o += writeVarint(b, o, rowid);
-    b.set(src.subarray(start, start + local), o);
+    if (local < 256) {
+      for (let k = 0; k < local; k++) b[o + k] = src[start + k];
+    } else b.set(src.subarray(start, start + local), o);
     o += local;
     if (local < P) put32(b, o, firstOverflow);
-    put16(b, base + 8 + 2 * this.nCells, cellOff);
+    const ptr = 8 + 2 * this.nCells;
+    b[ptr] = cellOff >> 8;
+    b[ptr + 1] = cellOff & 0xff;
     this.nCells++;
     this.contentStart = cellOff;
-    const last = this.leaves[this.leaves.length - 1];
-    if (last && last.page === this.page) last.maxKey = rowid;
-    else this.leaves.push({ page: this.page, maxKey: rowid });
+    this.maxKey = rowid;
+    this.rows++;
   }
 
   private closeLeaf(): void {
-    if (this.page === 0) return;
-    const b = this.img.bytes;
-    const base = this.img.offsetOf(this.page);
-    b[base] = 0x0d;
-    put16(b, base + 1, 0);
-    put16(b, base + 3, this.nCells);
-    put16(b, base + 5, this.contentStart === 65536 ? 0 : this.contentStart);
-    b[base + 7] = 0;
+    if (this.pageNo === 0) return;
+    const b = this.page;
+    b[0] = 0x0d;
+    put16(b, 1, 0);
+    put16(b, 3, this.nCells);
+    put16(b, 5, this.contentStart === 65536 ? 0 : this.contentStart);
+    b[7] = 0;
+    this.img.bytes.set(b, this.img.offsetOf(this.pageNo));
+    b.fill(0);
+    this.leaves.push({ page: this.pageNo, maxKey: this.maxKey });
+    this.pageNo = 0;
   }
 
   /** Finishes the tree and returns the root page number. */
   finish(): number {
-    if (this.page === 0) {
-      this.page = this.img.allocPage();
+    if (this.pageNo === 0 && this.leaves.length === 0) {
+      this.pageNo = this.img.allocPage();
       this.nCells = 0;
       this.contentStart = this.img.pageSize;
-      this.leaves.push({ page: this.page, maxKey: 0 });
     }
     this.closeLeaf();
     let level: LeafRef[] = this.leaves;
