@@ -153,8 +153,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const decideSchema = () => {
     const recs = sample ?? [];
     const cols = parser.columns().slice();
-    const named = opts.columns?.length ? cols.map((c, i) => opts.columns![i] ?? c) : cols;
-    const names = uniqueColumnNames(named);
+    const names = uniqueColumnNames(cols);
     const fixed = parser.fixed();
     plan = cols.map((src, i) => {
       const vals: string[] = [];

@@ -72,6 +72,7 @@ const MAX_RECORD_LINES = 10000;
 export class DelimitedParser implements LineParser {
   readonly format: FormatId;
   private names: string[];
+  private readonly userNames: string[] | null;
   private expected: number;
   private skipHeader: boolean;
   // state of a record still open inside quotes
@@ -89,8 +90,10 @@ export class DelimitedParser implements LineParser {
     private readonly collapse = false,
   ) {
     this.format = format;
-    this.names = names ?? [];
-    this.expected = names ? names.length : -1;
+    // a header's names win over names from the user, which are for headerless files
+    this.userNames = header ? null : names;
+    this.names = [];
+    this.expected = -1;
     this.skipHeader = header;
   }
 
@@ -200,8 +203,9 @@ export class DelimitedParser implements LineParser {
       return;
     }
     if (this.expected < 0) {
+      // names given by the user cover the first fields; the rest are colN
       this.expected = fields.length;
-      this.names = fields.map((_, i) => `col${i + 1}`);
+      this.names = fields.map((_, i) => this.userNames?.[i] ?? `col${i + 1}`);
     }
     if (fields.length !== this.expected) {
       sink.reject(lineNo, `${fields.length} fields, expected ${this.expected}`, raw);

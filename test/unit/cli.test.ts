@@ -1,0 +1,99 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, tmpDir } from '../helpers';
+import { loadSqlJs } from '../../src/engine/database';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'bin', 'log-investigator.js');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('command line', function () {
+  before(function () {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first (npm test does)');
+  });
+
+  it('index prints each table as JSON: format, rows, rejects, columns with type and role', () => {
+    const r = run('index', fixture('course.txt'), fixture('cohorts.csv'), '--columns', 'date,time,page,user_id,cohort_id,ip');
+    assert.equal(r.code, 0, r.err);
+    const tables = JSON.parse(r.out);
+    assert.equal(tables.length, 2);
+    assert.equal(tables[0].format, 'spaces');
+    assert.equal(tables[0].rows, 200);
+    assert.equal(tables[0].rejected, 0);
+    assert.deepEqual(tables[0].columns.find((c: { name: string }) => c.name === 'user_id'), { name: 'user_id', type: 'integer', role: 'user' });
+    assert.equal(tables[1].table, 'cohorts');
+  });
+
+  it('query joins two files and prints JSON, CSV or a text table', () => {
+    const sql = 'SELECT c.name, count(*) AS n FROM course l JOIN cohorts c ON c.cohort_id = l.cohort_id GROUP BY 1 ORDER BY n DESC, 1 LIMIT 2';
+    const args = ['query', fixture('course.txt'), fixture('cohorts.csv'), '--columns', 'date,time,page,user_id,cohort_id,ip', '--sql', sql];
+    const j = run(...args, '--json');
+    assert.equal(j.code, 0, j.err);
+    const rows = JSON.parse(j.out);
+    assert.equal(rows.length, 2);
+    assert.deepEqual(Object.keys(rows[0]), ['name', 'n']);
+    const c = run(...args, '--csv');
+    assert.equal(c.out.split('\r\n')[0], 'name,n');
+    assert.equal(c.out.split('\r\n')[1], `${rows[0].name},${rows[0].n}`);
+    const t = run(...args);
+    assert.match(t.out, /\(2 rows\)/);
+  });
+
+  it('--out saves one SQLite file with every table, the catalog and the rejects', async () => {
+    const out = path.join(tmpDir(), 'db.sqlite');
+    const r = run('index', fixture('events.jsonl'), fixture('logins.sqlite'), '--out', out);
+    assert.equal(r.code, 0, r.err);
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(fs.readFileSync(out));
+    const names = db.exec("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")[0].values.map((v) => v[0]);
+    assert.deepEqual(names, ['attacks', 'catalog_columns', 'catalog_files', 'events', 'logs', 'rejects']);
+    assert.equal(db.exec('SELECT count(*) FROM rejects')[0].values[0][0], 1);
+    assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+    db.close();
+  });
+
+  it('errors go to stderr with a non-zero exit', () => {
+    const missing = run('index', '/no/such/file.log');
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /no such file/);
+    assert.equal(missing.out.trim(), '[]');
+    const bad = run('query', fixture('quoted.csv'), '--sql', 'SELECT nope FROM quoted');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /no such column: nope/);
+    const usage = run('query', fixture('quoted.csv'));
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--sql/);
+    const fmt = run('index', fixture('quoted.csv'), '--format', 'nonsense');
+    assert.equal(fmt.code, 2);
+    assert.match(fmt.err, /unknown format 'nonsense'/);
+    assert.equal(run('frobnicate').code, 2);
+  });
+
+  it('one bad file among good ones: the good ones are indexed, the exit says something failed', () => {
+    const r = run('index', fixture('quoted.csv'), fixture('binary.png'));
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.out).length, 1);
+    assert.match(r.err, /binary file/);
+  });
+
+  it('--worker indexes in a worker thread with the same result; --stats reports memory', () => {
+    const r = run('query', fixture('access.log'), '--worker', '--stats', '--json', '--sql', 'SELECT count(*) AS n, count(DISTINCT client_ip) AS ips FROM access');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out), [{ n: 300, ips: 80 }]); // awk '{print $1}' | sort -u | wc -l
+    const stats = JSON.parse(r.err.trim().split('\n').pop()!);
+    assert.equal(stats.rows, 300);
+    assert.ok(stats.maxRssBytes > 1e6);
+  });
+
+  it('formats, --help and --version', () => {
+    assert.match(run('formats').out, /^zeek-json\s/m);
+    assert.match(run('--help').out, /log-investigator query FILE/);
+    assert.match(run('--version').out, /^\d+\.\d+\.\d+/);
+  });
+});
