@@ -11,12 +11,15 @@ import { LogInvestigatorError, errorMessage } from './engine/errors';
 import { FORMATS, FORMAT_TITLES, type FormatId } from './engine/formats';
 import { ROLES, type Role } from './engine/roles';
 import { formatCsv, formatTable } from './engine/output';
+import { runShell } from './shell';
 
 const USAGE = `Usage:
   log-investigator index FILE... [options] [--out db.sqlite]
       Index files and print each table (format, rows, rejected rows, columns with type and role) as JSON.
   log-investigator query FILE... --sql "SELECT ..." [--json | --csv] [options]
       Index files, run SQL over them (one table per file, joinable) and print the result.
+  log-investigator shell FILE... [options]
+      Index files and open an interactive SQL prompt over them.
   log-investigator formats
       List the formats that can be read.
 
@@ -135,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
     for (const f of FORMATS) process.stdout.write(`${f.padEnd(14)}${FORMAT_TITLES[f]}\n`);
     return 0;
   }
-  if (command !== 'index' && command !== 'query') throw new UsageError(`unknown command '${command}'`);
+  if (command !== 'index' && command !== 'query' && command !== 'shell') throw new UsageError(`unknown command '${command}'`);
   if (files.length === 0) throw new UsageError(`${command}: give at least one file`);
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
   if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
@@ -156,7 +159,9 @@ async function main(argv: string[]): Promise<number> {
     const failed = reportFailures(outcomes);
     const t1 = performance.now();
     let queryMs = 0;
-    if (command === 'index') {
+    if (command === 'shell') {
+      await runShell(engine);
+    } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
       if (values.out) fs.writeFileSync(values.out, engine.db.exportDatabase());
     } else {
