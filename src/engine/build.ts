@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import { CancelledError, LogInvestigatorError } from './errors';
 import { detect, type DetectOptions, type FixedColumn, type FormatId, type LineParser, type RawRecord, type RecordSink } from './formats';
-import { headLines, readLines, sniff, type Encoding, type Sniff } from './input';
+import { readByteLines } from './byteLines';
+import {
+  EMPTY_FIELD, fastSplitterFor, isDateBytes, isTimeBytes, Kind, kindOf, NULL_FIELD, parseBoolBytes, parseIntBytes, parseRealBytes,
+  putApacheTimeBytes, putIsoTimeBytes, zeekSplitter, type FieldSplitter,
+} from './fastPath';
+import { headLines, readLines, sniff, type Encoding, type ReadProgress, type ReadResult, type Sniff } from './input';
 import { LINE_COLUMN, quoteIdent, TIME_COLUMN, uniqueColumnNames, tableNameFor } from './names';
 import { guessRoles, type Role } from './roles';
 import { ImageWriter, TableBuilder, type CellValue } from './sqliteImage';
@@ -105,7 +110,9 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const rejects: Reject[] = [];
   let rejectedCount = 0;
 
-  const img = new ImageWriter(opts.pageSize ?? 4096, sn.gzip ? sn.fileBytes * 5 : sn.fileBytes * 1.1 + 65536);
+  const img = new ImageWriter(opts.pageSize ?? 4096, Math.min(sn.textBytes * 1.5, 8 << 20));
+  const totalChars = sn.encoding.startsWith('utf-16') ? sn.textBytes / 2 : sn.textBytes;
+  let charsRead = 0;
   const tb = new TableBuilder(img);
 
   // Records are buffered until the sample is large enough to decide the schema.
@@ -113,6 +120,8 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   let plan: ColumnPlan[] = [];
   let timeOf: ((r: RawRecord) => string | null) | null = null;
   let timeSource: string[] | undefined;
+  let timeSourceIdx: number[] = [];
+  let fastTime: FastTime | null = null;
   let row: CellValue[] = [];
   let lastRows = 0;
 
@@ -138,6 +147,76 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       row[i + offset] = v === undefined ? null : v;
     }
     tb.addRow(line, row);
+  };
+
+  /** Writes one record from byte ranges, converting by the column plan like write() does for strings. */
+  const makeFieldWriter = () => {
+    const kinds = plan.map((p) => kindOf(p.type, p.timeFormat));
+    const enc = tb.enc;
+    const decodeField = (buf: Buffer, st: number, en: number): CellValue => (st === NULL_FIELD ? null : st === EMPTY_FIELD ? '' : st === en ? null : buf.toString('utf8', st, en));
+    return (buf: Buffer, starts: Int32Array, ends: Int32Array, line: number) => {
+      const n = plan.length;
+      enc.begin(n + 2);
+      enc.putNull(); // _line is the rowid
+      if (timeOf) {
+        const ft = fastTime;
+        let done = false;
+        if (ft) {
+          const a = starts[ft.a];
+          if (a >= 0 && ends[ft.a] > a) {
+            if (ft.kind === 'iso') done = putIsoTimeBytes(enc, buf, a, ends[ft.a]);
+            else if (ft.kind === 'apache') done = putApacheTimeBytes(enc, buf, a, ends[ft.a]);
+            else {
+              const b = starts[ft.b];
+              if (isDateBytes(buf, a, ends[ft.a]) && b >= 0 && isTimeBytes(buf, b, ends[ft.b])) {
+                enc.putJoinedTextBytes(buf, a, ends[ft.a], 0x20, b, ends[ft.b]);
+                done = true;
+              }
+            }
+          }
+        }
+        if (!done) {
+          const vals: CellValue[] = [];
+          for (const i of timeSourceIdx) {
+            const v = decodeField(buf, starts[i], ends[i]);
+            vals[i] = typeof v === 'string' && plan[i].convert ? plan[i].convert!(v) ?? v : v;
+          }
+          enc.put(timeOf(vals));
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        const st = starts[i];
+        const en = ends[i];
+        if (st === NULL_FIELD || st === en) {
+          enc.putNull();
+          continue;
+        }
+        if (st === EMPTY_FIELD) {
+          enc.putTextBytes(buf, 0, 0);
+          continue;
+        }
+        const k = kinds[i];
+        if (k === Kind.Text) {
+          enc.putTextBytes(buf, st, en);
+          continue;
+        }
+        const v = k === Kind.Integer ? parseIntBytes(buf, st, en) : k === Kind.Real ? parseRealBytes(buf, st, en) : parseBoolBytes(buf, st, en);
+        if (v !== undefined) {
+          enc.putNumber(v);
+          continue;
+        }
+        // not a plain number in bytes: the string converter decides (exponents, long reals, or a mismatch)
+        const text = buf.toString('utf8', st, en);
+        const c = plan[i].convert;
+        const x = c ? c(text) : text;
+        if (x === undefined) {
+          plan[i].mismatches++;
+          enc.putString(text);
+        } else enc.put(x);
+      }
+      enc.finish();
+      tb.commit(line);
+    };
   };
 
   const extendPlan = (cols: string[]) => {
@@ -189,9 +268,13 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     const chosen = chooseTime(plan, recs, mtime, opts.year);
     timeOf = chosen?.fn ?? null;
     timeSource = chosen?.source;
+    timeSourceIdx = chosen?.idx ?? [];
+    fastTime = chosen?.fast ?? null;
     const buffered = recs;
     sample = null;
     for (const r of buffered) write(r.values, r.line);
+    // Reserve the whole image once, from the bytes the sample took per character of input.
+    if (charsRead > 0 && charsRead < totalChars) img.reserve((img.bytesUsed / charsRead) * totalChars * 1.05 + 16 * img.pageSize);
   };
 
   const sink: RecordSink = {
@@ -211,24 +294,69 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const report = (bytesRead: number) =>
     ctx.onProgress?.({ file: path, bytesRead, fileBytes: sn.fileBytes, rows: tb.rows + (sample?.length ?? 0), rejected: rejectedCount });
 
-  const result = await readLines(
-    path,
-    sn,
-    {
-      line(text, lineNo) {
-        parser.line(text, lineNo, sink);
+  const onProgress = (p: ReadProgress) => {
+    if (tb.rows - lastRows >= 50000 || p.bytesRead === p.fileBytes) {
+      lastRows = tb.rows;
+      report(p.bytesRead);
+    }
+  };
+  const splitter = sn.encoding === 'utf-8' ? fastSplitterFor(det.format, det.delimiter) : null;
+  let result: ReadResult;
+  if (!splitter) {
+    result = await readLines(
+      path,
+      sn,
+      {
+        line(text, lineNo) {
+          if (sample) charsRead += text.length + 1;
+          parser.line(text, lineNo, sink);
+        },
       },
-    },
-    {
-      signal: ctx.signal,
-      onProgress: (p) => {
-        if (tb.rows - lastRows >= 50000 || p.bytesRead === p.fileBytes) {
-          lastRows = tb.rows;
-          report(p.bytesRead);
-        }
+      { signal: ctx.signal, onProgress },
+    );
+  } else {
+    // Byte path: the sample and any line the splitter declines go through the string parser.
+    let fields = 0;
+    let starts = new Int32Array(1);
+    let ends = new Int32Array(1);
+    let zeekChecked = det.format !== 'zeek';
+    let active: FieldSplitter | null = splitter;
+    let writeFields: ReturnType<typeof makeFieldWriter> | null = null;
+    result = await readByteLines(
+      path,
+      sn,
+      {
+        line(buf, s, e, lineNo) {
+          if (sample || !active || parser.isOpen?.()) {
+            const text = buf.toString('utf8', s, e);
+            if (sample) charsRead += text.length + 1;
+            parser.line(text, lineNo, sink);
+            return;
+          }
+          if (e === s) return;
+          if (!zeekChecked) {
+            zeekChecked = true;
+            const z = parser as unknown as { sep: string; unset: string; empty: string };
+            active = z.sep === '\t' ? zeekSplitter(z.unset, z.empty) : null;
+            if (!active) return void parser.line(buf.toString('utf8', s, e), lineNo, sink);
+          }
+          if (fields !== plan.length || !writeFields) {
+            // the schema is known from here on (or grew): conversions follow it
+            fields = plan.length;
+            starts = new Int32Array(fields + 1);
+            ends = new Int32Array(fields + 1);
+            writeFields = makeFieldWriter();
+          }
+          if (active.split(buf, s, e, starts, ends) !== fields) {
+            parser.line(buf.toString('utf8', s, e), lineNo, sink);
+            return;
+          }
+          writeFields(buf, starts, ends, lineNo);
+        },
       },
-    },
-  );
+      { signal: ctx.signal, onProgress },
+    );
+  }
   if (ctx.signal?.aborted) throw new CancelledError();
   parser.end(sink);
   if (sample) decideSchema();
@@ -297,13 +425,20 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
 
 const TIME_PREF = /^(_?time|timestamp|datetime|date_?time|ts|@timestamp|event_?time|start|start_?time|date)$/i;
 
+/** How the byte path writes `_time`: an ISO or Apache stamp in field a, or date a with time b. */
+interface FastTime {
+  kind: 'iso' | 'apache' | 'date+time';
+  a: number;
+  b: number;
+}
+
 /** Picks what `_time` is computed from: a timestamp column, or a date column with a time column. */
 function chooseTime(
   plan: ColumnPlan[],
   sample: { values: RawRecord }[],
   mtime: Date,
   year: number | undefined,
-): { fn: (r: RawRecord) => string | null; source: string[] } | null {
+): { fn: (r: RawRecord) => string | null; source: string[]; idx: number[]; fast: FastTime | null } | null {
   const stamps = plan.map((p, i) => ({ p, i })).filter((x) => x.p.type === 'timestamp' && x.p.timeFormat);
   if (stamps.length) {
     const rank = (x: { p: ColumnPlan; i: number }) => (TIME_PREF.test(x.p.name) ? 0 : TIME_NAME_RE.test(x.p.name) ? 1 : 2) * 1000 + x.i;
@@ -315,13 +450,19 @@ function chooseTime(
       y = syslogYear(first, mtime);
     }
     const parse = timeParser(p.timeFormat as TimeFormat, y);
-    return { fn: (r) => parse(r[i] ?? null), source: [p.name] };
+    const fast: FastTime | null = p.timeFormat === 'iso' ? { kind: 'iso', a: i, b: -1 } : p.timeFormat === 'apache' ? { kind: 'apache', a: i, b: -1 } : null;
+    return { fn: (r) => parse(r[i] ?? null), source: [p.name], idx: [i], fast };
   }
   const di = plan.findIndex((p) => p.type === 'date');
   const ti = plan.findIndex((p) => p.type === 'time');
   if (di >= 0) {
     const combine = dateTimeParser();
-    return { fn: (r) => combine(r[di] ?? null, ti >= 0 ? r[ti] ?? null : null), source: ti >= 0 ? [plan[di].name, plan[ti].name] : [plan[di].name] };
+    return {
+      fn: (r) => combine(r[di] ?? null, ti >= 0 ? r[ti] ?? null : null),
+      source: ti >= 0 ? [plan[di].name, plan[ti].name] : [plan[di].name],
+      idx: ti >= 0 ? [di, ti] : [di],
+      fast: ti >= 0 ? { kind: 'date+time', a: di, b: ti } : null,
+    };
   }
   return null;
 }

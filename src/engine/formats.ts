@@ -45,6 +45,8 @@ export interface LineParser {
   /** True when names came from a header or the format, false when they are colN defaults. */
   line(text: string, lineNo: number, sink: RecordSink): void;
   end(sink: RecordSink): void;
+  /** True while a record spans lines (a quoted CSV field): the next line must come here. */
+  isOpen?(): boolean;
 }
 
 export interface DetectOptions {
@@ -103,6 +105,10 @@ export class DelimitedParser implements LineParser {
 
   fixed(): Map<string, FixedColumn> {
     return new Map();
+  }
+
+  isOpen(): boolean {
+    return this.open;
   }
 
   line(text: string, lineNo: number, sink: RecordSink): void {
@@ -306,9 +312,9 @@ const ZEEK_TYPES: Record<string, ColumnType> = {
 
 export class ZeekParser implements LineParser {
   readonly format: FormatId = 'zeek';
-  private sep = '\t';
-  private unset = '-';
-  private empty = '(empty)';
+  sep = '\t';
+  unset = '-';
+  empty = '(empty)';
   private names: string[] = [];
   private types: ColumnType[] = [];
   private readonly fixedCols = new Map<string, FixedColumn>();

@@ -12,6 +12,8 @@ export interface Sniff {
   encoding: Encoding;
   bomBytes: number;
   fileBytes: number;
+  /** Size of the text: the file, or for gzip the size its trailer records. */
+  textBytes: number;
 }
 
 const SNIFF_BYTES = 256 * 1024;
@@ -29,10 +31,17 @@ export async function sniff(path: string): Promise<Sniff> {
   if (st.size === 0) throw new LogInvestigatorError('EMPTY', `${path} is empty: there is nothing to index.`);
   const fh = await fs.promises.open(path, 'r');
   let raw: Buffer;
+  let isize = 0;
   try {
     const b = Buffer.alloc(Math.min(st.size, SNIFF_BYTES));
     const { bytesRead } = await fh.read(b, 0, b.length, 0);
     raw = b.subarray(0, bytesRead);
+    if (st.size >= 18) {
+      // gzip's last 4 bytes: the uncompressed size modulo 2^32
+      const t = Buffer.alloc(4);
+      await fh.read(t, 0, 4, st.size - 4);
+      isize = t.readUInt32LE(0);
+    }
   } finally {
     await fh.close();
   }
@@ -61,7 +70,8 @@ export async function sniff(path: string): Promise<Sniff> {
     }
     if (!isUtf8(head)) encoding = 'windows-1252';
   }
-  return { head, gzip, sqlite, encoding, bomBytes, fileBytes: st.size };
+  const textBytes = gzip ? (isize >= st.size ? isize : st.size * 6) : st.size;
+  return { head, gzip, sqlite, encoding, bomBytes, fileBytes: st.size, textBytes };
 }
 
 function looksBinary(b: Uint8Array): boolean {

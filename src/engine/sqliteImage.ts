@@ -16,12 +16,18 @@ export type CellValue = null | number | string | Uint8Array;
 const SQLITE_VERSION_NUMBER = 3045000;
 const textEncoder = new TextEncoder();
 
-/** Largest image: a resizable ArrayBuffer's limit in this V8. */
-const MAX_IMAGE_BYTES = 2 ** 32;
+/** Largest image; sql.js keeps a database file in one typed array. */
+const MAX_IMAGE_BYTES = 2 ** 32 - 65536;
 
+/**
+ * Pages of one database file in a plain ArrayBuffer. Callers reserve the
+ * expected size once (see reserve()); growing past it copies, so a good
+ * estimate keeps indexing free of copies. (Resizable ArrayBuffers would grow
+ * in place, but in this V8 their fresh memory is several times slower to
+ * write.)
+ */
 export class ImageWriter {
   readonly pageSize: number;
-  private ab: ArrayBuffer;
   private buf: Uint8Array;
   private pageCount = 0;
 
@@ -30,21 +36,35 @@ export class ImageWriter {
       throw new Error(`invalid page size ${pageSize}`);
     }
     this.pageSize = pageSize;
-    const initial = Math.max(4, Math.ceil(Math.min(expectedBytes, 64 << 20) / pageSize)) * pageSize;
-    // A resizable buffer grows in place: no copy, and no slack left behind by doubling.
-    this.ab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(initial, { maxByteLength: MAX_IMAGE_BYTES });
-    this.buf = new Uint8Array(this.ab, 0, initial);
+    this.buf = new Uint8Array(this.roundUp(Math.max(expectedBytes, 4 * pageSize)));
     this.allocPage(); // page 1: file header + sqlite_schema root
+  }
+
+  private roundUp(n: number): number {
+    return Math.min(MAX_IMAGE_BYTES, Math.ceil(n / this.pageSize) * this.pageSize);
+  }
+
+  /** Makes room for an image of about `bytes` in one step. */
+  reserve(bytes: number): void {
+    if (bytes > this.buf.length) this.resize(this.roundUp(bytes));
+  }
+
+  private resize(size: number): void {
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pageCount * this.pageSize));
+    this.buf = next;
+  }
+
+  get bytesUsed(): number {
+    return this.pageCount * this.pageSize;
   }
 
   /** Allocates a zeroed page and returns its 1-based number. */
   allocPage(): number {
     const needed = (this.pageCount + 1) * this.pageSize;
     if (needed > this.buf.length) {
-      const grown = Math.min(MAX_IMAGE_BYTES, Math.max(needed, this.buf.length + Math.max(16 << 20, this.buf.length >> 2)));
       if (needed > MAX_IMAGE_BYTES) throw new Error('the database image would exceed 4 GiB, more than one in-memory database can hold');
-      (this.ab as unknown as { resize(n: number): void }).resize(grown);
-      this.buf = new Uint8Array(this.ab, 0, grown);
+      this.resize(this.roundUp(Math.max(needed, this.buf.length * 1.25)));
     }
     this.pageCount++;
     return this.pageCount;
@@ -95,10 +115,8 @@ export class ImageWriter {
     put32(b, 68, 0);
     put32(b, 92, 1); // version-valid-for = change counter
     put32(b, 96, SQLITE_VERSION_NUMBER);
-    const size = this.pageCount * this.pageSize;
-    (this.ab as unknown as { resize(n: number): void }).resize(size); // give back the unused tail
-    this.buf = new Uint8Array(this.ab, 0, size);
-    return this.buf;
+    // a view: the unused tail of the reservation is not copied away
+    return b.subarray(0, this.pageCount * this.pageSize);
   }
 }
 
@@ -162,12 +180,19 @@ function writeVarint(b: Uint8Array, off: number, v: number): number {
   return n;
 }
 
-/** Encodes one record (header + body) into a reusable scratch buffer. */
+/**
+ * Encodes one record (header + body) into a reusable scratch buffer, either
+ * from an array of values (encode) or value by value (begin, put…, end) so
+ * that byte ranges of the input can be copied without becoming strings.
+ */
 export class RecordEncoder {
   private scratch = new Uint8Array(1 << 16);
   private readonly f64 = new Float64Array(1);
   private readonly f64bytes = new Uint8Array(this.f64.buffer);
   private types: number[] = [];
+  private nTypes = 0;
+  private hdrRoom = 0;
+  private pos = 0;
   start = 0;
   end = 0;
 
@@ -188,94 +213,154 @@ export class RecordEncoder {
   /** Encodes values; the record is then in buffer[start, end). */
   encode(values: ArrayLike<CellValue>): void {
     const n = values.length;
-    const hdrRoom = 10 + 9 * n;
-    let pos = hdrRoom;
-    this.ensure(pos + 64);
-    const types = this.types;
-    types.length = n;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) {
-        types[i] = 0;
-      } else if (typeof v === 'number') {
-        this.ensure(pos + 8);
-        const s = this.scratch;
-        if (Number.isInteger(v) && v >= -9007199254740991 && v <= 9007199254740991) {
-          if (v === 0) types[i] = 8;
-          else if (v === 1) types[i] = 9;
-          else if (v >= -128 && v <= 127) {
-            types[i] = 1;
-            s[pos++] = v & 0xff;
-          } else if (v >= -32768 && v <= 32767) {
-            types[i] = 2;
-            s[pos++] = (v >> 8) & 0xff;
-            s[pos++] = v & 0xff;
-          } else if (v >= -8388608 && v <= 8388607) {
-            types[i] = 3;
-            s[pos++] = (v >> 16) & 0xff;
-            s[pos++] = (v >> 8) & 0xff;
-            s[pos++] = v & 0xff;
-          } else if (v >= -2147483648 && v <= 2147483647) {
-            types[i] = 4;
-            s[pos++] = (v >>> 24) & 0xff;
-            s[pos++] = (v >>> 16) & 0xff;
-            s[pos++] = (v >>> 8) & 0xff;
-            s[pos++] = v & 0xff;
-          } else {
-            // 8-byte two's complement, big-endian
-            types[i] = 6;
-            let hi = Math.floor(v / 4294967296);
-            let lo = v - hi * 4294967296;
-            if (v < 0) {
-              hi = hi >>> 0;
-              lo = lo >>> 0;
-            }
-            put32(s, pos, hi);
-            put32(s, pos + 4, lo);
-            pos += 8;
-          }
-        } else {
-          types[i] = 7;
-          this.f64[0] = v;
-          const fb = this.f64bytes;
-          for (let k = 0; k < 8; k++) s[pos + k] = fb[7 - k]; // little- to big-endian
-          pos += 8;
-        }
-      } else if (typeof v === 'string') {
-        const len = v.length;
-        this.ensure(pos + len * 3 + 16);
-        const s = this.scratch;
-        let written = -1;
-        if (len < 96) {
-          let k = 0;
-          for (; k < len; k++) {
-            const c = v.charCodeAt(k);
-            if (c >= 0x80) break;
-            s[pos + k] = c;
-          }
-          if (k === len) written = len;
-        }
-        if (written < 0) written = textEncoder.encodeInto(v, s.subarray(pos)).written;
-        types[i] = written * 2 + 13;
-        pos += written;
-      } else {
-        this.ensure(pos + v.length);
-        this.scratch.set(v, pos);
-        types[i] = v.length * 2 + 12;
-        pos += v.length;
-      }
+    this.begin(n);
+    for (let i = 0; i < n; i++) this.put(values[i]);
+    this.finish();
+  }
+
+  /** Starts a record of at most maxColumns values. */
+  begin(maxColumns: number): void {
+    this.hdrRoom = 10 + 9 * maxColumns;
+    this.pos = this.hdrRoom;
+    this.nTypes = 0;
+    this.ensure(this.pos + 64);
+  }
+
+  put(v: CellValue | undefined): void {
+    if (v === null || v === undefined) this.types[this.nTypes++] = 0;
+    else if (typeof v === 'number') this.putNumber(v);
+    else if (typeof v === 'string') this.putString(v);
+    else {
+      this.ensure(this.pos + v.length);
+      this.scratch.set(v, this.pos);
+      this.types[this.nTypes++] = v.length * 2 + 12;
+      this.pos += v.length;
     }
-    // header: size varint then serial types, written right before the body
+  }
+
+  putNull(): void {
+    this.types[this.nTypes++] = 0;
+  }
+
+  putNumber(v: number): void {
+    this.ensure(this.pos + 8);
+    const s = this.scratch;
+    let pos = this.pos;
+    let t: number;
+    if (Number.isInteger(v) && v >= -9007199254740991 && v <= 9007199254740991) {
+      if (v === 0) t = 8;
+      else if (v === 1) t = 9;
+      else if (v >= -128 && v <= 127) {
+        t = 1;
+        s[pos++] = v & 0xff;
+      } else if (v >= -32768 && v <= 32767) {
+        t = 2;
+        s[pos++] = (v >> 8) & 0xff;
+        s[pos++] = v & 0xff;
+      } else if (v >= -8388608 && v <= 8388607) {
+        t = 3;
+        s[pos++] = (v >> 16) & 0xff;
+        s[pos++] = (v >> 8) & 0xff;
+        s[pos++] = v & 0xff;
+      } else if (v >= -2147483648 && v <= 2147483647) {
+        t = 4;
+        s[pos++] = (v >>> 24) & 0xff;
+        s[pos++] = (v >>> 16) & 0xff;
+        s[pos++] = (v >>> 8) & 0xff;
+        s[pos++] = v & 0xff;
+      } else {
+        // 8-byte two's complement, big-endian
+        t = 6;
+        let hi = Math.floor(v / 4294967296);
+        let lo = v - hi * 4294967296;
+        if (v < 0) {
+          hi = hi >>> 0;
+          lo = lo >>> 0;
+        }
+        put32(s, pos, hi);
+        put32(s, pos + 4, lo);
+        pos += 8;
+      }
+    } else {
+      t = 7;
+      this.f64[0] = v;
+      const fb = this.f64bytes;
+      for (let k = 0; k < 8; k++) s[pos + k] = fb[7 - k]; // little- to big-endian
+      pos += 8;
+    }
+    this.types[this.nTypes++] = t;
+    this.pos = pos;
+  }
+
+  putString(v: string): void {
+    const len = v.length;
+    this.ensure(this.pos + len * 3 + 16);
+    const s = this.scratch;
+    const pos = this.pos;
+    let written = -1;
+    if (len < 96) {
+      let k = 0;
+      for (; k < len; k++) {
+        const c = v.charCodeAt(k);
+        if (c >= 0x80) break;
+        s[pos + k] = c;
+      }
+      if (k === len) written = len;
+    }
+    if (written < 0) written = textEncoder.encodeInto(v, s.subarray(pos)).written;
+    this.types[this.nTypes++] = written * 2 + 13;
+    this.pos = pos + written;
+  }
+
+  /** Text copied from UTF-8 bytes src[from, to). */
+  putTextBytes(src: Uint8Array, from: number, to: number): void {
+    const len = to - from;
+    this.ensure(this.pos + len);
+    const s = this.scratch;
+    const pos = this.pos;
+    if (len < 64) for (let k = 0; k < len; k++) s[pos + k] = src[from + k];
+    else s.set(src.subarray(from, to), pos);
+    this.types[this.nTypes++] = len * 2 + 13;
+    this.pos = pos + len;
+  }
+
+  /** Text made of two byte ranges joined by one separator byte (a date and a time). */
+  putJoinedTextBytes(src: Uint8Array, a: number, aEnd: number, sep: number, b: number, bEnd: number): void {
+    const la = aEnd - a;
+    const lb = bEnd - b;
+    this.ensure(this.pos + la + lb + 1);
+    const s = this.scratch;
+    let pos = this.pos;
+    for (let k = 0; k < la; k++) s[pos++] = src[a + k];
+    s[pos++] = sep;
+    for (let k = 0; k < lb; k++) s[pos++] = src[b + k];
+    this.types[this.nTypes++] = (la + lb + 1) * 2 + 13;
+    this.pos = pos;
+  }
+
+  /** Reserves `len` bytes of text to be filled by the caller at the returned offset of buffer. */
+  putTextSlot(len: number): number {
+    this.ensure(this.pos + len);
+    const at = this.pos;
+    this.types[this.nTypes++] = len * 2 + 13;
+    this.pos += len;
+    return at;
+  }
+
+  /** Ends the record; it is then in buffer[start, end). */
+  finish(): void {
+    const n = this.nTypes;
+    const types = this.types;
     let hdrBody = 0;
     for (let i = 0; i < n; i++) hdrBody += varintLen(types[i]);
     let hdrLen = hdrBody + 1;
     if (varintLen(hdrLen) > 1) hdrLen = hdrBody + varintLen(hdrBody + 2);
-    let h = hdrRoom - hdrLen;
+    let h = this.hdrRoom - hdrLen;
     const s = this.scratch;
     this.start = h;
     h += writeVarint(s, h, hdrLen);
     for (let i = 0; i < n; i++) h += writeVarint(s, h, types[i]);
-    this.end = pos;
+    this.end = this.pos;
   }
 }
 
@@ -292,7 +377,8 @@ interface LeafRef {
  */
 export class TableBuilder {
   private readonly img: ImageWriter;
-  private readonly enc = new RecordEncoder();
+  /** Encode a record here (begin, put…, finish) and then commit() it. */
+  readonly enc = new RecordEncoder();
   private readonly leaves: LeafRef[] = [];
   private readonly page: Uint8Array;
   private pageNo = 0; // current leaf page number, 0 = none
@@ -308,10 +394,15 @@ export class TableBuilder {
   }
 
   addRow(rowid: number, values: ArrayLike<CellValue>): void {
+    this.enc.encode(values);
+    this.commit(rowid);
+  }
+
+  /** Appends the record just encoded in `enc` under this rowid. */
+  commit(rowid: number): void {
     if (!(rowid > this.lastKey)) throw new Error(`rowids must increase: ${rowid} after ${this.lastKey}`);
     this.lastKey = rowid;
     const enc = this.enc;
-    enc.encode(values);
     const src = enc.buffer;
     const start = enc.start;
     const P = enc.end - start;

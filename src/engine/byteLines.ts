@@ -1,0 +1,102 @@
+import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
+import { LogInvestigatorError } from './errors';
+import type { ReadProgress, ReadResult, Sniff } from './input';
+
+export interface ByteLineSink {
+  /** One line as bytes buf[start, end), without its terminator; lineNo is 1-based. */
+  line(buf: Buffer, start: number, end: number, lineNo: number): void;
+}
+
+/**
+ * Streams a UTF-8 file (or gzip of one) as byte ranges of lines, so that
+ * parsers can copy fields into records without making strings. A line that
+ * spans chunks is assembled in a carry buffer that grows by doubling.
+ */
+export async function readByteLines(
+  path: string,
+  sn: Sniff,
+  sink: ByteLineSink,
+  opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; chunkBytes?: number } = {},
+): Promise<ReadResult> {
+  if (sn.encoding !== 'utf-8') throw new Error('readByteLines reads UTF-8 only');
+  const src = fs.createReadStream(path, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
+  let bytesRead = 0;
+  src.on('data', (c) => {
+    bytesRead += (c as Buffer).length;
+  });
+  let stream: AsyncIterable<Buffer> = src;
+  let gz: zlib.Gunzip | undefined;
+  if (sn.gzip) {
+    gz = zlib.createGunzip({ chunkSize: 1 << 20 });
+    src.pipe(gz);
+    stream = gz;
+  }
+  let carry = Buffer.allocUnsafe(1 << 16);
+  let carryLen = 0;
+  let lineNo = 0;
+  let first = true;
+  let truncated: string | undefined;
+
+  const emit = (buf: Buffer, start: number, end: number) => {
+    if (end > start && buf[end - 1] === 13) end--;
+    sink.line(buf, start, end, ++lineNo);
+  };
+
+  try {
+    for await (const chunk of stream) {
+      if (opts.signal?.aborted) break;
+      let pos = 0;
+      if (first) {
+        first = false;
+        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) pos = 3;
+      }
+      if (carryLen > 0) {
+        const nl = chunk.indexOf(10, pos);
+        const take = nl < 0 ? chunk.length : nl;
+        if (carryLen + take - pos > carry.length) {
+          let size = carry.length;
+          while (size < carryLen + take - pos) size *= 2;
+          const next = Buffer.allocUnsafe(size);
+          carry.copy(next, 0, 0, carryLen);
+          carry = next;
+        }
+        chunk.copy(carry, carryLen, pos, take);
+        carryLen += take - pos;
+        if (nl < 0) continue;
+        emit(carry, 0, carryLen);
+        carryLen = 0;
+        pos = nl + 1;
+      }
+      for (;;) {
+        const nl = chunk.indexOf(10, pos);
+        if (nl < 0) break;
+        emit(chunk, pos, nl);
+        pos = nl + 1;
+      }
+      if (pos < chunk.length) {
+        const rest = chunk.length - pos;
+        if (rest > carry.length) carry = Buffer.allocUnsafe(rest * 2);
+        chunk.copy(carry, 0, pos);
+        carryLen = rest;
+      }
+      opts.onProgress?.({ bytesRead, fileBytes: sn.fileBytes });
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (sn.gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
+      truncated = `the compressed data ends early or is damaged (${err.message}); the ${lineNo.toLocaleString('en-US')} lines before that point were indexed`;
+    } else {
+      throw new LogInvestigatorError('UNREADABLE', `${path}: ${err.message}`);
+    }
+  } finally {
+    src.destroy();
+    gz?.destroy();
+  }
+  if (!opts.signal?.aborted) {
+    if (sn.gzip && !truncated && gz && !gz.readableEnded) truncated = 'the compressed data ends early; the lines before that point were indexed';
+    if (carryLen > 0) emit(carry, 0, carryLen);
+    opts.onProgress?.({ bytesRead: sn.fileBytes, fileBytes: sn.fileBytes });
+  }
+  return { lines: lineNo, truncated };
+}
