@@ -9,7 +9,8 @@ import {
 import { headLines, readLines, sniff, type Encoding, type ReadProgress, type ReadResult, type Sniff } from './input';
 import { LINE_COLUMN, quoteIdent, TIME_COLUMN, uniqueColumnNames, tableNameFor } from './names';
 import { guessRoles, type Role } from './roles';
-import { ImageWriter, TableBuilder, type CellValue } from './sqliteImage';
+import { KeyIndex } from './keyIndex';
+import { ImageWriter, TableBuilder, writeIndex, type CellValue, type SchemaEntry } from './sqliteImage';
 import {
   converterFor, dateTimeParser, inferType, SQL_TYPE, syslogYear, timeParser,
   TIME_NAME_RE, type ColumnType, type Converter, type Inferred, type TimeFormat,
@@ -22,6 +23,8 @@ export interface IndexOptions extends DetectOptions {
   year?: number;
   roles?: Partial<Record<Role, string | null>>;
   pageSize?: number;
+  /** Lay out indexes on the ip, user, group, resource and session columns (default true). */
+  indexes?: boolean;
 }
 
 export interface ColumnInfo {
@@ -49,6 +52,8 @@ export interface TableInfo {
   timeSource?: string[];
   delimiter?: string;
   header?: boolean;
+  /** Columns with an index, which makes GROUP BY and lookups on them fast. */
+  indexed: string[];
   warnings: string[];
 }
 
@@ -81,6 +86,10 @@ export interface BuildContext {
 }
 
 const SAMPLE_ROWS = 2000;
+/** Roles whose columns get an index: the ones analyses group and join by. */
+const INDEXED_ROLES = new Set<Role>(['ip', 'user', 'group', 'resource', 'session']);
+/** Past this many distinct keys an index costs more than it saves. */
+const MAX_INDEX_KEYS = 250_000;
 const MAX_REJECT_RAW = 1 << 20;
 
 interface ColumnPlan {
@@ -91,6 +100,19 @@ interface ColumnPlan {
   convert: Converter | null;
   mismatches: number;
   nullShare: number;
+  /** Numbers (from JSON or Zeek) stored in a column whose values are otherwise text. */
+  numbersAsIs?: boolean;
+}
+
+/**
+ * The SQL type a column is declared with. SQLite expects stored values to
+ * agree with the declared affinity (integrity_check says so), so a column
+ * holding values of several kinds is declared without a type.
+ */
+function declaredType(p: ColumnPlan): string {
+  if (p.mismatches > 0 || p.numbersAsIs) return '';
+  if (p.type === 'timestamp' && (p.timeFormat === 'epoch-s' || p.timeFormat === 'epoch-ms')) return 'REAL';
+  return SQL_TYPE[p.type];
 }
 
 /** Indexes one text log (any supported format, gzip or not) into a database image. */
@@ -122,6 +144,18 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   let timeSource: string[] | undefined;
   let timeSourceIdx: number[] = [];
   let fastTime: FastTime | null = null;
+  let roles = new Map<string, Role>();
+  let keyIndexes: KeyIndex[] = [];
+  let rowids = new Int32Array(1 << 16);
+  const noteRow = (line: number) => {
+    const r = tb.rows;
+    if (r === rowids.length) {
+      const next = new Int32Array(rowids.length * 2);
+      next.set(rowids);
+      rowids = next;
+    }
+    rowids[r] = line;
+  };
   let row: CellValue[] = [];
   let lastRows = 0;
 
@@ -143,9 +177,11 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
           if (x === undefined) plan[i].mismatches++;
           else v = x;
         }
-      }
+      } else if (typeof v === 'number' && plan[i].convert === null) plan[i].numbersAsIs = true;
       row[i + offset] = v === undefined ? null : v;
     }
+    for (const k of keyIndexes) k.addValue(row[k.position + offset]);
+    if (keyIndexes.length) noteRow(line);
     tb.addRow(line, row);
   };
 
@@ -154,6 +190,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     const kinds = plan.map((p) => kindOf(p.type, p.timeFormat));
     const enc = tb.enc;
     const decodeField = (buf: Buffer, st: number, en: number): CellValue => (st === NULL_FIELD ? null : st === EMPTY_FIELD ? '' : st === en ? null : buf.toString('utf8', st, en));
+    const keyAt: (KeyIndex | undefined)[] = plan.map((_, i) => keyIndexes.find((k) => k.position === i));
     return (buf: Buffer, starts: Int32Array, ends: Int32Array, line: number) => {
       const n = plan.length;
       enc.begin(n + 2);
@@ -187,22 +224,27 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       for (let i = 0; i < n; i++) {
         const st = starts[i];
         const en = ends[i];
+        const key = keyAt[i];
         if (st === NULL_FIELD || st === en) {
           enc.putNull();
+          key?.addNull();
           continue;
         }
         if (st === EMPTY_FIELD) {
           enc.putTextBytes(buf, 0, 0);
+          key?.addLatin1('');
           continue;
         }
         const k = kinds[i];
         if (k === Kind.Text) {
           enc.putTextBytes(buf, st, en);
+          key?.addLatin1(buf.toString('latin1', st, en));
           continue;
         }
         const v = k === Kind.Integer ? parseIntBytes(buf, st, en) : k === Kind.Real ? parseRealBytes(buf, st, en) : parseBoolBytes(buf, st, en);
         if (v !== undefined) {
           enc.putNumber(v);
+          key?.addNumber(v);
           continue;
         }
         // not a plain number in bytes: the string converter decides (exponents, long reals, or a mismatch)
@@ -212,9 +254,14 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
         if (x === undefined) {
           plan[i].mismatches++;
           enc.putString(text);
-        } else enc.put(x);
+          key?.addValue(text);
+        } else {
+          enc.put(x);
+          key?.addValue(x);
+        }
       }
       enc.finish();
+      if (keyIndexes.length) noteRow(line);
       tb.commit(line);
     };
   };
@@ -270,11 +317,32 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     timeSource = chosen?.source;
     timeSourceIdx = chosen?.idx ?? [];
     fastTime = chosen?.fast ?? null;
+    roles = guessRoles(
+      [
+        ...(timeOf ? [{ name: TIME_COLUMN, type: 'timestamp' as ColumnType, nullShare: 0 }] : []),
+        ...plan.map((p) => ({ name: p.name, type: p.type, nullShare: p.nullShare, eligible: fixed.get(p.sourceName)?.role !== null })),
+      ],
+      opts.roles,
+    );
+    if (opts.indexes !== false) {
+      keyIndexes = plan
+        .map((p, i) => ({ p, i }))
+        .filter(({ p }) => INDEXED_ROLES.has(roles.get(p.name) as Role))
+        .map(({ p, i }) => new KeyIndex(p.name, i, MAX_INDEX_KEYS));
+    }
     const buffered = recs;
     sample = null;
     for (const r of buffered) write(r.values, r.line);
-    // Reserve the whole image once, from the bytes the sample took per character of input.
-    if (charsRead > 0 && charsRead < totalChars) img.reserve((img.bytesUsed / charsRead) * totalChars * 1.05 + 16 * img.pageSize);
+    // Reserve the whole image once: the bytes the sample took per character of input, plus the indexes.
+    if (charsRead > 0 && charsRead < totalChars) {
+      const rowsExpected = (buffered.length * totalChars) / charsRead;
+      let indexBytes = 0;
+      for (const k of keyIndexes) {
+        const lens = buffered.map((r) => (r.values[k.position] === null ? 0 : String(r.values[k.position]).length));
+        indexBytes += KeyIndex.estimateBytes(rowsExpected, lens.reduce((a, b) => a + b, 0) / Math.max(1, lens.length));
+      }
+      img.reserve((img.bytesUsed / charsRead) * totalChars * 1.05 + indexBytes * 1.1 + 16 * img.pageSize);
+    }
   };
 
   const sink: RecordSink = {
@@ -378,11 +446,6 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       warnings.push(`column ${p.name}: ${p.mismatches} values are not ${p.type} and were kept as text.`);
     }
   }
-  const roleCols = [
-    ...(timeOf ? [{ name: TIME_COLUMN, type: 'timestamp' as ColumnType, nullShare: 0 }] : []),
-    ...plan.map((p) => ({ name: p.name, type: p.type, nullShare: p.nullShare, eligible: parser.fixed().get(p.sourceName)?.role !== null })),
-  ];
-  const roles = guessRoles(roleCols, opts.roles);
   const columns: ColumnInfo[] = [
     { name: LINE_COLUMN, sourceName: LINE_COLUMN, type: 'integer', role: null, mismatches: 0 },
     ...(timeOf ? [{ name: TIME_COLUMN, sourceName: TIME_COLUMN, type: 'timestamp' as ColumnType, role: roles.get(TIME_COLUMN) ?? null, mismatches: 0 }] : []),
@@ -396,11 +459,22 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     })),
   ];
   const rootPage = tb.finish();
-  const defs = columns.map((c) =>
-    c.name === LINE_COLUMN ? `${quoteIdent(c.name)} INTEGER PRIMARY KEY` : `${quoteIdent(c.name)} ${SQL_TYPE[c.type]}`,
-  );
+  const defs = columns.map((c) => {
+    if (c.name === LINE_COLUMN) return `${quoteIdent(c.name)} INTEGER PRIMARY KEY`;
+    const p = plan.find((x) => x.name === c.name);
+    return `${quoteIdent(c.name)} ${p ? declaredType(p) : SQL_TYPE[c.type]}`.trimEnd();
+  });
   const sql = `CREATE TABLE ${quoteIdent(table)} (${defs.join(', ')})`;
-  const image = img.finish([{ type: 'table', name: table, tblName: table, rootPage, sql }]);
+  const schema: SchemaEntry[] = [{ type: 'table', name: table, tblName: table, rootPage, sql }];
+  const indexed: string[] = [];
+  for (const k of keyIndexes) {
+    if (k.abandoned || k.rows !== tb.rows) continue;
+    const name = `${table}__${k.column}`;
+    schema.push({ type: 'index', name, tblName: table, rootPage: writeIndex(img, k.entries(rowids)), sql: `CREATE INDEX ${quoteIdent(name)} ON ${quoteIdent(table)} (${quoteIdent(k.column)})` });
+    indexed.push(k.column);
+  }
+  keyIndexes = [];
+  const image = img.finish(schema);
   report(sn.fileBytes);
   return {
     image,
@@ -418,6 +492,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       timeSource,
       delimiter: det.delimiter,
       header: det.header,
+      indexed,
       warnings,
     },
   };

@@ -164,7 +164,11 @@ export class LogDatabase {
     const nulls = columns.map((_, i) => (sample.rows.length ? sample.rows.filter((r) => r[i] === null || r[i] === '').length / sample.rows.length : 1));
     const roles = guessRoles(columns.map((c, i) => ({ name: c.name, type: c.type, nullShare: nulls[i] })));
     for (const c of columns) c.role = roles.get(c.name) ?? null;
-    return { file, table, format: 'sqlite', encoding: 'utf-8', gzip: false, rows, rejected: 0, bytes, columns, warnings: [] };
+    const indexed = this.query(
+      `SELECT DISTINCT ii.name FROM pragma_index_list(?, ?) il JOIN pragma_index_info(il.name, ?) ii WHERE ii.seqno = 0`,
+      [table, schema, schema],
+    ).rows.map((r) => String(r[0]));
+    return { file, table, format: 'sqlite', encoding: 'utf-8', gzip: false, rows, rejected: 0, bytes, columns, indexed, warnings: [] };
   }
 
   /** Opens an image as a database file and makes its tables visible to queries. */

@@ -607,3 +607,185 @@ function writeSchemaTable(img: ImageWriter, rows: CellValue[][]): void {
   put16(b, hdr + 5, c === 65536 ? 0 : c);
   put32(b, hdr + 8, leaves[leaves.length - 1].page);
 }
+
+/** Bytes of an index-page payload stored on the page itself (fileformat2 §1.6). */
+function localIndexPayload(P: number, U: number): number {
+  const X = Math.floor(((U - 12) * 64) / 255) - 23;
+  if (P <= X) return P;
+  const M = Math.floor(((U - 12) * 32) / 255) - 23;
+  const K = M + ((P - M) % (U - 4));
+  return K <= X ? K : M;
+}
+
+/** Entries of an index in index order: the size of entry i's record, and a writer of it. */
+export interface IndexSource {
+  count: number;
+  size(i: number): number;
+  write(i: number, dst: Uint8Array, off: number): void;
+}
+
+/** An IndexSource from a function that encodes entry i (simple, for tests and small indexes). */
+export function encodedIndexSource(count: number, entry: (i: number, enc: RecordEncoder) => void): IndexSource {
+  const enc = new RecordEncoder();
+  return {
+    count,
+    size(i) {
+      entry(i, enc);
+      return enc.end - enc.start;
+    },
+    write(i, dst, off) {
+      entry(i, enc);
+      dst.set(enc.buffer.subarray(enc.start, enc.end), off);
+    },
+  };
+}
+
+/**
+ * Writes an index B-tree over entries given in index order. Cell sizes are
+ * computed first, to plan leaves and interior levels so that no page is left
+ * without cells; then the pages are written. Returns the root page.
+ */
+export function writeIndex(img: ImageWriter, src: IndexSource): number {
+  const U = img.pageSize;
+  const count = src.count;
+  const payload = new Int32Array(count);
+  const leafCell = new Int32Array(count);
+  let reserve = 0;
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const P = src.size(i);
+    payload[i] = P;
+    const local = localIndexPayload(P, U);
+    const c = varintLen(P) + local + (local < P ? 4 : 0);
+    leafCell[i] = c;
+    if (c + 2 > reserve) reserve = c + 2;
+    total += c + 2 + (local < P ? P - local + 4 : 0);
+  }
+  img.reserve(img.bytesUsed + total * 1.15 + 16 * U);
+  let scratch = new Uint8Array(1024);
+  const writeCell = (page: Uint8Array, off: number, i: number, child: number) => {
+    const P = payload[i];
+    const local = localIndexPayload(P, U);
+    let o = off;
+    if (child) {
+      put32(page, o, child);
+      o += 4;
+    }
+    o += writeVarint(page, o, P);
+    if (local === P) {
+      src.write(i, page, o);
+      return;
+    }
+    if (scratch.length < P) scratch = new Uint8Array(P * 2);
+    src.write(i, scratch, 0);
+    page.set(scratch.subarray(0, local), o);
+    put32(page, o + local, writeOverflow(img, scratch, local, P));
+  };
+
+  // ---- plan the leaves: entries [from, to); the entry after each leaf but the last goes up as a divider
+  const leaves: { from: number; to: number }[] = [];
+  let dividers: number[] = [];
+  for (let i = 0; i < count; ) {
+    const from = i;
+    let used = 8;
+    while (i < count && used + leafCell[i] + 2 <= U - reserve) used += leafCell[i++] + 2;
+    if (i === from) used += leafCell[i++] + 2; // at least one cell
+    leaves.push({ from, to: i });
+    if (i < count) dividers.push(i++);
+  }
+  if (leaves.length === 0) leaves.push({ from: 0, to: 0 });
+  if (dividers.length === leaves.length) {
+    // the last entry went up with no leaf after it: it fits back in the last leaf (the reserve)
+    dividers.pop();
+    leaves[leaves.length - 1].to = count;
+  }
+  const page = new Uint8Array(U);
+  let children: number[] = leaves.map((leaf) => {
+    page.fill(0);
+    let content = U;
+    let n = 0;
+    for (let i = leaf.from; i < leaf.to; i++) {
+      content -= leafCell[i];
+      writeCell(page, content, i, 0);
+      page[8 + 2 * n] = content >> 8;
+      page[9 + 2 * n] = content & 0xff;
+      n++;
+    }
+    page[0] = 0x0a;
+    put16(page, 3, n);
+    put16(page, 5, content === 65536 ? 0 : content);
+    const no = img.allocPage();
+    img.bytes.set(page, img.offsetOf(no));
+    return no;
+  });
+
+  // ---- interior levels: child0 d0 child1 d1 … childK; a page takes cells (child_j, d_j) and a right-most child
+  const cell = (d: number) => 4 + leafCell[d];
+  while (children.length > 1) {
+    let r2 = 0;
+    for (const d of dividers) r2 = Math.max(r2, cell(d) + 2);
+    const pages: { from: number; to: number; right: number }[] = [];
+    const up: number[] = [];
+    for (let j = 0; j < children.length; ) {
+      const from = j;
+      let used = 12;
+      while (j < children.length - 1 && used + cell(dividers[j]) + 2 <= U - r2) used += cell(dividers[j++]) + 2;
+      if (j === from && pages.length > 0 && j === children.length - 1) {
+        // a lone last child: the previous page takes it, with the divider before it (room was reserved)
+        const prev = pages[pages.length - 1];
+        up.pop();
+        prev.to = j;
+        prev.right = j;
+        j++;
+        continue;
+      }
+      if (j === from && j < children.length - 1) used += cell(dividers[j++]) + 2;
+      pages.push({ from, to: j, right: j });
+      if (j < children.length - 1) up.push(dividers[j]);
+      j++;
+    }
+    children = pages.map((p) => {
+      page.fill(0);
+      let content = U;
+      let n = 0;
+      for (let j = p.from; j < p.to; j++) {
+        content -= cell(dividers[j]);
+        writeCell(page, content, dividers[j], children[j]);
+        put16(page, 12 + 2 * n++, content);
+      }
+      page[0] = 0x02;
+      put16(page, 3, n);
+      put16(page, 5, content === 65536 ? 0 : content);
+      put32(page, 8, children[p.right]);
+      const no = img.allocPage();
+      img.bytes.set(page, img.offsetOf(no));
+      return no;
+    });
+    dividers = up;
+  }
+  return children[0];
+}
+
+/** The serial type of a non-negative rowid below 2^47 and its body size. */
+export function rowidSerial(v: number): number {
+  if (v === 0) return 8;
+  if (v === 1) return 9;
+  if (v <= 127) return 1;
+  if (v <= 32767) return 2;
+  if (v <= 8388607) return 3;
+  if (v <= 2147483647) return 4;
+  return 5;
+}
+
+export const SERIAL_BYTES = [0, 1, 2, 3, 4, 6, 8, 8, 0, 0];
+
+/** Writes a non-negative rowid's body (serial from rowidSerial) at dst[off]; returns bytes written. */
+export function writeRowidBody(dst: Uint8Array, off: number, v: number, serial: number): number {
+  const n = SERIAL_BYTES[serial];
+  let x = v;
+  for (let k = n - 1; k >= 0; k--) {
+    dst[off + k] = x % 256;
+    x = Math.floor(x / 256);
+  }
+  return n;
+}

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ImageWriter, TableBuilder, type CellValue } from '../../src/engine/sqliteImage';
+import { encodedIndexSource, ImageWriter, TableBuilder, writeIndex, type CellValue } from '../../src/engine/sqliteImage';
 import { loadSqlJs } from '../../src/engine/database';
 
 async function open(bytes: Uint8Array) {
@@ -63,4 +63,48 @@ describe('SQLite image writer', () => {
       db.close();
     }
   });
+
+  for (const [pageSize, rows, longKeys] of [[512, 5000, true], [4096, 30000, false], [4096, 3000, true], [65536, 20000, false], [1024, 1, false], [1024, 0, false]] as const) {
+    it(`writes index B-trees SQLite accepts (page ${pageSize}, ${rows} rows${longKeys ? ', keys with overflow' : ''})`, async () => {
+      const img = new ImageWriter(pageSize);
+      const t = new TableBuilder(img);
+      const keyOf = (i: number): CellValue => (i % 11 === 0 ? null : i % 7 === 0 ? i % 13 : longKeys && i % 5 === 0 ? `k${i % 37}`.repeat(200 + (i % 37)) : `key-${(i * 7919) % 251}`);
+      for (let i = 1; i <= rows; i++) t.addRow(i * 3, [null, keyOf(i), i]);
+      const root = t.finish();
+      // index order: NULL, numbers, then text by UTF-8 bytes; rowid within a key
+      const order = Array.from({ length: rows }, (_, k) => k + 1);
+      const rank = (v: CellValue) => (v === null ? 0 : typeof v === 'number' ? 1 : 2);
+      order.sort((a, b) => {
+        const x = keyOf(a);
+        const y = keyOf(b);
+        if (rank(x) !== rank(y)) return rank(x) - rank(y);
+        if (typeof x === 'number' && typeof y === 'number' && x !== y) return x - y;
+        if (typeof x === 'string' && typeof y === 'string' && x !== y) return Buffer.compare(Buffer.from(x), Buffer.from(y));
+        return a - b;
+      });
+      const idxRoot = writeIndex(
+        img,
+        encodedIndexSource(order.length, (k, enc) => {
+          enc.begin(2);
+          enc.put(keyOf(order[k]));
+          enc.putNumber(order[k] * 3);
+          enc.finish();
+        }),
+      );
+      const db = await open(img.finish([
+        { type: 'table', name: 't', tblName: 't', rootPage: root, sql: 'CREATE TABLE t (_line INTEGER PRIMARY KEY, k, v)' },
+        { type: 'index', name: 't_k', tblName: 't', rootPage: idxRoot, sql: 'CREATE INDEX t_k ON t (k)' },
+      ]));
+      try {
+        assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+        const plan = db.exec('EXPLAIN QUERY PLAN SELECT k, count(*) FROM t GROUP BY k')[0].values.map((r) => String(r[3])).join(' ');
+        assert.match(plan, /COVERING INDEX t_k/);
+        const viaIndex = db.exec('SELECT k, count(*), sum(v) FROM t INDEXED BY t_k GROUP BY k');
+        const viaScan = db.exec('SELECT k, count(*), sum(v) FROM t NOT INDEXED GROUP BY k');
+        assert.deepEqual(viaIndex[0]?.values ?? [], viaScan[0]?.values ?? []);
+      } finally {
+        db.close();
+      }
+    });
+  }
 });
