@@ -22,6 +22,7 @@ const common = {
 const targets = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['src/engine/engineWorker.ts'], outfile: 'dist/engineWorker.js' },
 ];
 for (const t of targets) {
   const opts = { ...common, ...t };

@@ -1,0 +1,98 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { IndexOptions, IndexProgress, TableInfo } from './build';
+import type { QueryResult, SqlValue } from './database';
+import type { IndexContext, IndexOutcome } from './engine';
+import type { EngineMessage, EngineReplies, EngineRequest } from './engineProtocol';
+import { CancelledError, LogInvestigatorError, type IndexErrorCode } from './errors';
+import type { Role } from './roles';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: IndexProgress) => void };
+type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * The engine in a worker thread, behind the same async API: the database,
+ * indexing and every query run there. If the worker dies, pending requests
+ * fail with a clear error and the next request starts a fresh worker.
+ */
+export class EngineClient {
+  private worker?: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly script = path.join(__dirname, 'engineWorker.js')) {}
+
+  private ensure(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.script);
+    w.on('message', (m: EngineMessage) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.type === 'progress') {
+        p.onProgress?.(m.progress);
+        return;
+      }
+      this.pending.delete(m.id);
+      if (m.type === 'reply') p.resolve(m.value);
+      else p.reject(m.code === 'CANCELLED' ? new CancelledError() : new LogInvestigatorError(m.code as IndexErrorCode, m.message));
+    });
+    const fail = (why: string) => {
+      for (const p of this.pending.values()) p.reject(new LogInvestigatorError('UNREADABLE', `the Log Investigator engine stopped (${why}); indexed tables were lost, index the files again`));
+      this.pending.clear();
+      this.worker = undefined;
+    };
+    w.on('error', (e) => fail(e.message));
+    w.on('exit', (code) => this.worker === w && fail(`exit code ${code}`));
+    this.worker = w;
+    return w;
+  }
+
+  private request<K extends EngineRequest['type']>(
+    req: Without<Extract<EngineRequest, { type: K }>, 'id'>,
+    onProgress?: (p: IndexProgress) => void,
+  ): { id: number; promise: Promise<EngineReplies[K]> } {
+    const w = this.ensure();
+    const id = this.nextId++;
+    const promise = new Promise<EngineReplies[K]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      w.postMessage({ ...req, id });
+    });
+    return { id, promise };
+  }
+
+  index(files: string[], options: IndexOptions = {}, ctx: IndexContext = {}): Promise<IndexOutcome[]> {
+    if (ctx.signal?.aborted) return Promise.reject(new CancelledError());
+    const { id, promise } = this.request<'index'>({ type: 'index', files, options }, ctx.onProgress);
+    const onAbort = () => void this.request<'cancel'>({ type: 'cancel', target: id }).promise.catch(() => undefined);
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    return promise.finally(() => ctx.signal?.removeEventListener('abort', onAbort));
+  }
+
+  query(sql: string, params: SqlValue[] = [], opts: { maxRows?: number } = {}): Promise<QueryResult> {
+    return this.request<'query'>({ type: 'query', sql, params, maxRows: opts.maxRows }).promise;
+  }
+
+  tables(): Promise<TableInfo[]> {
+    return this.request<'tables'>({ type: 'tables' }).promise;
+  }
+
+  remove(table: string): Promise<null> {
+    return this.request<'remove'>({ type: 'remove', table }).promise;
+  }
+
+  setRole(table: string, column: string, role: Role | null): Promise<TableInfo> {
+    return this.request<'setRole'>({ type: 'setRole', table, column, role }).promise;
+  }
+
+  exportDatabase(): Promise<Uint8Array> {
+    return this.request<'export'>({ type: 'export' }).promise;
+  }
+
+  async dispose(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    for (const p of this.pending.values()) p.reject(new CancelledError());
+    this.pending.clear();
+    if (w) await w.terminate();
+  }
+}

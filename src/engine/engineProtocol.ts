@@ -1,0 +1,30 @@
+import type { IndexOptions, IndexProgress, TableInfo } from './build';
+import type { QueryResult, SqlValue } from './database';
+import type { IndexOutcome } from './engine';
+import type { Role } from './roles';
+
+/** Requests to the engine worker; each has an id and gets exactly one reply. */
+export type EngineRequest =
+  | { type: 'index'; id: number; files: string[]; options: IndexOptions }
+  | { type: 'query'; id: number; sql: string; params: SqlValue[]; maxRows?: number }
+  | { type: 'tables'; id: number }
+  | { type: 'remove'; id: number; table: string }
+  | { type: 'setRole'; id: number; table: string; column: string; role: Role | null }
+  | { type: 'export'; id: number }
+  | { type: 'cancel'; id: number; target: number };
+
+/** The value each request resolves to. */
+export interface EngineReplies {
+  index: IndexOutcome[];
+  query: QueryResult;
+  tables: TableInfo[];
+  remove: null;
+  setRole: TableInfo;
+  export: Uint8Array;
+  cancel: null;
+}
+
+export type EngineMessage =
+  | { type: 'reply'; id: number; value: unknown }
+  | { type: 'error'; id: number; code: string; message: string }
+  | { type: 'progress'; id: number; progress: IndexProgress };

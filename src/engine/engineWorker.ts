@@ -1,0 +1,71 @@
+/**
+ * Worker-thread entry hosting a whole Engine (database included), so that
+ * indexing and queries never block the thread that asks (the VS Code
+ * extension host). Requests and replies are typed in engineProtocol.ts.
+ */
+import { parentPort } from 'node:worker_threads';
+import { Engine } from './engine';
+import { LogInvestigatorError } from './errors';
+import type { EngineMessage, EngineRequest } from './engineProtocol';
+
+const port = parentPort;
+if (!port) throw new Error('engineWorker.ts must run in a worker thread');
+const enginePromise = Engine.create();
+const running = new Map<number, AbortController>();
+const post = (m: EngineMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+async function handle(req: EngineRequest): Promise<void> {
+  const engine = await enginePromise;
+  switch (req.type) {
+    case 'index': {
+      const ac = new AbortController();
+      running.set(req.id, ac);
+      let last = 0;
+      try {
+        const value = await engine.index(req.files, req.options, {
+          signal: ac.signal,
+          onProgress: (progress) => {
+            const now = Date.now();
+            if (now - last > 100 || progress.bytesRead === progress.fileBytes) {
+              last = now;
+              post({ type: 'progress', id: req.id, progress });
+            }
+          },
+        });
+        post({ type: 'reply', id: req.id, value });
+      } finally {
+        running.delete(req.id);
+      }
+      return;
+    }
+    case 'cancel':
+      running.get(req.target)?.abort();
+      post({ type: 'reply', id: req.id, value: null });
+      return;
+    case 'query':
+      post({ type: 'reply', id: req.id, value: engine.query(req.sql, req.params, { maxRows: req.maxRows }) });
+      return;
+    case 'tables':
+      post({ type: 'reply', id: req.id, value: engine.tables() });
+      return;
+    case 'remove':
+      engine.db.remove(req.table);
+      post({ type: 'reply', id: req.id, value: null });
+      return;
+    case 'setRole':
+      post({ type: 'reply', id: req.id, value: engine.db.setRole(req.table, req.column, req.role) });
+      return;
+    case 'export': {
+      const bytes = engine.db.exportDatabase();
+      post({ type: 'reply', id: req.id, value: bytes }, [bytes.buffer as ArrayBuffer]);
+      return;
+    }
+  }
+}
+
+port.on('message', (req: EngineRequest) => {
+  handle(req).catch((e: unknown) => {
+    const code = e instanceof LogInvestigatorError ? e.code : 'INTERNAL';
+    post({ type: 'error', id: req.id, code, message: e instanceof Error ? e.message : String(e) });
+  });
+});

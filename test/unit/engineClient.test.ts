@@ -1,0 +1,60 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EngineClient } from '../../src/engine/engineClient';
+import { CancelledError, LogInvestigatorError } from '../../src/engine/errors';
+import { fixture, tmpDir } from '../helpers';
+
+describe('engine in a worker thread (EngineClient)', () => {
+  it('indexes, queries, changes roles, removes and exports over the message protocol', async () => {
+    const client = new EngineClient();
+    try {
+      const outcomes = await client.index([fixture('log.csv'), fixture('attacks.csv')]);
+      assert.deepEqual(outcomes.map((o) => o.tables[0].table), ['log', 'attacks']);
+      const r = await client.query('SELECT count(*) AS n FROM log l JOIN attacks a USING (source_ip)');
+      assert.deepEqual(r.columns, ['n']);
+      assert.ok((r.rows[0][0] as number) > 0);
+      const bound = await client.query('SELECT count(*) FROM log WHERE username = ?', ['wlopez']);
+      assert.equal(typeof bound.rows[0][0], 'number');
+      const t = await client.setRole('log', 'failure_reason', 'label');
+      assert.equal(t.columns.find((c) => c.name === 'failure_reason')?.role, 'label');
+      await client.remove('attacks');
+      assert.deepEqual((await client.tables()).map((x) => x.table), ['log']);
+      const bytes = await client.exportDatabase();
+      assert.equal(Buffer.from(bytes.subarray(0, 15)).toString('latin1'), 'SQLite format 3');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('errors travel back typed; the worker keeps serving', async () => {
+    const client = new EngineClient();
+    try {
+      await assert.rejects(client.query('SELECT * FROM nowhere'), (e: unknown) => e instanceof LogInvestigatorError && e.code === 'SQL' && /no such table/.test(e.message));
+      const [o] = await client.index([fixture('binary.png')]);
+      assert.equal(o.error?.code, 'BINARY');
+      assert.deepEqual((await client.query('SELECT 1 + 1')).rows, [[2]]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('reports progress and cancels', async () => {
+    const p = path.join(tmpDir(), 'big.log');
+    const line = '2018-01-26 09:55:03 javascript-i/functions 1 8.0 97.105.19.61\n';
+    fs.writeFileSync(p, line.repeat(400_000));
+    const client = new EngineClient();
+    try {
+      const ac = new AbortController();
+      let events = 0;
+      await assert.rejects(
+        client.index([p], {}, { signal: ac.signal, onProgress: () => ++events && ac.abort() }),
+        (e: unknown) => e instanceof CancelledError,
+      );
+      assert.ok(events >= 1);
+      assert.deepEqual(await client.tables(), []);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
