@@ -1,0 +1,85 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ColumnInfo, TableInfo } from '../engine/build';
+import type { EngineService } from './engineService';
+
+/** contextValue of tree items, used by `when` clauses in package.json. */
+export const CONTEXT = { file: 'li.file', table: 'li.table', column: 'li.column' } as const;
+
+export type FilesNode =
+  | { kind: 'file'; file: string; tables: TableInfo[] }
+  | { kind: 'table'; table: TableInfo }
+  | { kind: 'column'; table: TableInfo; column: ColumnInfo };
+
+/** Indexed Files: file → table → columns with type and role. */
+export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<FilesNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly service: EngineService) {
+    this.sub = service.onDidChangeTables(() => this.emitter.fire(undefined));
+  }
+
+  getChildren(node?: FilesNode): FilesNode[] {
+    if (!node) {
+      const byFile = new Map<string, TableInfo[]>();
+      for (const t of this.service.tables) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t]);
+      return [...byFile.entries()].map(([file, tables]) => ({ kind: 'file', file, tables }));
+    }
+    if (node.kind === 'file') return node.tables.map((table) => ({ kind: 'table', table }));
+    if (node.kind === 'table') return node.table.columns.map((column) => ({ kind: 'column', table: node.table, column }));
+    return [];
+  }
+
+  getTreeItem(node: FilesNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'file': {
+        const item = new vscode.TreeItem(path.basename(node.file), vscode.TreeItemCollapsibleState.Expanded);
+        item.resourceUri = vscode.Uri.file(node.file);
+        item.description = path.dirname(vscode.workspace.asRelativePath(node.file));
+        item.tooltip = node.file;
+        item.contextValue = CONTEXT.file;
+        item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
+        return item;
+      }
+      case 'table': {
+        const t = node.table;
+        const item = new vscode.TreeItem(t.table, vscode.TreeItemCollapsibleState.Collapsed);
+        item.iconPath = new vscode.ThemeIcon('table');
+        item.description = `${t.format} · ${t.rows.toLocaleString()} rows${t.rejected ? ` · ${t.rejected.toLocaleString()} rejected` : ''}`;
+        const md = new vscode.MarkdownString();
+        md.appendText(`${t.table} — ${t.rows.toLocaleString()} rows from ${t.file}\nformat ${t.format}, ${t.encoding}${t.gzip ? ', gzip' : ''}`);
+        if (t.indexed.length) md.appendText(`\nindexed: ${t.indexed.join(', ')}`);
+        for (const w of t.warnings) md.appendText(`\n⚠ ${w}`);
+        item.tooltip = md;
+        item.contextValue = CONTEXT.table;
+        return item;
+      }
+      case 'column': {
+        const c = node.column;
+        const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon(c.role ? 'symbol-key' : 'symbol-field');
+        item.description = c.role ? `${c.type} · ${c.role}` : c.type;
+        item.tooltip = `${c.name}: ${c.type}${c.role ? `, role ${c.role}` : ''}${c.sourceName !== c.name ? ` (source name “${c.sourceName}”)` : ''}${c.mismatches ? `, ${c.mismatches} values kept as text` : ''}`;
+        item.contextValue = CONTEXT.column;
+        return item;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}
+
+/** Findings: filled by the investigations; until then the view's welcome text explains how to start. */
+export class FindingsView implements vscode.TreeDataProvider<never> {
+  getChildren(): never[] {
+    return [];
+  }
+  getTreeItem(node: never): vscode.TreeItem {
+    return node;
+  }
+}

@@ -1,0 +1,140 @@
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { TableInfo } from '../engine/build';
+import type { SqlValue } from '../engine/database';
+import { errorMessage } from '../engine/errors';
+import { formatCsv } from '../engine/output';
+import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
+import type { EngineService } from './engineService';
+import { openSourceLine } from './sourceLinks';
+import { ProtocolPanel } from './webviewPanel';
+
+const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : v);
+
+/** Tables named in a query's text that keep source lines. */
+export function sourceTableOf(sql: string, columns: string[], tables: TableInfo[]): { table: TableInfo; lineColumn: number } | null {
+  const lineColumn = columns.indexOf('_line');
+  if (lineColumn < 0) return null;
+  const named = tables.filter((t) => t.columns.some((c) => c.name === '_line') && new RegExp(`(^|[^\\w."])"?${t.table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^\\w"])`, 'i').test(sql));
+  return named.length === 1 ? { table: named[0], lineColumn } : null;
+}
+
+/**
+ * Shows query results in a webview: sortable, scrolled by pages the webview
+ * asks for (a 100,000-row result never crosses in one message), column types,
+ * copy and CSV export, and a link from every row to its source line.
+ */
+export class ResultsPanel extends ProtocolPanel {
+  private static current: ResultsPanel | undefined;
+  private rows: Cell[][] = [];
+  private columns: ResultColumn[] = [];
+  private source: ResultSource | null = null;
+
+  static async show(context: vscode.ExtensionContext, service: EngineService, title: string, sql: string, params: SqlValue[] = []): Promise<ResultsPanel> {
+    if (!ResultsPanel.current?.visible) ResultsPanel.current = new ResultsPanel(context, service);
+    const panel = ResultsPanel.current;
+    panel.reveal();
+    await panel.run(title, sql, params);
+    return panel;
+  }
+
+  static get active(): ResultsPanel | undefined {
+    return ResultsPanel.current?.visible ? ResultsPanel.current : undefined;
+  }
+
+  private constructor(
+    context: vscode.ExtensionContext,
+    private readonly service: EngineService,
+  ) {
+    super(context, 'logInvestigator.results', 'Query Results', 'results.js', 'table');
+  }
+
+  /** Runs a query and shows its rows. */
+  async run(title: string, sql: string, params: SqlValue[] = []): Promise<void> {
+    const max = vscode.workspace.getConfiguration('logInvestigator').get<number>('maxResultRows', 100000);
+    const started = Date.now();
+    this.panel.title = title;
+    try {
+      const r = await this.service.query(sql, params, max);
+      const src = sourceTableOf(sql, r.columns, this.service.tables);
+      this.rows = r.rows.map((row) => row.map(toCell));
+      this.source = src ? { table: src.table.table, file: src.table.file, lineColumn: src.lineColumn } : null;
+      this.columns = r.columns.map((name, i) => ({ name, type: src?.table.columns.find((c) => c.name === name)?.type ?? guessType(this.rows, i) }));
+      await this.post({
+        type: 'result',
+        title,
+        sql,
+        columns: this.columns,
+        total: this.rows.length,
+        truncated: r.truncated,
+        offset: 0,
+        rows: this.rows.slice(0, PAGE_ROWS),
+        source: this.source,
+        elapsedMs: Date.now() - started,
+      });
+      this.service.log.info(`query (${Date.now() - started} ms, ${this.rows.length} rows): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
+    } catch (e) {
+      this.rows = [];
+      await this.post({ type: 'error', message: errorMessage(e) });
+      this.service.log.error(`query failed: ${errorMessage(e)}`);
+    }
+  }
+
+  protected async onMessage(m: WebviewToHost): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        return;
+      case 'requestRows':
+        await this.post({ type: 'rows', offset: m.offset, rows: this.rows.slice(m.offset, m.offset + Math.min(m.count, 2000)) });
+        return;
+      case 'sort': {
+        const i = m.column;
+        const dir = m.descending ? -1 : 1;
+        this.rows.sort((a, b) => compareCells(a[i], b[i]) * dir);
+        await this.post({ type: 'rows', offset: 0, rows: this.rows.slice(0, PAGE_ROWS) });
+        return;
+      }
+      case 'openSource':
+        if (this.source) await openSourceLine(this.context, this.source.file, m.line);
+        return;
+      case 'exportCsv': {
+        const uri = await vscode.window.showSaveDialog({ filters: { CSV: ['csv'] }, saveLabel: 'Export CSV' });
+        if (!uri) return;
+        fs.writeFileSync(uri.fsPath, formatCsv(this.columns.map((c) => c.name), this.rows));
+        void vscode.window.showInformationMessage(`Exported ${this.rows.length.toLocaleString()} rows to ${uri.fsPath}`);
+        return;
+      }
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        return;
+      case 'brush':
+        return;
+      case 'error':
+        this.service.log.error(`results view: ${m.message}`);
+        return;
+    }
+  }
+
+}
+
+function guessType(rows: Cell[][], i: number): string {
+  let numbers = 0;
+  let other = 0;
+  for (let k = 0; k < Math.min(rows.length, 500); k++) {
+    const v = rows[k][i];
+    if (typeof v === 'number') numbers++;
+    else if (v !== null) other++;
+  }
+  return numbers > 0 && other === 0 ? (rows.slice(0, 500).every((r) => r[i] === null || Number.isInteger(r[i])) ? 'integer' : 'real') : 'text';
+}
+
+/** NULLs last, numbers before text, numbers by value, text by code points. */
+export function compareCells(a: Cell, b: Cell): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import * as zlib from 'node:zlib';
+import * as vscode from 'vscode';
+
+/**
+ * Opens a log at a 1-based line with that line selected and revealed.
+ * Uses `vscode.open`, which works for files too large to be synchronized to
+ * extensions (over 50 MB). A gzip file is shown through a decompressed copy
+ * kept in the extension's storage, so its line numbers still apply.
+ */
+export async function openSourceLine(context: vscode.ExtensionContext, file: string, line: number): Promise<void> {
+  let target = vscode.Uri.file(file);
+  if (/\.gz$/i.test(file)) target = await decompressedCopy(context, file);
+  const l = Math.max(0, line - 1);
+  const selection = new vscode.Range(l, 0, l + 1, 0);
+  await vscode.commands.executeCommand('vscode.open', target, { selection, preview: false } satisfies vscode.TextDocumentShowOptions);
+}
+
+async function decompressedCopy(context: vscode.ExtensionContext, file: string): Promise<vscode.Uri> {
+  const st = fs.statSync(file);
+  const key = crypto.createHash('sha1').update(`${file}:${st.size}:${st.mtimeMs}`).digest('hex').slice(0, 16);
+  const dir = vscode.Uri.joinPath(context.globalStorageUri, 'decompressed');
+  await vscode.workspace.fs.createDirectory(dir);
+  const base = file.replace(/^.*[\\/]/, '').replace(/\.gz$/i, '');
+  const out = vscode.Uri.joinPath(dir, `${key}-${base}`);
+  if (!fs.existsSync(out.fsPath)) {
+    const tmp = out.fsPath + '.part';
+    await pipeline(fs.createReadStream(file), zlib.createGunzip(), fs.createWriteStream(tmp)).catch(() => undefined);
+    fs.renameSync(tmp, out.fsPath);
+  }
+  return out;
+}

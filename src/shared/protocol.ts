@@ -1,0 +1,54 @@
+/**
+ * The one message protocol between the extension host and its webviews.
+ * The webview imports only types from here (`import type`), so nothing of the
+ * host reaches the browser bundle. Every message has a `type`; both sides
+ * switch on it exhaustively.
+ */
+
+/** A cell as the webview shows it: text, number or NULL (blobs arrive as a text summary). */
+export type Cell = string | number | null;
+
+export interface ResultColumn {
+  name: string;
+  /** Semantic type from the catalog when the column comes from an indexed table, else from the values. */
+  type: string;
+}
+
+/** Where the rows of a result came from, so each row can link to its source line. */
+export interface ResultSource {
+  table: string;
+  file: string;
+  /** Index of the `_line` column in the result. */
+  lineColumn: number;
+}
+
+export type HostToWebview =
+  | {
+      type: 'result';
+      title: string;
+      sql: string;
+      columns: ResultColumn[];
+      total: number;
+      /** The query had more rows than the configured maximum. */
+      truncated: boolean;
+      offset: number;
+      rows: Cell[][];
+      source: ResultSource | null;
+      elapsedMs: number;
+    }
+  | { type: 'rows'; offset: number; rows: Cell[][] }
+  | { type: 'error'; message: string }
+  | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'requestRows'; offset: number; count: number }
+  | { type: 'sort'; column: number; descending: boolean }
+  | { type: 'openSource'; line: number }
+  | { type: 'exportCsv' }
+  | { type: 'copy'; text: string }
+  | { type: 'brush'; from: string | null; to: string | null }
+  | { type: 'error'; message: string };
+
+/** Rows per page sent to the webview; the table asks for more as it scrolls. */
+export const PAGE_ROWS = 200;

@@ -1,0 +1,30 @@
+// `npm run test:integration`: the integration suite in a real VS Code (code-server 1.100, offline),
+// with browser-level checks in headless Chromium. Prepares a workspace of real logs from
+// test/fixtures (plus a log of hostile text), then runs launch.mjs. Screenshots go to
+// test-artifacts/screenshots.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'li-it-ws-'));
+for (const f of ['access.log', 'course.txt', 'cohorts.csv', 'log.csv', 'attacks.csv', 'smb_files.log.gz', 'OpenSSH_2k.log']) {
+  fs.copyFileSync(path.join(repo, 'test/fixtures', f), path.join(ws, f));
+}
+fs.writeFileSync(
+  path.join(ws, 'hostile.csv'),
+  'id,payload\n1,<script>alert(1)</script>\n2,<img src=x onerror=alert(2)>\n3,javascript:alert(3)\n4,"<a href=""javascript:alert(4)"">x</a>"\n',
+);
+fs.mkdirSync(path.join(ws, '.vscode'));
+fs.writeFileSync(path.join(ws, '.vscode/settings.json'), JSON.stringify({ 'logInvestigator.columns': ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'] }, null, 2));
+const shots = path.join(repo, 'test-artifacts/screenshots');
+fs.mkdirSync(shots, { recursive: true });
+const r = spawnSync(
+  process.execPath,
+  [path.join(repo, 'test/integration/launch.mjs'), '--extension', repo, '--tests', path.join(repo, 'out/test/integration/suite/index.js'), '--workspace', ws, '--screenshots', shots, '--timeout', '600'],
+  { stdio: 'inherit' },
+);
+fs.rmSync(ws, { recursive: true, force: true });
+process.exit(r.status ?? 1);

@@ -1,0 +1,159 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LogInvestigatorApi } from '../../../src/extension/extension';
+import type { WebviewToHost } from '../../../src/shared/protocol';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
+  available(): boolean;
+  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
+  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<{ count: number; texts: string[]; svgMarks: number; canvases: number }>;
+};
+
+const EXT_ID = 'log-investigator.log-investigator';
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const inWs = (name: string) => path.join(ws(), name);
+
+async function api(): Promise<LogInvestigatorApi> {
+  const ext = vscode.extensions.getExtension<LogInvestigatorApi>(EXT_ID);
+  assert.ok(ext, `extension ${EXT_ID} is loaded`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+/** Resolves when a webview message of a type arrives (no sleeps). */
+function nextMessage(a: LogInvestigatorApi, type: WebviewToHost['type'], timeoutMs = 30000): Promise<WebviewToHost> {
+  return new Promise((resolve, reject) => {
+    const panel = a.results();
+    if (!panel) return reject(new Error('no results panel'));
+    const timer = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
+    const sub = panel.onDidReceiveMessage((m) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(m);
+    });
+  });
+}
+
+/** Resolves when the active editor shows `file` (no sleeps). */
+function editorShowing(file: string, timeoutMs = 30000): Promise<vscode.TextEditor> {
+  const match = (e: vscode.TextEditor | undefined) => e && path.resolve(e.document.uri.fsPath) === path.resolve(file);
+  const now = vscode.window.activeTextEditor;
+  if (match(now)) return Promise.resolve(now!);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} was not shown within ${timeoutMs} ms`)), timeoutMs);
+    const sub = vscode.window.onDidChangeActiveTextEditor((e) => {
+      if (!match(e)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(e!);
+    });
+  });
+}
+
+describe('Log Investigator in VS Code', () => {
+  it('runs in VS Code 1.100 or later and activates', async () => {
+    assert.match(vscode.version, /^1\.(\d+)\./);
+    assert.ok(Number(vscode.version.split('.')[1]) >= 100);
+    const a = await api();
+    assert.ok(a.service);
+  });
+
+  it('registers every command it contributes, and contributes every command it registers', async () => {
+    await api();
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const contributed = pkg.contributes.commands.map((c) => c.command).sort();
+    const all = await vscode.commands.getCommands(true);
+    // VS Code adds commands of its own for each view (logInvestigator.files.focus, …)
+    const registered = all.filter((c) => c.startsWith('logInvestigator.') && !/^logInvestigator\.(files|findings)\./.test(c)).sort();
+    for (const c of contributed) assert.ok(all.includes(c), `${c} is registered`);
+    for (const c of registered) assert.ok(contributed.includes(c), `${c} is contributed`);
+  });
+
+  it('indexes a log from the workspace and fills the Indexed Files view', async () => {
+    const a = await api();
+    const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(inWs('access.log')))) as { table: string; rows: number }[];
+    assert.equal(tables[0].table, 'access');
+    assert.equal(tables[0].rows, 300);
+    const roots = a.files.getChildren();
+    assert.ok(roots.some((n) => n.kind === 'file' && n.file === inWs('access.log')));
+    const fileNode = roots.find((n) => n.kind === 'file' && n.file === inWs('access.log'))!;
+    const [tableNode] = a.files.getChildren(fileNode);
+    const item = a.files.getTreeItem(tableNode);
+    assert.equal(item.label, 'access');
+    assert.match(String(item.description), /apache · 300 rows/);
+    const cols = a.files.getChildren(tableNode).map((n) => a.files.getTreeItem(n));
+    assert.ok(cols.some((c) => c.label === 'client_ip' && /ip · ip/.test(String(c.description))));
+    await vscode.commands.executeCommand('logInvestigator.indexWorkspace', '**/*.{csv,txt,gz,log}');
+    assert.ok(a.service.tables.some((t) => t.table === 'course'));
+    assert.ok(a.service.tables.some((t) => t.table === 'smb_files'));
+  });
+
+  it('runs a query and the results webview answers with the rows; its table shows them', async () => {
+    const a = await api();
+    const r = await a.service.query('SELECT client_ip, count(*) AS n FROM access GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3');
+    assert.deepEqual(r.columns, ['client_ip', 'n']);
+    assert.equal(r.rows.length, 3);
+    await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, client_ip, status, path FROM access ORDER BY _line LIMIT 50');
+    assert.ok(a.results(), 'a results panel is open');
+    if (harness.available()) {
+      const cells = await harness.evalWebview({ titleContains: 'Query Results', selector: 'tbody td' });
+      assert.ok(cells.texts.includes('83.149.9.216'), `cells: ${cells.texts.slice(0, 12).join(' | ')}`);
+      const links = await harness.evalWebview({ titleContains: 'Query Results', selector: 'a.srclink' });
+      assert.equal(links.texts[0], 'line 1');
+      await harness.screenshot('results');
+    }
+  });
+
+  it('opens the source file at the right line, from the command and from a row link', async () => {
+    const file = inWs('access.log');
+    await vscode.commands.executeCommand('logInvestigator.openSource', file, 42);
+    let editor = await editorShowing(file);
+    assert.equal(editor.selection.start.line, 41);
+    assert.equal(editor.document.lineAt(41).text, fs.readFileSync(file, 'utf8').split('\n')[41]);
+    if (harness.available()) {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      const a = await api();
+      await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, client_ip FROM access WHERE _line = 7');
+      const opened = nextMessage(a, 'openSource');
+      await harness.evalWebview({ titleContains: 'Query Results', selector: 'a.srclink', action: 'click' });
+      await opened;
+      editor = await editorShowing(file);
+      assert.equal(editor.selection.start.line, 6);
+      await harness.screenshot('source-line');
+    }
+  });
+
+  it('shows log text literally: script tags, onerror handlers and javascript: links stay text', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(inWs('hostile.csv')));
+    await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, payload FROM hostile ORDER BY _line');
+    assert.ok(a.results());
+    if (harness.available()) {
+      const cells = await harness.evalWebview({ titleContains: 'Query Results', selector: 'tbody td' });
+      assert.ok(cells.texts.includes('<script>alert(1)</script>'), cells.texts.join(' | '));
+      assert.ok(cells.texts.includes('<img src=x onerror=alert(2)>'));
+      assert.ok(cells.texts.includes('javascript:alert(3)'));
+      const injected = await harness.evalWebview({ titleContains: 'Query Results', selector: 'tbody img, tbody script, a[href^="javascript"]' }).catch(() => ({ count: 0 }));
+      assert.equal(injected.count, 0);
+    }
+  });
+
+  it('draws a timeline with Vega-Lite; the chart has marks', async () => {
+    const a = await api();
+    const access = a.service.tables.find((t) => t.table === 'access')!;
+    await vscode.commands.executeCommand('logInvestigator.showTimeline', access.table);
+    if (harness.available()) {
+      const chart = await harness.evalWebview({ titleContains: 'Timeline', selector: 'svg .mark-rect path' }, 60000);
+      assert.ok(chart.count > 3, `bars: ${chart.count}`);
+      await harness.screenshot('timeline');
+    }
+  });
+
+  it('shows the status bar and the views', async () => {
+    await vscode.commands.executeCommand('logInvestigator.files.focus');
+    if (harness.available()) await harness.screenshot('indexed-files');
+  });
+});
