@@ -37,7 +37,8 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
       case 'file': {
         const item = new vscode.TreeItem(path.basename(node.file), vscode.TreeItemCollapsibleState.Expanded);
         item.resourceUri = vscode.Uri.file(node.file);
-        item.description = path.dirname(vscode.workspace.asRelativePath(node.file));
+        const dir = path.dirname(vscode.workspace.asRelativePath(node.file));
+        item.description = dir === '.' ? undefined : dir;
         item.tooltip = node.file;
         item.contextValue = CONTEXT.file;
         item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };

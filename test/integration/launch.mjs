@@ -88,6 +88,7 @@ async function cleanup() {
   killGroups('SIGTERM');
   for (let i = 0; i < 30 && [...groups].some(alive); i++) await sleep(100);
   killGroups('SIGKILL');
+  for (let i = 0; i < 20 && [...groups].some(alive); i++) await sleep(100); // before removing tmp
   groups.clear();
 }
 function alive(pid) { try { process.kill(-pid, 0); return true; } catch { return false; } }
