@@ -46,10 +46,31 @@ async function pickTable(cx: CommandContext, arg: unknown, placeHolder: string, 
   return pick?.t;
 }
 
-/** Asks for column names when a headerless file would otherwise get col1…colN; remembers the answer. */
-async function askColumnsIfNeeded(cx: CommandContext, tables: TableInfo[]): Promise<void> {
+/**
+ * Resolves what detection could not: a file read as plain lines gets a quick
+ * pick of formats, a headerless file its column names. Answers are
+ * remembered per file and the file is indexed again with them.
+ */
+async function resolveAmbiguity(cx: CommandContext, tables: TableInfo[]): Promise<void> {
   for (const t of tables) {
-    if (t.header !== false || !t.columns.some((c) => /^col\d+$/.test(c.name)) || cx.service.choiceFor(t.file)?.columns) continue;
+    const choice = cx.service.choiceFor(t.file);
+    if (t.format === 'lines' && !choice?.format) {
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'lines', description: 'keep: one message per line', detail: FORMAT_TITLES.lines },
+          ...FORMATS.filter((f) => f !== 'lines' && f !== 'sqlite').map((f) => ({ label: f, description: undefined, detail: FORMAT_TITLES[f] })),
+        ],
+        { title: `${t.table}: no known log format was recognised. Read it as…`, ignoreFocusOut: true },
+      );
+      if (!pick) continue;
+      await cx.service.rememberChoice(t.file, { ...choice, format: pick.label as FormatId });
+      if (pick.label !== 'lines') {
+        const again = await cx.service.index([t.file]);
+        await resolveAmbiguity(cx, again);
+      }
+      continue;
+    }
+    if (t.header !== false || !t.columns.some((c) => /^col\d+$/.test(c.name)) || choice?.columns) continue;
     const n = t.columns.filter((c) => !c.name.startsWith('_')).length;
     const value = await vscode.window.showInputBox({
       title: `${t.table} has no header: name its ${n} columns`,
@@ -57,7 +78,7 @@ async function askColumnsIfNeeded(cx: CommandContext, tables: TableInfo[]): Prom
       value: t.columns.filter((c) => !c.name.startsWith('_')).map((c) => c.name).join(','),
     });
     if (!value) continue;
-    await cx.service.rememberChoice(t.file, { ...cx.service.choiceFor(t.file), columns: value.split(',').map((s) => s.trim()) });
+    await cx.service.rememberChoice(t.file, { ...choice, columns: value.split(',').map((s) => s.trim()) });
     await cx.service.index([t.file]);
   }
 }
@@ -73,7 +94,7 @@ export const COMMANDS: Record<string, Handler> = {
     }
     if (files.length === 0) return [];
     const tables = await cx.service.index(files);
-    await askColumnsIfNeeded(cx, tables);
+    await resolveAmbiguity(cx, tables);
     if (tables.length) await vscode.commands.executeCommand('logInvestigator.files.focus');
     return tables;
   },

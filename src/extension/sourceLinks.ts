@@ -13,9 +13,32 @@ import * as vscode from 'vscode';
 export async function openSourceLine(context: vscode.ExtensionContext, file: string, line: number): Promise<void> {
   let target = vscode.Uri.file(file);
   if (/\.gz$/i.test(file)) target = await decompressedCopy(context, file);
+  if (!(await withinLargeFileLimit(target.fsPath))) return;
   const l = Math.max(0, line - 1);
-  const selection = new vscode.Range(l, 0, l + 1, 0);
+  // VS Code clamps the end to the line's length: the whole line is selected and the cursor stays on it
+  const selection = new vscode.Range(l, 0, l, 1_000_000);
   await vscode.commands.executeCommand('vscode.open', target, { selection, preview: false } satisfies vscode.TextDocumentShowOptions);
+}
+
+/**
+ * VS Code asks before it shows a file larger than workbench.editorLargeFileConfirmation
+ * (50 MB in the browser), and would open a blank editor instead of the line. Offer to
+ * raise the limit for this workspace first; false when the user declines.
+ */
+async function withinLargeFileLimit(file: string): Promise<boolean> {
+  const setting = vscode.workspace.getConfiguration('workbench');
+  const limitMb = setting.get<number>('editorLargeFileConfirmation');
+  const sizeMb = fs.statSync(file).size / (1024 * 1024);
+  if (!limitMb || sizeMb <= limitMb) return true;
+  const raise = `Raise the limit to ${Math.ceil(sizeMb)} MB here`;
+  const answer = await vscode.window.showWarningMessage(
+    `${file.replace(/^.*[\\/]/, '')} is ${sizeMb.toFixed(0)} MB. VS Code shows files over ${limitMb} MB only after asking, and would not reveal the line.`,
+    { modal: true, detail: 'The setting is workbench.editorLargeFileConfirmation; raising it here changes this workspace only.' },
+    raise,
+  );
+  if (answer !== raise) return false;
+  await setting.update('editorLargeFileConfirmation', Math.ceil(sizeMb) + 1, vscode.ConfigurationTarget.Workspace);
+  return true;
 }
 
 async function decompressedCopy(context: vscode.ExtensionContext, file: string): Promise<vscode.Uri> {

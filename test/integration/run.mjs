@@ -17,8 +17,17 @@ fs.writeFileSync(
   path.join(ws, 'hostile.csv'),
   'id,payload\n1,<script>alert(1)</script>\n2,<img src=x onerror=alert(2)>\n3,javascript:alert(3)\n4,"<a href=""javascript:alert(4)"">x</a>"\n',
 );
+// over 50 MB: VS Code does not synchronize such files to extensions, so indexing and jump-to-source must read from disk
+const access = fs.readFileSync(path.join(repo, 'test/fixtures/access.log'));
+const big = fs.openSync(path.join(ws, 'big-access.log'), 'w');
+for (let k = 0; k < 800; k++) fs.writeSync(big, access);
+fs.closeSync(big);
 fs.mkdirSync(path.join(ws, '.vscode'));
-fs.writeFileSync(path.join(ws, '.vscode/settings.json'), JSON.stringify({ 'logInvestigator.columns': ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'] }, null, 2));
+// the large-file limit as a user leaves it after accepting the extension's offer to raise it
+fs.writeFileSync(
+  path.join(ws, '.vscode/settings.json'),
+  JSON.stringify({ 'logInvestigator.columns': ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'], 'workbench.editorLargeFileConfirmation': 100, 'workbench.startupEditor': 'none' }, null, 2),
+);
 const shots = path.join(repo, 'test-artifacts/screenshots');
 fs.mkdirSync(shots, { recursive: true });
 const r = spawnSync(

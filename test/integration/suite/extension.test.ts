@@ -112,6 +112,8 @@ describe('Log Investigator in VS Code', () => {
     await vscode.commands.executeCommand('logInvestigator.openSource', file, 42);
     let editor = await editorShowing(file);
     assert.equal(editor.selection.start.line, 41);
+    assert.equal(editor.selection.end.line, 41);
+    assert.equal(editor.selection.end.character, editor.document.lineAt(41).text.length);
     assert.equal(editor.document.lineAt(41).text, fs.readFileSync(file, 'utf8').split('\n')[41]);
     if (harness.available()) {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
@@ -124,6 +126,36 @@ describe('Log Investigator in VS Code', () => {
       assert.equal(editor.selection.start.line, 6);
       await harness.screenshot('source-line');
     }
+  });
+
+  it('indexes a file over 50 MB from disk and opens it at a line', async () => {
+    const a = await api();
+    const file = inWs('big-access.log');
+    assert.ok(fs.statSync(file).size > 50 * 1024 * 1024);
+    const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(file))) as { table: string; rows: number }[];
+    assert.equal(tables[0].rows, 300 * 800);
+    const r = await a.service.query('SELECT client_ip FROM big_access WHERE _line = 200042');
+    // the big file is access.log 800 times: its line 200,042 is line ((200042 - 1) % 300) + 1 of access.log
+    assert.deepEqual(r.rows, [[fs.readFileSync(inWs('access.log'), 'utf8').split('\n')[(200042 - 1) % 300].split(' ')[0]]]);
+    await vscode.commands.executeCommand('logInvestigator.openSource', file, 200042);
+    // such an editor is not synchronized to extensions: its tab is what the API shows
+    const shown = () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputText && path.resolve(input.uri.fsPath) === path.resolve(file);
+    };
+    if (!shown()) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the large file was not opened')), 30000);
+        const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+          if (!shown()) return;
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        });
+      });
+    }
+    if (harness.available()) await harness.screenshot('large-file-line');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('shows log text literally: script tags, onerror handlers and javascript: links stay text', async () => {
