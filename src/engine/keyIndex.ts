@@ -98,46 +98,73 @@ export class KeyIndex {
     for (let k = 0; k < n; k++) pos[k + 1] += pos[k];
     const sorted = new Int32Array(this.rows);
     for (let r = 0; r < this.rows; r++) sorted[pos[rankOf[this.ids[r]]]++] = r;
-    // per key: serial type, its varint length, body bytes
-    const serial = new Float64Array(n);
+    // Per key, once: the record prefix (header length, key serial type) and the key's body.
+    // An entry is then: prefix, the rowid's serial type, body, the rowid's bytes.
+    const prefix: Uint8Array[] = [];
     const bodies: Uint8Array[] = this.keys.map((k, id) => {
+      let serial: number;
+      let body: Uint8Array;
       if (k === null) {
-        serial[id] = 0;
-        return new Uint8Array(0);
-      }
-      if (typeof k === 'number') {
+        serial = 0;
+        body = new Uint8Array(0);
+      } else if (typeof k === 'number') {
         const e = new RecordEncoder();
         e.encode([k]);
-        serial[id] = e.buffer[e.start + 1];
-        return e.buffer.slice(e.start + 2, e.end);
+        serial = e.buffer[e.start + 1];
+        body = e.buffer.slice(e.start + 2, e.end);
+      } else {
+        body = Buffer.from(k, 'latin1');
+        serial = body.length * 2 + 13;
       }
-      const b = Buffer.from(k, 'latin1');
-      serial[id] = b.length * 2 + 13;
-      return b;
+      const sl = varintLength(serial);
+      const pre = new Uint8Array(1 + sl);
+      pre[0] = 1 + sl + 1; // header length (always < 128 here)
+      writeSerial(pre, 1, serial);
+      prefix[id] = pre;
+      return body;
     });
-    const serialLen = Array.from(serial, (t) => varintLength(t));
     const ids = this.ids;
     return {
       count: this.rows,
       size: (i) => {
         const row = sorted[i];
         const id = ids[row];
-        const rs = rowidSerial(rowids[row]);
-        return 1 + serialLen[id] + 1 + bodies[id].length + SERIAL_BYTES[rs];
+        return prefix[id].length + 1 + bodies[id].length + SERIAL_BYTES[rowidSerial(rowids[row])];
       },
       write: (i, dst, off) => {
         const row = sorted[i];
         const id = ids[row];
         const rowid = rowids[row];
-        const rs = rowidSerial(rowid);
-        let o = off;
-        dst[o++] = 1 + serialLen[id] + 1; // header length (always < 128 here)
-        o += writeSerial(dst, o, serial[id]);
-        dst[o++] = rs;
+        const pre = prefix[id];
         const body = bodies[id];
-        for (let k = 0; k < body.length; k++) dst[o + k] = body[k];
-        o += body.length;
-        writeRowidBody(dst, o, rowid, rs);
+        let o = off;
+        for (let k = 0; k < pre.length; k++) dst[o++] = pre[k];
+        const rs = rowidSerial(rowid);
+        dst[o++] = rs;
+        for (let k = 0; k < body.length; k++) dst[o++] = body[k];
+        // rowids are line numbers: 1 to 4 bytes, big-endian (serials 8/9 have none)
+        switch (rs) {
+          case 1:
+            dst[o] = rowid;
+            break;
+          case 2:
+            dst[o] = rowid >>> 8;
+            dst[o + 1] = rowid & 0xff;
+            break;
+          case 3:
+            dst[o] = rowid >>> 16;
+            dst[o + 1] = (rowid >>> 8) & 0xff;
+            dst[o + 2] = rowid & 0xff;
+            break;
+          case 4:
+            dst[o] = rowid >>> 24;
+            dst[o + 1] = (rowid >>> 16) & 0xff;
+            dst[o + 2] = (rowid >>> 8) & 0xff;
+            dst[o + 3] = rowid & 0xff;
+            break;
+          default:
+            if (rs !== 8 && rs !== 9) writeRowidBody(dst, o, rowid, rs);
+        }
       },
     };
   }

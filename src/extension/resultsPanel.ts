@@ -5,19 +5,12 @@ import type { SqlValue } from '../engine/database';
 import { errorMessage } from '../engine/errors';
 import { formatCsv } from '../engine/output';
 import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
+import { compareCells, sourceTableOf } from '../shared/views';
 import type { EngineService } from './engineService';
 import { openSourceLine } from './sourceLinks';
 import { ProtocolPanel } from './webviewPanel';
 
 const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : v);
-
-/** Tables named in a query's text that keep source lines. */
-export function sourceTableOf(sql: string, columns: string[], tables: TableInfo[]): { table: TableInfo; lineColumn: number } | null {
-  const lineColumn = columns.indexOf('_line');
-  if (lineColumn < 0) return null;
-  const named = tables.filter((t) => t.columns.some((c) => c.name === '_line') && new RegExp(`(^|[^\\w."])"?${t.table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?($|[^\\w"])`, 'i').test(sql));
-  return named.length === 1 ? { table: named[0], lineColumn } : null;
-}
 
 /**
  * Shows query results in a webview: sortable, scrolled by pages the webview
@@ -126,15 +119,4 @@ function guessType(rows: Cell[][], i: number): string {
     else if (v !== null) other++;
   }
   return numbers > 0 && other === 0 ? (rows.slice(0, 500).every((r) => r[i] === null || Number.isInteger(r[i])) ? 'integer' : 'real') : 'text';
-}
-
-/** NULLs last, numbers before text, numbers by value, text by code points. */
-export function compareCells(a: Cell, b: Cell): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  if (typeof a === 'number') return -1;
-  if (typeof b === 'number') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,37 +3,10 @@ import type { TableInfo } from '../engine/build';
 import { errorMessage } from '../engine/errors';
 import { quoteIdent } from '../engine/names';
 import type { WebviewToHost } from '../shared/protocol';
+import { chooseBucket, timelineSpec } from '../shared/views';
 import type { EngineService } from './engineService';
 import { ResultsPanel } from './resultsPanel';
 import { ProtocolPanel } from './webviewPanel';
-
-/** Bucket sizes in seconds, with names; the smallest giving at most MAX_BUCKETS bars is used. */
-const BUCKETS: [number, string][] = [
-  [1, 'second'], [10, '10 seconds'], [60, 'minute'], [600, '10 minutes'], [3600, 'hour'], [21600, '6 hours'],
-  [86400, 'day'], [604800, 'week'], [2592000, '30 days'],
-];
-const MAX_BUCKETS = 400;
-
-export function chooseBucket(spanSeconds: number): [number, string] {
-  return BUCKETS.find(([s]) => spanSeconds / s <= MAX_BUCKETS) ?? BUCKETS[BUCKETS.length - 1];
-}
-
-/** The Vega-Lite spec of a timeline: events per bucket, UTC axis, an interval brush on x. */
-export function timelineSpec(values: { t: string; n: number }[], bucket: string): Record<string, unknown> {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: `Events per ${bucket}`,
-    width: 'container',
-    height: 240,
-    data: { values },
-    params: [{ name: 'brush', select: { type: 'interval', encodings: ['x'] } }],
-    mark: { type: 'bar', tooltip: true },
-    encoding: {
-      x: { field: 't', type: 'temporal', title: `time (UTC), per ${bucket}`, scale: { type: 'utc' }, axis: { labelOverlap: true } },
-      y: { field: 'n', type: 'quantitative', title: 'events' },
-    },
-  };
-}
 
 /**
  * Events over time for a table, as a Vega-Lite chart; brushing a time range
