@@ -232,13 +232,13 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
         }
         if (st === EMPTY_FIELD) {
           enc.putTextBytes(buf, 0, 0);
-          key?.addLatin1('');
+          key?.addBytes(buf, 0, 0);
           continue;
         }
         const k = kinds[i];
         if (k === Kind.Text) {
           enc.putTextBytes(buf, st, en);
-          key?.addLatin1(buf.toString('latin1', st, en));
+          key?.addBytes(buf, st, en);
           continue;
         }
         const v = k === Kind.Integer ? parseIntBytes(buf, st, en) : k === Kind.Real ? parseRealBytes(buf, st, en) : parseBoolBytes(buf, st, en);

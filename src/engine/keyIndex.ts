@@ -4,14 +4,22 @@ import { RecordEncoder, rowidSerial, SERIAL_BYTES, writeRowidBody, type CellValu
  * Collects one column's keys while rows are written, to lay out an index
  * afterwards without sorting rows: each distinct key gets an id, each row
  * remembers its key id, and a counting sort by key order gives the entries
- * (key, rowid) in index order. Text keys are held as their UTF-8 bytes read
- * as Latin-1, which keeps byte order — SQLite's BINARY collation.
+ * (key, rowid) in index order. Text keys stay UTF-8 bytes in an arena with
+ * an open-addressing hash table, so no string is made per row; byte order
+ * is SQLite's BINARY collation.
  */
 export class KeyIndex {
-  private readonly text = new Map<string, number>();
   private readonly num = new Map<number, number>();
   private nullId = -1;
-  private readonly keys: (string | number | null)[] = [];
+  /** Per key id: 0 null, 1 number, 2 text. */
+  private kind: number[] = [];
+  private numValue: number[] = [];
+  private textOff: number[] = [];
+  private textLen: number[] = [];
+  private arena = new Uint8Array(1 << 16);
+  private arenaUsed = 0;
+  private table = new Int32Array(1 << 12); // id + 1, 0 = empty
+  private textCount = 0;
   private ids = new Int32Array(1 << 16);
   rows = 0;
   /** Too many distinct keys for an index to pay off. */
@@ -23,11 +31,13 @@ export class KeyIndex {
     private readonly maxKeys: number,
   ) {}
 
-  private id(key: string | number | null, map: Map<string, number> | Map<number, number> | null): number {
-    const id = this.keys.length;
-    this.keys.push(key);
-    if (map) (map as Map<string | number, number>).set(key as string | number, id);
-    if (this.keys.length > this.maxKeys) this.abandoned = true;
+  private newId(kind: number): number {
+    const id = this.kind.length;
+    this.kind.push(kind);
+    this.numValue.push(0);
+    this.textOff.push(0);
+    this.textLen.push(0);
+    if (id + 1 > this.maxKeys) this.abandoned = true;
     return id;
   }
 
@@ -43,31 +53,105 @@ export class KeyIndex {
   /** A value as stored (string path). */
   addValue(v: CellValue | undefined): void {
     if (this.abandoned) return;
-    if (v === null || v === undefined) this.addNull();
+    if (v === null || v === undefined || v instanceof Uint8Array) this.addNull();
     else if (typeof v === 'number') this.addNumber(v);
-    else if (typeof v === 'string') this.addLatin1(Buffer.from(v, 'utf8').toString('latin1'));
-    else this.addNull(); // blobs are not indexed keys here
+    else {
+      const b = Buffer.from(v, 'utf8');
+      this.addBytes(b, 0, b.length);
+    }
   }
 
   addNull(): void {
     if (this.abandoned) return;
-    if (this.nullId < 0) this.nullId = this.id(null, null);
+    if (this.nullId < 0) this.nullId = this.newId(0);
     this.push(this.nullId);
   }
 
   addNumber(n: number): void {
     if (this.abandoned) return;
     let id = this.num.get(n);
-    if (id === undefined) id = this.id(n, this.num);
+    if (id === undefined) {
+      id = this.newId(1);
+      this.numValue[id] = n;
+      this.num.set(n, id);
+    }
     this.push(id);
   }
 
-  /** Text as UTF-8 bytes read as Latin-1 (buf.latin1Slice). */
-  addLatin1(k: string): void {
+  /** Text given as UTF-8 bytes buf[s, e). */
+  addBytes(buf: Uint8Array, s: number, e: number): void {
     if (this.abandoned) return;
-    let id = this.text.get(k);
-    if (id === undefined) id = this.id(k, this.text);
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const len = e - s;
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = h & mask;
+    for (;;) {
+      const v = table[slot];
+      if (v === 0) break;
+      const id = v - 1;
+      if (this.textLen[id] === len) {
+        const off = this.textOff[id];
+        const a = this.arena;
+        let k = 0;
+        while (k < len && a[off + k] === buf[s + k]) k++;
+        if (k === len) {
+          this.push(id);
+          return;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = this.newId(2);
+    if (this.arenaUsed + len > this.arena.length) {
+      let size = this.arena.length * 2;
+      while (size < this.arenaUsed + len) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = next;
+    }
+    this.arena.set(buf.subarray(s, e), this.arenaUsed);
+    this.textOff[id] = this.arenaUsed;
+    this.textLen[id] = len;
+    this.arenaUsed += len;
+    table[slot] = id + 1;
+    if (++this.textCount * 2 > table.length) this.rehash();
     this.push(id);
+  }
+
+  private rehash(): void {
+    const next = new Int32Array(this.table.length * 2);
+    const mask = next.length - 1;
+    for (let id = 0; id < this.kind.length; id++) {
+      if (this.kind[id] !== 2) continue;
+      let h = 0x811c9dc5;
+      const off = this.textOff[id];
+      for (let i = 0; i < this.textLen[id]; i++) h = Math.imul(h ^ this.arena[off + i], 0x01000193);
+      let slot = h & mask;
+      while (next[slot] !== 0) slot = (slot + 1) & mask;
+      next[slot] = id + 1;
+    }
+    this.table = next;
+  }
+
+  private compareKeys(a: number, b: number): number {
+    const ka = this.kind[a];
+    const kb = this.kind[b];
+    if (ka !== kb) return ka - kb; // NULL < numbers < text
+    if (ka === 1) return this.numValue[a] - this.numValue[b];
+    if (ka === 0) return 0;
+    const arena = this.arena;
+    const oa = this.textOff[a];
+    const ob = this.textOff[b];
+    const la = this.textLen[a];
+    const lb = this.textLen[b];
+    const n = Math.min(la, lb);
+    for (let i = 0; i < n; i++) {
+      const d = arena[oa + i] - arena[ob + i];
+      if (d) return d;
+    }
+    return la - lb;
   }
 
   /** Bytes of this column's index, roughly, for reserving image space. */
@@ -80,17 +164,8 @@ export class KeyIndex {
    * one key in row order. Each distinct key's record bytes are made once.
    */
   entries(rowids: Int32Array): IndexSource {
-    const n = this.keys.length;
-    const rank = (k: string | number | null) => (k === null ? 0 : typeof k === 'number' ? 1 : 2);
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-      const x = this.keys[a];
-      const y = this.keys[b];
-      const d = rank(x) - rank(y);
-      if (d) return d;
-      if (typeof x === 'number') return x - (y as number);
-      if (typeof x === 'string') return x < (y as string) ? -1 : x > (y as string) ? 1 : 0; // Latin-1 code units = bytes
-      return 0;
-    });
+    const n = this.kind.length;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.compareKeys(a, b));
     const pos = new Int32Array(n + 1);
     const rankOf = new Int32Array(n);
     order.forEach((id, r) => (rankOf[id] = r));
@@ -101,19 +176,19 @@ export class KeyIndex {
     // Per key, once: the record prefix (header length, key serial type) and the key's body.
     // An entry is then: prefix, the rowid's serial type, body, the rowid's bytes.
     const prefix: Uint8Array[] = [];
-    const bodies: Uint8Array[] = this.keys.map((k, id) => {
+    const bodies: Uint8Array[] = this.kind.map((kind, id) => {
       let serial: number;
       let body: Uint8Array;
-      if (k === null) {
+      if (kind === 0) {
         serial = 0;
         body = new Uint8Array(0);
-      } else if (typeof k === 'number') {
+      } else if (kind === 1) {
         const e = new RecordEncoder();
-        e.encode([k]);
+        e.encode([this.numValue[id]]);
         serial = e.buffer[e.start + 1];
         body = e.buffer.slice(e.start + 2, e.end);
       } else {
-        body = Buffer.from(k, 'latin1');
+        body = this.arena.subarray(this.textOff[id], this.textOff[id] + this.textLen[id]);
         serial = body.length * 2 + 13;
       }
       const sl = varintLength(serial);

@@ -650,32 +650,40 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
   const count = src.count;
   const payload = new Int32Array(count);
   const leafCell = new Int32Array(count);
+  const X = Math.floor(((U - 12) * 64) / 255) - 23; // payloads up to X bytes stay on the page
   let reserve = 0;
   let total = 0;
   for (let i = 0; i < count; i++) {
     const P = src.size(i);
     payload[i] = P;
-    const local = localIndexPayload(P, U);
-    const c = varintLen(P) + local + (local < P ? 4 : 0);
+    let c: number;
+    if (P <= X) {
+      c = (P < 128 ? 1 : P < 16384 ? 2 : 3) + P;
+      total += c + 2;
+    } else {
+      const local = localIndexPayload(P, U);
+      c = varintLen(P) + local + 4;
+      total += c + 2 + P - local + 4;
+    }
     leafCell[i] = c;
     if (c + 2 > reserve) reserve = c + 2;
-    total += c + 2 + (local < P ? P - local + 4 : 0);
   }
   img.reserve(img.bytesUsed + total * 1.15 + 16 * U);
   let scratch = new Uint8Array(1024);
   const writeCell = (page: Uint8Array, off: number, i: number, child: number) => {
     const P = payload[i];
-    const local = localIndexPayload(P, U);
     let o = off;
     if (child) {
       put32(page, o, child);
       o += 4;
     }
-    o += writeVarint(page, o, P);
-    if (local === P) {
+    if (P < 128) page[o++] = P;
+    else o += writeVarint(page, o, P);
+    if (P <= X) {
       src.write(i, page, o);
       return;
     }
+    const local = localIndexPayload(P, U);
     if (scratch.length < P) scratch = new Uint8Array(P * 2);
     src.write(i, scratch, 0);
     page.set(scratch.subarray(0, local), o);
