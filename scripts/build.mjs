@@ -21,7 +21,6 @@ const common = {
 };
 const targets = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
-  { entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/engine/engineWorker.ts'], outfile: 'dist/engineWorker.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'sql.js/dist/sql-wasm.wasm'] },
   // webviews: browser bundles, no Node, no eval (vega's interpreter is bundled in)

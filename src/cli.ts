@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { IndexOptions, TableInfo } from './engine/build';
-import { Engine, type IndexOutcome } from './engine/engine';
+import type { QueryResult, SqlValue } from './engine/database';
+import { Engine, type IndexContext, type IndexOutcome } from './engine/engine';
+import { EngineClient } from './engine/engineClient';
 import { LogInvestigatorError, errorMessage } from './engine/errors';
 import { FORMATS, FORMAT_TITLES, type FormatId } from './engine/formats';
 import { ROLES, type Role } from './engine/roles';
@@ -101,6 +103,23 @@ function reportFailures(outcomes: IndexOutcome[]): number {
   return failed;
 }
 
+/** What the command line needs of an engine: in process, or in a worker thread (EngineClient, --worker). */
+interface CliEngine {
+  index(files: string[], options: IndexOptions, ctx: IndexContext): Promise<IndexOutcome[]>;
+  query(sql: string, params: SqlValue[], opts: { maxRows?: number }): Promise<QueryResult> | QueryResult;
+  exportDatabase(): Promise<Uint8Array> | Uint8Array;
+  dispose(): Promise<void>;
+}
+
+function inProcess(e: Engine): CliEngine {
+  return {
+    index: (files, options, ctx) => e.index(files, options, ctx),
+    query: (sql, params, opts) => e.query(sql, params, opts),
+    exportDatabase: () => e.db.exportDatabase(),
+    dispose: () => e.dispose(),
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -147,7 +166,9 @@ async function main(argv: string[]): Promise<number> {
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
 
   const t0 = performance.now();
-  const engine = await Engine.create({ useWorker: !!values.worker });
+  // the shell queries synchronously, so it keeps the engine in process
+  const local = values.worker && command !== 'shell' ? null : await Engine.create();
+  const engine: CliEngine = local ? inProcess(local) : new EngineClient();
   try {
     const showProgress = process.stderr.isTTY && !values.json && !values.csv;
     const outcomes = await engine.index(files, options, {
@@ -160,14 +181,14 @@ async function main(argv: string[]): Promise<number> {
     const t1 = performance.now();
     let queryMs = 0;
     if (command === 'shell') {
-      await runShell(engine);
+      await runShell(local!);
     } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
-      if (values.out) fs.writeFileSync(values.out, engine.db.exportDatabase());
+      if (values.out) fs.writeFileSync(values.out, await engine.exportDatabase());
     } else {
       if (failed === outcomes.length) return 1;
       const q0 = performance.now();
-      const res = engine.query(values.sql!, [], { maxRows });
+      const res = await engine.query(values.sql!, [], { maxRows });
       queryMs = performance.now() - q0;
       if (values.json) {
         const objs = res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i] instanceof Uint8Array ? Buffer.from(r[i] as Uint8Array).toString('base64') : r[i]])));

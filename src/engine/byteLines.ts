@@ -1,7 +1,4 @@
-import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
-import { LogInvestigatorError } from './errors';
-import type { ReadProgress, ReadResult, Sniff } from './input';
+import { openSource, type ReadProgress, type ReadResult, type Sniff } from './input';
 
 export interface ByteLineSink {
   /** One line as bytes buf[start, end), without its terminator; lineNo is 1-based. */
@@ -20,18 +17,7 @@ export async function readByteLines(
   opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; chunkBytes?: number } = {},
 ): Promise<ReadResult> {
   if (sn.encoding !== 'utf-8') throw new Error('readByteLines reads UTF-8 only');
-  const src = fs.createReadStream(path, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
-  let bytesRead = 0;
-  src.on('data', (c) => {
-    bytesRead += (c as Buffer).length;
-  });
-  let stream: AsyncIterable<Buffer> = src;
-  let gz: zlib.Gunzip | undefined;
-  if (sn.gzip) {
-    gz = zlib.createGunzip({ chunkSize: 1 << 20 });
-    src.pipe(gz);
-    stream = gz;
-  }
+  const source = openSource(path, sn, opts.chunkBytes ?? 1 << 20);
   let carry = Buffer.allocUnsafe(1 << 16);
   let carryLen = 0;
   let lineNo = 0;
@@ -44,7 +30,7 @@ export async function readByteLines(
   };
 
   try {
-    for await (const chunk of stream) {
+    for await (const chunk of source.chunks) {
       if (opts.signal?.aborted) break;
       let pos = 0;
       if (first) {
@@ -80,21 +66,15 @@ export async function readByteLines(
         chunk.copy(carry, 0, pos);
         carryLen = rest;
       }
-      opts.onProgress?.({ bytesRead, fileBytes: sn.fileBytes });
+      opts.onProgress?.({ bytesRead: source.bytesRead(), fileBytes: sn.fileBytes });
     }
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (sn.gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
-      truncated = `the compressed data ends early or is damaged (${err.message}); the ${lineNo.toLocaleString('en-US')} lines before that point were indexed`;
-    } else {
-      throw new LogInvestigatorError('UNREADABLE', `${path}: ${err.message}`);
-    }
+    truncated = source.failure(e, lineNo);
   } finally {
-    src.destroy();
-    gz?.destroy();
+    source.close();
   }
   if (!opts.signal?.aborted) {
-    if (sn.gzip && !truncated && gz && !gz.readableEnded) truncated = 'the compressed data ends early; the lines before that point were indexed';
+    truncated ??= source.endedEarly();
     if (carryLen > 0) emit(carry, 0, carryLen);
     opts.onProgress?.({ bytesRead: sn.fileBytes, fileBytes: sn.fileBytes });
   }

@@ -1,18 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { buildTable, type BuiltTable, type IndexOptions, type IndexProgress, type TableInfo } from './build';
+import { buildTable, type IndexOptions, type IndexProgress, type TableInfo } from './build';
 import { LogDatabase, type QueryResult, type SqlValue } from './database';
 import { CancelledError, LogInvestigatorError, errorMessage, type IndexErrorCode } from './errors';
 import { sniff } from './input';
-import type { FromWorker, ToWorker } from './workerProtocol';
-
-export interface EngineOptions {
-  /** Parse and lay out tables in a worker thread (keeps the caller's thread responsive). */
-  useWorker?: boolean;
-  /** Where worker.js is; defaults to the folder of this module (bundle or compiled output). */
-  workerScript?: string;
-}
 
 export interface IndexContext {
   signal?: AbortSignal;
@@ -27,20 +18,15 @@ export interface IndexOutcome {
 
 /**
  * The analysis engine: indexes files into one in-memory database and runs
- * queries over it. No `vscode` here; the CLI, tests and the extension share it.
+ * queries over it, on the calling thread. No `vscode` here; the CLI, tests
+ * and the engine worker (engineWorker.ts, used through EngineClient by the
+ * extension) share it.
  */
 export class Engine {
-  private worker?: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (b: BuiltTable) => void; reject: (e: Error) => void; onProgress?: (p: IndexProgress) => void }>();
+  private constructor(readonly db: LogDatabase) {}
 
-  private constructor(
-    readonly db: LogDatabase,
-    private readonly opts: EngineOptions,
-  ) {}
-
-  static async create(opts: EngineOptions = {}): Promise<Engine> {
-    return new Engine(await LogDatabase.create(), opts);
+  static async create(): Promise<Engine> {
+    return new Engine(await LogDatabase.create());
   }
 
   /**
@@ -69,58 +55,8 @@ export class Engine {
       const bytes = await fs.promises.readFile(file);
       return this.db.addSqlite(file, bytes);
     }
-    const taken = this.db.tableNames();
-    const built = this.opts.useWorker
-      ? await this.buildInWorker(file, options, taken, ctx)
-      : await buildTable(file, options, { signal: ctx.signal, onProgress: ctx.onProgress, takenNames: taken });
+    const built = await buildTable(file, options, { signal: ctx.signal, onProgress: ctx.onProgress, takenNames: this.db.tableNames() });
     return [this.db.addBuilt(built)];
-  }
-
-  private buildInWorker(file: string, options: IndexOptions, takenNames: string[], ctx: IndexContext): Promise<BuiltTable> {
-    const worker = this.ensureWorker();
-    const id = this.nextId++;
-    return new Promise<BuiltTable>((resolve, reject) => {
-      const onAbort = () => worker.postMessage({ type: 'cancel', id } satisfies ToWorker);
-      ctx.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        resolve: (b) => {
-          ctx.signal?.removeEventListener('abort', onAbort);
-          resolve(b);
-        },
-        reject: (e) => {
-          ctx.signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-        onProgress: ctx.onProgress,
-      });
-      worker.postMessage({ type: 'build', id, path: file, options, takenNames } satisfies ToWorker);
-    });
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const script = this.opts.workerScript ?? path.join(__dirname, 'worker.js');
-    const w = new Worker(script);
-    w.unref();
-    w.on('message', (m: FromWorker) => {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      if (m.type === 'progress') p.onProgress?.(m.progress);
-      else {
-        this.pending.delete(m.id);
-        if (m.type === 'built') p.resolve(m.result);
-        else p.reject(m.code === 'CANCELLED' ? new CancelledError() : new LogInvestigatorError(m.code as IndexErrorCode, m.message));
-      }
-    });
-    const fail = (e: Error) => {
-      for (const p of this.pending.values()) p.reject(new LogInvestigatorError('UNREADABLE', `the indexing worker stopped: ${e.message}`));
-      this.pending.clear();
-      this.worker = undefined;
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => code !== 0 && fail(new Error(`exit code ${code}`)));
-    this.worker = w;
-    return w;
   }
 
   query(sql: string, params: SqlValue[] = [], opts: { maxRows?: number } = {}): QueryResult {
@@ -132,9 +68,6 @@ export class Engine {
   }
 
   async dispose(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
     this.db.close();
   }
 }

@@ -118,6 +118,46 @@ async function gunzipHead(path: string, limit: number): Promise<Uint8Array> {
   });
 }
 
+/** A file's bytes as a stream, gunzipped when needed, with the count of bytes read from disk. */
+export interface SourceStream {
+  chunks: AsyncIterable<Buffer>;
+  bytesRead(): number;
+  /** Turns a read error into a truncation note (gzip that ends early) or rethrows it as UNREADABLE. */
+  failure(e: unknown, lines: number): string;
+  /** A note when the gzip stream stopped without its end; call after reading. */
+  endedEarly(): string | undefined;
+  close(): void;
+}
+
+export function openSource(path: string, sn: Sniff, chunkBytes: number): SourceStream {
+  const src = fs.createReadStream(path, { highWaterMark: chunkBytes });
+  let read = 0;
+  src.on('data', (c) => {
+    read += (c as Buffer).length;
+  });
+  let gz: zlib.Gunzip | undefined;
+  if (sn.gzip) {
+    gz = zlib.createGunzip({ chunkSize: 1 << 20 });
+    src.pipe(gz);
+  }
+  return {
+    chunks: gz ?? src,
+    bytesRead: () => read,
+    failure(e, lines) {
+      const err = e as NodeJS.ErrnoException;
+      if (sn.gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
+        return `the compressed data ends early or is damaged (${err.message}); the ${lines.toLocaleString('en-US')} lines before that point were indexed`;
+      }
+      throw new LogInvestigatorError('UNREADABLE', `${path}: ${err.message}`);
+    },
+    endedEarly: () => (gz && !gz.readableEnded ? 'the compressed data ends early; the lines before that point were indexed' : undefined),
+    close() {
+      src.destroy();
+      gz?.destroy();
+    },
+  };
+}
+
 export interface ReadProgress {
   bytesRead: number;
   fileBytes: number;
@@ -145,18 +185,7 @@ export async function readLines(
   opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; chunkBytes?: number } = {},
 ): Promise<ReadResult> {
   const decoder = new TextDecoder(sn.encoding, { fatal: false, ignoreBOM: false });
-  const src = fs.createReadStream(path, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
-  let bytesRead = 0;
-  src.on('data', (c) => {
-    bytesRead += (c as Buffer).length;
-  });
-  let stream: AsyncIterable<Buffer> = src;
-  let gz: zlib.Gunzip | undefined;
-  if (sn.gzip) {
-    gz = zlib.createGunzip({ chunkSize: 1 << 18 });
-    src.pipe(gz);
-    stream = gz;
-  }
+  const source = openSource(path, sn, opts.chunkBytes ?? 1 << 20);
   let rest = '';
   let lineNo = 0;
   let truncated: string | undefined;
@@ -183,27 +212,18 @@ export async function readLines(
     }
   };
   try {
-    for await (const chunk of stream) {
+    for await (const chunk of source.chunks) {
       if (opts.signal?.aborted) break;
       feed(decoder.decode(chunk, { stream: true }), false);
-      opts.onProgress?.({ bytesRead, fileBytes: sn.fileBytes });
+      opts.onProgress?.({ bytesRead: source.bytesRead(), fileBytes: sn.fileBytes });
     }
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (sn.gzip && (err.code === 'Z_BUF_ERROR' || err.code === 'Z_DATA_ERROR' || /unexpected end/i.test(err.message))) {
-      truncated = `the compressed data ends early or is damaged (${err.message}); the ${lineNo.toLocaleString('en-US')} lines before that point were indexed`;
-    } else {
-      throw new LogInvestigatorError('UNREADABLE', `${path}: ${err.message}`);
-    }
+    truncated = source.failure(e, lineNo);
   } finally {
-    src.destroy();
-    gz?.destroy();
+    source.close();
   }
   if (!opts.signal?.aborted) {
-    // A gzip stream that stops without its trailer ends "normally" in Node; detect by the source position.
-    if (sn.gzip && !truncated && gz && !gz.readableEnded) {
-      truncated = `the compressed data ends early; the lines before that point were indexed`;
-    }
+    truncated ??= source.endedEarly();
     feed(decoder.decode(), true);
     opts.onProgress?.({ bytesRead: sn.fileBytes, fileBytes: sn.fileBytes });
   }

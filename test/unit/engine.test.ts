@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
+import { EngineClient } from '../../src/engine/engineClient';
 import { CancelledError } from '../../src/engine/errors';
 import type { IndexProgress } from '../../src/engine/build';
 import { fixture, tmpDir } from '../helpers';
@@ -15,9 +16,9 @@ function bigCsv(lines: number): string {
 }
 
 describe('engine', () => {
-  it('indexes in a worker thread, reports progress in bytes and rows, and gives the same table', async () => {
+  it('indexes in a worker thread (EngineClient), reports progress in bytes and rows, and gives the same table', async () => {
     const file = bigCsv(200_000);
-    const inWorker = await Engine.create({ useWorker: true });
+    const inWorker = new EngineClient();
     const inProcess = await Engine.create();
     const progress: IndexProgress[] = [];
     try {
@@ -27,7 +28,7 @@ describe('engine', () => {
       assert.deepEqual(a.tables[0].columns, b.tables[0].columns);
       assert.equal(a.tables[0].rows, 200_000);
       const q = 'SELECT username, count(*), sum(success) FROM big GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3';
-      assert.deepEqual(inWorker.query(q).rows, inProcess.query(q).rows);
+      assert.deepEqual((await inWorker.query(q)).rows, inProcess.query(q).rows);
       assert.ok(progress.length >= 2, `progress events: ${progress.length}`);
       const last = progress[progress.length - 1];
       assert.equal(last.bytesRead, last.fileBytes);
@@ -39,23 +40,20 @@ describe('engine', () => {
     }
   });
 
-  it('cancels indexing in the worker and in process', async () => {
+  it('cancels indexing in process and stays usable', async () => {
     const file = bigCsv(300_000);
-    for (const useWorker of [true, false]) {
-      const engine = await Engine.create({ useWorker });
-      const ac = new AbortController();
-      try {
-        await assert.rejects(
-          engine.index([file], {}, { signal: ac.signal, onProgress: (p) => p.rows > 0 && ac.abort() }),
-          (e: unknown) => e instanceof CancelledError,
-        );
-        assert.equal(engine.tables().length, 0);
-        // the engine stays usable after a cancel
-        const [o] = await engine.index([fixture('quoted.csv')]);
-        assert.equal(o.tables[0].rows, 6);
-      } finally {
-        await engine.dispose();
-      }
+    const engine = await Engine.create();
+    const ac = new AbortController();
+    try {
+      await assert.rejects(
+        engine.index([file], {}, { signal: ac.signal, onProgress: (p) => p.rows > 0 && ac.abort() }),
+        (e: unknown) => e instanceof CancelledError,
+      );
+      assert.equal(engine.tables().length, 0);
+      const [o] = await engine.index([fixture('quoted.csv')]);
+      assert.equal(o.tables[0].rows, 6);
+    } finally {
+      await engine.dispose();
     }
   });
 
