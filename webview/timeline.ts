@@ -17,20 +17,55 @@ const chart = el('div', undefined, 'chart');
 app.append(titleEl, hint, errorEl, chart);
 
 let timer: ReturnType<typeof setTimeout> | undefined;
+let lastSpec: Record<string, unknown> | null = null;
+
+/** Chart colours from the VS Code theme, so dark and high-contrast themes draw readable charts. */
+function themeConfig(): Record<string, unknown> {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  const fg = v('--vscode-foreground', '#333');
+  const muted = v('--vscode-descriptionForeground', fg);
+  const grid = v('--vscode-editorWidget-border', v('--vscode-panel-border', '#ddd'));
+  const mark = v('--vscode-charts-blue', '#4c78a8');
+  const font = v('--vscode-font-family', 'sans-serif');
+  return {
+    background: 'transparent',
+    font,
+    axis: { labelColor: muted, titleColor: fg, gridColor: grid, domainColor: muted, tickColor: muted, labelFont: font, titleFont: font },
+    mark: { color: mark },
+    bar: { fill: mark },
+    title: { color: fg },
+    selection: { interval: { fill: v('--vscode-editor-selectionBackground', '#333'), stroke: fg } },
+  };
+}
+
+async function render(spec: Record<string, unknown>): Promise<void> {
+  lastSpec = spec;
+  const result = await embed(chart, spec as never, {
+    ast: true,
+    expr: expressionInterpreter,
+    config: themeConfig() as never,
+    actions: { export: true, source: false, compiled: false, editor: false },
+    renderer: 'svg',
+  });
+  result.view.addSignalListener('brush', (_name: string, value: Record<string, [number, number]> | null) => {
+    clearTimeout(timer);
+    const range = value && Object.values(value)[0];
+    timer = setTimeout(() => {
+      if (!range) return;
+      post({ type: 'brush', from: new Date(range[0]).toISOString(), to: new Date(range[1]).toISOString() });
+    }, 400);
+  });
+}
+
+// VS Code changes the body's class when the theme changes: draw again in the new colours
+new MutationObserver(() => lastSpec && void render(lastSpec)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 start(async (m: HostToWebview) => {
   switch (m.type) {
     case 'timeline': {
       titleEl.textContent = `${m.title} · per ${m.bucket}`;
-      const result = await embed(chart, m.spec as never, { ast: true, expr: expressionInterpreter, actions: { export: true, source: false, compiled: false, editor: false }, renderer: 'svg' });
-      result.view.addSignalListener('brush', (_name: string, value: Record<string, [number, number]> | null) => {
-        clearTimeout(timer);
-        const range = value && Object.values(value)[0];
-        timer = setTimeout(() => {
-          if (!range) return;
-          post({ type: 'brush', from: new Date(range[0]).toISOString(), to: new Date(range[1]).toISOString() });
-        }, 400);
-      });
+      await render(m.spec);
       return;
     }
     case 'error':

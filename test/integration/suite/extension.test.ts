@@ -176,6 +176,25 @@ describe('Log Investigator in VS Code', () => {
     }
   });
 
+  it('shows a 100,000-row result without putting 100,000 rows in the page', async () => {
+    const a = await api();
+    const started = Date.now();
+    await vscode.commands.executeCommand(
+      'logInvestigator.runQuery',
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x, 'row ' || x AS label FROM c",
+    );
+    assert.ok(a.results());
+    if (harness.available()) {
+      const info = await harness.evalWebview({ titleContains: 'Query Results', selector: 'span.info' });
+      assert.match(info.texts[0], /^100,000 rows/);
+      const rows = await harness.evalWebview({ titleContains: 'Query Results', selector: 'tbody tr' });
+      assert.ok(rows.count > 10 && rows.count < 200, `rows in the DOM: ${rows.count}`);
+      const cells = await harness.evalWebview({ titleContains: 'Query Results', selector: 'tbody td' });
+      assert.ok(cells.texts.includes('row 1'));
+      assert.ok(Date.now() - started < 20000, `shown after ${Date.now() - started} ms`);
+    }
+  });
+
   it('draws a timeline with Vega-Lite; the chart has marks', async () => {
     const a = await api();
     const access = a.service.tables.find((t) => t.table === 'access')!;
@@ -187,8 +206,20 @@ describe('Log Investigator in VS Code', () => {
     }
   });
 
-  it('shows the status bar and the views', async () => {
+  it('shows the status bar and the views, in light, dark and high-contrast themes', async () => {
+    const a = await api();
     await vscode.commands.executeCommand('logInvestigator.files.focus');
-    if (harness.available()) await harness.screenshot('indexed-files');
+    await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, client_ip, status, path FROM access WHERE status <> 200 ORDER BY _line');
+    if (!harness.available()) return;
+    await harness.screenshot('indexed-files');
+    const workbench = vscode.workspace.getConfiguration('workbench');
+    for (const [theme, name] of [['Default Dark Modern', 'theme-dark'], ['Default High Contrast', 'theme-high-contrast']]) {
+      await workbench.update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+      const cells = await harness.evalWebview({ titleContains: 'Query Results', selector: 'tbody td' });
+      assert.ok(cells.count > 0);
+      await harness.screenshot(name);
+    }
+    await workbench.update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    assert.ok(a.results());
   });
 });
