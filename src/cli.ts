@@ -14,12 +14,19 @@ import { FORMATS, FORMAT_TITLES, type FormatId } from './engine/formats';
 import { ROLES, type Role } from './engine/roles';
 import { formatCsv, formatTable } from './engine/output';
 import { runShell } from './shell';
+import { ANALYSES } from './engine/analyses';
+import { missingRoles, runAnalysis, type AnalysisOutput } from './engine/findings';
+import { findingsCsv, toSarif } from './engine/export';
 
 const USAGE = `Usage:
   log-investigator index FILE... [options] [--out db.sqlite]
       Index files and print each table (format, rows, rejected rows, columns with type and role) as JSON.
   log-investigator query FILE... --sql "SELECT ..." [--json | --csv] [options]
       Index files, run SQL over them (one table per file, joinable) and print the result.
+  log-investigator analyze FILE... --analysis ID|all [--param k=v] [--json] [--sarif F] [--csv F]
+      Index files and run analyses on every table whose columns play the roles they need.
+  log-investigator analyze --list
+      Each analysis with its id, title and the roles it needs.
   log-investigator shell FILE... [options]
       Index files and open an interactive SQL prompt over them.
   log-investigator formats
@@ -35,6 +42,10 @@ Options:
   --table NAME       Table name (only with one file).
   --out FILE         (index) Also save the database, catalog and rejects included, as a SQLite file.
   --max-rows N       (query) Print at most N rows (default: all).
+  --analysis ID      (analyze) An analysis id, or 'all' (default).
+  --param k=v        (analyze) A parameter of the analysis; repeatable.
+  --sarif FILE       (analyze) Also write the findings as SARIF 2.1.0 (log lines as locations).
+  --csv FILE         (analyze) Also write the findings as CSV.
   --stats            Print timings and peak memory as one JSON line on stderr.
   --worker           Index in a worker thread.
   -h, --help         This help.   -v, --version   The version.
@@ -120,6 +131,52 @@ function inProcess(e: Engine): CliEngine {
   };
 }
 
+function analyze(engine: Engine, values: Record<string, unknown>): number {
+  const id = typeof values.analysis === 'string' ? values.analysis : 'all';
+  const chosen = id === 'all' ? ANALYSES : ANALYSES.filter((a) => a.id === id);
+  if (chosen.length === 0) throw new UsageError(`unknown analysis '${id}'; see: log-investigator analyze --list`);
+  const params: Record<string, string> = {};
+  for (const p of (values.param as string[] | undefined) ?? []) {
+    const eq = p.indexOf('=');
+    if (eq < 1) throw new UsageError(`--param takes name=value, not '${p}'`);
+    params[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  const outputs: AnalysisOutput[] = [];
+  const skipped: string[] = [];
+  const query = (sql: string, p: SqlValue[] = []) => engine.query(sql, p);
+  for (const a of chosen) {
+    for (const t of engine.tables()) {
+      const missing = missingRoles(a, t);
+      if (missing.length) {
+        skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
+        continue;
+      }
+      outputs.push(runAnalysis(a, t, query, id === 'all' ? {} : params));
+    }
+  }
+  if (id !== 'all' && outputs.length === 0) {
+    process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a role with --role ROLE=COLUMN.\n`);
+    return 1;
+  }
+  const cwd = process.cwd();
+  if (typeof values.sarif === 'string') fs.writeFileSync(values.sarif, JSON.stringify(toSarif(outputs, { baseDir: cwd, version: VERSION }), null, 2) + '\n');
+  if (typeof values.csv === 'string') fs.writeFileSync(values.csv, findingsCsv(outputs));
+  if (values.json) {
+    process.stdout.write(JSON.stringify(outputs, null, 2) + '\n');
+    return 0;
+  }
+  for (const o of outputs) {
+    process.stdout.write(`\n${o.title} — ${o.table} (${o.analysis}): ${o.findings.length} finding${o.findings.length === 1 ? '' : 's'}\n`);
+    for (const f of o.findings.slice(0, 25)) {
+      const lines = f.evidence.lines.slice(0, 5).join(', ');
+      process.stdout.write(`  ${f.severity.padEnd(8)} ${f.score.toFixed(1).padStart(6)}  ${f.reason}${lines ? `  [lines ${lines}${f.evidence.total > 5 ? ', …' : ''}]` : ''}\n`);
+    }
+    if (o.findings.length > 25) process.stdout.write(`  … ${o.findings.length - 25} more (--json for all)\n`);
+  }
+  if (skipped.length && id === 'all') process.stderr.write(`log-investigator: skipped (roles missing): ${skipped.join('; ')}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -139,6 +196,10 @@ async function main(argv: string[]): Promise<number> {
       csv: { type: 'boolean' },
       'max-rows': { type: 'string' },
       stats: { type: 'boolean' },
+      analysis: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      sarif: { type: 'string' },
+      list: { type: 'boolean' },
       worker: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -157,17 +218,21 @@ async function main(argv: string[]): Promise<number> {
     for (const f of FORMATS) process.stdout.write(`${f.padEnd(14)}${FORMAT_TITLES[f]}\n`);
     return 0;
   }
-  if (command !== 'index' && command !== 'query' && command !== 'shell') throw new UsageError(`unknown command '${command}'`);
+  if (command === 'analyze' && values.list) {
+    for (const a of ANALYSES) process.stdout.write(`${a.id.padEnd(28)}${a.title}  (needs: ${a.needs.join(', ')})\n`);
+    return 0;
+  }
+  if (command !== 'index' && command !== 'query' && command !== 'shell' && command !== 'analyze') throw new UsageError(`unknown command '${command}'`);
   if (files.length === 0) throw new UsageError(`${command}: give at least one file`);
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
-  if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
+  if (values.json && values.csv && command !== 'analyze') throw new UsageError('choose one of --json and --csv');
   const options = optionsFrom(values, files);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
 
   const t0 = performance.now();
   // the shell queries synchronously, so it keeps the engine in process
-  const local = values.worker && command !== 'shell' ? null : await Engine.create();
+  const local = values.worker && command !== 'shell' && command !== 'analyze' ? null : await Engine.create();
   const engine: CliEngine = local ? inProcess(local) : new EngineClient();
   try {
     const showProgress = process.stderr.isTTY && !values.json && !values.csv;
@@ -182,6 +247,9 @@ async function main(argv: string[]): Promise<number> {
     let queryMs = 0;
     if (command === 'shell') {
       await runShell(local!);
+    } else if (command === 'analyze') {
+      const code = analyze(local!, values);
+      if (code) return code;
     } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
       if (values.out) fs.writeFileSync(values.out, await engine.exportDatabase());

@@ -9,7 +9,8 @@ export type IndexErrorCode =
   | 'TOO_MANY_REJECTS'
   | 'CANCELLED'
   | 'SQL'
-  | 'READ_ONLY';
+  | 'READ_ONLY'
+  | 'MISSING_ROLE';
 
 export class LogInvestigatorError extends Error {
   constructor(

@@ -1,0 +1,10 @@
+import type { Analysis } from '../findings';
+import { failureBursts } from './failureBursts';
+import { volumeOutliers } from './volumeOutliers';
+
+/** Every analysis, by id. The investigations add theirs here. */
+export const ANALYSES: readonly Analysis[] = [volumeOutliers('ip'), volumeOutliers('user'), volumeOutliers('resource'), failureBursts];
+
+export function analysisById(id: string): Analysis | undefined {
+  return ANALYSES.find((a) => a.id === id);
+}

@@ -1,0 +1,181 @@
+/**
+ * One model for every analysis: findings about entities (an IP, a user, a
+ * group, a resource, a time window, a session, a row), each with a score, a
+ * severity, a reason in plain words, the metrics behind it, and the source
+ * lines that produced it. Analyses declare the column roles they need and run
+ * on any table whose columns play those roles.
+ */
+import type { TableInfo } from './build';
+import type { QueryResult, SqlValue } from './database';
+import { LogInvestigatorError } from './errors';
+import { quoteIdent } from './names';
+import type { Role } from './roles';
+
+export type EntityKind = 'ip' | 'user' | 'group' | 'resource' | 'window' | 'session' | 'row';
+export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+export interface Evidence {
+  table: string;
+  file: string;
+  /** The first source lines (1-based) of the rows behind the finding. */
+  lines: number[];
+  /** How many rows there are in all. */
+  total: number;
+  /** SQL (with its parameters) that lists every evidence row. */
+  sql: string;
+  params: SqlValue[];
+}
+
+export interface Finding {
+  /** Stable across runs: analysis, entity kind and value, table. Labels attach to it. */
+  id: string;
+  analysis: string;
+  entity: { kind: EntityKind; value: string };
+  score: number;
+  severity: Severity;
+  reason: string;
+  metrics: Record<string, number | string | null>;
+  evidence: Evidence;
+}
+
+export interface ResultTable {
+  title: string;
+  columns: string[];
+  rows: SqlValue[][];
+}
+
+export interface AnalysisOutput {
+  analysis: string;
+  title: string;
+  table: string;
+  findings: Finding[];
+  tables: ResultTable[];
+  /** Vega-Lite specs with their data inline. */
+  charts: { title: string; spec: Record<string, unknown> }[];
+}
+
+export interface ParamSpec {
+  name: string;
+  description: string;
+  default: number | string;
+}
+
+/** What an analysis sees: one table, its role columns, its parameters, and SQL. */
+export interface AnalysisContext {
+  table: TableInfo;
+  /** The quoted table name, for SQL. */
+  t: string;
+  /** The quoted column playing a role (the analysis declared it, so it exists). */
+  col(role: Role): string;
+  /** The column's name, unquoted, or undefined when no column plays the role. */
+  column(role: Role): string | undefined;
+  param(name: string): number | string;
+  num(name: string): number;
+  query(sql: string, params?: SqlValue[]): QueryResult;
+  /** Evidence: the rows matching a condition (its values bound). */
+  evidence(where: string, params: SqlValue[], limit?: number): Evidence;
+}
+
+export interface Analysis {
+  id: string;
+  title: string;
+  description: string;
+  /** Roles the table must have; `time` means the table has `_time`. */
+  needs: Role[];
+  params: ParamSpec[];
+  run(cx: AnalysisContext): Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
+}
+
+/** Severity from a score on the scale analyses use (robust z-like: 3 is unusual, 10 extreme). */
+export function severityOf(score: number): Severity {
+  if (score >= 10) return 'critical';
+  if (score >= 6) return 'high';
+  if (score >= 4) return 'medium';
+  if (score >= 3) return 'low';
+  return 'info';
+}
+
+export function findingId(analysis: string, table: string, kind: EntityKind, value: string): string {
+  return `${analysis}:${table}:${kind}:${value}`;
+}
+
+/** The roles an analysis needs that a table lacks. */
+export function missingRoles(a: Analysis, t: TableInfo): Role[] {
+  return a.needs.filter((r) => (r === 'time' ? !t.columns.some((c) => c.name === '_time') : !t.columns.some((c) => c.role === r)));
+}
+
+export type Querier = (sql: string, params?: SqlValue[]) => QueryResult;
+
+/** Runs an analysis on a table, after checking that the table has the roles it needs. */
+export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, params: Record<string, string> = {}): AnalysisOutput {
+  const missing = missingRoles(a, table);
+  if (missing.length) {
+    throw new LogInvestigatorError(
+      'MISSING_ROLE',
+      `${a.id} needs a column with the role ${missing.join(' and ')} in ${table.table}; give one with --role ${missing[0]}=COLUMN (or "Set Column's Role" in VS Code).`,
+    );
+  }
+  for (const k of Object.keys(params)) {
+    if (!a.params.some((p) => p.name === k)) throw new LogInvestigatorError('BAD_OPTION', `${a.id} has no parameter ${k}; it takes ${a.params.map((p) => p.name).join(', ') || 'none'}.`);
+  }
+  const t = quoteIdent(table.table);
+  const hasLines = table.columns.some((c) => c.name === '_line');
+  const cx: AnalysisContext = {
+    table,
+    t,
+    column: (role) => (role === 'time' && table.columns.some((c) => c.name === '_time') ? '_time' : table.columns.find((c) => c.role === role)?.name),
+    col(role) {
+      const c = this.column(role);
+      if (!c) throw new LogInvestigatorError('MISSING_ROLE', `${a.id} needs a column with the role ${role} in ${table.table}.`);
+      return quoteIdent(c);
+    },
+    param(name) {
+      const spec = a.params.find((p) => p.name === name);
+      if (!spec) throw new Error(`${a.id} reads an undeclared parameter ${name}`);
+      return params[name] ?? spec.default;
+    },
+    num(name) {
+      const v = Number(this.param(name));
+      if (!Number.isFinite(v)) throw new LogInvestigatorError('BAD_OPTION', `${a.id}: parameter ${name} must be a number, not ${this.param(name)}`);
+      return v;
+    },
+    query,
+    evidence(where, params, limit = 50) {
+      const order = hasLines ? '_line' : 'rowid';
+      const sql = `SELECT ${order} FROM ${t} WHERE ${where} ORDER BY ${order}`;
+      const lines = query(`${sql} LIMIT ${Math.max(1, Math.floor(limit))}`, params).rows.map((r) => Number(r[0]));
+      const total = Number(query(`SELECT count(*) FROM ${t} WHERE ${where}`, params).rows[0][0]);
+      return { table: table.table, file: table.file, lines: hasLines ? lines : [], total, sql: `SELECT * FROM ${t} WHERE ${where} ORDER BY ${order}`, params };
+    },
+  };
+  const out = a.run(cx);
+  out.findings.sort((x, y) => y.score - x.score);
+  return { analysis: a.id, title: a.title, table: table.table, ...out };
+}
+
+/** Robust centre and spread: median and MAD (scaled to a standard deviation for normal data). */
+export function robustStats(values: number[]): { median: number; mad: number } {
+  if (values.length === 0) return { median: 0, mad: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const med = (xs: number[]) => {
+    const m = xs.length >> 1;
+    return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
+  };
+  const median = med(sorted);
+  const mad = 1.4826 * med(sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b));
+  return { median, mad };
+}
+
+/**
+ * An SQL condition that is true for failed events, from the outcome column's
+ * type and values: booleans (0 = failure), HTTP-like status codes (≥ 400), or
+ * words such as failure / failed / denied / error.
+ */
+export function failureCondition(table: TableInfo, column: string): string {
+  const c = table.columns.find((x) => x.name === column);
+  const q = quoteIdent(column);
+  if (c?.type === 'boolean') return `${q} = 0`;
+  if (c?.type === 'integer') return `${q} >= 400`;
+  return `lower(${q}) IN ('failure', 'failed', 'fail', 'denied', 'error', 'invalid', 'rejected', 'false')`;
+}
