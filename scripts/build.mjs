@@ -23,6 +23,8 @@ const targets = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/engine/engineWorker.ts'], outfile: 'dist/engineWorker.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'sql.js/dist/sql-wasm.wasm'] },
+  // Vega for headless SVG (reports): an ES module, since Vega awaits at top level
+  { entryPoints: ['scripts/vega-entry.mjs'], outfile: 'dist/vega.mjs', format: 'esm', external: ['canvas'], minify: true, sourcemap: false },
   // webviews: browser bundles, no Node, no eval (vega's interpreter is bundled in)
   ...['results', 'timeline'].map((name) => ({
     entryPoints: [`webview/${name}.ts`],

@@ -4,6 +4,7 @@
  *   log-investigator query FILE… --sql "…" [--json|--csv]
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IndexOptions, TableInfo } from './engine/build';
 import type { QueryResult, SqlValue } from './engine/database';
@@ -17,6 +18,7 @@ import { runShell } from './shell';
 import { ANALYSES } from './engine/analyses';
 import { missingRoles, runAnalysis, type AnalysisOutput } from './engine/findings';
 import { findingsCsv, toSarif } from './engine/export';
+import { markdownReport } from './engine/report';
 
 const USAGE = `Usage:
   log-investigator index FILE... [options] [--out db.sqlite]
@@ -46,6 +48,7 @@ Options:
   --param k=v        (analyze) A parameter of the analysis; repeatable.
   --sarif FILE       (analyze) Also write the findings as SARIF 2.1.0 (log lines as locations).
   --csv FILE         (analyze) Also write the findings as CSV.
+  --report FILE.md   (analyze) Also write a Markdown report, its charts as SVG in FILE-charts/.
   --stats            Print timings and peak memory as one JSON line on stderr.
   --worker           Index in a worker thread.
   -h, --help         This help.   -v, --version   The version.
@@ -131,7 +134,7 @@ function inProcess(e: Engine): CliEngine {
   };
 }
 
-function analyze(engine: Engine, values: Record<string, unknown>): number {
+async function analyze(engine: Engine, values: Record<string, unknown>): Promise<number> {
   const id = typeof values.analysis === 'string' ? values.analysis : 'all';
   const chosen = id === 'all' ? ANALYSES : ANALYSES.filter((a) => a.id === id);
   if (chosen.length === 0) throw new UsageError(`unknown analysis '${id}'; see: log-investigator analyze --list`);
@@ -161,6 +164,11 @@ function analyze(engine: Engine, values: Record<string, unknown>): number {
   const cwd = process.cwd();
   if (typeof values.sarif === 'string') fs.writeFileSync(values.sarif, JSON.stringify(toSarif(outputs, { baseDir: cwd, version: VERSION }), null, 2) + '\n');
   if (typeof values.csv === 'string') fs.writeFileSync(values.csv, findingsCsv(outputs));
+  if (typeof values.report === 'string') {
+    const chartsDir = values.report.replace(/\.md$/i, '') + '-charts';
+    const md = await markdownReport(outputs, { title: 'Log Investigator report', chartsDir, chartsLink: path.basename(chartsDir) });
+    fs.writeFileSync(values.report, md);
+  }
   if (values.json) {
     process.stdout.write(JSON.stringify(outputs, null, 2) + '\n');
     return 0;
@@ -199,6 +207,7 @@ async function main(argv: string[]): Promise<number> {
       analysis: { type: 'string' },
       param: { type: 'string', multiple: true },
       sarif: { type: 'string' },
+      report: { type: 'string' },
       list: { type: 'boolean' },
       worker: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -248,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'shell') {
       await runShell(local!);
     } else if (command === 'analyze') {
-      const code = analyze(local!, values);
+      const code = await analyze(local!, values);
       if (code) return code;
     } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');

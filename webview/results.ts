@@ -170,6 +170,7 @@ start((m: HostToWebview) => {
       errorEl.textContent = m.message;
       return;
     case 'timeline':
+    case 'chart':
       return;
   }
 });

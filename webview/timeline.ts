@@ -14,7 +14,8 @@ const hint = el('div', 'Drag across the chart to select a time range and list it
 const errorEl = el('div', '', 'error');
 errorEl.setAttribute('role', 'alert');
 const chart = el('div', undefined, 'chart');
-app.append(titleEl, hint, errorEl, chart);
+const tablesEl = el('div', undefined, 'tables');
+app.append(titleEl, hint, errorEl, tablesEl, chart);
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 let lastSpec: Record<string, unknown> | null = null;
@@ -71,6 +72,27 @@ start(async (m: HostToWebview) => {
     case 'error':
       errorEl.textContent = m.message;
       return;
+    case 'chart': {
+      // evaluation and analysis charts: the spec, and the tables behind it
+      titleEl.textContent = m.title;
+      hint.textContent = '';
+      tablesEl.textContent = '';
+      for (const t of m.tables) {
+        tablesEl.append(el('h3', t.title));
+        const table = el('table', undefined, 'grid static');
+        const head = el('tr');
+        for (const c of t.columns) head.append(el('th', c));
+        table.append(head);
+        for (const r of t.rows) {
+          const tr = el('tr');
+          for (const v of r) tr.append(el('td', v === null ? 'NULL' : typeof v === 'number' ? String(Number(v.toFixed(4))) : v, typeof v === 'number' ? 'num' : undefined));
+          table.append(tr);
+        }
+        tablesEl.append(table);
+      }
+      await render(m.spec);
+      return;
+    }
     case 'result':
     case 'rows':
       return;

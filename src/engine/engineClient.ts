@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { IndexOptions, IndexProgress, TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import type { IndexContext, IndexOutcome } from './engine';
-import type { EngineMessage, EngineReplies, EngineRequest } from './engineProtocol';
+import type { AnalysisRun, EngineMessage, EngineReplies, EngineRequest } from './engineProtocol';
 import { CancelledError, LogInvestigatorError, type IndexErrorCode } from './errors';
 import type { Role } from './roles';
 
@@ -82,6 +82,11 @@ export class EngineClient {
 
   setRole(table: string, column: string, role: Role | null): Promise<TableInfo> {
     return this.request<'setRole'>({ type: 'setRole', table, column, role }).promise;
+  }
+
+  /** Runs an analysis (or 'all') on every table, or the named ones, that has the roles it needs. */
+  analyze(analysis: string, params: Record<string, string> = {}, tables?: string[]): Promise<AnalysisRun> {
+    return this.request<'analyze'>({ type: 'analyze', analysis, params, tables }).promise;
   }
 
   exportDatabase(): Promise<Uint8Array> {

@@ -2,6 +2,13 @@ import type { IndexOptions, IndexProgress, TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import type { IndexOutcome } from './engine';
 import type { Role } from './roles';
+import type { AnalysisOutput } from './findings';
+
+/** The outputs of an analysis run, and the analysis–table pairs that could not run (roles missing). */
+export interface AnalysisRun {
+  outputs: AnalysisOutput[];
+  skipped: string[];
+}
 
 /** Requests to the engine worker; each has an id and gets exactly one reply. */
 export type EngineRequest =
@@ -11,6 +18,7 @@ export type EngineRequest =
   | { type: 'remove'; id: number; table: string }
   | { type: 'setRole'; id: number; table: string; column: string; role: Role | null }
   | { type: 'export'; id: number }
+  | { type: 'analyze'; id: number; analysis: string; params: Record<string, string>; tables?: string[] }
   | { type: 'cancel'; id: number; target: number };
 
 /** The value each request resolves to. */
@@ -21,6 +29,7 @@ export interface EngineReplies {
   remove: null;
   setRole: TableInfo;
   export: Uint8Array;
+  analyze: AnalysisRun;
   cancel: null;
 }
 

@@ -6,7 +6,10 @@
 import { parentPort } from 'node:worker_threads';
 import { Engine } from './engine';
 import { LogInvestigatorError } from './errors';
-import type { EngineMessage, EngineRequest } from './engineProtocol';
+import type { AnalysisRun, EngineMessage, EngineRequest } from './engineProtocol';
+import { ANALYSES } from './analyses';
+import type { SqlValue } from './database';
+import { missingRoles, runAnalysis } from './findings';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts must run in a worker thread');
@@ -55,6 +58,22 @@ async function handle(req: EngineRequest): Promise<void> {
     case 'setRole':
       post({ type: 'reply', id: req.id, value: engine.db.setRole(req.table, req.column, req.role) });
       return;
+    case 'analyze': {
+      const chosen = req.analysis === 'all' ? ANALYSES : ANALYSES.filter((a) => a.id === req.analysis);
+      if (chosen.length === 0) throw new LogInvestigatorError('BAD_OPTION', `unknown analysis ${req.analysis}`);
+      const run: AnalysisRun = { outputs: [], skipped: [] };
+      const query = (sql: string, params: SqlValue[] = []) => engine.query(sql, params);
+      for (const a of chosen) {
+        for (const t of engine.tables()) {
+          if (req.tables && !req.tables.includes(t.table)) continue;
+          const missing = missingRoles(a, t);
+          if (missing.length) run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
+          else run.outputs.push(runAnalysis(a, t, query, req.analysis === 'all' ? {} : req.params));
+        }
+      }
+      post({ type: 'reply', id: req.id, value: run });
+      return;
+    }
     case 'export': {
       const bytes = engine.db.exportDatabase();
       post({ type: 'reply', id: req.id, value: bytes }, [bytes.buffer as ArrayBuffer]);

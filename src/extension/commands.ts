@@ -9,6 +9,7 @@ import type { FilesNode } from './filesView';
 import { ResultsPanel } from './resultsPanel';
 import { openSourceLine } from './sourceLinks';
 import { TimelinePanel } from './timelinePanel';
+import { FINDINGS_COMMANDS, type FindingsContext } from './findingsCommands';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -210,8 +211,9 @@ export const COMMANDS: Record<string, Handler> = {
   'logInvestigator.showOutput': (cx) => cx.service.log.show(),
 };
 
-export function registerCommands(cx: CommandContext): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, handler]) =>
+export function registerCommands(cx: FindingsContext): vscode.Disposable[] {
+  const all: Record<string, (cx: FindingsContext, ...args: unknown[]) => unknown> = { ...COMMANDS, ...FINDINGS_COMMANDS };
+  return Object.entries(all).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         return await handler(cx, ...args);

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { IndexOptions, TableInfo } from '../engine/build';
 import type { QueryResult, SqlValue } from '../engine/database';
 import { EngineClient } from '../engine/engineClient';
+import type { AnalysisRun } from '../engine/engineProtocol';
 import { CancelledError, errorMessage } from '../engine/errors';
 import type { FormatId } from '../engine/formats';
 import type { Role } from '../engine/roles';
@@ -154,6 +155,10 @@ export class EngineService implements vscode.Disposable {
     await this.engine().setRole(table, column, role);
     this.log.info(`${table}.${column}: role ${role ?? 'none'}`);
     await this.refresh();
+  }
+
+  async analyze(analysis: string, params: Record<string, string> = {}): Promise<AnalysisRun> {
+    return this.engine().analyze(analysis, params);
   }
 
   async exportDatabase(): Promise<Uint8Array> {

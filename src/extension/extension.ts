@@ -1,13 +1,19 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { EngineService } from './engineService';
-import { FilesView, FindingsView } from './filesView';
+import { FilesView } from './filesView';
+import { FindingMarks } from './findingMarks';
+import { FindingsService } from './findingsService';
+import { FindingsView } from './findingsView';
 import { ResultsPanel } from './resultsPanel';
 
 /** What activate() returns: the integration tests reach the running extension through it. */
 export interface LogInvestigatorApi {
   service: EngineService;
   files: FilesView;
+  findings: FindingsService;
+  findingsView: FindingsView;
+  marks: FindingMarks;
   /** The results panel, when one is open. */
   results(): ResultsPanel | undefined;
 }
@@ -16,6 +22,16 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   const log = vscode.window.createOutputChannel('Log Investigator', { log: true });
   const service = new EngineService(context, log);
   const files = new FilesView(service);
+  const findings = new FindingsService(service);
+  const findingsView = new FindingsView(findings);
+  const marks = new FindingMarks(context, findings);
+  const findingsTree = vscode.window.createTreeView('logInvestigator.findings', { treeDataProvider: findingsView, showCollapseAll: true });
+  const updateBadge = () => {
+    const n = findings.entities().length;
+    findingsTree.badge = n ? { value: n, tooltip: `${n} suspicious entit${n === 1 ? 'y' : 'ies'}` } : undefined;
+    findingsTree.description = findings.filter ? `filter: ${findings.filter}` : undefined;
+    void vscode.commands.executeCommand('setContext', 'logInvestigator.hasFindings', findings.analyses.length > 0);
+  };
   const status = vscode.window.createStatusBarItem('logInvestigator.status', vscode.StatusBarAlignment.Left, 10);
   status.name = 'Log Investigator';
   status.command = 'logInvestigator.files.focus';
@@ -34,12 +50,20 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     status,
     service.onDidChangeTables(updateStatus),
     vscode.window.registerTreeDataProvider('logInvestigator.files', files),
-    vscode.window.registerTreeDataProvider('logInvestigator.findings', new FindingsView()),
-    ...registerCommands({ context, service }),
+    findings,
+    findingsView,
+    marks,
+    findingsTree,
+    findings.onDidChange(updateBadge),
+    service.onDidChangeTables((tables) => {
+      for (const o of findings.analyses) if (!tables.some((t) => t.table === o.table)) findings.clearFor(o.table);
+    }),
+    ...registerCommands({ context, service, findings, marks }),
   );
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);
+  void findings.loadLabels();
   log.info(`Log Investigator ${context.extension.packageJSON.version} activated in VS Code ${vscode.version}`);
-  return { service, files, results: () => ResultsPanel.active };
+  return { service, files, findings, findingsView, marks, results: () => ResultsPanel.active };
 }
 
 export function deactivate(): void {

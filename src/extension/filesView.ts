@@ -74,13 +74,3 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
     this.emitter.dispose();
   }
 }
-
-/** Findings: filled by the investigations; until then the view's welcome text explains how to start. */
-export class FindingsView implements vscode.TreeDataProvider<never> {
-  getChildren(): never[] {
-    return [];
-  }
-  getTreeItem(node: never): vscode.TreeItem {
-    return node;
-  }
-}

@@ -14,10 +14,21 @@ import { ProtocolPanel } from './webviewPanel';
  */
 export class TimelinePanel extends ProtocolPanel {
   private table?: TableInfo;
+  private filter?: { column: string; value: string };
 
-  static async show(context: vscode.ExtensionContext, service: EngineService, table: TableInfo): Promise<TimelinePanel> {
+  /** A table's timeline, or one entity's (rows where column = value). */
+  static async show(context: vscode.ExtensionContext, service: EngineService, table: TableInfo, filter?: { column: string; value: string }): Promise<TimelinePanel> {
     const panel = new TimelinePanel(context, service);
+    panel.filter = filter;
     await panel.load(table);
+    return panel;
+  }
+
+  /** A chart with the tables behind it (evaluations, analysis views). */
+  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, spec: Record<string, unknown>, tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<TimelinePanel> {
+    const panel = new TimelinePanel(context, service);
+    panel.panel.title = title;
+    await panel.post({ type: 'chart', title, spec, tables });
     return panel;
   }
 
@@ -30,19 +41,23 @@ export class TimelinePanel extends ProtocolPanel {
 
   private async load(table: TableInfo): Promise<void> {
     this.table = table;
-    this.panel.title = `Timeline: ${table.table}`;
+    const f = this.filter;
+    this.panel.title = f ? `Timeline: ${f.value}` : `Timeline: ${table.table}`;
     try {
       const t = quoteIdent(table.table);
-      const span = await this.service.query(`SELECT CAST(strftime('%s', min(_time)) AS INTEGER), CAST(strftime('%s', max(_time)) AS INTEGER) FROM ${t} WHERE _time IS NOT NULL`);
-      const [lo, hi] = span.rows[0] as [number | null, number | null];
+      const where = f ? ` AND ${quoteIdent(f.column)} = ?` : '';
+      const fp = f ? [f.value] : [];
+      const span = await this.service.query(`SELECT CAST(strftime('%s', min(_time)) AS INTEGER), CAST(strftime('%s', max(_time)) AS INTEGER), count(*) FROM ${t} WHERE _time IS NOT NULL${where}`, fp);
+      const [lo, hi, events] = span.rows[0] as [number | null, number | null, number];
       if (lo === null || hi === null) throw new Error(`${table.table} has no time values to draw.`);
       const [secs, name] = chooseBucket(hi - lo);
       const r = await this.service.query(
-        `SELECT (CAST(strftime('%s', _time) AS INTEGER) / ?) * ? AS b, count(*) FROM ${t} WHERE _time IS NOT NULL GROUP BY 1 ORDER BY 1`,
-        [secs, secs],
+        `SELECT (CAST(strftime('%s', _time) AS INTEGER) / ?) * ? AS b, count(*) FROM ${t} WHERE _time IS NOT NULL${where} GROUP BY 1 ORDER BY 1`,
+        [secs, secs, ...fp],
       );
       const values = r.rows.map(([b, n]) => ({ t: new Date((b as number) * 1000).toISOString(), n: n as number }));
-      await this.post({ type: 'timeline', title: `${table.table}: ${table.rows.toLocaleString()} events`, table: table.table, bucket: name, spec: timelineSpec(values, name) });
+      const title = f ? `${f.column} = ${f.value} in ${table.table}: ${events.toLocaleString()} events` : `${table.table}: ${table.rows.toLocaleString()} events`;
+      await this.post({ type: 'timeline', title, table: table.table, bucket: name, spec: timelineSpec(values, name) });
     } catch (e) {
       await this.post({ type: 'error', message: errorMessage(e) });
     }
@@ -54,12 +69,13 @@ export class TimelinePanel extends ProtocolPanel {
     // the brushed range, as the normalized text of _time (UTC)
     const from = m.from.replace('T', ' ').replace(/Z$/, '');
     const to = m.to.replace('T', ' ').replace(/Z$/, '');
+    const f = this.filter;
     await ResultsPanel.show(
       this.context,
       this.service,
-      `${this.table.table} ${from} – ${to}`,
-      `SELECT * FROM ${quoteIdent(this.table.table)} WHERE _time >= ? AND _time < ? ORDER BY _time`,
-      [from, to],
+      `${f ? f.value : this.table.table} ${from} – ${to}`,
+      `SELECT * FROM ${quoteIdent(this.table.table)} WHERE _time >= ? AND _time < ?${f ? ` AND ${quoteIdent(f.column)} = ?` : ''} ORDER BY _time`,
+      f ? [from, to, f.value] : [from, to],
     );
   }
 }

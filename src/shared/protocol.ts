@@ -38,7 +38,8 @@ export type HostToWebview =
     }
   | { type: 'rows'; offset: number; rows: Cell[][] }
   | { type: 'error'; message: string }
-  | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> };
+  | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> }
+  | { type: 'chart'; title: string; spec: Record<string, unknown>; tables: { title: string; columns: string[]; rows: Cell[][] }[] };
 
 export type WebviewToHost =
   | { type: 'ready' }

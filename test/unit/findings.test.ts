@@ -116,6 +116,12 @@ describe('findings and analyses', () => {
     const outs = JSON.parse(j.stdout) as AnalysisOutput[];
     assert.equal(outs[0].findings[0].entity.value, '10.9.9.9');
     assert.equal(JSON.parse(fs.readFileSync(sarifFile, 'utf8')).version, '2.1.0');
+    const report = path.join(tmpDir(), 'report.md');
+    const withReport = r('analyze', log, '--analysis', 'volume-outliers-ip', '--report', report);
+    assert.equal(withReport.status, 0, withReport.stderr);
+    assert.match(fs.readFileSync(report, 'utf8'), /300 events from IP 10\.9\.9\.9/);
+    const svgs = fs.readdirSync(report.replace(/\.md$/, '-charts')).filter((f) => f.endsWith('.svg'));
+    assert.ok(svgs.length >= 1 && fs.readFileSync(path.join(report.replace(/\.md$/, '-charts'), svgs[0]), 'utf8').startsWith('<svg'));
     const all = r('analyze', log);
     assert.equal(all.status, 0, all.stderr);
     assert.match(all.stdout, /Bursts of failed attempts per IP — planted \(failure-bursts\): 1 finding/);

@@ -1,0 +1,212 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ANALYSES } from '../engine/analyses';
+import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
+import { findingsCsv, toSarif } from '../engine/export';
+import { missingRoles, type Finding } from '../engine/findings';
+import { windowsFromRows, type LabelValue } from '../engine/labels';
+import { quoteIdent } from '../engine/names';
+import type { Role } from '../engine/roles';
+import type { CommandContext } from './commands';
+import type { FindingMarks } from './findingMarks';
+import type { EntityFindings, FindingsService } from './findingsService';
+import type { FindingsNode } from './findingsView';
+import { ResultsPanel } from './resultsPanel';
+import { TimelinePanel } from './timelinePanel';
+
+export interface FindingsContext extends CommandContext {
+  findings: FindingsService;
+  marks: FindingMarks;
+}
+
+type Handler = (cx: FindingsContext, ...args: unknown[]) => unknown;
+
+const ROLE_OF_KIND: Record<string, Role> = { ip: 'ip', user: 'user', group: 'group', resource: 'resource', session: 'session' };
+
+/** The entity a command is about: a tree node, or an entity object from a test. */
+function entityArg(arg: unknown): EntityFindings | undefined {
+  const n = arg as FindingsNode | undefined;
+  if (n?.kind === 'entity' || n?.kind === 'finding') return n.entity;
+  const e = arg as EntityFindings | undefined;
+  return e && typeof e.key === 'string' && Array.isArray(e.findings) ? e : undefined;
+}
+
+async function pickEntity(cx: FindingsContext, arg: unknown): Promise<EntityFindings | undefined> {
+  const e = entityArg(arg);
+  if (e) return e;
+  const all = cx.findings.entities();
+  if (all.length === 0) {
+    void vscode.window.showInformationMessage('No findings yet: run Log Investigator: Run Analysis… first.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: x.value, description: `${x.kind} · ${x.score.toFixed(1)}`, detail: x.findings[0]?.reason, x })), { placeHolder: 'Which entity?' });
+  return pick?.x;
+}
+
+const label = (value: LabelValue | null): Handler => async (cx, arg) => {
+  const e = await pickEntity(cx, arg);
+  if (e) await cx.findings.setLabel(e.kind, e.value, value);
+};
+
+/** Commands of the Findings view, in the same table as the others (commands.ts merges them). */
+export const FINDINGS_COMMANDS: Record<string, Handler> = {
+  'logInvestigator.runAnalysis': async (cx, idArg, paramsArg) => {
+    let id = typeof idArg === 'string' ? idArg : undefined;
+    if (!id) {
+      const tables = cx.service.tables;
+      const pick = await vscode.window.showQuickPick(
+        [
+          { label: 'all', description: 'every analysis whose roles are present', detail: undefined as string | undefined },
+          ...ANALYSES.map((a) => {
+            const fits = tables.filter((t) => missingRoles(a, t).length === 0).map((t) => t.table);
+            return { label: a.id, description: a.title, detail: fits.length ? `runs on ${fits.join(', ')}` : `needs a table with roles ${a.needs.join(', ')}` };
+          }),
+        ],
+        { title: 'Run which analysis?', matchOnDescription: true },
+      );
+      id = pick?.label;
+    }
+    if (!id) return undefined;
+    const params = (paramsArg && typeof paramsArg === 'object' ? paramsArg : {}) as Record<string, string>;
+    const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Log Investigator: running ${id}…` }, () => cx.findings.run(id!, params));
+    const n = run.outputs.reduce((s, o) => s + o.findings.length, 0);
+    if (run.outputs.length === 0) void vscode.window.showWarningMessage(`${id} could not run: ${run.skipped.join('; ')}. Give a column the role it needs with "Set Column's Role…".`);
+    else {
+      void vscode.window.showInformationMessage(`${id}: ${n} finding${n === 1 ? '' : 's'} in ${run.outputs.map((o) => o.table).join(', ')}.`);
+      await vscode.commands.executeCommand('logInvestigator.findings.focus');
+    }
+    return run;
+  },
+
+  'logInvestigator.showEvidence': async (cx, arg) => {
+    const f = (arg as FindingsNode | undefined)?.kind === 'finding' ? (arg as { finding: Finding }).finding : (arg as Finding | undefined);
+    if (!f?.evidence) return undefined;
+    return ResultsPanel.show(cx.context, cx.service, `${f.entity.value}: ${f.analysis}`, f.evidence.sql, f.evidence.params);
+  },
+
+  'logInvestigator.entityRows': async (cx, arg) => {
+    const e = await pickEntity(cx, arg);
+    const role = e && ROLE_OF_KIND[e.kind];
+    if (!e || !role) return undefined;
+    const table = cx.service.tables.find((t) => t.table === e.findings[0].evidence.table);
+    const column = table?.columns.find((c) => c.role === role)?.name;
+    if (!table || !column) return undefined;
+    return ResultsPanel.show(cx.context, cx.service, `${e.value}: all rows`, `SELECT * FROM ${quoteIdent(table.table)} WHERE ${quoteIdent(column)} = ?`, [e.value]);
+  },
+
+  'logInvestigator.entityTimeline': async (cx, arg) => {
+    const e = await pickEntity(cx, arg);
+    const role = e && ROLE_OF_KIND[e.kind];
+    if (!e || !role) return undefined;
+    const table = cx.service.tables.find((t) => t.table === e.findings[0].evidence.table);
+    const column = table?.columns.find((c) => c.role === role)?.name;
+    if (!table || !column || !table.columns.some((c) => c.name === '_time')) {
+      void vscode.window.showWarningMessage(`${e.value}: its table has no time column, so there is no timeline.`);
+      return undefined;
+    }
+    return TimelinePanel.show(cx.context, cx.service, table, { column, value: e.value });
+  },
+
+  'logInvestigator.markMalicious': label('malicious'),
+  'logInvestigator.markBenign': label('benign'),
+  'logInvestigator.markNeedsReview': label('needs-review'),
+  'logInvestigator.suppress': label('suppressed'),
+  'logInvestigator.clearLabel': label(null),
+
+  'logInvestigator.copyFinding': async (cx, arg) => {
+    const e = await pickEntity(cx, arg);
+    if (!e) return;
+    const text = [`${e.kind} ${e.value} (score ${e.score.toFixed(1)}, ${e.severity}${e.label ? `, ${e.label}` : ''})`, ...e.findings.map((f) => `- ${f.reason} [${f.analysis}; ${path.basename(f.evidence.file)} lines ${f.evidence.lines.slice(0, 10).join(', ')}]`)].join('\n');
+    await vscode.env.clipboard.writeText(text);
+  },
+
+  'logInvestigator.filterFindings': async (cx, textArg) => {
+    const value = typeof textArg === 'string' ? textArg : await vscode.window.showInputBox({ title: 'Filter findings', prompt: 'Text in the entity or a reason (empty shows all)', value: cx.findings.filter });
+    if (value === undefined) return;
+    cx.findings.filter = value.trim();
+    cx.findings.labelsChanged();
+  },
+
+  'logInvestigator.nextFlaggedLine': (cx) => cx.marks.step(1),
+  'logInvestigator.previousFlaggedLine': (cx) => cx.marks.step(-1),
+
+  'logInvestigator.exportFindings': async (cx, formatArg, fileArg) => {
+    const outputs = cx.findings.analyses;
+    if (outputs.length === 0) {
+      void vscode.window.showInformationMessage('No findings to export yet: run an analysis first.');
+      return undefined;
+    }
+    const format = typeof formatArg === 'string' ? formatArg : (await vscode.window.showQuickPick(['sarif', 'csv', 'json', 'markdown'], { title: 'Export findings as' })) ?? '';
+    if (!format) return undefined;
+    const ext = { sarif: 'sarif', csv: 'csv', json: 'json', markdown: 'md' }[format] ?? format;
+    const target = typeof fileArg === 'string' ? vscode.Uri.file(fileArg) : await vscode.window.showSaveDialog({ filters: { [format]: [ext] }, saveLabel: 'Export' });
+    if (!target) return undefined;
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    let text: string;
+    if (format === 'sarif') text = JSON.stringify(toSarif(outputs, { baseDir: base, version: String(cx.context.extension.packageJSON.version) }), null, 2) + '\n';
+    else if (format === 'csv') text = findingsCsv(outputs);
+    else if (format === 'json') text = JSON.stringify(outputs, null, 2) + '\n';
+    else {
+      const { markdownReport } = await import('../engine/report');
+      const chartsDir = target.fsPath.replace(/\.md$/i, '') + '-charts';
+      text = await markdownReport(outputs, { title: 'Log Investigator report', chartsDir, chartsLink: path.basename(chartsDir) });
+    }
+    fs.writeFileSync(target.fsPath, text);
+    void vscode.window.showInformationMessage(`Exported ${outputs.reduce((n, o) => n + o.findings.length, 0)} findings to ${target.fsPath}`);
+    return target.fsPath;
+  },
+
+  'logInvestigator.importWindows': async (cx, tableArg) => {
+    const tables = cx.service.tables.filter((t) => t.columns.filter((c) => c.type === 'timestamp' && c.name !== '_time').length >= 2);
+    const table = typeof tableArg === 'string' ? cx.service.tables.find((t) => t.table === tableArg) : (await vscode.window.showQuickPick(tables.map((t) => ({ label: t.table, t })), { title: 'Labelled windows from which table (start, end, entity)?' }))?.t;
+    if (!table) return undefined;
+    const stamps = table.columns.filter((c) => c.type === 'timestamp' && c.name !== '_time').map((c) => c.name);
+    const start = stamps.find((c) => /start|from|begin/i.test(c)) ?? stamps[0];
+    const end = stamps.find((c) => /end|to|until|stop/i.test(c) && c !== start) ?? stamps[1];
+    const entity = table.columns.find((c) => c.role === 'ip' || c.role === 'user')?.name;
+    if (!start || !end) {
+      void vscode.window.showWarningMessage(`${table.table} needs a start and an end time column to give labelled windows.`);
+      return undefined;
+    }
+    const r = await cx.service.query(`SELECT ${quoteIdent(start)}, ${quoteIdent(end)}${entity ? `, ${quoteIdent(entity)}` : ', NULL'} FROM ${quoteIdent(table.table)}`);
+    const windows = windowsFromRows(r.rows as (string | number | null)[][], table.table);
+    await cx.findings.addWindows(windows);
+    void vscode.window.showInformationMessage(`Imported ${windows.length} labelled windows from ${table.table}.`);
+    return windows.length;
+  },
+
+  'logInvestigator.evaluate': async (cx, analysisArg) => {
+    const outputs = cx.findings.analyses;
+    const out = typeof analysisArg === 'string' ? outputs.find((o) => `${o.analysis}|${o.table}` === analysisArg || o.analysis === analysisArg) : (await vscode.window.showQuickPick(outputs.map((o) => ({ label: o.analysis, description: o.table, o })), { title: 'Evaluate which analysis?' }))?.o;
+    if (!out) return undefined;
+    const kind = out.findings[0]?.entity.kind ?? 'ip';
+    const role = ROLE_OF_KIND[kind];
+    const table = cx.service.tables.find((t) => t.table === out.table);
+    const column = table?.columns.find((c) => c.role === role)?.name;
+    if (!table || !column) return undefined;
+    const malicious = maliciousFromWindows(cx.findings.labels.windows);
+    for (const [k, v] of Object.entries(cx.findings.labels.labels)) if (v.label === 'malicious' && k.startsWith(`${kind}:`)) malicious.add(k.slice(kind.length + 1));
+    if (malicious.size === 0) {
+      void vscode.window.showWarningMessage('No labels to evaluate against: mark entities as malicious, or Import Labelled Windows… from a table of attacks.');
+      return undefined;
+    }
+    const universe = (await cx.service.query(`SELECT DISTINCT ${quoteIdent(column)} FROM ${quoteIdent(table.table)} WHERE ${quoteIdent(column)} IS NOT NULL`)).rows.map((r) => String(r[0]));
+    const cfg = vscode.workspace.getConfiguration('logInvestigator');
+    const target = { precision: cfg.get<number>('targetPrecision', 0.85), recall: cfg.get<number>('targetRecall', 0.7) };
+    const e = evaluateEntities(out.findings, universe, malicious);
+    const metrics = [
+      ['precision', e.precision],
+      ['recall', e.recall],
+      ['F1', e.f1],
+      ['true positives', e.tp],
+      ['false positives', e.fp],
+      ['false negatives', e.fn],
+      ['true negatives', e.tn],
+    ] as [string, number][];
+    return TimelinePanel.chart(cx.context, cx.service, `Evaluation: ${out.analysis} on ${out.table}`, evaluationSpec(e, target), [
+      { title: `${out.analysis} against the ${universe.filter((u) => malicious.has(u)).length} ${kind}s labelled malicious among the ${universe.length} in ${out.table}`, columns: ['measure', 'value'], rows: metrics },
+      { title: 'Classification report', columns: ['class', 'precision', 'recall', 'F1', 'support'], rows: e.reportRows },
+    ]);
+  },
+};
