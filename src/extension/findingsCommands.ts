@@ -75,8 +75,27 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     else {
       void vscode.window.showInformationMessage(`${id}: ${n} finding${n === 1 ? '' : 's'} in ${run.outputs.map((o) => o.table).join(', ')}.`);
       await vscode.commands.executeCommand('logInvestigator.findings.focus');
+      // run by a person (no arguments): also show the analysis's own tables and chart
+      if (typeof idArg !== 'string') await vscode.commands.executeCommand('logInvestigator.showAnalysis', `${run.outputs[0].analysis}|${run.outputs[0].table}`);
     }
     return run;
+  },
+
+  'logInvestigator.showAnalysis': async (cx, keyArg) => {
+    const outputs = cx.findings.analyses;
+    const out =
+      typeof keyArg === 'string'
+        ? outputs.find((o) => `${o.analysis}|${o.table}` === keyArg)
+        : (await vscode.window.showQuickPick(outputs.map((o) => ({ label: o.analysis, description: `${o.table} · ${o.findings.length} findings`, o })), { title: 'Show which analysis?' }))?.o;
+    if (!out) return undefined;
+    const spec = out.charts[0]?.spec ?? { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', data: { values: [] }, mark: 'point' };
+    const findingsTable = {
+      title: `${out.findings.length} finding${out.findings.length === 1 ? '' : 's'}`,
+      columns: ['severity', 'score', 'entity', 'reason'],
+      rows: out.findings.slice(0, 200).map((f) => [f.severity, Number(f.score.toFixed(2)), f.entity.value, f.reason]),
+    };
+    const tables = [findingsTable, ...out.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows.map((r) => r.map((v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))) }))];
+    return TimelinePanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, spec, tables);
   },
 
   'logInvestigator.showEvidence': async (cx, arg) => {

@@ -88,6 +88,17 @@ describe('Findings in VS Code', () => {
     }
   });
 
+  it("shows an analysis's tables and chart", async () => {
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', 'volume-outliers-ip|access');
+    if (harness.available()) {
+      const cells = await harness.evalWebview({ titleContains: 'IPs with unusually many events', selector: 'td' });
+      assert.ok(cells.texts.includes('66.249.73.185') || cells.texts.some((t) => /^\d+\.\d+\.\d+\.\d+$/.test(t)), cells.texts.slice(0, 10).join(' | '));
+      const bars = await harness.evalWebview({ titleContains: 'IPs with unusually many events', selector: 'svg .mark-rect path' }, 60000);
+      assert.ok(bars.count > 3);
+      await harness.screenshot('analysis-results');
+    }
+  });
+
   it('exports findings as SARIF with the log lines as locations', async () => {
     const out = path.join(ws(), 'findings.sarif');
     await vscode.commands.executeCommand('logInvestigator.exportFindings', 'sarif', out);
