@@ -47,6 +47,8 @@ async function render(spec: Record<string, unknown>): Promise<void> {
     expr: expressionInterpreter,
     config: themeConfig() as never,
     actions: { export: true, source: false, compiled: false, editor: false },
+    // no injected <style>: the CSP allows only the extension's stylesheet (media/webview.css)
+    defaultStyle: false,
     renderer: 'svg',
   });
   result.view.addSignalListener('brush', (_name: string, value: Record<string, [number, number]> | null) => {

@@ -8,6 +8,7 @@ import { missingRoles, type Finding } from '../engine/findings';
 import { windowsFromRows, type LabelValue } from '../engine/labels';
 import { quoteIdent } from '../engine/names';
 import type { Role } from '../engine/roles';
+import type { TableInfo } from '../engine/build';
 import type { CommandContext } from './commands';
 import type { FindingMarks } from './findingMarks';
 import type { EntityFindings, FindingsService } from './findingsService';
@@ -42,6 +43,16 @@ async function pickEntity(cx: FindingsContext, arg: unknown): Promise<EntityFind
   }
   const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: x.value, description: `${x.kind} · ${x.score.toFixed(1)}`, detail: x.findings[0]?.reason, x })), { placeHolder: 'Which entity?' });
   return pick?.x;
+}
+
+/** The table an entity was found in and the column that holds it (by its role). */
+async function entityColumn(cx: FindingsContext, arg: unknown): Promise<{ value: string; table: TableInfo; column: string } | undefined> {
+  const e = await pickEntity(cx, arg);
+  const role = e && ROLE_OF_KIND[e.kind];
+  if (!e || !role) return undefined;
+  const table = cx.service.tables.find((t) => t.table === e.findings[0]?.evidence.table);
+  const column = table?.columns.find((c) => c.role === role)?.name;
+  return table && column ? { value: e.value, table, column } : undefined;
 }
 
 const label = (value: LabelValue | null): Handler => async (cx, arg) => {
@@ -105,26 +116,19 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
   },
 
   'logInvestigator.entityRows': async (cx, arg) => {
-    const e = await pickEntity(cx, arg);
-    const role = e && ROLE_OF_KIND[e.kind];
-    if (!e || !role) return undefined;
-    const table = cx.service.tables.find((t) => t.table === e.findings[0].evidence.table);
-    const column = table?.columns.find((c) => c.role === role)?.name;
-    if (!table || !column) return undefined;
-    return ResultsPanel.show(cx.context, cx.service, `${e.value}: all rows`, `SELECT * FROM ${quoteIdent(table.table)} WHERE ${quoteIdent(column)} = ?`, [e.value]);
+    const where = await entityColumn(cx, arg);
+    if (!where) return undefined;
+    return ResultsPanel.show(cx.context, cx.service, `${where.value}: all rows`, `SELECT * FROM ${quoteIdent(where.table.table)} WHERE ${quoteIdent(where.column)} = ?`, [where.value]);
   },
 
   'logInvestigator.entityTimeline': async (cx, arg) => {
-    const e = await pickEntity(cx, arg);
-    const role = e && ROLE_OF_KIND[e.kind];
-    if (!e || !role) return undefined;
-    const table = cx.service.tables.find((t) => t.table === e.findings[0].evidence.table);
-    const column = table?.columns.find((c) => c.role === role)?.name;
-    if (!table || !column || !table.columns.some((c) => c.name === '_time')) {
-      void vscode.window.showWarningMessage(`${e.value}: its table has no time column, so there is no timeline.`);
+    const where = await entityColumn(cx, arg);
+    if (!where) return undefined;
+    if (!where.table.columns.some((c) => c.name === '_time')) {
+      void vscode.window.showWarningMessage(`${where.value}: ${where.table.table} has no time column, so there is no timeline.`);
       return undefined;
     }
-    return TimelinePanel.show(cx.context, cx.service, table, { column, value: e.value });
+    return TimelinePanel.show(cx.context, cx.service, where.table, { column: where.column, value: where.value });
   },
 
   'logInvestigator.markMalicious': label('malicious'),
