@@ -149,12 +149,12 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   const query = (sql: string, p: SqlValue[] = []) => engine.query(sql, p);
   for (const a of chosen) {
     for (const t of engine.tables()) {
-      const missing = missingRoles(a, t);
+      const missing = missingRoles(a, t, engine.tables());
       if (missing.length) {
         skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
         continue;
       }
-      outputs.push(runAnalysis(a, t, query, id === 'all' ? {} : params));
+      outputs.push(runAnalysis(a, t, query, id === 'all' ? {} : params, engine.tables()));
     }
   }
   if (id !== 'all' && outputs.length === 0) {

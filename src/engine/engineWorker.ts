@@ -66,9 +66,9 @@ async function handle(req: EngineRequest): Promise<void> {
       for (const a of chosen) {
         for (const t of engine.tables()) {
           if (req.tables && !req.tables.includes(t.table)) continue;
-          const missing = missingRoles(a, t);
+          const missing = missingRoles(a, t, engine.tables());
           if (missing.length) run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
-          else run.outputs.push(runAnalysis(a, t, query, req.analysis === 'all' ? {} : req.params));
+          else run.outputs.push(runAnalysis(a, t, query, req.analysis === 'all' ? {} : req.params, engine.tables()));
         }
       }
       post({ type: 'reply', id: req.id, value: run });

@@ -75,6 +75,35 @@ export interface AnalysisContext {
   query(sql: string, params?: SqlValue[]): QueryResult;
   /** Evidence: the rows matching a condition (its values bound). */
   evidence(where: string, params: SqlValue[], limit?: number): Evidence;
+  /** The table of this log's groups (cohorts): quoted table and columns by role; undefined when none is indexed. */
+  groups(): GroupTable | undefined;
+}
+
+/** A table whose rows describe groups: a group column joined to the log's, start and end dates, maybe a program and a name. */
+export interface GroupTable {
+  table: string;
+  t: string;
+  group: string;
+  start: string;
+  end: string;
+  program?: string;
+  name?: string;
+}
+
+/** The group table among the others: group, start and end roles (the log itself is not one). */
+export function findGroupTable(log: TableInfo, others: TableInfo[]): GroupTable | undefined {
+  for (const o of others) {
+    if (o.table === log.table) continue;
+    const col = (r: Role) => o.columns.find((c) => c.role === r)?.name;
+    const group = col('group');
+    const start = col('start');
+    const end = col('end');
+    if (!group || !start || !end) continue;
+    const program = col('program');
+    const name = o.columns.find((c) => /^(name|title|label|cohort_?name|group_?name)$/i.test(c.name))?.name;
+    return { table: o.table, t: quoteIdent(o.table), group: quoteIdent(group), start: quoteIdent(start), end: quoteIdent(end), program: program && quoteIdent(program), name: name && quoteIdent(name) };
+  }
+  return undefined;
 }
 
 export interface Analysis {
@@ -83,6 +112,8 @@ export interface Analysis {
   description: string;
   /** Roles the table must have; `time` means the table has `_time`. */
   needs: Role[];
+  /** Also needs the group table (a table with group, start and end columns). */
+  needsGroups?: boolean;
   params: ParamSpec[];
   run(cx: AnalysisContext): Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
 }
@@ -100,16 +131,18 @@ export function findingId(analysis: string, table: string, kind: EntityKind, val
   return `${analysis}:${table}:${kind}:${value}`;
 }
 
-/** The roles an analysis needs that a table lacks. */
-export function missingRoles(a: Analysis, t: TableInfo): Role[] {
-  return a.needs.filter((r) => (r === 'time' ? !t.columns.some((c) => c.name === '_time') : !t.columns.some((c) => c.role === r)));
+/** What an analysis needs that a table lacks: roles, and the group table when it needs one. */
+export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = []): string[] {
+  const missing: string[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some((c) => c.name === '_time') : !t.columns.some((c) => c.role === r)));
+  if (a.needsGroups && !findGroupTable(t, others)) missing.push('group table (a table with group, start and end columns, e.g. cohorts.csv)');
+  return missing;
 }
 
 export type Querier = (sql: string, params?: SqlValue[]) => QueryResult;
 
 /** Runs an analysis on a table, after checking that the table has the roles it needs. */
-export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, params: Record<string, string> = {}): AnalysisOutput {
-  const missing = missingRoles(a, table);
+export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, params: Record<string, string> = {}, others: TableInfo[] = []): AnalysisOutput {
+  const missing = missingRoles(a, table, others);
   if (missing.length) {
     throw new LogInvestigatorError(
       'MISSING_ROLE',
@@ -148,6 +181,7 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
       const total = Number(query(`SELECT count(*) FROM ${t} WHERE ${where}`, params).rows[0][0]);
       return { table: table.table, file: table.file, lines: hasLines ? lines : [], total, sql: `SELECT * FROM ${t} WHERE ${where} ORDER BY ${order}`, params };
     },
+    groups: () => findGroupTable(table, others),
   };
   const out = a.run(cx);
   out.findings.sort((x, y) => y.score - x.score);

@@ -1,8 +1,8 @@
 import type { ColumnType } from './values';
 
 /** What a column means to the analyses; guessed from names and types, overridable by the user. */
-export type Role = 'time' | 'ip' | 'user' | 'group' | 'resource' | 'outcome' | 'label' | 'session';
-export const ROLES: readonly Role[] = ['time', 'ip', 'user', 'group', 'resource', 'outcome', 'label', 'session'];
+export type Role = 'time' | 'ip' | 'user' | 'group' | 'program' | 'resource' | 'outcome' | 'label' | 'session' | 'start' | 'end';
+export const ROLES: readonly Role[] = ['time', 'ip', 'user', 'group', 'program', 'resource', 'outcome', 'label', 'session', 'start', 'end'];
 
 interface RoleRule {
   role: Role;
@@ -22,7 +22,12 @@ const RULES: RoleRule[] = [
     types: ['ip'],
   },
   { role: 'user', exact: ['user', 'username', 'userid', 'login', 'account', 'accountname', 'email', 'sender', 'principal', 'actor', 'usr', 'student', 'studentid', 'employee'], contains: /user|login|account|email|sender|student/ },
-  { role: 'group', exact: ['cohort', 'cohortid', 'program', 'programid', 'group', 'groupid', 'team', 'department', 'dept', 'org', 'organization', 'course', 'section', 'tenant'], contains: /cohort|program|group|team|department/ },
+  // a program (track, department…) groups groups: a cohort table names its program
+  { role: 'program', exact: ['program', 'programid', 'track', 'trackid', 'curriculum', 'department', 'dept'], contains: /program|track|curriculum/ },
+  { role: 'group', exact: ['cohort', 'cohortid', 'group', 'groupid', 'team', 'org', 'organization', 'course', 'section', 'tenant', 'class', 'classid'], contains: /cohort|group|team/ },
+  // the dates a group (or a labelled window) begins and ends
+  { role: 'start', exact: ['start', 'startdate', 'startedat', 'startsat', 'begin', 'begindate', 'from', 'enrolled', 'enrolledat', 'windowstart'], contains: /start|begin/, types: ['date', 'timestamp'] },
+  { role: 'end', exact: ['end', 'enddate', 'endedat', 'endsat', 'until', 'to', 'graduated', 'graduation', 'windowend', 'stop'], contains: /^end|enddate|until|graduat/, types: ['date', 'timestamp'] },
   { role: 'resource', exact: ['page', 'path', 'uri', 'url', 'request', 'resource', 'endpoint', 'file', 'filename', 'lesson', 'object', 'document', 'query'], contains: /page|path|uri|url|resource|endpoint|file|lesson/ },
   { role: 'outcome', exact: ['success', 'outcome', 'result', 'status', 'statuscode', 'action', 'authresult', 'succeeded', 'failurereason'], contains: /success|outcome|result|status/ },
   { role: 'label', exact: ['label', 'isattack', 'attack', 'malicious', 'ismalicious', 'isfraud', 'fraud', 'target', 'anomaly', 'isanomaly', 'y'], contains: /label|attack|malicious|fraud/ },
@@ -58,12 +63,14 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
       else if (rule.exact.includes(n)) score = 10;
       else if (rule.contains.test(n)) score = 5;
       if (rule.types) {
+        // a date is not a start or end date by its type alone: those need their name too
+        if ((rule.role === 'start' || rule.role === 'end') && score === 0) continue;
         if (rule.types.includes(c.type)) score += score ? 3 : 2;
-        else if (rule.role === 'time' || rule.role === 'ip') score = 0; // these roles need the right type
+        else if (rule.role === 'time' || rule.role === 'ip' || rule.role === 'start' || rule.role === 'end') score = 0; // these roles need the right type
       }
       if (rule.role === 'ip' && /resp|dst|dest|server|target/.test(n)) score -= 1;
       if (rule.role === 'user' && /agent/.test(n)) score = 0;
-      if ((rule.role === 'user' || rule.role === 'group' || rule.role === 'resource') && c.type === 'timestamp') score = 0;
+      if ((rule.role === 'user' || rule.role === 'group' || rule.role === 'program' || rule.role === 'resource') && (c.type === 'timestamp' || c.type === 'date')) score = 0;
       if (score > 0 && (!best || score > best.score)) best = { name: c.name, score };
     }
     if (best) {

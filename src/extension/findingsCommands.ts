@@ -70,7 +70,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
         [
           { label: 'all', description: 'every analysis whose roles are present', detail: undefined as string | undefined },
           ...ANALYSES.map((a) => {
-            const fits = tables.filter((t) => missingRoles(a, t).length === 0).map((t) => t.table);
+            const fits = tables.filter((t) => missingRoles(a, t, tables).length === 0).map((t) => t.table);
             return { label: a.id, description: a.title, detail: fits.length ? `runs on ${fits.join(', ')}` : `needs a table with roles ${a.needs.join(', ')}` };
           }),
         ],

@@ -1,9 +1,18 @@
 import type { Analysis } from '../findings';
+import { barelyActive, busiestResources, cohortOveruse } from './course';
 import { failureBursts } from './failureBursts';
 import { volumeOutliers } from './volumeOutliers';
 
 /** Every analysis, by id. The investigations add theirs here. */
-export const ANALYSES: readonly Analysis[] = [volumeOutliers('ip'), volumeOutliers('user'), volumeOutliers('resource'), failureBursts];
+export const ANALYSES: readonly Analysis[] = [
+  volumeOutliers('ip'),
+  volumeOutliers('user'),
+  volumeOutliers('resource'),
+  failureBursts,
+  busiestResources,
+  cohortOveruse,
+  barelyActive,
+];
 
 export function analysisById(id: string): Analysis | undefined {
   return ANALYSES.find((a) => a.id === id);
