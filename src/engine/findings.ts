@@ -176,6 +176,7 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
     query,
     evidence(where, params, limit = 50) {
       const order = hasLines ? '_line' : 'rowid';
+      // two queries: the LIMIT stops early, and the count can use a covering index
       const sql = `SELECT ${order} FROM ${t} WHERE ${where} ORDER BY ${order}`;
       const lines = query(`${sql} LIMIT ${Math.max(1, Math.floor(limit))}`, params).rows.map((r) => Number(r[0]));
       const total = Number(query(`SELECT count(*) FROM ${t} WHERE ${where}`, params).rows[0][0]);

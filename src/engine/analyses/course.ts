@@ -29,11 +29,12 @@ export const busiestResources: Analysis = {
     const grp = cx.col('group');
     const g = groupsOf(cx.groups());
     const top = Math.max(1, cx.num('top'));
-    const key = g.program ? `g.${g.program}` : `l.${grp}`;
     const overall = cx.query(`SELECT ${res} AS resource, count(*) AS n FROM ${cx.t} WHERE ${res} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`, [top]).rows;
     const total = Number(cx.query(`SELECT count(*) FROM ${cx.t} WHERE ${res} IS NOT NULL`).rows[0][0]);
+    // aggregate the log first (one pass), then join the few thousand groups to the group table
+    const pkey = g.program ? `g.${g.program}` : `a.c`;
     const per = cx.query(
-      `SELECT ${key} AS p, l.${res} AS r, count(*) AS n FROM ${cx.t} l JOIN ${g.t} g ON g.${g.group} = l.${grp} WHERE l.${res} IS NOT NULL GROUP BY 1, 2`,
+      `SELECT ${pkey} AS p, a.r, sum(a.n) AS n FROM (SELECT ${grp} AS c, ${res} AS r, count(*) AS n FROM ${cx.t} WHERE ${res} IS NOT NULL AND ${grp} IS NOT NULL GROUP BY 1, 2) a JOIN ${g.t} g ON g.${g.group} = a.c GROUP BY 1, 2`,
     ).rows as [SqlValue, string, number][];
     const byProgram = new Map<string, [string, number][]>();
     const owner = new Map<string, { p: string; n: number }>();
@@ -115,7 +116,7 @@ export const cohortOveruse: Analysis = {
       if (name !== null) names.set(String(c), String(name));
     }
     const rows = cx.query(
-      `SELECT l.${grp} AS c, ${prog} AS p, l.${res} AS r, count(*) AS n FROM ${cx.t} l JOIN ${g.t} g ON g.${g.group} = l.${grp} WHERE l.${res} IS NOT NULL GROUP BY 1, 2, 3`,
+      `SELECT a.c, ${prog} AS p, a.r, a.n FROM (SELECT ${grp} AS c, ${res} AS r, count(*) AS n FROM ${cx.t} WHERE ${res} IS NOT NULL AND ${grp} IS NOT NULL GROUP BY 1, 2) a JOIN ${g.t} g ON g.${g.group} = a.c`,
     ).rows as [SqlValue, SqlValue, string, number][];
     const rate = new Map<string, number>(); // `${p}|${r}|${c}` → requests per student
     const requests = new Map<string, number>();
@@ -204,16 +205,18 @@ export const barelyActive: Analysis = {
     const ip = cx.column('ip');
     const res = cx.column('resource');
     const rows = cx.query(
-      `SELECT l.${usr} AS u, l.${grp} AS c, ${g.program ? `g.${g.program}` : 'NULL'} AS p, ${g.name ? `g.${g.name}` : 'NULL'} AS name,
-        g.${g.start} AS start, g.${g.end} AS "end", count(*) AS total,
-        sum(l._time >= g.${g.start} AND l._time < date(g.${g.end}, '+1 day')) AS during,
-        sum(l._time >= date(g.${g.end}, '+1 day')) AS after,
-        min(l._time) AS first, max(l._time) AS last,
-        ${ip ? `count(DISTINCT l."${ip.replace(/"/g, '""')}")` : 'NULL'} AS ips,
-        ${res ? `count(DISTINCT l."${res.replace(/"/g, '""')}")` : 'NULL'} AS pages
-       FROM ${cx.t} l JOIN ${g.t} g ON g.${g.group} = l.${grp}
-       WHERE l.${usr} IS NOT NULL AND l._time IS NOT NULL
-       GROUP BY 1, 2 ORDER BY during, total`,
+      // per student, cohort and day first (one pass over the log), then the few days are compared with the cohort's dates
+      `WITH d AS (SELECT ${usr} AS u, ${grp} AS c, substr(_time, 1, 10) AS day, count(*) AS n, min(_time) AS first, max(_time) AS last
+                  FROM ${cx.t} WHERE ${usr} IS NOT NULL AND ${grp} IS NOT NULL AND _time IS NOT NULL GROUP BY 1, 2, 3),
+            x AS (SELECT ${usr} AS u, ${grp} AS c, ${ip ? `count(DISTINCT "${ip.replace(/"/g, '""')}")` : 'NULL'} AS ips, ${res ? `count(DISTINCT "${res.replace(/"/g, '""')}")` : 'NULL'} AS pages
+                  FROM ${cx.t} WHERE ${usr} IS NOT NULL AND ${grp} IS NOT NULL GROUP BY 1, 2)
+       SELECT d.u, d.c, ${g.program ? `g.${g.program}` : 'NULL'} AS p, ${g.name ? `g.${g.name}` : 'NULL'} AS name,
+        g.${g.start} AS start, g.${g.end} AS "end", sum(d.n) AS total,
+        sum(CASE WHEN d.day >= g.${g.start} AND d.day <= g.${g.end} THEN d.n ELSE 0 END) AS during,
+        sum(CASE WHEN d.day > g.${g.end} THEN d.n ELSE 0 END) AS after,
+        min(d.first) AS first, max(d.last) AS last, x.ips, x.pages
+       FROM d JOIN ${g.t} g ON g.${g.group} = d.c JOIN x ON x.u = d.u AND x.c = d.c
+       GROUP BY 1, 2 ORDER BY during, total, d.u`,
     );
     const min = cx.num('minAccesses');
     const { median } = robustStats(rows.rows.map((r) => Number(r[7])));
