@@ -4,12 +4,9 @@ export type IndexErrorCode =
   | 'BINARY'
   | 'NOT_FOUND'
   | 'UNREADABLE'
-  | 'UNKNOWN_FORMAT'
   | 'BAD_OPTION'
-  | 'TOO_MANY_REJECTS'
   | 'CANCELLED'
   | 'SQL'
-  | 'READ_ONLY'
   | 'MISSING_ROLE';
 
 export class LogInvestigatorError extends Error {

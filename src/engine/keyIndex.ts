@@ -1,4 +1,4 @@
-import { RecordEncoder, rowidSerial, SERIAL_BYTES, writeRowidBody, type CellValue, type IndexSource } from './sqliteImage';
+import { RecordEncoder, rowidSerial, SERIAL_BYTES, varintLen, writeRowidBody, writeVarint, type CellValue, type IndexSource } from './sqliteImage';
 
 /**
  * Collects one column's keys while rows are written, to lay out an index
@@ -191,10 +191,10 @@ export class KeyIndex {
         body = this.arena.subarray(this.textOff[id], this.textOff[id] + this.textLen[id]);
         serial = body.length * 2 + 13;
       }
-      const sl = varintLength(serial);
+      const sl = varintLen(serial);
       const pre = new Uint8Array(1 + sl);
       pre[0] = 1 + sl + 1; // header length (always < 128 here)
-      writeSerial(pre, 1, serial);
+      writeVarint(pre, 1, serial);
       prefix[id] = pre;
       return body;
     });
@@ -243,24 +243,4 @@ export class KeyIndex {
       },
     };
   }
-}
-
-function varintLength(v: number): number {
-  let n = 1;
-  let x = v;
-  while (x >= 128 && n < 9) {
-    x = Math.floor(x / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeSerial(dst: Uint8Array, off: number, v: number): number {
-  const n = varintLength(v);
-  let x = v;
-  for (let k = n - 1; k >= 0; k--) {
-    dst[off + k] = (x % 128) | (k < n - 1 ? 0x80 : 0);
-    x = Math.floor(x / 128);
-  }
-  return n;
 }

@@ -140,7 +140,7 @@ function put16(b: Uint8Array, off: number, v: number): void {
   b[off + 1] = v & 0xff;
 }
 
-function varintLen(v: number): number {
+export function varintLen(v: number): number {
   // rowids and lengths here are non-negative and below 2^53
   if (v < 0x80) return 1;
   if (v < 0x4000) return 2;
@@ -155,7 +155,7 @@ function varintLen(v: number): number {
   return n;
 }
 
-function writeVarint(b: Uint8Array, off: number, v: number): number {
+export function writeVarint(b: Uint8Array, off: number, v: number): number {
   if (v < 0x80) {
     b[off] = v;
     return 1;

@@ -32,8 +32,6 @@ const MONTHS: Record<string, number> = {
   Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12,
 };
 
-export const isInt = (s: string): boolean => INT_RE.test(s);
-export const isReal = (s: string): boolean => REAL_RE.test(s);
 export const isIp = (s: string): boolean => IPV4_RE.test(s) || (s.includes(':') && isIPv6(s));
 
 function pad2(n: number): string {
@@ -228,8 +226,6 @@ export function converterFor(t: Inferred): Converter | null {
   }
 }
 
-export const isDateText = (s: string): boolean => DATE_RE.test(s);
-export const isTimeText = (s: string): boolean => TIME_RE.test(s);
 
 /** Normalized time from separate date and time columns. */
 export function dateTimeParser(): (date: CellValue, time: CellValue) => string | null {
