@@ -3,8 +3,8 @@ import { CancelledError, LogInvestigatorError } from './errors';
 import { detect, type DetectOptions, type FixedColumn, type FormatId, type LineParser, type RawRecord, type RecordSink } from './formats';
 import { readByteLines } from './byteLines';
 import {
-  EMPTY_FIELD, fastSplitterFor, isDateBytes, isTimeBytes, Kind, kindOf, NULL_FIELD, parseBoolBytes, parseIntBytes, parseRealBytes,
-  putApacheTimeBytes, putIsoTimeBytes, zeekSplitter, type FieldSplitter,
+  EMPTY_FIELD, isDateBytes, isTimeBytes, Kind, kindOf, NULL_FIELD, parseBoolBytes, parseIntBytes, parseRealBytes,
+  putApacheTimeBytes, putIsoTimeBytes, type FieldSplitter,
 } from './fastPath';
 import { headLines, readLines, sniff, type Encoding, type ReadProgress, type ReadResult, type Sniff } from './input';
 import { LINE_COLUMN, quoteIdent, TIME_COLUMN, uniqueColumnNames, tableNameFor } from './names';
@@ -368,9 +368,8 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       report(p.bytesRead);
     }
   };
-  const splitter = sn.encoding === 'utf-8' ? fastSplitterFor(det.format, det.delimiter) : null;
   let result: ReadResult;
-  if (!splitter) {
+  if (sn.encoding !== 'utf-8' || !parser.fastSplitter) {
     result = await readLines(
       path,
       sn,
@@ -387,14 +386,15 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     let fields = 0;
     let starts = new Int32Array(1);
     let ends = new Int32Array(1);
-    let zeekChecked = det.format !== 'zeek';
-    let active: FieldSplitter | null = splitter;
+    // asked once the sample is parsed: by then the parser knows its header (Zeek's tokens, CSV's fields)
+    let active: FieldSplitter | null | undefined;
     let writeFields: ReturnType<typeof makeFieldWriter> | null = null;
     result = await readByteLines(
       path,
       sn,
       {
         line(buf, s, e, lineNo) {
+          if (!sample && active === undefined) active = parser.fastSplitter!();
           if (sample || !active || parser.isOpen?.()) {
             const text = buf.toString('utf8', s, e);
             if (sample) charsRead += text.length + 1;
@@ -402,12 +402,6 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
             return;
           }
           if (e === s) return;
-          if (!zeekChecked) {
-            zeekChecked = true;
-            const z = parser as unknown as { sep: string; unset: string; empty: string };
-            active = z.sep === '\t' ? zeekSplitter(z.unset, z.empty) : null;
-            if (!active) return void parser.line(buf.toString('utf8', s, e), lineNo, sink);
-          }
           if (fields !== plan.length || !writeFields) {
             // the schema is known from here on (or grew): conversions follow it
             fields = plan.length;

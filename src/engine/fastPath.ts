@@ -5,7 +5,6 @@
  * becoming strings. A splitter that cannot handle a line returns -1 and the
  * string parser takes that line, so results and rejects are the same either way.
  */
-import type { FormatId } from './formats';
 import type { RecordEncoder } from './sqliteImage';
 import type { ColumnType, TimeFormat } from './values';
 
@@ -189,22 +188,6 @@ export function accessSplitter(): FieldSplitter {
       return 12;
     },
   };
-}
-
-export function fastSplitterFor(format: FormatId, delimiter: string | undefined): FieldSplitter | null {
-  switch (format) {
-    case 'csv':
-    case 'tsv':
-      return delimiter && delimiter.length === 1 && delimiter.charCodeAt(0) < 0x80 ? delimitedSplitter(delimiter.charCodeAt(0)) : null;
-    case 'spaces':
-      return delimiter === ' ' ? delimitedSplitter(SPACE) : null;
-    case 'apache':
-      return accessSplitter();
-    case 'zeek':
-      return zeekSplitter();
-    default:
-      return null;
-  }
 }
 
 // ---------------------------------------------------------------- values from bytes

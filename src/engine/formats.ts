@@ -1,6 +1,7 @@
 import type { CellValue } from './sqliteImage';
 import type { ColumnType, TimeFormat } from './values';
 import { LogInvestigatorError } from './errors';
+import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } from './fastPath';
 
 export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lines', 'sqlite'] as const;
 export type FormatId = (typeof FORMATS)[number];
@@ -47,6 +48,11 @@ export interface LineParser {
   end(sink: RecordSink): void;
   /** True while a record spans lines (a quoted CSV field): the next line must come here. */
   isOpen?(): boolean;
+  /**
+   * A splitter for the byte path (fastPath.ts), asked once the first records
+   * are parsed; null or absent: every line goes through line().
+   */
+  fastSplitter?(): FieldSplitter | null;
 }
 
 export interface DetectOptions {
@@ -109,6 +115,11 @@ export class DelimitedParser implements LineParser {
 
   isOpen(): boolean {
     return this.open;
+  }
+
+  fastSplitter(): FieldSplitter | null {
+    // runs of whitespace and non-ASCII delimiters stay on the string path
+    return this.collapse || this.delim.length !== 1 || this.delim.charCodeAt(0) >= 0x80 ? null : delimitedSplitter(this.delim.charCodeAt(0));
   }
 
   line(text: string, lineNo: number, sink: RecordSink): void {
@@ -312,6 +323,11 @@ const ZEEK_TYPES: Record<string, ColumnType> = {
 
 export class ZeekParser implements LineParser {
   readonly format: FormatId = 'zeek';
+
+  fastSplitter(): FieldSplitter | null {
+    return this.sep === '\t' ? zeekSplitter(this.unset, this.empty) : null;
+  }
+
   sep = '\t';
   unset = '-';
   empty = '(empty)';
@@ -402,9 +418,13 @@ class FixedRegexParser implements LineParser {
     readonly format: FormatId,
     cols: FixedColumn[],
     private readonly parse: (text: string) => CellValue[] | string,
+    private readonly splitter?: () => FieldSplitter,
   ) {
     this.names = cols.map((c) => c.name);
     this.fixedCols = new Map(cols.map((c) => [c.name, c]));
+  }
+  fastSplitter(): FieldSplitter | null {
+    return this.splitter ? this.splitter() : null;
   }
   columns(): string[] {
     return this.names;
@@ -611,7 +631,7 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
     case 'zeek':
       return { format, parser: new ZeekParser() };
     case 'apache':
-      return { format, parser: new FixedRegexParser('apache', APACHE_COLUMNS, parseAccess) };
+      return { format, parser: new FixedRegexParser('apache', APACHE_COLUMNS, parseAccess, accessSplitter) };
     case 'syslog': {
       const sample = lines.filter((l) => l.length).slice(0, 500);
       const withSshd = sample.some((l) => {
