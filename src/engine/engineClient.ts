@@ -5,6 +5,7 @@ import type { QueryResult, SqlValue } from './database';
 import type { IndexContext, IndexOutcome } from './engine';
 import type { AnalysisRun, EngineMessage, EngineReplies, EngineRequest } from './engineProtocol';
 import { CancelledError, LogInvestigatorError, type IndexErrorCode } from './errors';
+import type { AnalysisOutput } from './findings';
 import type { Role } from './roles';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: IndexProgress) => void };
@@ -87,6 +88,11 @@ export class EngineClient {
   /** Runs an analysis (or 'all') on every table, or the named ones, that has the roles it needs. */
   analyze(analysis: string, params: Record<string, string> = {}, tables?: string[]): Promise<AnalysisRun> {
     return this.request<'analyze'>({ type: 'analyze', analysis, params, tables }).promise;
+  }
+
+  /** A Markdown report of analysis outputs; its charts are written as SVG files into chartsDir. */
+  report(outputs: AnalysisOutput[], title: string, chartsDir: string, chartsLink: string): Promise<string> {
+    return this.request<'report'>({ type: 'report', outputs, title, chartsDir, chartsLink }).promise;
   }
 
   exportDatabase(): Promise<Uint8Array> {

@@ -19,6 +19,7 @@ export type EngineRequest =
   | { type: 'setRole'; id: number; table: string; column: string; role: Role | null }
   | { type: 'export'; id: number }
   | { type: 'analyze'; id: number; analysis: string; params: Record<string, string>; tables?: string[] }
+  | { type: 'report'; id: number; outputs: AnalysisOutput[]; title: string; chartsDir: string; chartsLink: string }
   | { type: 'cancel'; id: number; target: number };
 
 /** The value each request resolves to. */
@@ -30,6 +31,7 @@ export interface EngineReplies {
   setRole: TableInfo;
   export: Uint8Array;
   analyze: AnalysisRun;
+  report: string;
   cancel: null;
 }
 

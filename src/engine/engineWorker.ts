@@ -10,6 +10,7 @@ import type { AnalysisRun, EngineMessage, EngineRequest } from './engineProtocol
 import { ANALYSES } from './analyses';
 import type { SqlValue } from './database';
 import { missingRoles, runAnalysis } from './findings';
+import { markdownReport } from './report';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker.ts must run in a worker thread');
@@ -74,6 +75,10 @@ async function handle(req: EngineRequest): Promise<void> {
       post({ type: 'reply', id: req.id, value: run });
       return;
     }
+    case 'report':
+      // Vega renders the charts to SVG here, not on the caller's thread
+      post({ type: 'reply', id: req.id, value: await markdownReport(req.outputs, { title: req.title, chartsDir: req.chartsDir, chartsLink: req.chartsLink }) });
+      return;
     case 'export': {
       const bytes = engine.db.exportDatabase();
       post({ type: 'reply', id: req.id, value: bytes }, [bytes.buffer as ArrayBuffer]);

@@ -4,6 +4,7 @@ import type { IndexOptions, TableInfo } from '../engine/build';
 import type { QueryResult, SqlValue } from '../engine/database';
 import { EngineClient } from '../engine/engineClient';
 import type { AnalysisRun } from '../engine/engineProtocol';
+import type { AnalysisOutput } from '../engine/findings';
 import { CancelledError, errorMessage } from '../engine/errors';
 import type { FormatId } from '../engine/formats';
 import type { Role } from '../engine/roles';
@@ -159,6 +160,11 @@ export class EngineService implements vscode.Disposable {
 
   async analyze(analysis: string, params: Record<string, string> = {}): Promise<AnalysisRun> {
     return this.engine().analyze(analysis, params);
+  }
+
+  /** A Markdown report, rendered in the engine worker (Vega draws the charts there). */
+  async report(outputs: AnalysisOutput[], title: string, chartsDir: string, chartsLink: string): Promise<string> {
+    return this.engine().report(outputs, title, chartsDir, chartsLink);
   }
 
   async exportDatabase(): Promise<Uint8Array> {

@@ -14,7 +14,7 @@ import type { FindingMarks } from './findingMarks';
 import type { EntityFindings, FindingsService } from './findingsService';
 import type { FindingsNode } from './findingsView';
 import { ResultsPanel } from './resultsPanel';
-import { TimelinePanel } from './timelinePanel';
+import { ChartPanel } from './chartPanel';
 
 export interface FindingsContext extends CommandContext {
   findings: FindingsService;
@@ -106,7 +106,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       rows: out.findings.slice(0, 200).map((f) => [f.severity, Number(f.score.toFixed(2)), f.entity.value, f.reason]),
     };
     const tables = [findingsTable, ...out.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows.map((r) => r.map((v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))) }))];
-    return TimelinePanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, spec, tables);
+    return ChartPanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, spec, tables);
   },
 
   'logInvestigator.showEvidence': async (cx, arg) => {
@@ -128,7 +128,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       void vscode.window.showWarningMessage(`${where.value}: ${where.table.table} has no time column, so there is no timeline.`);
       return undefined;
     }
-    return TimelinePanel.show(cx.context, cx.service, where.table, { column: where.column, value: where.value });
+    return ChartPanel.show(cx.context, cx.service, where.table, { column: where.column, value: where.value });
   },
 
   'logInvestigator.markMalicious': label('malicious'),
@@ -148,7 +148,6 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const value = typeof textArg === 'string' ? textArg : await vscode.window.showInputBox({ title: 'Filter findings', prompt: 'Text in the entity or a reason (empty shows all)', value: cx.findings.filter });
     if (value === undefined) return;
     cx.findings.filter = value.trim();
-    cx.findings.labelsChanged();
   },
 
   'logInvestigator.nextFlaggedLine': (cx) => cx.marks.step(1),
@@ -171,9 +170,10 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     else if (format === 'csv') text = findingsCsv(outputs);
     else if (format === 'json') text = JSON.stringify(outputs, null, 2) + '\n';
     else {
-      const { markdownReport } = await import('../engine/report');
       const chartsDir = target.fsPath.replace(/\.md$/i, '') + '-charts';
-      text = await markdownReport(outputs, { title: 'Log Investigator report', chartsDir, chartsLink: path.basename(chartsDir) });
+      text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Log Investigator: writing the report…' }, () =>
+        cx.service.report(outputs, 'Log Investigator report', chartsDir, path.basename(chartsDir)),
+      );
     }
     fs.writeFileSync(target.fsPath, text);
     void vscode.window.showInformationMessage(`Exported ${outputs.reduce((n, o) => n + o.findings.length, 0)} findings to ${target.fsPath}`);
@@ -227,7 +227,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       ['false negatives', e.fn],
       ['true negatives', e.tn],
     ] as [string, number][];
-    return TimelinePanel.chart(cx.context, cx.service, `Evaluation: ${out.analysis} on ${out.table}`, evaluationSpec(e, target), [
+    return ChartPanel.chart(cx.context, cx.service, `Evaluation: ${out.analysis} on ${out.table}`, evaluationSpec(e, target), [
       { title: `${out.analysis} against the ${universe.filter((u) => malicious.has(u)).length} ${kind}s labelled malicious among the ${universe.length} in ${out.table}`, columns: ['measure', 'value'], rows: metrics },
       { title: 'Classification report', columns: ['class', 'precision', 'recall', 'F1', 'support'], rows: e.reportRows },
     ]);

@@ -28,9 +28,25 @@ export class FindingsService implements vscode.Disposable {
   private labelFile: LabelFile = emptyLabels();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  filter = '';
+  private filterText = '';
+  /** entities() and flagged lines per file, kept until findings, labels, filter or settings change. */
+  private cache: { entities: EntityFindings[]; lines: Map<string, Map<number, Finding[]>> } | undefined;
+  private readonly configSub: vscode.Disposable;
 
-  constructor(private readonly engine: EngineService) {}
+  constructor(private readonly engine: EngineService) {
+    // every change goes through this event, so the cache is dropped before anyone reads again
+    this.changed.event(() => (this.cache = undefined));
+    this.configSub = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('logInvestigator.minSeverity') && this.changed.fire());
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  set filter(text: string) {
+    this.filterText = text;
+    this.changed.fire();
+  }
 
   get analyses(): AnalysisOutput[] {
     return this.outputs;
@@ -99,11 +115,6 @@ export class FindingsService implements vscode.Disposable {
     return run;
   }
 
-  /** The filter or settings changed: views redraw. */
-  labelsChanged(): void {
-    this.changed.fire();
-  }
-
   clearFor(table: string): void {
     this.outputs = this.outputs.filter((o) => o.table !== table);
     this.changed.fire();
@@ -116,6 +127,11 @@ export class FindingsService implements vscode.Disposable {
 
   /** Entities to show: above the minimum severity, matching the filter, not suppressed; by score. */
   entities(): EntityFindings[] {
+    this.cache ??= { entities: this.computeEntities(), lines: new Map() };
+    return this.cache.entities;
+  }
+
+  private computeEntities(): EntityFindings[] {
     const min = this.minSeverity();
     const byKey = new Map<string, EntityFindings>();
     for (const o of this.outputs) {
@@ -131,7 +147,7 @@ export class FindingsService implements vscode.Disposable {
         byKey.set(key, e);
       }
     }
-    const needle = this.filter.toLowerCase();
+    const needle = this.filterText.toLowerCase();
     return [...byKey.values()]
       .map((e) => ({ ...e, label: this.labelFile.labels[e.key]?.label }))
       .filter((e) => e.label !== 'suppressed')
@@ -139,11 +155,15 @@ export class FindingsService implements vscode.Disposable {
       .sort((a, b) => b.score - a.score || a.value.localeCompare(b.value));
   }
 
-  /** Flagged source lines of a file: line → the findings whose evidence includes it. */
+  /** Flagged source lines of a file: line → the findings whose evidence includes it (hovers ask this often). */
   flaggedLines(file: string): Map<number, Finding[]> {
-    const out = new Map<number, Finding[]>();
     const target = path.resolve(file);
-    for (const e of this.entities()) {
+    const entities = this.entities();
+    const known = this.cache!.lines.get(target);
+    if (known) return known;
+    const out = new Map<number, Finding[]>();
+    this.cache!.lines.set(target, out);
+    for (const e of entities) {
       for (const f of e.findings) {
         if (path.resolve(f.evidence.file) !== target) continue;
         for (const l of f.evidence.lines) out.set(l, [...(out.get(l) ?? []), f]);
@@ -153,6 +173,7 @@ export class FindingsService implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.configSub.dispose();
     this.changed.dispose();
   }
 }

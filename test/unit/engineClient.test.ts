@@ -27,6 +27,22 @@ describe('engine in a worker thread (EngineClient)', () => {
     }
   });
 
+  it('runs analyses and writes the Markdown report in the worker', async () => {
+    const client = new EngineClient();
+    try {
+      await client.index([fixture('log.csv')]);
+      const run = await client.analyze('volume-outliers-ip');
+      assert.equal(run.outputs.length, 1);
+      assert.ok(run.outputs[0].findings.length > 0);
+      const dir = path.join(tmpDir(), 'charts');
+      const md = await client.report(run.outputs, 'Report', dir, 'charts');
+      assert.match(md, /^# Report/m);
+      assert.ok(fs.readdirSync(dir).some((f) => f.endsWith('.svg')));
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('errors travel back typed; the worker keeps serving', async () => {
     const client = new EngineClient();
     try {

@@ -106,6 +106,12 @@ describe('Findings in VS Code', () => {
     assert.equal(sarif.version, '2.1.0');
     const r = sarif.runs[0].results[0];
     assert.ok(r.locations[0].physicalLocation.region.startLine >= 1);
+    // the Markdown report is rendered in the engine worker, its charts drawn headless by Vega
+    const md = path.join(ws(), 'report.md');
+    await vscode.commands.executeCommand('logInvestigator.exportFindings', 'markdown', md);
+    assert.match(fs.readFileSync(md, 'utf8'), /^# Log Investigator report/m);
+    const svgs = fs.readdirSync(path.join(ws(), 'report-charts')).filter((f) => f.endsWith('.svg'));
+    assert.ok(svgs.length > 0 && fs.readFileSync(path.join(ws(), 'report-charts', svgs[0]), 'utf8').startsWith('<svg'));
     if (harness.available()) {
       await vscode.commands.executeCommand('logInvestigator.findings.focus');
       await harness.screenshot('findings-tree');
