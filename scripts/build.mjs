@@ -1,11 +1,13 @@
 // Bundles each target with esbuild and puts sql.js's WASM beside the bundles.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const watch = process.argv.includes('--watch');
+// start from an empty dist/: files of renamed or removed entries must not reach the .vsix
+rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist', { recursive: true });
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 
@@ -26,7 +28,7 @@ const targets = [
   // Vega for headless SVG (reports): an ES module, since Vega awaits at top level
   { entryPoints: ['scripts/vega-entry.mjs'], outfile: 'dist/vega.mjs', format: 'esm', external: ['canvas'], minify: true, sourcemap: false },
   // webviews: browser bundles, no Node, no eval (vega's interpreter is bundled in)
-  ...['results', 'timeline'].map((name) => ({
+  ...['results', 'chart'].map((name) => ({
     entryPoints: [`webview/${name}.ts`],
     outfile: `dist/webview/${name}.js`,
     platform: 'browser',

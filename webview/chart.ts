@@ -1,5 +1,5 @@
 /**
- * The timeline: a Vega-Lite chart rendered with vega-embed and Vega's
+ * Charts (timelines, evaluations, analysis results): a Vega-Lite chart rendered with vega-embed and Vega's
  * expression interpreter (`ast: true`), so the page needs no unsafe-eval.
  * Brushing a range asks the host for that range's rows.
  */

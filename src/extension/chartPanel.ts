@@ -9,24 +9,26 @@ import { ResultsPanel } from './resultsPanel';
 import { ProtocolPanel } from './webviewPanel';
 
 /**
- * Events over time for a table, as a Vega-Lite chart; brushing a time range
+ * A Vega-Lite chart in a webview: a table's (or one entity's) events over
+ * time, where brushing a range lists its rows; or any chart with the tables
+ * behind it (evaluations, analysis results). Brushing a time range
  * shows that range's rows in the results table.
  */
-export class TimelinePanel extends ProtocolPanel {
+export class ChartPanel extends ProtocolPanel {
   private table?: TableInfo;
   private filter?: { column: string; value: string };
 
   /** A table's timeline, or one entity's (rows where column = value). */
-  static async show(context: vscode.ExtensionContext, service: EngineService, table: TableInfo, filter?: { column: string; value: string }): Promise<TimelinePanel> {
-    const panel = new TimelinePanel(context, service);
+  static async show(context: vscode.ExtensionContext, service: EngineService, table: TableInfo, filter?: { column: string; value: string }): Promise<ChartPanel> {
+    const panel = new ChartPanel(context, service);
     panel.filter = filter;
     await panel.load(table);
     return panel;
   }
 
   /** A chart with the tables behind it (evaluations, analysis views). */
-  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, spec: Record<string, unknown>, tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<TimelinePanel> {
-    const panel = new TimelinePanel(context, service);
+  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, spec: Record<string, unknown>, tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<ChartPanel> {
+    const panel = new ChartPanel(context, service);
     panel.panel.title = title;
     await panel.post({ type: 'chart', title, spec, tables });
     return panel;
@@ -36,7 +38,7 @@ export class TimelinePanel extends ProtocolPanel {
     context: vscode.ExtensionContext,
     private readonly service: EngineService,
   ) {
-    super(context, 'logInvestigator.timeline', 'Timeline', 'timeline.js', 'graph');
+    super(context, 'logInvestigator.chart', 'Chart', 'chart.js', 'graph');
   }
 
   private async load(table: TableInfo): Promise<void> {

@@ -8,7 +8,7 @@ import type { EngineService } from './engineService';
 import type { FilesNode } from './filesView';
 import { ResultsPanel } from './resultsPanel';
 import { openSourceLine } from './sourceLinks';
-import { TimelinePanel } from './timelinePanel';
+import { ChartPanel } from './chartPanel';
 import { FINDINGS_COMMANDS, type FindingsContext } from './findingsCommands';
 
 export interface CommandContext {
@@ -133,7 +133,7 @@ export const COMMANDS: Record<string, Handler> = {
       void vscode.window.showWarningMessage(`${t.table} has no time column, so it has no timeline. Set a column's role to time and index it again.`);
       return undefined;
     }
-    return TimelinePanel.show(cx.context, cx.service, t);
+    return ChartPanel.show(cx.context, cx.service, t);
   },
 
   'logInvestigator.showTable': async (cx, arg) => {
