@@ -189,9 +189,16 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
   return { analysis: a.id, title: a.title, table: table.table, ...out };
 }
 
-/** Robust centre and spread: median and MAD (scaled to a standard deviation for normal data). */
-export function robustStats(values: number[]): { median: number; mad: number } {
-  if (values.length === 0) return { median: 0, mad: 0 };
+/**
+ * Robust centre and spread: the median, the MAD (scaled to a standard
+ * deviation for normal data), and the scale a robust z-score divides by.
+ * When most values are equal the MAD is 0; the scale then falls back to the
+ * mean absolute deviation (× 1.2533, the usual modified-z fallback) instead of
+ * making every value above the median infinitely unusual. A scale of 0 means
+ * all values are equal: nothing stands out.
+ */
+export function robustStats(values: number[]): { median: number; mad: number; scale: number } {
+  if (values.length === 0) return { median: 0, mad: 0, scale: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const med = (xs: number[]) => {
     const m = xs.length >> 1;
@@ -199,7 +206,13 @@ export function robustStats(values: number[]): { median: number; mad: number } {
   };
   const median = med(sorted);
   const mad = 1.4826 * med(sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b));
-  return { median, mad };
+  const meanAbs = sorted.reduce((s, v) => s + Math.abs(v - median), 0) / sorted.length;
+  return { median, mad, scale: mad > 0 ? mad : 1.2533 * meanAbs };
+}
+
+/** How many robust standard deviations a value lies above the median (0 when nothing varies). */
+export function robustZ(value: number, stats: { median: number; scale: number }): number {
+  return stats.scale > 0 ? (value - stats.median) / stats.scale : 0;
 }
 
 /**

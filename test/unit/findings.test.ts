@@ -6,7 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { ANALYSES, analysisById } from '../../src/engine/analyses';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import { findingsCsv, toSarif } from '../../src/engine/export';
-import { robustStats, runAnalysis, severityOf, type AnalysisOutput } from '../../src/engine/findings';
+import { robustStats, robustZ, runAnalysis, severityOf, type AnalysisOutput } from '../../src/engine/findings';
 import type { Engine } from '../../src/engine/engine';
 import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
 
@@ -31,7 +31,14 @@ function plantedLog(): string {
 
 describe('findings and analyses', () => {
   it('robust statistics and severities', () => {
-    assert.deepEqual(robustStats([1, 2, 3, 4, 100]), { median: 3, mad: 1.4826 });
+    assert.deepEqual(robustStats([1, 2, 3, 4, 100]), { median: 3, mad: 1.4826, scale: 1.4826 });
+    // most values equal: MAD 0, the scale falls back to the mean absolute deviation (0+0+0+0+20)/5 × 1.2533
+    const flat = robustStats([1, 1, 1, 1, 21]);
+    assert.equal(flat.mad, 0);
+    assert.ok(Math.abs(flat.scale - 4 * 1.2533) < 1e-9);
+    assert.equal(robustZ(21, flat), 20 / (4 * 1.2533));
+    assert.equal(robustStats([5, 5, 5]).scale, 0, 'nothing varies: nothing stands out');
+    assert.equal(robustZ(5, robustStats([5, 5, 5])), 0);
     assert.equal(severityOf(2), 'info');
     assert.equal(severityOf(3.5), 'low');
     assert.equal(severityOf(12), 'critical');

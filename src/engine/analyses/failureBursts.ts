@@ -1,5 +1,5 @@
 import type { Analysis, Finding } from '../findings';
-import { failureCondition, findingId, robustStats, severityOf } from '../findings';
+import { failureCondition, findingId, robustStats, robustZ, severityOf } from '../findings';
 
 /**
  * Bursts of failures: failed events (by the outcome column) per IP and
@@ -24,7 +24,8 @@ export const failureBursts: Analysis = {
     const minutes = cx.query(
       `SELECT ${ip} AS k, substr(_time, 1, 16) AS m, count(*) AS n FROM ${cx.t} WHERE ${fail} AND ${ip} IS NOT NULL AND _time IS NOT NULL GROUP BY 1, 2`,
     ).rows as [string, string, number][];
-    const { median, mad } = robustStats(minutes.map((r) => r[2]));
+    const stats = robustStats(minutes.map((r) => r[2]));
+    const { median } = stats;
     const worst = new Map<string, { m: string; n: number; total: number; minutes: number }>();
     for (const [k, m, n] of minutes) {
       const w = worst.get(k) ?? { m, n: 0, total: 0, minutes: 0 };
@@ -38,17 +39,17 @@ export const failureBursts: Analysis = {
     }
     const findings: Finding[] = [];
     for (const [k, w] of worst) {
-      const z = mad > 0 ? (w.n - median) / mad : w.n > median ? Infinity : 0;
+      const z = robustZ(w.n, stats);
       if (w.n < perMinute && z < threshold) continue;
-      const score = Math.max(Number.isFinite(z) ? z : 99, w.n >= perMinute ? 3 + w.n / perMinute : 0);
+      const score = Math.max(z, w.n >= perMinute ? 3 + w.n / perMinute : 0);
       findings.push({
         id: findingId('failure-bursts', cx.table.table, 'ip', k),
         analysis: 'failure-bursts',
         entity: { kind: 'ip', value: k },
         score,
         severity: severityOf(score),
-        reason: `${w.n} failed attempts in the minute ${w.m} from ${k}${Number.isFinite(z) ? `, ${z.toFixed(1)} robust σ above a typical failing minute (${median})` : ''}; ${w.total} failures in ${w.minutes} minute(s) in all`,
-        metrics: { worstMinute: w.m, failuresInWorstMinute: w.n, failures: w.total, failingMinutes: w.minutes, medianFailuresPerMinute: median, robustZ: Number.isFinite(z) ? Number(z.toFixed(2)) : null },
+        reason: `${w.n} failed attempts in the minute ${w.m} from ${k}${z > 0 ? `, ${z.toFixed(1)} robust σ above a typical failing minute (${median})` : ''}; ${w.total} failures in ${w.minutes} minute(s) in all`,
+        metrics: { worstMinute: w.m, failuresInWorstMinute: w.n, failures: w.total, failingMinutes: w.minutes, medianFailuresPerMinute: median, robustZ: Number(z.toFixed(2)) },
         evidence: cx.evidence(`${ip} = ? AND ${fail} AND substr(_time, 1, 16) = ?`, [k, w.m]),
       });
     }

@@ -1,5 +1,5 @@
 import type { Analysis, EntityKind, Finding } from '../findings';
-import { findingId, robustStats, severityOf } from '../findings';
+import { findingId, robustStats, robustZ, severityOf } from '../findings';
 import type { Role } from '../roles';
 
 const BY: Record<string, { role: Role; kind: EntityKind; noun: string }> = {
@@ -29,24 +29,24 @@ export function volumeOutliers(by: keyof typeof BY): Analysis {
     run(cx) {
       const col = cx.col(role);
       const counts = cx.query(`SELECT ${col} AS k, count(*) AS n FROM ${cx.t} WHERE ${col} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`).rows as [string | number, number][];
-      const { median, mad } = robustStats(counts.map((r) => r[1]));
+      const stats = robustStats(counts.map((r) => r[1]));
+      const { median, mad } = stats;
       const threshold = cx.num('threshold');
       const minEvents = cx.num('minEvents');
       const total = counts.reduce((s, r) => s + r[1], 0);
       const findings: Finding[] = [];
       for (const [k, n] of counts) {
-        // with MAD 0 (most entities share one count), any count above it is as unusual as it gets
-        const z = mad > 0 ? (n - median) / mad : n > median ? Infinity : 0;
+        const z = robustZ(n, stats);
         if (z < threshold || n < minEvents) continue;
-        const score = Number.isFinite(z) ? z : 99;
+        const score = z;
         findings.push({
           id: findingId(`volume-outliers-${by}`, cx.table.table, kind, String(k)),
           analysis: `volume-outliers-${by}`,
           entity: { kind, value: String(k) },
           score,
           severity: severityOf(score),
-          reason: `${n.toLocaleString('en-US')} events from ${noun} ${k}, ${Number.isFinite(z) ? `${z.toFixed(1)} robust σ` : 'far'} above the median ${noun} (${median.toLocaleString('en-US')} events)`,
-          metrics: { events: n, median, mad: Number(mad.toFixed(3)), robustZ: Number.isFinite(z) ? Number(z.toFixed(2)) : null, share: Number((n / total).toFixed(4)) },
+          reason: `${n.toLocaleString('en-US')} events from ${noun} ${k}, ${z.toFixed(1)} robust σ above the median ${noun} (${median.toLocaleString('en-US')} events)`,
+          metrics: { events: n, median, mad: Number(mad.toFixed(3)), robustZ: Number(z.toFixed(2)), scale: Number(stats.scale.toFixed(3)), share: Number((n / total).toFixed(4)) },
           evidence: cx.evidence(`${col} = ?`, [k]),
         });
       }
