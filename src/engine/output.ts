@@ -24,7 +24,9 @@ export function formatTable(columns: string[], rows: SqlValue[][]): string {
     return s.length > MAX ? s.slice(0, MAX - 1) + '…' : s;
   }));
   const heads = columns.map(clean);
-  const widths = heads.map((h, i) => Math.max(h.length, ...text.map((r) => r[i].length)));
+  // a loop, not Math.max(...rows): spreading a large result overflows the call stack
+  const widths = heads.map((h) => h.length);
+  for (const r of text) for (let i = 0; i < r.length; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
   const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'));
   const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   const out = [line(heads), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)];

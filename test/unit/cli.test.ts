@@ -91,6 +91,12 @@ describe('command line', function () {
     assert.ok(stats.maxRssBytes > 1e6);
   });
 
+  it('stops quietly when its output pipe closes early (| head)', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" query "${fixture('log.csv')}" --sql "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c" | head -2`], { encoding: 'utf8' });
+    assert.equal(r.stdout.split('\n').length, 3);
+    assert.doesNotMatch(r.stderr, /EPIPE|Error/);
+  });
+
   it('formats, --help and --version', () => {
     assert.match(run('formats').out, /^zeek-json\s/m);
     assert.match(run('--help').out, /log-investigator query FILE/);
