@@ -16,7 +16,7 @@ import { ROLES, type Role } from './engine/roles';
 import { formatCsv, formatTable } from './engine/output';
 import { runShell } from './shell';
 import { ANALYSES } from './engine/analyses';
-import { missingRoles, runAnalysis, type AnalysisOutput } from './engine/findings';
+import { runAnalyses, selectAnalyses, type Analysis } from './engine/findings';
 import { findingsCsv, toSarif } from './engine/export';
 import { markdownReport } from './engine/report';
 
@@ -44,7 +44,7 @@ Options:
   --table NAME       Table name (only with one file).
   --out FILE         (index) Also save the database, catalog and rejects included, as a SQLite file.
   --max-rows N       (query) Print at most N rows (default: all).
-  --analysis ID      (analyze) An analysis id, or 'all' (default).
+  --analysis IDS     (analyze) An analysis id, several separated by commas, or 'all' (default).
   --param k=v        (analyze) A parameter of the analysis; repeatable.
   --sarif FILE       (analyze) Also write the findings as SARIF 2.1.0 (log lines as locations).
   --csv FILE         (analyze) Also write the findings as CSV.
@@ -136,28 +136,21 @@ function inProcess(e: Engine): CliEngine {
 
 async function analyze(engine: Engine, values: Record<string, unknown>): Promise<number> {
   const id = typeof values.analysis === 'string' ? values.analysis : 'all';
-  const chosen = id === 'all' ? ANALYSES : ANALYSES.filter((a) => a.id === id);
-  if (chosen.length === 0) throw new UsageError(`unknown analysis '${id}'; see: log-investigator analyze --list`);
+  let chosen: Analysis[];
+  try {
+    chosen = selectAnalyses(id, ANALYSES);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see: log-investigator analyze --list`);
+  }
   const params: Record<string, string> = {};
   for (const p of (values.param as string[] | undefined) ?? []) {
     const eq = p.indexOf('=');
     if (eq < 1) throw new UsageError(`--param takes name=value, not '${p}'`);
     params[p.slice(0, eq)] = p.slice(eq + 1);
   }
-  const outputs: AnalysisOutput[] = [];
-  const skipped: string[] = [];
-  const query = (sql: string, p: SqlValue[] = []) => engine.query(sql, p);
-  for (const a of chosen) {
-    for (const t of engine.tables()) {
-      const missing = missingRoles(a, t, engine.tables());
-      if (missing.length) {
-        skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
-        continue;
-      }
-      outputs.push(runAnalysis(a, t, query, id === 'all' ? {} : params, engine.tables()));
-    }
-  }
-  if (id !== 'all' && outputs.length === 0) {
+  const { outputs, skipped } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
+  if (chosen.length === 1 && outputs.length === 0) {
     process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a role with --role ROLE=COLUMN.\n`);
     return 1;
   }
@@ -181,7 +174,7 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     }
     if (o.findings.length > 25) process.stdout.write(`  … ${o.findings.length - 25} more (--json for all)\n`);
   }
-  if (skipped.length && id === 'all') process.stderr.write(`log-investigator: skipped (roles missing): ${skipped.join('; ')}\n`);
+  if (skipped.length && chosen.length > 1) process.stderr.write(`log-investigator: skipped (roles missing): ${skipped.join('; ')}\n`);
   return 0;
 }
 

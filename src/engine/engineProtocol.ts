@@ -2,13 +2,9 @@ import type { IndexOptions, IndexProgress, TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import type { IndexOutcome } from './engine';
 import type { Role } from './roles';
-import type { AnalysisOutput } from './findings';
+import type { AnalysisOutput, AnalysisRun } from './findings';
 
-/** The outputs of an analysis run, and the analysis–table pairs that could not run (roles missing). */
-export interface AnalysisRun {
-  outputs: AnalysisOutput[];
-  skipped: string[];
-}
+export type { AnalysisRun } from './findings';
 
 /** Requests to the engine worker; each has an id and gets exactly one reply. */
 export type EngineRequest =

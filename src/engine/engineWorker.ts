@@ -9,7 +9,7 @@ import { LogInvestigatorError } from './errors';
 import type { AnalysisRun, EngineMessage, EngineRequest } from './engineProtocol';
 import { ANALYSES } from './analyses';
 import type { SqlValue } from './database';
-import { missingRoles, runAnalysis } from './findings';
+import { runAnalyses, selectAnalyses } from './findings';
 import { markdownReport } from './report';
 
 const port = parentPort;
@@ -60,18 +60,7 @@ async function handle(req: EngineRequest): Promise<void> {
       post({ type: 'reply', id: req.id, value: engine.db.setRole(req.table, req.column, req.role) });
       return;
     case 'analyze': {
-      const chosen = req.analysis === 'all' ? ANALYSES : ANALYSES.filter((a) => a.id === req.analysis);
-      if (chosen.length === 0) throw new LogInvestigatorError('BAD_OPTION', `unknown analysis ${req.analysis}`);
-      const run: AnalysisRun = { outputs: [], skipped: [] };
-      const query = (sql: string, params: SqlValue[] = []) => engine.query(sql, params);
-      for (const a of chosen) {
-        for (const t of engine.tables()) {
-          if (req.tables && !req.tables.includes(t.table)) continue;
-          const missing = missingRoles(a, t, engine.tables());
-          if (missing.length) run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
-          else run.outputs.push(runAnalysis(a, t, query, req.analysis === 'all' ? {} : req.params, engine.tables()));
-        }
-      }
+      const run = runAnalyses(selectAnalyses(req.analysis, ANALYSES), engine.tables(), (sql, params = []) => engine.query(sql, params), req.params, req.tables);
       post({ type: 'reply', id: req.id, value: run });
       return;
     }

@@ -53,6 +53,8 @@ export interface AnalysisOutput {
   tables: ResultTable[];
   /** Vega-Lite specs with their data inline. */
   charts: { title: string; spec: Record<string, unknown> }[];
+  /** Wall time of the run in milliseconds (set by runAnalysis). */
+  ms?: number;
 }
 
 export interface ParamSpec {
@@ -115,6 +117,8 @@ export interface Analysis {
   /** Also needs the group table (a table with group, start and end columns). */
   needsGroups?: boolean;
   params: ParamSpec[];
+  /** Parameters without a usable default that must be given (e.g. a geo database file); missing ones are reported like missing roles. */
+  requiredParams?: string[];
   run(cx: AnalysisContext): Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
 }
 
@@ -132,17 +136,60 @@ export function findingId(analysis: string, table: string, kind: EntityKind, val
 }
 
 /** What an analysis needs that a table lacks: roles, and the group table when it needs one. */
-export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = []): string[] {
+export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = [], params: Record<string, string> = {}): string[] {
   const missing: string[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some((c) => c.name === '_time') : !t.columns.some((c) => c.role === r)));
   if (a.needsGroups && !findGroupTable(t, others)) missing.push('group table (a table with group, start and end columns, e.g. cohorts.csv)');
+  for (const p of a.requiredParams ?? []) if (!params[p]) missing.push(`parameter ${p} (--param ${p}=…)`);
   return missing;
+}
+
+/** What running one or more analyses over every table gave: the outputs, and why the others were skipped. */
+export interface AnalysisRun {
+  outputs: AnalysisOutput[];
+  skipped: string[];
+}
+
+/**
+ * The analyses a selection names: 'all', one id, or ids separated by commas.
+ * Throws BAD_OPTION for an unknown id.
+ */
+export function selectAnalyses(selection: string, all: readonly Analysis[]): Analysis[] {
+  if (selection === 'all') return [...all];
+  const ids = selection.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !all.some((a) => a.id === id));
+  if (unknown.length || ids.length === 0) throw new LogInvestigatorError('BAD_OPTION', `unknown analysis '${unknown[0] ?? selection}'; the analyses are ${all.map((a) => a.id).join(', ')}`);
+  return ids.map((id) => all.find((a) => a.id === id)!);
+}
+
+/**
+ * Runs the selected analyses on every table (or the given ones) that has the
+ * roles each needs. Each analysis gets the parameters it declares; a
+ * parameter that none of the selected analyses declares is an error.
+ */
+export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Querier, params: Record<string, string> = {}, only?: string[]): AnalysisRun {
+  for (const k of Object.keys(params)) {
+    if (!chosen.some((a) => a.params.some((p) => p.name === k))) {
+      throw new LogInvestigatorError('BAD_OPTION', `no chosen analysis has a parameter ${k}; ${chosen.length === 1 ? `${chosen[0].id} takes ${chosen[0].params.map((p) => p.name).join(', ') || 'none'}` : 'see analyze --list'}.`);
+    }
+  }
+  const run: AnalysisRun = { outputs: [], skipped: [] };
+  for (const a of chosen) {
+    const mine = Object.fromEntries(Object.entries(params).filter(([k]) => a.params.some((p) => p.name === k)));
+    for (const t of tables) {
+      if (only && !only.includes(t.table)) continue;
+      const missing = missingRoles(a, t, tables, mine);
+      if (missing.length) run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
+      else run.outputs.push(runAnalysis(a, t, query, mine, tables));
+    }
+  }
+  return run;
 }
 
 export type Querier = (sql: string, params?: SqlValue[]) => QueryResult;
 
 /** Runs an analysis on a table, after checking that the table has the roles it needs. */
 export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, params: Record<string, string> = {}, others: TableInfo[] = []): AnalysisOutput {
-  const missing = missingRoles(a, table, others);
+  const missing = missingRoles(a, table, others, params);
   if (missing.length) {
     throw new LogInvestigatorError(
       'MISSING_ROLE',
@@ -184,9 +231,10 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
     },
     groups: () => findGroupTable(table, others),
   };
+  const t0 = performance.now();
   const out = a.run(cx);
   out.findings.sort((x, y) => y.score - x.score);
-  return { analysis: a.id, title: a.title, table: table.table, ...out };
+  return { analysis: a.id, title: a.title, table: table.table, ...out, ms: Math.round(performance.now() - t0) };
 }
 
 /**

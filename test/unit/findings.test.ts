@@ -6,7 +6,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { ANALYSES, analysisById } from '../../src/engine/analyses';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import { findingsCsv, toSarif } from '../../src/engine/export';
-import { robustStats, robustZ, runAnalysis, severityOf, type AnalysisOutput } from '../../src/engine/findings';
+import { robustStats, robustZ, runAnalyses, runAnalysis, selectAnalyses, severityOf, type Analysis, type AnalysisOutput } from '../../src/engine/findings';
 import type { Engine } from '../../src/engine/engine';
 import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
 
@@ -80,6 +80,25 @@ describe('findings and analyses', () => {
     assert.equal(run(e2, 'volume-outliers-ip', 'planted', { threshold: '1000' }).findings.length, 0, 'parameters reach the analysis');
     await engine.dispose();
     await e2.dispose();
+  });
+
+  it('runs a selection of analyses, each with the parameters it declares; required parameters are reported', async () => {
+    const { engine } = await indexed([plantedLog()]);
+    const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+    assert.deepEqual(selectAnalyses('failure-bursts, volume-outliers-ip', ANALYSES).map((a) => a.id), ['failure-bursts', 'volume-outliers-ip']);
+    assert.throws(() => selectAnalyses('failure-bursts,nope', ANALYSES), /unknown analysis 'nope'/);
+    // a parameter of one analysis does not trouble the others, and reaches its own
+    const both = runAnalyses(selectAnalyses('failure-bursts,volume-outliers-ip', ANALYSES), engine.tables(), q, { threshold: '1000' });
+    assert.equal(both.outputs.find((o) => o.analysis === 'volume-outliers-ip')!.findings.length, 0);
+    assert.equal(both.outputs.find((o) => o.analysis === 'failure-bursts')!.findings.length, 1);
+    assert.ok(both.outputs.every((o) => typeof o.ms === 'number' && o.ms >= 0));
+    assert.throws(() => runAnalyses(ANALYSES.slice(), engine.tables(), q, { nope: '1' }), /no chosen analysis has a parameter nope/);
+    const needsFile: Analysis = { id: 'needs-file', title: 't', description: 'd', needs: ['ip'], params: [{ name: 'geo', description: 'a file', default: '' }], requiredParams: ['geo'], run: () => ({ findings: [], tables: [], charts: [] }) };
+    const skipped = runAnalyses([needsFile], engine.tables(), q, {});
+    assert.equal(skipped.outputs.length, 0);
+    assert.match(skipped.skipped[0], /parameter geo \(--param geo=…\)/);
+    assert.equal(runAnalyses([needsFile], engine.tables(), q, { geo: 'x.csv' }).outputs.length, 1);
+    await engine.dispose();
   });
 
   it('every analysis declares roles and parameters; ids are unique', () => {
