@@ -13,7 +13,11 @@
 // (ours: maxRssBytes from --stats, others: /usr/bin/time -f %M when available) and its ratio to the
 // file size; then the ratios to ours and whether the top 5 rows are identical.
 //
-// Options: --case a|b (repeatable, default all), --repeat N (best of N, default 1),
+//   c  the seven course-site analyses on the log of b (bench/course-analyses.mjs)
+//   d  the login-attempt detectors on the 2018 per-minute features (bench/login-detectors.mjs)
+//   e  geo-IP join and impossible travel on 1,000,000 generated events (bench/events.mjs)
+//
+// Options: --case a|b|c|d|e (repeatable, default all), --repeat N (best of N, default 1),
 //          --keep-going is implicit: a failing tool is reported and the next one runs.
 // Env: LI_BENCH_CLI (default dist/cli.js), LI_BENCH_SHARED_DATA (default ../shared/data).
 // Exit code is 0 unless the bench itself breaks; failures of the CLI are printed, not thrown.
@@ -42,7 +46,7 @@ for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--case') selected.add(String(argv[++i]).toLowerCase());
   else if (argv[i] === '--repeat') repeat = Math.max(1, Number(argv[++i]) || 1);
   else if (argv[i] === '--help' || argv[i] === '-h') {
-    console.log('usage: node bench/run.mjs [--case a|b]... [--repeat N]');
+    console.log('usage: node bench/run.mjs [--case a|b|c|d|e]... [--repeat N]');
     process.exit(0);
   } else {
     console.error(`bench: unknown argument ${argv[i]}`);
@@ -402,6 +406,25 @@ for (const c of cases) {
     }
   }
   all.push(...report(c, results));
+}
+
+// analysis cases: each module times analyses after indexing and prints its own table
+const analysisCases = [
+  { id: 'c', title: 'course-site analyses on the 900,000-line log (target: each under 1 s after indexing)', module: './course-analyses.mjs' },
+  { id: 'd', title: 'login-attempt detectors on the 2018 minutes (target: under 10 s in total)', module: './login-detectors.mjs' },
+  { id: 'e', title: 'geo join and impossible travel on 1,000,000 events (target: under 5 s each)', module: './events.mjs' },
+];
+for (const c of analysisCases) {
+  if (!wants(c.id)) continue;
+  console.log(`\n(${c.id}) ${c.title}`);
+  try {
+    const mod = await import(c.module);
+    const out = await mod.default({ cli: CLI, benchDir: BENCH_DIR, sharedData: SHARED_DATA, generatorTs: GENERATOR_TS, root: ROOT, repeat });
+    all.push({ case: c.id, result: out ?? null });
+  } catch (e) {
+    console.log(`  FAILED: ${e.stack ?? e}`);
+    all.push({ case: c.id, failure: String(e) });
+  }
 }
 
 fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results: all }, null, 2) + '\n');

@@ -5,7 +5,7 @@
  */
 import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
-import type { HostToWebview } from '../src/shared/protocol';
+import type { ChartSpec, HostToWebview } from '../src/shared/protocol';
 import { el, post, start } from './api';
 
 const app = document.getElementById('app')!;
@@ -15,10 +15,10 @@ const errorEl = el('div', '', 'error');
 errorEl.setAttribute('role', 'alert');
 const chart = el('div', undefined, 'chart');
 const tablesEl = el('div', undefined, 'tables');
-app.append(titleEl, hint, errorEl, tablesEl, chart);
+app.append(titleEl, hint, errorEl, chart, tablesEl);
 
 let timer: ReturnType<typeof setTimeout> | undefined;
-let lastSpec: Record<string, unknown> | null = null;
+let lastCharts: ChartSpec[] | null = null;
 
 /** Chart colours from the VS Code theme, so dark and high-contrast themes draw readable charts. */
 function themeConfig(): Record<string, unknown> {
@@ -40,9 +40,9 @@ function themeConfig(): Record<string, unknown> {
   };
 }
 
-async function render(spec: Record<string, unknown>): Promise<void> {
-  lastSpec = spec;
-  const result = await embed(chart, spec as never, {
+/** Draws one spec into its element; a chart with a `brush` selection asks the host for the brushed range's rows. */
+async function render(target: HTMLElement, spec: Record<string, unknown>): Promise<void> {
+  const result = await embed(target, spec as never, {
     ast: true,
     expr: expressionInterpreter,
     config: themeConfig() as never,
@@ -51,6 +51,13 @@ async function render(spec: Record<string, unknown>): Promise<void> {
     defaultStyle: false,
     renderer: 'svg',
   });
+  let hasBrush = true;
+  try {
+    result.view.signal('brush');
+  } catch {
+    hasBrush = false;
+  }
+  if (!hasBrush) return;
   result.view.addSignalListener('brush', (_name: string, value: Record<string, [number, number]> | null) => {
     clearTimeout(timer);
     const range = value && Object.values(value)[0];
@@ -61,14 +68,32 @@ async function render(spec: Record<string, unknown>): Promise<void> {
   });
 }
 
+/** Draws every chart, each under its heading; one that fails says why and the others still draw. */
+async function renderAll(charts: ChartSpec[]): Promise<void> {
+  lastCharts = charts;
+  chart.textContent = '';
+  for (const c of charts) {
+    const box = el('section', undefined, 'chart-box');
+    if (charts.length > 1 || c.title) box.append(el('h3', c.title));
+    const target = el('div', undefined, 'chart-view');
+    box.append(target);
+    chart.append(box);
+    try {
+      await render(target, c.spec);
+    } catch (e) {
+      box.append(el('div', `This chart could not be drawn: ${e instanceof Error ? e.message : String(e)}`, 'error'));
+    }
+  }
+}
+
 // VS Code changes the body's class when the theme changes: draw again in the new colours
-new MutationObserver(() => lastSpec && void render(lastSpec)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(() => lastCharts && void renderAll(lastCharts)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 
 start(async (m: HostToWebview) => {
   switch (m.type) {
     case 'timeline': {
       titleEl.textContent = `${m.title} · per ${m.bucket}`;
-      await render(m.spec);
+      await renderAll([{ title: '', spec: m.spec }]);
       return;
     }
     case 'error':
@@ -92,7 +117,7 @@ start(async (m: HostToWebview) => {
         }
         tablesEl.append(table);
       }
-      await render(m.spec);
+      await renderAll(m.charts);
       return;
     }
     case 'result':

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { TableInfo } from '../engine/build';
 import { errorMessage } from '../engine/errors';
 import { quoteIdent } from '../engine/names';
-import type { WebviewToHost } from '../shared/protocol';
+import type { ChartSpec, WebviewToHost } from '../shared/protocol';
 import { chooseBucket, timelineSpec } from '../shared/views';
 import type { EngineService } from './engineService';
 import { ResultsPanel } from './resultsPanel';
@@ -26,11 +26,11 @@ export class ChartPanel extends ProtocolPanel {
     return panel;
   }
 
-  /** A chart with the tables behind it (evaluations, analysis views). */
-  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, spec: Record<string, unknown>, tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<ChartPanel> {
+  /** Charts with the tables behind them (evaluations, analysis views). */
+  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, charts: ChartSpec[], tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<ChartPanel> {
     const panel = new ChartPanel(context, service);
     panel.panel.title = title;
-    await panel.post({ type: 'chart', title, spec, tables });
+    await panel.post({ type: 'chart', title, charts, tables });
     return panel;
   }
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
+import { analysisParams } from './analysisParams';
 import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
 import { findingsCsv, toSarif } from '../engine/export';
 import { missingRoles, type Finding } from '../engine/findings';
@@ -79,7 +80,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       id = pick?.label;
     }
     if (!id) return undefined;
-    const params = (paramsArg && typeof paramsArg === 'object' ? paramsArg : {}) as Record<string, string>;
+    const params = analysisParams(id, (paramsArg && typeof paramsArg === 'object' ? paramsArg : {}) as Record<string, string>);
     const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Log Investigator: running ${id}…` }, () => cx.findings.run(id!, params));
     const n = run.outputs.reduce((s, o) => s + o.findings.length, 0);
     if (run.outputs.length === 0) void vscode.window.showWarningMessage(`${id} could not run: ${run.skipped.join('; ')}. Give a column the role it needs with "Set Column's Role…".`);
@@ -99,14 +100,13 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
         ? outputs.find((o) => `${o.analysis}|${o.table}` === keyArg)
         : (await vscode.window.showQuickPick(outputs.map((o) => ({ label: o.analysis, description: `${o.table} · ${o.findings.length} findings`, o })), { title: 'Show which analysis?' }))?.o;
     if (!out) return undefined;
-    const spec = out.charts[0]?.spec ?? { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', data: { values: [] }, mark: 'point' };
     const findingsTable = {
       title: `${out.findings.length} finding${out.findings.length === 1 ? '' : 's'}`,
       columns: ['severity', 'score', 'entity', 'reason'],
       rows: out.findings.slice(0, 200).map((f) => [f.severity, Number(f.score.toFixed(2)), f.entity.value, f.reason]),
     };
     const tables = [findingsTable, ...out.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows.map((r) => r.map((v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))) }))];
-    return ChartPanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, spec, tables);
+    return ChartPanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, out.charts, tables);
   },
 
   'logInvestigator.showEvidence': async (cx, arg) => {
@@ -227,7 +227,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       ['false negatives', e.fn],
       ['true negatives', e.tn],
     ] as [string, number][];
-    return ChartPanel.chart(cx.context, cx.service, `Evaluation: ${out.analysis} on ${out.table}`, evaluationSpec(e, target), [
+    return ChartPanel.chart(cx.context, cx.service, `Evaluation: ${out.analysis} on ${out.table}`, [{ title: 'Precision, recall and the target region', spec: evaluationSpec(e, target) }], [
       { title: `${out.analysis} against the ${universe.filter((u) => malicious.has(u)).length} ${kind}s labelled malicious among the ${universe.length} in ${out.table}`, columns: ['measure', 'value'], rows: metrics },
       { title: 'Classification report', columns: ['class', 'precision', 'recall', 'F1', 'support'], rows: e.reportRows },
     ]);

@@ -39,7 +39,13 @@ export type HostToWebview =
   | { type: 'rows'; offset: number; rows: Cell[][] }
   | { type: 'error'; message: string }
   | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> }
-  | { type: 'chart'; title: string; spec: Record<string, unknown>; tables: { title: string; columns: string[]; rows: Cell[][] }[] };
+  | { type: 'chart'; title: string; charts: ChartSpec[]; tables: { title: string; columns: string[]; rows: Cell[][] }[] };
+
+/** A Vega-Lite spec with its data inline, and the heading it is shown under. */
+export interface ChartSpec {
+  title: string;
+  spec: Record<string, unknown>;
+}
 
 export type WebviewToHost =
   | { type: 'ready' }

@@ -1,0 +1,63 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ANALYSES } from '../engine/analyses';
+import { selectAnalyses } from '../engine/findings';
+
+/**
+ * Parameters that come from settings rather than from the person running an
+ * analysis: the geo database, the threat list, the rules file, the precision
+ * and recall an evaluation aims for; and the workspace's labels file. Each reaches only the
+ * analyses that declare it; a path is resolved against the first workspace
+ * folder, and a file setting that names no existing file is left out (the
+ * analysis then says it needs it).
+ */
+const FROM_SETTINGS: { param: string; setting: string; kind: 'file' | 'fileOrList' | 'number' }[] = [
+  { param: 'geo', setting: 'geoDatabase', kind: 'file' },
+  { param: 'threats', setting: 'threatList', kind: 'fileOrList' },
+  { param: 'rules', setting: 'rulesFile', kind: 'file' },
+  { param: 'minPrecision', setting: 'targetPrecision', kind: 'number' },
+  { param: 'minRecall', setting: 'targetRecall', kind: 'number' },
+];
+
+/** Files of the workspace that analyses may read: the labels given in the Findings view. */
+const WORKSPACE_FILES: { param: string; file: string }[] = [{ param: 'labels', file: path.join('.log-investigator', 'labels.json') }];
+
+export function workspaceRoot(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+function resolveFile(value: string): string | undefined {
+  if (!value.trim()) return undefined;
+  const root = workspaceRoot();
+  const p = path.isAbsolute(value) || !root ? value : path.join(root, value);
+  return fs.existsSync(p) ? p : undefined;
+}
+
+/** The settings' parameters for an analysis selection ('all', an id, or ids with commas), then the given ones on top. */
+export function analysisParams(selection: string, given: Record<string, string> = {}): Record<string, string> {
+  let chosen;
+  try {
+    chosen = selectAnalyses(selection, ANALYSES);
+  } catch {
+    return given; // the engine reports the unknown id
+  }
+  const declared = new Set(chosen.flatMap((a) => a.params.map((p) => p.name)));
+  const cfg = vscode.workspace.getConfiguration('logInvestigator');
+  const out: Record<string, string> = {};
+  for (const { param, setting, kind } of FROM_SETTINGS) {
+    if (!declared.has(param)) continue;
+    const v = cfg.get<unknown>(setting);
+    if (kind === 'number' && typeof v === 'number') out[param] = String(v);
+    else if (typeof v === 'string' && v.trim()) {
+      const file = resolveFile(v);
+      if (file) out[param] = file;
+      else if (kind === 'fileOrList' && !/[\\/]/.test(v)) out[param] = v; // a list of IPs and networks
+    }
+  }
+  for (const { param, file } of WORKSPACE_FILES) {
+    const p = declared.has(param) ? resolveFile(file) : undefined;
+    if (p) out[param] = p;
+  }
+  return { ...out, ...given };
+}
