@@ -79,7 +79,7 @@ describe('course-site analyses', () => {
     assert.equal(f.metrics.perStudent, 70, '(30 + 40) requests per student');
     // peers: Redwood 150/5 = 30; Sequoia and Ulysses 150/6 = 25 (each also has a planted student)
     assert.equal(f.metrics.peersMedian, 25);
-    assert.match(f.reason, /^cohort Teddy reads spring\/views 70\.0 times per student, 2\.8× the median of the other 3 cohorts of its program \(25\.00\)/);
+    assert.match(f.reason, /^cohort Teddy reads spring\/views 70\.0 times per student while enrolled, 2\.8× the median of the other 3 cohorts of its program \(25\.00\)/);
     assert.equal(f.evidence.total, 5 * 70);
     assert.equal(run('cohort-overuse').findings.length, 0, 'below the default ratio of 5');
     await engine.dispose();

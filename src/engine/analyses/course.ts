@@ -3,18 +3,15 @@
  * cohort that over-uses a resource, students barely active while enrolled.
  * Generic by roles: the log's user, group and resource columns, and the group
  * table's group, start, end and program columns (e.g. cohorts.csv). A cohort
- * id written 8.0 in the log joins 8 in the table: SQLite compares the numbers.
+ * id written 8.0 in the log joins 8 in the table (see groupKey).
+ * The counting runs over the shared column arrays of courseData.ts (why: see there).
  */
 import type { SqlValue } from '../database';
-import type { Analysis, Finding, GroupTable } from '../findings';
+import type { Analysis, Finding } from '../findings';
 import { findingId, robustStats, severityOf } from '../findings';
+import { compareText, evidenceOf, fmt, groupsOf, isoTime, logData, NO_DAY, PairCounts, VL, type GroupInfo } from './courseData';
 
-const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
-
-function groupsOf(g: GroupTable | undefined): GroupTable {
-  if (!g) throw new Error('the group table is missing'); // missingRoles() prevents this
-  return g;
-}
+const numeric = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 /** Busiest and least-read resources, overall and per program (or per group without a program). */
 export const busiestResources: Analysis = {
@@ -25,50 +22,64 @@ export const busiestResources: Analysis = {
   needsGroups: true,
   params: [{ name: 'top', description: 'resources listed per program', default: 10 }],
   run(cx) {
-    const res = cx.col('resource');
-    const grp = cx.col('group');
-    const g = groupsOf(cx.groups());
+    const data = logData(cx);
+    const R = data.key('resource');
+    const G = data.key('group');
+    const groups = groupsOf(cx, G);
     const top = Math.max(1, cx.num('top'));
-    const overall = cx.query(`SELECT ${res} AS resource, count(*) AS n FROM ${cx.t} WHERE ${res} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`, [top]).rows;
-    const total = Number(cx.query(`SELECT count(*) FROM ${cx.t} WHERE ${res} IS NOT NULL`).rows[0][0]);
-    // aggregate the log first (one pass), then join the few thousand groups to the group table
-    const pkey = g.program ? `g.${g.program}` : `a.c`;
-    const per = cx.query(
-      `SELECT ${pkey} AS p, a.r, sum(a.n) AS n FROM (SELECT ${grp} AS c, ${res} AS r, count(*) AS n FROM ${cx.t} WHERE ${res} IS NOT NULL AND ${grp} IS NOT NULL GROUP BY 1, 2) a JOIN ${g.t} g ON g.${g.group} = a.c GROUP BY 1, 2`,
-    ).rows as [SqlValue, string, number][];
-    const byProgram = new Map<string, [string, number][]>();
-    const owner = new Map<string, { p: string; n: number }>();
-    for (const [p, r, n] of per) {
-      const k = String(p);
-      byProgram.set(k, [...(byProgram.get(k) ?? []), [r, n]]);
-      if (!owner.has(r) || owner.get(r)!.n < n) owner.set(r, { p: k, n });
+    const programs = [...new Set([...groups.byKey.values()].map((g) => g.program))].sort(numeric);
+    const pIndex = new Map(programs.map((p, i) => [p, i]));
+    const progOfCode = groups.ofCode.map((g) => (g ? pIndex.get(g.program)! : -1));
+    const per = new PairCounts(programs.length, R.keys.length);
+    for (const line of data.lines) {
+      const rc = R.codes[line];
+      const p = progOfCode[G.codes[line]];
+      if (rc !== R.nullCode && p >= 0) per.add(p, rc);
     }
+    const name = (rc: number) => String(R.keys[rc]);
+    const byCount = (a: [number, number], b: [number, number]) => b[1] - a[1] || compareText(name(a[0]), name(b[0]));
+    const resources = [...R.keys.keys()].filter((rc) => rc !== R.nullCode);
+    const total = resources.reduce((s, rc) => s + R.counts[rc], 0);
+    const overall = resources.map((rc): [number, number] => [rc, R.counts[rc]]).sort(byCount).slice(0, top);
+    // a resource belongs to the program that reads it most (ties: the first program)
+    const owner = new Int32Array(R.keys.length).fill(-1);
+    for (const rc of resources) {
+      let best = 0;
+      for (let p = 0; p < programs.length; p++) {
+        const n = per.get(p, rc);
+        if (n > best) {
+          best = n;
+          owner[rc] = p;
+        }
+      }
+    }
+    const label = groups.hasProgram ? 'program' : 'group';
     const topRows: SqlValue[][] = [];
     const leastRows: SqlValue[][] = [];
     const findings: Finding[] = [];
-    for (const [p, list] of [...byProgram.entries()].sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true }))) {
+    for (let p = 0; p < programs.length; p++) {
+      const list = resources.map((rc): [number, number] => [rc, per.get(p, rc)]).filter(([, n]) => n > 0).sort(byCount);
+      if (!list.length) continue;
       const sum = list.reduce((s, [, n]) => s + n, 0);
-      const sorted = [...list].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-      for (const [r, n] of sorted.slice(0, top)) topRows.push([p, r, n, Number((n / sum).toFixed(4))]);
-      const own = sorted.filter(([r]) => owner.get(r)?.p === p);
-      for (const [r, n] of own.slice(-top).reverse()) leastRows.push([p, r, n]);
-      const [r0, n0] = sorted[0];
+      for (const [rc, n] of list.slice(0, top)) topRows.push([programs[p], name(rc), n, Number((n / sum).toFixed(4))]);
+      const own = list.filter(([rc]) => owner[rc] === p);
+      for (const [rc, n] of own.slice(-top).reverse()) leastRows.push([programs[p], name(rc), n]);
+      const [r0, n0] = list[0];
       findings.push({
-        id: findingId('busiest-resources', cx.table.table, 'resource', `${p}:${r0}`),
+        id: findingId('busiest-resources', cx.table.table, 'resource', `${programs[p]}:${name(r0)}`),
         analysis: 'busiest-resources',
-        entity: { kind: 'resource', value: r0 },
+        entity: { kind: 'resource', value: name(r0) },
         score: 1,
         severity: severityOf(1),
-        reason: `${r0} is the most read resource of ${g.program ? 'program' : 'group'} ${p}: ${n0.toLocaleString('en-US')} requests, ${((100 * n0) / sum).toFixed(1)} % of its ${sum.toLocaleString('en-US')}`,
-        metrics: { program: p, requests: n0, share: Number((n0 / sum).toFixed(4)) },
-        evidence: cx.evidence(`${res} = ?`, [r0]),
+        reason: `${name(r0)} is the most read resource of ${label} ${programs[p]}: ${fmt(n0)} requests, ${((100 * n0) / sum).toFixed(1)} % of its ${fmt(sum)}`,
+        metrics: { program: programs[p], requests: n0, share: Number((n0 / sum).toFixed(4)) },
+        evidence: evidenceOf(cx, R.linesOf(r0), null, `${cx.col('resource')} = ?`, [R.keys[r0]]),
       });
     }
-    const label = g.program ? 'program' : 'group';
     return {
       findings,
       tables: [
-        { title: `Busiest resources overall (top ${top})`, columns: ['resource', 'requests', 'share'], rows: overall.map(([r, n]) => [r, n, Number((Number(n) / total).toFixed(4))]) },
+        { title: `Busiest resources overall (top ${top})`, columns: ['resource', 'requests', 'share'], rows: overall.map(([rc, n]) => [name(rc), n, Number((n / total).toFixed(4))]) },
         { title: `Busiest resources per ${label} (top ${top})`, columns: [label, 'resource', 'requests', 'share'], rows: topRows },
         { title: `Least-read resources per ${label} (of those it reads most)`, columns: [label, 'resource', 'requests'], rows: leastRows },
       ],
@@ -88,74 +99,91 @@ export const busiestResources: Analysis = {
   },
 };
 
-/** For each resource, a cohort whose requests per student stand far above its program's other cohorts. */
+/** Share of a group's enrollment that the log covers: cohorts seen only in part are not compared. */
+function coverage(g: GroupInfo, firstDay: number, lastDay: number): number {
+  const days = g.end - g.start + 1;
+  if (!(days > 0)) return 0;
+  return Math.max(0, Math.min(g.end, lastDay) - Math.max(g.start, firstDay) + 1) / days;
+}
+
+/** For each resource, a cohort whose requests per student while enrolled stand far above its program's other cohorts. */
 export const cohortOveruse: Analysis = {
   id: 'cohort-overuse',
   title: 'A cohort that over-uses a resource',
-  description: "Requests per student for each cohort and resource, against the median of the other cohorts of the same program; flags ratios above the threshold.",
-  needs: ['resource', 'group', 'user'],
+  description:
+    "Requests per student while enrolled, for each cohort and resource, against the median of the other cohorts of the same program; flags ratios above the threshold. Only cohorts whose enrollment the log covers (90 % of its days or more) are compared: a cohort seen at its end only reads its last lessons.",
+  needs: ['resource', 'group', 'user', 'time'],
   needsGroups: true,
   params: [
     { name: 'ratio', description: "flag a cohort whose rate is this many times its peers' median", default: 5 },
     { name: 'minRequests', description: 'fewest requests by the cohort to that resource', default: 50 },
   ],
   run(cx) {
-    const res = cx.col('resource');
-    const grp = cx.col('group');
-    const usr = cx.col('user');
-    const g = groupsOf(cx.groups());
-    const prog = g.program ? `g.${g.program}` : `0`;
-    const students = new Map(
-      (cx.query(`SELECT l.${grp}, count(DISTINCT l.${usr}) FROM ${cx.t} l WHERE l.${grp} IS NOT NULL GROUP BY 1`).rows as [number | string, number][]).map(([c, n]) => [String(c), n]),
-    );
-    const cohortsOf = new Map<string, string[]>();
-    const names = new Map<string, string>();
-    for (const [c, p, name] of cx.query(`SELECT g.${g.group}, ${prog}, ${g.name ? `g.${g.name}` : 'NULL'} FROM ${g.t} g`).rows as [SqlValue, SqlValue, SqlValue][]) {
-      if (!students.has(String(c))) continue;
-      cohortsOf.set(String(p), [...(cohortsOf.get(String(p)) ?? []), String(c)]);
-      if (name !== null) names.set(String(c), String(name));
+    const data = logData(cx);
+    const R = data.key('resource');
+    const G = data.key('group');
+    const U = data.key('user');
+    const T = data.time();
+    const groups = groupsOf(cx, G);
+    const seen = new PairCounts(G.keys.length, U.keys.length);
+    const enrolled = new PairCounts(G.keys.length, R.keys.length);
+    for (const line of data.lines) {
+      const gc = G.codes[line];
+      const g = groups.ofCode[gc];
+      if (!g) continue;
+      seen.add(gc, U.codes[line]);
+      const day = T.day[line];
+      if (R.codes[line] !== R.nullCode && day >= g.start && day <= g.end) enrolled.add(gc, R.codes[line]);
     }
-    const rows = cx.query(
-      `SELECT a.c, ${prog} AS p, a.r, a.n FROM (SELECT ${grp} AS c, ${res} AS r, count(*) AS n FROM ${cx.t} WHERE ${res} IS NOT NULL AND ${grp} IS NOT NULL GROUP BY 1, 2) a JOIN ${g.t} g ON g.${g.group} = a.c`,
-    ).rows as [SqlValue, SqlValue, string, number][];
-    const rate = new Map<string, number>(); // `${p}|${r}|${c}` → requests per student
-    const requests = new Map<string, number>();
-    const pairs = new Set<string>();
-    for (const [c, p, r, n] of rows) {
-      const k = `${p}|${r}|${c}`;
-      rate.set(k, n / Math.max(1, students.get(String(c)) ?? 1));
-      requests.set(k, n);
-      pairs.add(`${p}|${r}`);
+    const students = new Int32Array(G.keys.length);
+    for (const [gc] of seen.entries()) students[gc]++;
+    // a program's cohorts that the log covers, by code of the group column
+    const cohortsOf = new Map<string, number[]>();
+    for (let gc = 0; gc < G.keys.length; gc++) {
+      const g = groups.ofCode[gc];
+      if (!g || coverage(g, T.firstDay, T.lastDay) < 0.9) continue;
+      cohortsOf.set(g.program, [...(cohortsOf.get(g.program) ?? []), gc]);
     }
     const threshold = cx.num('ratio');
     const minRequests = cx.num('minRequests');
     const findings: Finding[] = [];
     const heat: { c: string; r: string; rate: number }[] = [];
-    for (const pr of pairs) {
-      const [p, r] = [pr.slice(0, pr.indexOf('|')), pr.slice(pr.indexOf('|') + 1)];
-      const cohorts = cohortsOf.get(p) ?? [];
+    const rate = (gc: number, rc: number) => enrolled.get(gc, rc) / Math.max(1, students[gc]);
+    for (const cohorts of cohortsOf.values()) {
       if (cohorts.length < 3) continue;
-      for (const c of cohorts) {
-        const mine = rate.get(`${p}|${r}|${c}`) ?? 0;
-        const n = requests.get(`${p}|${r}|${c}`) ?? 0;
-        if (n < minRequests) continue;
-        const peers = cohorts.filter((x) => x !== c).map((x) => rate.get(`${p}|${r}|${x}`) ?? 0);
-        const { median } = robustStats(peers);
-        const ratio = mine / Math.max(median, 1e-9);
-        if (ratio < threshold) continue;
-        const cname = names.get(c) ?? c;
-        const score = Math.min(ratio, 99);
-        findings.push({
-          id: findingId('cohort-overuse', cx.table.table, 'group', `${c}:${r}`),
-          analysis: 'cohort-overuse',
-          entity: { kind: 'group', value: c },
-          score,
-          severity: severityOf(score),
-          reason: `cohort ${cname} reads ${r} ${mine.toFixed(1)} times per student, ${median > 0 ? `${ratio.toFixed(1)}× the median of the other ${peers.length} cohorts of its program (${median.toFixed(2)})` : `while the other ${peers.length} cohorts of its program barely read it`}`,
-          metrics: { cohort: cname, resource: r, requests: n, perStudent: Number(mine.toFixed(3)), peersMedian: Number(median.toFixed(3)), ratio: Number.isFinite(ratio) ? Number(ratio.toFixed(2)) : null },
-          evidence: cx.evidence(`${grp} = ? AND ${res} = ?`, [Number.isNaN(Number(c)) ? c : Number(c), r]),
-        });
-        for (const x of cohorts) heat.push({ c: names.get(x) ?? x, r, rate: Number((rate.get(`${p}|${r}|${x}`) ?? 0).toFixed(3)) });
+      for (let rc = 0; rc < R.keys.length; rc++) {
+        if (rc === R.nullCode) continue;
+        let flagged = false;
+        for (const gc of cohorts) {
+          const n = enrolled.get(gc, rc);
+          if (n < minRequests) continue;
+          const mine = rate(gc, rc);
+          const peers = cohorts.filter((x) => x !== gc).map((x) => rate(x, rc));
+          const { median } = robustStats(peers);
+          const ratio = mine / Math.max(median, 1e-9);
+          if (ratio < threshold) continue;
+          flagged = true;
+          const g = groups.ofCode[gc]!;
+          const r = String(R.keys[rc]);
+          const score = Math.min(ratio, 99);
+          findings.push({
+            id: findingId('cohort-overuse', cx.table.table, 'group', `${g.key}:${r}`),
+            analysis: 'cohort-overuse',
+            entity: { kind: 'group', value: g.key },
+            score,
+            severity: severityOf(score),
+            reason: `cohort ${g.name} reads ${r} ${mine.toFixed(1)} times per student while enrolled, ${median > 0 ? `${ratio.toFixed(1)}× the median of the other ${peers.length} cohorts of its program (${median.toFixed(2)})` : `while the other ${peers.length} cohorts of its program barely read it`}`,
+            metrics: { cohort: g.name, resource: r, requests: n, perStudent: Number(mine.toFixed(3)), peersMedian: Number(median.toFixed(3)), ratio: Number.isFinite(ratio) ? Number(ratio.toFixed(2)) : null },
+            evidence: evidenceOf(
+              cx,
+              R.linesOf(rc),
+              (line) => G.codes[line] === gc && T.day[line] >= g.start && T.day[line] <= g.end,
+              `${cx.col('group')} = ? AND ${cx.col('resource')} = ? AND _time >= ? AND _time < ?`,
+              [G.keys[gc], R.keys[rc], g.startText, isoTime(g.end + 1, 0).slice(0, 10)],
+            ),
+          });
+        }
+        if (flagged) for (const x of cohorts) heat.push({ c: groups.ofCode[x]!.name, r: String(R.keys[rc]), rate: Number(rate(x, rc).toFixed(3)) });
       }
     }
     return {
@@ -169,7 +197,7 @@ export const cohortOveruse: Analysis = {
       ],
       charts: [
         {
-          title: 'Requests per student, cohort × resource',
+          title: 'Requests per student while enrolled, cohort × resource',
           spec: {
             $schema: VL,
             data: { values: heat },
@@ -191,7 +219,8 @@ export const cohortOveruse: Analysis = {
 export const barelyActive: Analysis = {
   id: 'barely-active',
   title: 'Students barely active while enrolled',
-  description: "Each student's accesses between the cohort's start and end dates, lowest first, with cohort, program, IPs, pages, first and last access, and whether activity came only after the end.",
+  description:
+    "Each student's accesses between the cohort's start and end dates, lowest first, with cohort, program, IPs, pages, first and last access, and whether activity came only after the end. Cohorts whose enrollment the log does not cover are left out; for one it covers in part, the threshold shrinks with the share covered.",
   needs: ['user', 'group', 'time'],
   needsGroups: true,
   params: [
@@ -199,54 +228,92 @@ export const barelyActive: Analysis = {
     { name: 'top', description: 'students listed', default: 50 },
   ],
   run(cx) {
-    const usr = cx.col('user');
-    const grp = cx.col('group');
-    const g = groupsOf(cx.groups());
+    const data = logData(cx);
+    const U = data.key('user');
+    const G = data.key('group');
+    const T = data.time();
+    const groups = groupsOf(cx, G);
+    interface Student { uc: number; gc: number; total: number; during: number; after: number; first: number; last: number }
+    const byPair = new Map<number, Student>();
+    for (const line of data.lines) {
+      const gc = G.codes[line];
+      const uc = U.codes[line];
+      const g = groups.ofCode[gc];
+      const day = T.day[line];
+      if (!g || uc === U.nullCode || day === NO_DAY) continue;
+      const k = uc * G.keys.length + gc;
+      let s = byPair.get(k);
+      if (!s) byPair.set(k, (s = { uc, gc, total: 0, during: 0, after: 0, first: Infinity, last: -Infinity }));
+      s.total++;
+      if (day >= g.start && day <= g.end) s.during++;
+      else if (day > g.end) s.after++;
+      const at = day * 86400 + T.sec[line];
+      if (at < s.first) s.first = at;
+      if (at > s.last) s.last = at;
+    }
+    const min = cx.num('minAccesses');
+    const covered = [...byPair.values()].filter((s) => coverage(groups.ofCode[s.gc]!, T.firstDay, T.lastDay) > 0);
+    const name = (v: SqlValue) => String(v);
+    covered.sort((a, b) => a.during - b.during || a.total - b.total || compareText(name(U.keys[a.uc]), name(U.keys[b.uc])));
+    const { median } = robustStats(covered.map((s) => s.during));
+    const top = Math.max(1, cx.num('top'));
+    const flagged = covered.filter((s) => s.during < Math.max(1, min * coverage(groups.ofCode[s.gc]!, T.firstDay, T.lastDay)));
+    const listed = new Set([...covered.slice(0, top), ...flagged]);
+    // distinct IPs and pages only for the students shown: a few indexed lookups instead of a pass over every row
+    const extra = new Map<string, [SqlValue, SqlValue]>();
     const ip = cx.column('ip');
     const res = cx.column('resource');
-    const rows = cx.query(
-      // per student, cohort and day first (one pass over the log), then the few days are compared with the cohort's dates
-      `WITH d AS (SELECT ${usr} AS u, ${grp} AS c, substr(_time, 1, 10) AS day, count(*) AS n, min(_time) AS first, max(_time) AS last
-                  FROM ${cx.t} WHERE ${usr} IS NOT NULL AND ${grp} IS NOT NULL AND _time IS NOT NULL GROUP BY 1, 2, 3),
-            x AS (SELECT ${usr} AS u, ${grp} AS c, ${ip ? `count(DISTINCT "${ip.replace(/"/g, '""')}")` : 'NULL'} AS ips, ${res ? `count(DISTINCT "${res.replace(/"/g, '""')}")` : 'NULL'} AS pages
-                  FROM ${cx.t} WHERE ${usr} IS NOT NULL AND ${grp} IS NOT NULL GROUP BY 1, 2)
-       SELECT d.u, d.c, ${g.program ? `g.${g.program}` : 'NULL'} AS p, ${g.name ? `g.${g.name}` : 'NULL'} AS name,
-        g.${g.start} AS start, g.${g.end} AS "end", sum(d.n) AS total,
-        sum(CASE WHEN d.day >= g.${g.start} AND d.day <= g.${g.end} THEN d.n ELSE 0 END) AS during,
-        sum(CASE WHEN d.day > g.${g.end} THEN d.n ELSE 0 END) AS after,
-        min(d.first) AS first, max(d.last) AS last, x.ips, x.pages
-       FROM d JOIN ${g.t} g ON g.${g.group} = d.c JOIN x ON x.u = d.u AND x.c = d.c
-       GROUP BY 1, 2 ORDER BY during, total, d.u`,
-    );
-    const min = cx.num('minAccesses');
-    const { median } = robustStats(rows.rows.map((r) => Number(r[7])));
-    const findings: Finding[] = [];
-    for (const r of rows.rows) {
-      const [u, c, p, name, start, end, total, during, after, first, last] = r as [SqlValue, SqlValue, SqlValue, SqlValue, string, string, number, number, number, string, string];
-      if (during >= min) break; // ordered by accesses while enrolled
-      const score = 3 + 7 * (1 - during / min);
-      const onlyAfter = during === 0 && after > 0;
-      findings.push({
-        id: findingId('barely-active', cx.table.table, 'user', String(u)),
+    const usr = cx.col('user');
+    const grp = cx.col('group');
+    const users = [...new Set([...listed].map((s) => U.keys[s.uc]))];
+    for (let i = 0; i < users.length; i += 500) {
+      const chunk = users.slice(i, i + 500);
+      const q = cx.query(
+        `SELECT ${usr}, ${grp}, ${ip ? `count(DISTINCT "${ip.replace(/"/g, '""')}")` : 'NULL'}, ${res ? `count(DISTINCT "${res.replace(/"/g, '""')}")` : 'NULL'} FROM ${cx.t} WHERE ${usr} IN (${chunk.map(() => '?').join(',')}) AND ${grp} IS NOT NULL GROUP BY 1, 2`,
+        chunk,
+      );
+      for (const [u, c, ips, pages] of q.rows) extra.set(`${name(u)}\u0000${name(c)}`, [ips, pages]);
+    }
+    const info = (s: Student) => {
+      const g = groups.ofCode[s.gc]!;
+      const [ips, pages] = extra.get(`${name(U.keys[s.uc])}\u0000${name(G.keys[s.gc])}`) ?? [null, null];
+      return { g, ips, pages, first: isoTime(Math.floor(s.first / 86400), s.first % 86400), last: isoTime(Math.floor(s.last / 86400), s.last % 86400) };
+    };
+    const findings: Finding[] = flagged.map((s) => {
+      const { g, ips, pages, first, last } = info(s);
+      const u = U.keys[s.uc];
+      const limit = Math.max(1, min * coverage(g, T.firstDay, T.lastDay));
+      const score = 3 + 7 * (1 - s.during / limit);
+      const onlyAfter = s.during === 0 && s.after > 0;
+      return {
+        id: findingId('barely-active', cx.table.table, 'user', name(u)),
         analysis: 'barely-active',
-        entity: { kind: 'user', value: String(u) },
+        entity: { kind: 'user', value: name(u) },
         score,
         severity: severityOf(score),
-        reason: `student ${u} of cohort ${name ?? c}${p !== null ? ` (program ${p})` : ''}: ${during} access${during === 1 ? '' : 'es'} while enrolled (${start} – ${end}; the median student: ${median})${onlyAfter ? `, activity only after the end date (${after})` : after ? `, ${after} after the end date` : ''}`,
-        metrics: { cohort: String(name ?? c), program: p === null ? null : String(p), during, after, total, first, last, ips: r[11] as number | null, pages: r[12] as number | null, onlyAfterEnd: onlyAfter ? 'yes' : 'no' },
-        evidence: cx.evidence(`${usr} = ?`, [u]),
-      });
-    }
-    const top = Math.max(1, cx.num('top'));
+        reason: `student ${name(u)} of cohort ${g.name}${groups.hasProgram ? ` (program ${g.program})` : ''}: ${s.during} access${s.during === 1 ? '' : 'es'} while enrolled (${g.startText} – ${g.endText}; the median student: ${median})${onlyAfter ? `, activity only after the end date (${s.after})` : s.after ? `, ${s.after} after the end date` : ''}`,
+        metrics: { cohort: g.name, program: groups.hasProgram ? g.program : null, during: s.during, after: s.after, total: s.total, first, last, ips: ips as number | null, pages: pages as number | null, onlyAfterEnd: onlyAfter ? 'yes' : 'no' },
+        evidence: evidenceOf(cx, U.linesOf(s.uc), null, `${usr} = ?`, [u]),
+      };
+    });
     return {
       findings,
-      tables: [{ title: `Students with the fewest accesses while enrolled (first ${top})`, columns: ['user', 'cohort', 'program', 'name', 'start', 'end', 'total', 'while enrolled', 'after end', 'first', 'last', 'IPs', 'pages'], rows: rows.rows.slice(0, top) }],
+      tables: [
+        {
+          title: `Students with the fewest accesses while enrolled (first ${top}; cohorts the log covers)`,
+          columns: ['user', 'cohort', 'program', 'name', 'start', 'end', 'total', 'while enrolled', 'after end', 'first', 'last', 'IPs', 'pages'],
+          rows: covered.slice(0, top).map((s) => {
+            const { g, ips, pages, first, last } = info(s);
+            return [U.keys[s.uc], G.keys[s.gc], groups.hasProgram ? g.program : null, g.name, g.startText, g.endText, s.total, s.during, s.after, first, last, ips, pages];
+          }),
+        },
+      ],
       charts: [
         {
           title: 'Accesses while enrolled, per student',
           spec: {
             $schema: VL,
-            data: { values: rows.rows.map((r) => ({ during: Number(r[7]) })) },
+            data: { values: covered.map((s) => ({ during: s.during })) },
             mark: 'bar',
             encoding: { x: { field: 'during', type: 'quantitative', bin: { maxbins: 40 }, title: 'accesses while enrolled' }, y: { aggregate: 'count', type: 'quantitative', title: 'students' } },
           },

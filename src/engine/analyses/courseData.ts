@@ -1,0 +1,296 @@
+/**
+ * The log columns the course-site analyses read, as typed arrays indexed by
+ * `_line`, loaded once per run and shared by every analysis of that run.
+ *
+ * Why not plain SQL: in sql.js a GROUP BY on two columns (cohort × page,
+ * user × day, user × minute) sorts every row, about 1.3 s for 900,000 rows,
+ * and each analysis needs several such groupings. A GROUP BY on one indexed
+ * column reads the index in order and needs no sort, so each column is read
+ * with one such query (its distinct values, each with the lines that hold it:
+ * ~150 ms) and the pairs are then counted in typed arrays (a few ms).
+ * `_time` has no index; it comes from one scan (~200 ms).
+ *
+ * The cache is keyed by the run's query function: the command line and the
+ * engine worker make a new one for each run, so a re-indexed file is never
+ * read from a stale cache.
+ */
+import type { SqlValue } from '../database';
+import { LogInvestigatorError } from '../errors';
+import type { AnalysisContext, Evidence, GroupTable, Querier } from '../findings';
+import { quoteIdent } from '../names';
+import type { Role } from '../roles';
+
+export const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** A column of values, coded: the value of line L is keys[codes[L]]. */
+export interface KeyColumn {
+  column: string;
+  /** By `_line`: index into keys; -1 where there is no row. */
+  codes: Int32Array;
+  keys: SqlValue[];
+  /** Code of the NULL value; -1 when no row has one. */
+  nullCode: number;
+  /** Rows per code. */
+  counts: Int32Array;
+  /** The lines holding code k, ascending. */
+  linesOf(k: number): Int32Array;
+}
+
+/** `_time` by `_line`: the UTC day (days since 1970-01-01) and the second of that day; NO_DAY where there is no time. */
+export interface TimeColumn {
+  day: Int32Array;
+  sec: Int32Array;
+  firstDay: number;
+  lastDay: number;
+}
+
+export const NO_DAY = -2147483648;
+
+export interface LogData {
+  /** Largest `_line` (the arrays have maxLine + 1 slots). */
+  maxLine: number;
+  /** Every row's `_line`, ascending. */
+  lines: Int32Array;
+  key(role: Role): KeyColumn;
+  time(): TimeColumn;
+}
+
+const CACHE = new WeakMap<Querier, Map<string, unknown>>();
+
+function cached<T>(cx: AnalysisContext, key: string, make: () => T): T {
+  let m = CACHE.get(cx.query);
+  if (!m) CACHE.set(cx.query, (m = new Map()));
+  const k = `${cx.table.table}\u0000${key}`;
+  if (!m.has(k)) m.set(k, make());
+  return m.get(k) as T;
+}
+
+/** Calls f with each non-negative integer of a comma-separated list (what group_concat(_line) returns). */
+function eachInt(s: string, f: (n: number) => void): void {
+  let n = 0;
+  let any = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 44) {
+      if (any) f(n);
+      n = 0;
+      any = false;
+    } else if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      any = true;
+    }
+  }
+  if (any) f(n);
+}
+
+export function logData(cx: AnalysisContext): LogData {
+  const t = cx.t;
+  const base = cached(cx, '_lines', () => {
+    const count = Number(cx.query(`SELECT count(*) FROM ${t}`).rows[0][0]);
+    const lo = Number(cx.query(`SELECT min(_line) FROM ${t}`).rows[0][0] ?? 1);
+    const hi = Number(cx.query(`SELECT max(_line) FROM ${t}`).rows[0][0] ?? 0);
+    let lines: Int32Array;
+    if (count === hi - lo + 1) {
+      lines = new Int32Array(count);
+      for (let i = 0; i < count; i++) lines[i] = lo + i;
+    } else {
+      const s = String(cx.query(`SELECT group_concat(_line) FROM ${t}`).rows[0][0] ?? '');
+      const list: number[] = [];
+      eachInt(s, (n) => list.push(n));
+      lines = Int32Array.from(list).sort();
+    }
+    return { maxLine: Math.max(0, hi), lines };
+  });
+  return {
+    maxLine: base.maxLine,
+    lines: base.lines,
+    key: (role) => keyColumn(cx, role, base.maxLine),
+    time: () => timeColumn(cx, base.maxLine),
+  };
+}
+
+function keyColumn(cx: AnalysisContext, role: Role, maxLine: number): KeyColumn {
+  const column = cx.column(role);
+  if (!column) throw new LogInvestigatorError('MISSING_ROLE', `no column with the role ${role} in ${cx.table.table}`);
+  return cached(cx, `key:${column}`, () => {
+    const rows = cx.query(`SELECT ${quoteIdent(column)}, group_concat(_line) FROM ${cx.t} GROUP BY 1`).rows;
+    const codes = new Int32Array(maxLine + 1).fill(-1);
+    const keys: SqlValue[] = [];
+    const counts = new Int32Array(rows.length);
+    let nullCode = -1;
+    for (const [v, s] of rows) {
+      const k = keys.length;
+      keys.push(v);
+      if (v === null) nullCode = k;
+      let n = 0;
+      eachInt(String(s ?? ''), (line) => {
+        codes[line] = k;
+        n++;
+      });
+      counts[k] = n;
+    }
+    let offsets: Int32Array | undefined;
+    let byKey: Int32Array | undefined;
+    const linesOf = (k: number): Int32Array => {
+      if (!offsets || !byKey) {
+        // one pass over the lines in order: each key's lines come out ascending
+        offsets = new Int32Array(keys.length + 1);
+        for (let k2 = 0; k2 < keys.length; k2++) offsets[k2 + 1] = offsets[k2] + counts[k2];
+        const fill = offsets.slice(0, keys.length);
+        byKey = new Int32Array(offsets[keys.length]);
+        for (let line = 0; line <= maxLine; line++) {
+          const c = codes[line];
+          if (c >= 0) byKey[fill[c]++] = line;
+        }
+      }
+      return byKey.subarray(offsets[k], offsets[k + 1]);
+    };
+    return { column, codes, keys, nullCode, counts, linesOf };
+  });
+}
+
+const DAY_MS = 86_400_000;
+
+function timeColumn(cx: AnalysisContext, maxLine: number): TimeColumn {
+  return cached(cx, 'time', () => {
+    const day = new Int32Array(maxLine + 1).fill(NO_DAY);
+    const sec = new Int32Array(maxLine + 1);
+    if (!cx.table.columns.some((c) => c.name === '_time')) return { day, sec, firstDay: NO_DAY, lastDay: NO_DAY };
+    // both lists come from the same rows in the same order, whatever order that is
+    const [lineList, timeList] = cx.query(`SELECT group_concat(_line), group_concat(_time) FROM ${cx.t} WHERE _time IS NOT NULL`).rows[0] as [string | null, string | null];
+    const lines: number[] = [];
+    eachInt(lineList ?? '', (n) => lines.push(n));
+    const s = timeList ?? '';
+    const d = (p: number) => s.charCodeAt(p) - 48;
+    let firstDay = NO_DAY;
+    let lastDay = NO_DAY;
+    let lastYmd = -1;
+    let lastDayNo = 0;
+    let i = 0;
+    for (const line of lines) {
+      // `_time` is normalized: YYYY-MM-DD HH:MM:SS[.fff], then a comma
+      const ymd = d(i) * 10000000 + d(i + 1) * 1000000 + d(i + 2) * 100000 + d(i + 3) * 10000 + d(i + 5) * 1000 + d(i + 6) * 100 + d(i + 8) * 10 + d(i + 9);
+      if (ymd !== lastYmd) {
+        lastYmd = ymd;
+        lastDayNo = Math.floor(Date.UTC(Math.floor(ymd / 10000), (Math.floor(ymd / 100) % 100) - 1, ymd % 100) / DAY_MS);
+      }
+      day[line] = lastDayNo;
+      sec[line] = s.charCodeAt(i + 10) === 32 ? (d(i + 11) * 10 + d(i + 12)) * 3600 + (d(i + 14) * 10 + d(i + 15)) * 60 + d(i + 17) * 10 + d(i + 18) : 0;
+      if (firstDay === NO_DAY || lastDayNo < firstDay) firstDay = lastDayNo;
+      if (lastDayNo > lastDay) lastDay = lastDayNo;
+      i = s.indexOf(',', i + 10) + 1;
+      if (i === 0) i = s.length;
+    }
+    return { day, sec, firstDay, lastDay };
+  });
+}
+
+/** Days since 1970-01-01 of a date or timestamp text (its first 10 characters); NaN when it is none. */
+export function dayOf(v: SqlValue): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(v ?? ''));
+  return m ? Math.floor(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS) : NaN;
+}
+
+export const isoDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+export const isoTime = (day: number, sec: number): string => new Date(day * DAY_MS + sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** A group id as text that joins 8.0 in the log to 8 in the group table. */
+export function groupKey(v: SqlValue): string {
+  if (typeof v === 'number') return String(v);
+  const s = String(v ?? '').trim();
+  return s !== '' && Number.isFinite(Number(s)) ? String(Number(s)) : s;
+}
+
+/** A row of the group table (a cohort): its dates as day numbers, its program. */
+export interface GroupInfo {
+  id: SqlValue;
+  key: string;
+  name: string;
+  start: number;
+  end: number;
+  startText: string;
+  endText: string;
+  /** The program's id as text; the group's own key when the table has no program column. */
+  program: string;
+}
+
+export interface Groups {
+  table: GroupTable;
+  hasProgram: boolean;
+  byKey: Map<string, GroupInfo>;
+  /** By code of the log's group column: the group's row, or undefined (no group, or one the table lacks). */
+  ofCode: (GroupInfo | undefined)[];
+}
+
+export function groupsOf(cx: AnalysisContext, groupColumn: KeyColumn): Groups {
+  const g = cx.groups();
+  if (!g) throw new LogInvestigatorError('MISSING_ROLE', 'the group table (a table with group, start and end columns, e.g. cohorts.csv) is missing');
+  return cached(cx, `groups:${g.table}`, () => {
+    const rows = cx.query(`SELECT ${g.group}, ${g.start}, ${g.end}, ${g.program ?? 'NULL'}, ${g.name ?? 'NULL'} FROM ${g.t}`).rows;
+    const byKey = new Map<string, GroupInfo>();
+    for (const [id, start, end, program, name] of rows) {
+      if (id === null) continue;
+      const key = groupKey(id);
+      byKey.set(key, {
+        id,
+        key,
+        name: name === null ? key : String(name),
+        start: dayOf(start),
+        end: dayOf(end),
+        startText: String(start ?? '').slice(0, 10),
+        endText: String(end ?? '').slice(0, 10),
+        program: g.program ? groupKey(program) : key,
+      });
+    }
+    return { table: g, hasProgram: !!g.program, byKey, ofCode: groupColumn.keys.map((k) => (k === null ? undefined : byKey.get(groupKey(k)))) };
+  });
+}
+
+/**
+ * Evidence from lines already known: the first `limit` candidate lines that
+ * pass `keep`, and how many pass in all; `where` and `params` are the SQL
+ * condition that lists the same rows (for "show all").
+ */
+export function evidenceOf(cx: AnalysisContext, candidates: ArrayLike<number>, keep: ((line: number) => boolean) | null, where: string, params: SqlValue[], limit = 50): Evidence {
+  const lines: number[] = [];
+  let total = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    const line = candidates[i];
+    if (keep && !keep(line)) continue;
+    if (lines.length < limit) lines.push(line);
+    total++;
+  }
+  return { table: cx.table.table, file: cx.table.file, lines, total, sql: `SELECT * FROM ${cx.t} WHERE ${where} ORDER BY _line`, params };
+}
+
+/** Counts of pairs (a, b) of two codes: a flat typed array when it is small enough, a map otherwise. */
+export class PairCounts {
+  private readonly flat?: Int32Array;
+  private readonly map?: Map<number, number>;
+  constructor(
+    readonly nA: number,
+    readonly nB: number,
+  ) {
+    if (nA * nB <= 1 << 24) this.flat = new Int32Array(nA * nB);
+    else this.map = new Map();
+  }
+  add(a: number, b: number, n = 1): void {
+    const k = a * this.nB + b;
+    if (this.flat) this.flat[k] += n;
+    else this.map!.set(k, (this.map!.get(k) ?? 0) + n);
+  }
+  get(a: number, b: number): number {
+    const k = a * this.nB + b;
+    return this.flat ? this.flat[k] : (this.map!.get(k) ?? 0);
+  }
+  /** Every pair with a count, as [a, b, n]. */
+  *entries(): Generator<[number, number, number]> {
+    if (this.flat) {
+      for (let k = 0; k < this.flat.length; k++) if (this.flat[k]) yield [Math.floor(k / this.nB), k % this.nB, this.flat[k]];
+    } else for (const [k, n] of this.map!) yield [Math.floor(k / this.nB), k % this.nB, n];
+  }
+}
+
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export const fmt = (n: number): string => n.toLocaleString('en-US');
