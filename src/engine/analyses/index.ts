@@ -1,6 +1,7 @@
 import type { Analysis } from '../findings';
 import { barelyActive, busiestResources, cohortOveruse } from './course';
 import { failureBursts } from './failureBursts';
+import { rulesAnalysis } from './rules';
 import { volumeOutliers } from './volumeOutliers';
 
 /** Every analysis, by id. The investigations add theirs here. */
@@ -12,6 +13,7 @@ export const ANALYSES: readonly Analysis[] = [
   busiestResources,
   cohortOveruse,
   barelyActive,
+  rulesAnalysis,
 ];
 
 export function analysisById(id: string): Analysis | undefined {

@@ -1,0 +1,113 @@
+import type { SqlValue } from '../database';
+import { LogInvestigatorError } from '../errors';
+import type { Analysis, EntityKind, Finding, Severity } from '../findings';
+import { findingId, severityOf } from '../findings';
+import { quoteIdent } from '../names';
+import { compileRule, formatRuleError, readRules, ruleAppliesTo, ruleEntity } from '../rules/rules';
+
+const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** The score of a rule's severity (severityOf gives the severity back); more matching events rank a little higher within it. */
+const BASE: Record<Severity, number> = { info: 1, low: 3, medium: 4, high: 6, critical: 10 };
+const KIND_OF_ROLE: Record<string, EntityKind> = { ip: 'ip', user: 'user', group: 'group', resource: 'resource', session: 'session' };
+
+/**
+ * The user's rules (a rules file or JSON text): one finding per rule and
+ * entity with the number of matching events and the lines. Rules that do not
+ * compile against the table are listed with SQLite's message; the others run.
+ */
+export const rulesAnalysis: Analysis = {
+  id: 'rules',
+  title: 'Rules',
+  description: 'Your rules (.log-investigator/rules.json: a name, an SQL condition, a severity, an entity column): one finding per rule and entity with the matching events.',
+  needs: [],
+  requiredParams: ['rules'],
+  params: [
+    { name: 'rules', description: 'the rules file (e.g. .log-investigator/rules.json) or the rules as JSON text', default: '' },
+    { name: 'maxEntities', description: 'findings per rule at most (the entities with the most matches)', default: 200 },
+  ],
+  run(cx) {
+    const set = readRules(String(cx.param('rules')));
+    // a file that does not parse at all is the user's to fix before anything runs
+    if (set.rules.length === 0 && set.errors.length) throw new LogInvestigatorError('BAD_OPTION', `no rule can run: ${set.errors.map(formatRuleError).join('; ')}`);
+    const maxEntities = Math.max(1, Math.floor(cx.num('maxEntities')));
+    const hasTime = cx.table.columns.some((c) => c.name === '_time');
+    const findings: Finding[] = [];
+    const summary: SqlValue[][] = [];
+    const errors: SqlValue[][] = set.errors.map((e) => [e.rule ?? null, e.line, e.column, e.message]);
+    for (const rule of set.rules) {
+      if (!ruleAppliesTo(rule, cx.table)) continue;
+      const problem = compileRule(rule, cx.table, cx.query);
+      if (problem) {
+        const msg = `rule "${rule.name}" on table ${cx.table.table}: ${problem}`;
+        errors.push([rule.name, rule.conditionLine, rule.conditionColumn, msg]);
+        summary.push([rule.name, rule.severity, null, null, msg]);
+        continue;
+      }
+      const cond = `(${rule.condition})`;
+      const ent = ruleEntity(rule, cx.table);
+      const matched = Number(cx.query(`SELECT count(*) FROM ${cx.t} WHERE ${cond}`).rows[0][0]);
+      if (!ent) {
+        summary.push([rule.name, rule.severity, matched, null, 'no entity column: one finding for the rule']);
+        if (matched) findings.push(finding(rule.name, undefined, rule.name, matched, null, null, cond, []));
+        continue;
+      }
+      const e = quoteIdent(ent.name);
+      const per = cx.query(
+        `SELECT ${e}, count(*) AS n, ${hasTime ? 'min(_time), max(_time)' : 'NULL, NULL'} FROM ${cx.t} WHERE ${cond} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`,
+        [maxEntities],
+      ).rows as [SqlValue, number, string | null, string | null][];
+      const entities = Number(cx.query(`SELECT count(DISTINCT coalesce(${e}, '')) FROM ${cx.t} WHERE ${cond}`).rows[0][0]);
+      summary.push([rule.name, rule.severity, matched, entities, entities > maxEntities ? `findings for the ${maxEntities} entities with the most matches` : 'ok']);
+      const kind = KIND_OF_ROLE[ent.role ?? ''] ?? 'row';
+      for (const [value, n, first, last] of per) {
+        const where = value === null ? `${cond} AND ${e} IS NULL` : `${cond} AND ${e} = ?`;
+        findings.push(finding(rule.name, { kind, column: ent.name }, value === null ? '' : String(value), n, first, last, where, value === null ? [] : [value]));
+      }
+    }
+
+    /** A rule's finding about one entity, or about the rule's matches as a whole when the table has no entity column. */
+    function finding(name: string, entity: { kind: EntityKind; column: string } | undefined, value: string, n: number, first: string | null, last: string | null, where: string, params: SqlValue[]): Finding {
+      const rule = set.rules.find((r) => r.name === name)!;
+      const score = BASE[rule.severity] + Math.min(0.9, Math.log10(n) / 5);
+      const kind = entity?.kind ?? 'row';
+      const who = entity ? ` from ${entity.kind === 'row' ? entity.column : entity.kind === 'ip' ? 'IP' : entity.kind} ${value === '' ? '(empty)' : value}` : '';
+      return {
+        id: findingId('rules', cx.table.table, kind, entity ? `${name}:${value}` : name),
+        analysis: 'rules',
+        entity: { kind, value },
+        score,
+        severity: severityOf(score),
+        reason: `rule "${name}" (${rule.severity}): ${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}${who} matched ${rule.condition}${first ? (first === last ? ` at ${first}` : ` between ${first} and ${last}`) : ''}${rule.description ? ` — ${rule.description}` : ''}`,
+        metrics: { rule: name, severity: rule.severity, events: n, first, last, condition: rule.condition },
+        evidence: cx.evidence(where, params),
+      };
+    }
+
+    return {
+      findings,
+      tables: [
+        { title: 'Rules on this table', columns: ['rule', 'severity', 'matching events', 'entities', 'status'], rows: summary },
+        ...(errors.length ? [{ title: 'Rule errors', columns: ['rule', 'line', 'column', 'message'], rows: errors }] : []),
+      ],
+      charts: summary.some((r) => r[2] !== null)
+        ? [
+            {
+              title: 'Matching events per rule',
+              spec: {
+                $schema: VL,
+                data: { values: summary.filter((r) => r[2] !== null).map(([rule, severity, n]) => ({ rule, severity, n })) },
+                mark: 'bar',
+                encoding: {
+                  y: { field: 'rule', type: 'nominal', sort: '-x', title: 'rule' },
+                  x: { field: 'n', type: 'quantitative', title: 'matching events' },
+                  color: { field: 'severity', type: 'nominal', scale: { domain: ['info', 'low', 'medium', 'high', 'critical'] } },
+                  tooltip: [{ field: 'rule' }, { field: 'severity' }, { field: 'n', title: 'events' }],
+                },
+              },
+            },
+          ]
+        : [],
+    };
+  },
+};
