@@ -1,0 +1,102 @@
+import type { SqlValue } from '../database';
+import type { Analysis, Finding } from '../findings';
+import { findingId, severityOf } from '../findings';
+import { parseValue } from '../geo/locate';
+import { loadThreatList, type ThreatEntry } from '../geo/threatList';
+import { quoteIdent } from '../names';
+
+const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+const SCORE = 8; // high: a listed address is a fact, not a statistical hunch
+
+/**
+ * Threat-list join: every distinct value of every address column (source
+ * and destination alike: the ip role and any column typed ip) checked
+ * against a list of IPs, CIDRs and ranges; each listed address seen becomes
+ * a finding with the events that carry it.
+ */
+export const threatListMatches: Analysis = {
+  id: 'threat-list',
+  title: 'Addresses on a threat list',
+  description:
+    'Checks every address column (the ip role and every column typed ip, so sources and destinations) against a threat list (--param threats=FILE with one IP, CIDR or range per line, # comments, or a CSV with an ip/cidr column; or IPs/CIDRs separated by commas); each listed address seen is a finding.',
+  needs: ['ip'],
+  requiredParams: ['threats'],
+  params: [
+    { name: 'threats', description: 'threat list: a file of IPs/CIDRs (one per line, # comments, or CSV with an ip/cidr column), or IPs/CIDRs separated by commas', default: '' },
+    { name: 'top', description: 'bars in the chart', default: 20 },
+  ],
+  run(cx) {
+    const list = loadThreatList(String(cx.param('threats')));
+    const cols = cx.table.columns.filter((c) => c.role === 'ip' || c.type === 'ip').map((c) => c.name);
+    const hasTime = cx.table.columns.some((c) => c.name === '_time');
+    const hits = new Map<string, { value: SqlValue; entry: ThreatEntry; columns: string[]; events: number }>();
+    let distinct = 0;
+    for (const c of cols) {
+      const q = quoteIdent(c);
+      const rows = cx.query(`SELECT ${q}, count(*) FROM ${cx.t} WHERE ${q} IS NOT NULL GROUP BY 1`).rows;
+      distinct += rows.length;
+      for (const [value, n] of rows) {
+        const ip = parseValue(value);
+        const entry = ip && list.find(ip);
+        if (!entry) continue;
+        const key = String(value);
+        const h = hits.get(key) ?? { value, entry, columns: [], events: 0 };
+        h.columns.push(c);
+        h.events += Number(n);
+        hits.set(key, h);
+      }
+    }
+    const findings: Finding[] = [];
+    const rows: SqlValue[][] = [];
+    for (const [key, h] of [...hits.entries()].sort((a, b) => b[1].events - a[1].events || a[0].localeCompare(b[0]))) {
+      const where = `(${h.columns.map((c) => `${quoteIdent(c)} = ?`).join(' OR ')})`;
+      const params = h.columns.map(() => h.value);
+      const evidence = cx.evidence(where, params);
+      // one row per event: a value in two columns of the same event counts once
+      const events = evidence.total;
+      const [first, last] = hasTime ? (cx.query(`SELECT min(_time), max(_time) FROM ${cx.t} WHERE ${where}`, params).rows[0] as [string | null, string | null]) : [null, null];
+      const e = h.entry;
+      const listed = e.text === key ? `listed at ${e.where}` : `inside ${e.text}, listed at ${e.where}`;
+      findings.push({
+        id: findingId('threat-list', cx.table.table, 'ip', key),
+        analysis: 'threat-list',
+        entity: { kind: 'ip', value: key },
+        score: SCORE,
+        severity: severityOf(SCORE),
+        reason: `${key} is on the threat list (${listed}${e.note ? `: ${e.note}` : ''}); ${events.toLocaleString('en-US')} event${events === 1 ? '' : 's'} in ${h.columns.join(' and ')}${first ? `, ${first === last ? `at ${first}` : `from ${first} to ${last}`}` : ''}`,
+        metrics: { entry: e.text, listedAt: e.where, note: e.note ?? null, columns: h.columns.join(', '), events, first, last },
+        evidence,
+      });
+      rows.push([key, e.text, e.note ?? null, h.columns.join(', '), events, first, last]);
+    }
+    const top = Math.max(1, Math.floor(cx.num('top')));
+    return {
+      findings,
+      tables: [
+        {
+          title: `Listed addresses seen (${list.entries.toLocaleString('en-US')} entries in ${list.source}; ${distinct.toLocaleString('en-US')} distinct values checked in ${cols.join(', ')})`,
+          columns: ['ip', 'entry', 'note', 'columns', 'events', 'first', 'last'],
+          rows,
+        },
+      ],
+      charts: rows.length
+        ? [
+            {
+              title: 'Events of listed addresses',
+              spec: {
+                $schema: VL,
+                data: { values: rows.slice(0, top).map((r) => ({ ip: r[0], events: r[4], entry: r[1] })) },
+                mark: 'bar',
+                encoding: {
+                  y: { field: 'ip', type: 'nominal', sort: '-x', title: 'address' },
+                  x: { field: 'events', type: 'quantitative', title: 'events' },
+                  color: { value: '#d62728' },
+                  tooltip: [{ field: 'ip' }, { field: 'entry' }, { field: 'events', format: ',' }],
+                },
+              },
+            },
+          ]
+        : [],
+    };
+  },
+};

@@ -1,0 +1,234 @@
+import type { SqlValue } from '../database';
+import { LogInvestigatorError } from '../errors';
+import type { Analysis, Finding } from '../findings';
+import { findingId, severityOf } from '../findings';
+import { distanceFn, EARTH_RADIUS_KM } from '../geo/distance';
+import { loadGeoDb, placeName, type GeoRecord } from '../geo/geoDb';
+import { locateIps } from '../geo/locate';
+import { worldMap } from '../geo/worldMap';
+import { quoteIdent } from '../names';
+
+interface Leg {
+  user: string;
+  fromTime: string;
+  toTime: string;
+  fromRow: number;
+  toRow: number;
+  from: GeoRecord;
+  to: GeoRecord;
+  km: number;
+  /** Distance less both places' accuracy radii, the distance the speed is computed from. */
+  effectiveKm: number;
+  hours: number;
+  kmh: number;
+}
+
+/** Timestamps have whole seconds at best: two events in the same second are a second apart. */
+const MIN_HOURS = 1 / 3600;
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Events in the same second have no meaningful speed: shown as none (null), ranked as the fastest. */
+const simultaneous = (l: Leg) => l.hours < MIN_HOURS;
+const speed = (l: Leg): number | null => (simultaneous(l) ? null : Math.round(l.kmh));
+
+function duration(hours: number): string {
+  if (hours < MIN_HOURS) return 'within the same second';
+  if (hours < 1 / 60) return `in ${Math.round(hours * 3600)} s`;
+  if (hours < 2) return `in ${fmt(hours * 60)} min`;
+  return `in ${fmt(hours, 1)} h`;
+}
+
+/**
+ * Impossible travel: for each user, consecutive located events (by time)
+ * whose implied speed exceeds what travel allows. SQL pairs each event with
+ * the user's previous located one (LAG over the user's events) and keeps
+ * only the legs that change place within the longest time an impossible leg
+ * can take; distances are then computed once per pair of places, and only
+ * the legs faster than the threshold come back.
+ */
+export const impossibleTravel: Analysis = {
+  id: 'impossible-travel',
+  title: 'Impossible travel',
+  description:
+    'Per user, consecutive located events (geo database: --param geo=FILE) whose implied speed exceeds maxSpeed km/h over at least minKm; distance by haversine (great circle) or plane (the sphere projected to a plane). Shows the fastest leg per user, the fastest traveller and a map of the legs.',
+  needs: ['user', 'ip', 'time'],
+  requiredParams: ['geo'],
+  params: [
+    { name: 'geo', description: 'geo database: a CSV of IP ranges with latitude and longitude, or a MaxMind .mmdb file', default: '' },
+    { name: 'maxSpeed', description: 'fastest plausible travel, km/h', default: 1000 },
+    { name: 'minKm', description: 'shortest leg that counts (closer places are one place, given geo-IP precision)', default: 100 },
+    { name: 'distance', description: 'haversine (great circle) or plane (spherical earth projected to a plane, equirectangular)', default: 'haversine' },
+    { name: 'accuracy', description: "1: subtract both places' accuracy radii (when the database gives them) from a leg before computing its speed; 0: use the distance between the coordinates", default: 1 },
+    { name: 'top', description: 'legs listed and drawn on the map (the fastest)', default: 200 },
+  ],
+  run(cx) {
+    const maxSpeed = cx.num('maxSpeed');
+    const minKm = cx.num('minKm');
+    if (!(maxSpeed > 0)) throw new LogInvestigatorError('BAD_OPTION', `impossible-travel: maxSpeed must be above 0, not ${maxSpeed}`);
+    const method = String(cx.param('distance'));
+    const dist = distanceFn(method);
+    const useRadius = cx.num('accuracy') !== 0;
+    const db = loadGeoDb(String(cx.param('geo')));
+    const { locations, geoTable } = locateIps(cx, db);
+    const user = cx.col('user');
+    const ip = cx.col('ip');
+    const geo = `main.${quoteIdent(geoTable)}`;
+    // no leg longer than half the earth's circumference can be too fast
+    const maxDays = (Math.PI * EARTH_RADIUS_KM) / maxSpeed / 24;
+    const legsT = 'temp.li_travel_legs';
+    const pairsT = 'temp.li_travel_pairs';
+    const legs: Leg[] = [];
+    let changes = 0;
+    try {
+      cx.query(`DROP TABLE IF EXISTS ${legsT}; DROP TABLE IF EXISTS ${pairsT}`);
+      cx.query(
+        `CREATE TABLE ${legsT} AS
+         SELECT u, pt, t, prid, rid, ploc, loc, (julianday(t) - julianday(pt)) * 24.0 AS h FROM (
+           SELECT e.u, e.t, e.rid, e.loc, LAG(e.loc) OVER w AS ploc, LAG(e.t) OVER w AS pt, LAG(e.rid) OVER w AS prid
+           FROM (SELECT l.${user} AS u, l._time AS t, l.rowid AS rid, g.loc AS loc
+                 FROM ${cx.t} l JOIN ${geo} g ON g.ip = l.${ip}
+                 WHERE l.${user} IS NOT NULL AND l._time IS NOT NULL AND g.loc IS NOT NULL) e
+           WINDOW w AS (PARTITION BY e.u ORDER BY e.t, e.rid))
+         WHERE ploc IS NOT NULL AND loc <> ploc AND julianday(t) - julianday(pt) < ?`,
+        [maxDays],
+      );
+      changes = Number(cx.query(`SELECT count(*) FROM ${legsT}`).rows[0][0]);
+      const pairs = cx.query(`SELECT ploc, loc, min(h) FROM ${legsT} GROUP BY 1, 2`).rows as [number, number, number][];
+      const fast: [number, number, number][] = [];
+      for (const [a, b, h] of pairs) {
+        const A = locations[a];
+        const B = locations[b];
+        const km = dist(A.latitude!, A.longitude!, B.latitude!, B.longitude!);
+        if (km < minKm) continue;
+        const eff = useRadius ? Math.max(0, km - (A.radiusKm ?? 0) - (B.radiusKm ?? 0)) : km;
+        if (eff / Math.max(h, MIN_HOURS) > maxSpeed) fast.push([a, b, eff]);
+      }
+      if (fast.length) {
+        cx.query(`CREATE TABLE ${pairsT} (ploc INTEGER, loc INTEGER, km REAL, PRIMARY KEY (ploc, loc)) WITHOUT ROWID`);
+        for (let i = 0; i < fast.length; i += 5000) {
+          const part = fast.slice(i, i + 5000);
+          cx.query(`INSERT INTO ${pairsT} VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`, part.flat());
+        }
+        const rows = cx.query(
+          `SELECT l.u, l.pt, l.t, l.prid, l.rid, l.ploc, l.loc, l.h, p.km FROM ${legsT} l JOIN ${pairsT} p ON p.ploc = l.ploc AND p.loc = l.loc
+           WHERE p.km > ? * max(l.h, ?)`,
+          [maxSpeed, MIN_HOURS],
+        ).rows as [SqlValue, string, string, number, number, number, number, number, number][];
+        for (const [u, pt, t, prid, rid, a, b, h, eff] of rows) {
+          const A = locations[a];
+          const B = locations[b];
+          legs.push({
+            user: String(u), fromTime: pt, toTime: t, fromRow: prid, toRow: rid, from: A, to: B,
+            km: dist(A.latitude!, A.longitude!, B.latitude!, B.longitude!), effectiveKm: eff, hours: h, kmh: eff / Math.max(h, MIN_HOURS),
+          });
+        }
+      }
+    } finally {
+      cx.query(`DROP TABLE IF EXISTS ${legsT}; DROP TABLE IF EXISTS ${pairsT}`);
+    }
+
+    const byUser = new Map<string, Leg[]>();
+    for (const l of legs) byUser.set(l.user, [...(byUser.get(l.user) ?? []), l]);
+    const findings: Finding[] = [];
+    const userRows: SqlValue[][] = [];
+    const fastestOf = (ls: Leg[]) => ls.reduce((a, b) => (b.kmh > a.kmh ? b : a));
+    const users = [...byUser.entries()].map(([u, ls]) => ({ u, ls, f: fastestOf(ls) })).sort((a, b) => b.f.kmh - a.f.kmh || a.u.localeCompare(b.u));
+    const radiusNote = (f: Leg) => (useRadius && f.effectiveKm < f.km - 0.5 ? ` (${fmt(f.effectiveKm)} km beyond the places' accuracy radii)` : '');
+    users.forEach(({ u, ls, f }, rank) => {
+      const ratio = f.kmh / maxSpeed;
+      const score = Math.min(10, 4 + 2 * Math.log2(ratio));
+      // the two events of each impossible leg, the fastest first
+      const rowids = [...new Set([...ls].sort((a, b) => b.kmh - a.kmh).flatMap((l) => [l.fromRow, l.toRow]))].slice(0, 200);
+      const evidence = cx.evidence(`rowid IN (${rowids.map(() => '?').join(', ')})`, rowids);
+      findings.push({
+        id: findingId('impossible-travel', cx.table.table, 'user', u),
+        analysis: 'impossible-travel',
+        entity: { kind: 'user', value: u },
+        score,
+        severity: severityOf(score),
+        reason: `${u} went from ${placeName(f.from)} (${f.fromTime}) to ${placeName(f.to)} (${f.toTime}): ${fmt(f.km)} km${radiusNote(f)} ${duration(f.hours)}${simultaneous(f) ? '' : `, ${fmt(f.kmh)} km/h, ${ratio >= 10 ? fmt(ratio) : ratio.toFixed(1)}× the ${fmt(maxSpeed)} km/h limit`}; ${ls.length} impossible leg${ls.length === 1 ? '' : 's'}${rank === 0 ? '; the fastest traveller of all' : ''}`,
+        metrics: {
+          legs: ls.length,
+          fastestKmh: speed(f),
+          km: Math.round(f.km),
+          effectiveKm: Math.round(f.effectiveKm),
+          hours: Number(f.hours.toFixed(4)),
+          from: placeName(f.from),
+          to: placeName(f.to),
+          fromTime: f.fromTime,
+          toTime: f.toTime,
+          rank: rank + 1,
+          distance: method,
+        },
+        evidence,
+      });
+      userRows.push([u, ls.length, speed(f), placeName(f.from), placeName(f.to), Math.round(f.km), Number(f.hours.toFixed(3)), f.fromTime, f.toTime]);
+    });
+
+    const top = Math.max(1, Math.floor(cx.num('top')));
+    const fastest = [...legs].sort((a, b) => b.kmh - a.kmh).slice(0, top);
+    const legData = fastest.map((l) => ({
+      user: l.user,
+      from: placeName(l.from),
+      to: placeName(l.to),
+      fromLat: l.from.latitude!,
+      fromLon: l.from.longitude!,
+      toLat: l.to.latitude!,
+      toLon: l.to.longitude!,
+      km: Math.round(l.km),
+      hours: Number(l.hours.toFixed(3)),
+      kmh: speed(l),
+      when: l.toTime,
+    }));
+    const tooltip: { field: string; title?: string; format?: string }[] = [
+      { field: 'user' }, { field: 'from' }, { field: 'to' }, { field: 'km', format: ',' }, { field: 'hours' }, { field: 'kmh', title: 'km/h', format: ',' }, { field: 'when' },
+    ];
+    const colorByUser = new Set(legData.map((l) => l.user)).size <= 20;
+    const color = colorByUser ? { field: 'user', type: 'nominal' } : { value: '#d62728' };
+    const columnsUser = ['user', 'impossible legs', 'fastest km/h', 'from', 'to', 'km', 'hours', 'left at', 'arrived at'];
+    return {
+      findings,
+      tables: [
+        {
+          title: `Fastest traveller overall (${method} distance, over ${fmt(maxSpeed)} km/h and ${fmt(minKm)} km)`,
+          columns: columnsUser,
+          rows: userRows.slice(0, 1),
+        },
+        { title: `Users with impossible travel (${changes.toLocaleString('en-US')} changes of place checked)`, columns: columnsUser, rows: userRows },
+        {
+          title: `Fastest legs (top ${top})`,
+          columns: ['user', 'from', 'to', 'km', 'hours', 'km/h', 'left at', 'arrived at'],
+          rows: fastest.map((l) => [l.user, placeName(l.from), placeName(l.to), Math.round(l.km), Number(l.hours.toFixed(3)), speed(l), l.fromTime, l.toTime]),
+        },
+      ],
+      charts: [
+        {
+          title: 'Impossible legs',
+          spec: worldMap([
+            {
+              // each leg a GeoJSON line: the projection draws it as the great-circle arc it stands for
+              data: {
+                values: legData.map((l) => ({ type: 'Feature', geometry: { type: 'LineString', coordinates: [[l.fromLon, l.fromLat], [l.toLon, l.toLat]] }, properties: l })),
+              },
+              mark: { type: 'geoshape', filled: false, strokeWidth: 1.5, opacity: 0.8 },
+              encoding: {
+                color: colorByUser ? { field: 'properties.user', type: 'nominal', title: 'user' } : { value: '#d62728' },
+                tooltip: tooltip.map((t) => ({ ...t, field: `properties.${t.field}`, title: t.title ?? t.field })),
+              },
+            },
+            {
+              data: { values: legData },
+              mark: { type: 'circle', size: 30, opacity: 0.9, color: '#555555' },
+              encoding: { longitude: { field: 'fromLon', type: 'quantitative' }, latitude: { field: 'fromLat', type: 'quantitative' }, tooltip },
+            },
+            {
+              data: { values: legData },
+              mark: { type: 'point', shape: 'triangle-up', size: 60, filled: true },
+              encoding: { longitude: { field: 'toLon', type: 'quantitative' }, latitude: { field: 'toLat', type: 'quantitative' }, color, tooltip },
+            },
+          ]),
+        },
+      ],
+    };
+  },
+};
