@@ -1,7 +1,10 @@
 import type { Analysis } from '../findings';
 import { barelyActive, busiestResources, cohortOveruse } from './course';
 import { failureBursts } from './failureBursts';
+import { geoIp } from './geoIp';
 import { rulesAnalysis } from './rules';
+import { threatListMatches } from './threatList';
+import { impossibleTravel } from './travel';
 import { volumeOutliers } from './volumeOutliers';
 
 /** Every analysis, by id. The investigations add theirs here. */
@@ -14,6 +17,9 @@ export const ANALYSES: readonly Analysis[] = [
   cohortOveruse,
   barelyActive,
   rulesAnalysis,
+  geoIp,
+  threatListMatches,
+  impossibleTravel,
 ];
 
 export function analysisById(id: string): Analysis | undefined {
