@@ -6,6 +6,7 @@ import { FindingMarks } from './findingMarks';
 import { FindingsService } from './findingsService';
 import { FindingsView } from './findingsView';
 import { ResultsPanel } from './resultsPanel';
+import { RulesWatcher } from './rulesWatcher';
 
 /** What activate() returns: the integration tests reach the running extension through it. */
 export interface LogInvestigatorApi {
@@ -14,6 +15,7 @@ export interface LogInvestigatorApi {
   findings: FindingsService;
   findingsView: FindingsView;
   marks: FindingMarks;
+  rules: RulesWatcher;
   /** The results panel, when one is open. */
   results(): ResultsPanel | undefined;
 }
@@ -25,6 +27,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   const findings = new FindingsService(service);
   const findingsView = new FindingsView(findings);
   const marks = new FindingMarks(context, findings);
+  const rules = new RulesWatcher(findings, () => service.tables.length > 0, log);
   const findingsTree = vscode.window.createTreeView('logInvestigator.findings', { treeDataProvider: findingsView, showCollapseAll: true });
   const updateBadge = () => {
     const n = findings.entities().length;
@@ -53,17 +56,18 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     findings,
     findingsView,
     marks,
+    rules,
     findingsTree,
     findings.onDidChange(updateBadge),
     service.onDidChangeTables((tables) => {
       for (const o of findings.analyses) if (!tables.some((t) => t.table === o.table)) findings.clearFor(o.table);
     }),
-    ...registerCommands({ context, service, findings, marks }),
+    ...registerCommands({ context, service, findings, marks, rules }),
   );
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);
   void findings.loadLabels();
   log.info(`Log Investigator ${context.extension.packageJSON.version} activated in VS Code ${vscode.version}`);
-  return { service, files, findings, findingsView, marks, results: () => ResultsPanel.active };
+  return { service, files, findings, findingsView, marks, rules, results: () => ResultsPanel.active };
 }
 
 export function deactivate(): void {

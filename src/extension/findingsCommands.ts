@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
 import { analysisParams } from './analysisParams';
+import type { RulesWatcher } from './rulesWatcher';
 import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
 import { findingsCsv, toSarif } from '../engine/export';
 import { missingRoles, type Finding } from '../engine/findings';
@@ -20,7 +21,29 @@ import { ChartPanel } from './chartPanel';
 export interface FindingsContext extends CommandContext {
   findings: FindingsService;
   marks: FindingMarks;
+  rules: RulesWatcher;
 }
+
+/** What a new rules file starts with: one rule per kind of condition, to edit. */
+const EXAMPLE_RULES = `// Log Investigator rules: each rule is an SQL condition over the columns of a table.
+// Saving this file runs the rules again over the indexed tables; errors appear here.
+{
+  "rules": [
+    {
+      "name": "many recipients and an executable attachment",
+      "condition": "recipients > 10 AND attachment_names LIKE '%.exe%'",
+      "severity": "high",
+      "entity": "user",
+      "description": "Mass mail with a program attached"
+    },
+    {
+      "name": "server errors",
+      "condition": "status >= 500",
+      "severity": "medium"
+    }
+  ]
+}
+`;
 
 type Handler = (cx: FindingsContext, ...args: unknown[]) => unknown;
 
@@ -91,6 +114,17 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       if (typeof idArg !== 'string') await vscode.commands.executeCommand('logInvestigator.showAnalysis', `${run.outputs[0].analysis}|${run.outputs[0].table}`);
     }
     return run;
+  },
+
+  'logInvestigator.openRules': async (cx) => {
+    const file = cx.rules.file();
+    if (!file) throw new Error('Open a folder first: the rules file lives in the workspace.');
+    if (!fs.existsSync(file)) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, EXAMPLE_RULES);
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(file));
+    return cx.rules.check();
   },
 
   'logInvestigator.showAnalysis': async (cx, keyArg) => {
