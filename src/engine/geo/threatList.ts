@@ -1,7 +1,7 @@
 /**
  * Threat lists: IPs, CIDRs and lo-hi ranges, from a file (one per line with
- * `#` comments and an optional note after the address, e.g. Spamhaus DROP's
- * `1.2.3.0/24 ; SBL123`; or a CSV with an ip/cidr column) or written inline
+ * `#` or `;` comments and an optional note after the address, e.g. Spamhaus
+ * DROP's `1.2.3.0/24 ; SBL123`; or a CSV with an ip/cidr column) or written inline
  * as a comma-separated list (a VS Code setting). Matching is a range lookup,
  * so a /8 costs as little as a single address.
  */
@@ -86,7 +86,8 @@ function fileList(file: string, bytes: Buffer): ThreatList {
     const hash = raw.indexOf('#');
     const line = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
     const comment = hash >= 0 ? raw.slice(hash + 1).trim() : '';
-    if (line === '') continue;
+    // Spamhaus' lists comment with ';'
+    if (line === '' || line.startsWith(';') || line.startsWith('//')) continue;
     const where = `${file}:${lineNo}`;
     if (csv) {
       const f = splitCsvLine(line, csv.delim);
@@ -100,7 +101,7 @@ function fileList(file: string, bytes: Buffer): ThreatList {
       continue;
     }
     // one entry per line: the address, then maybe a note after a separator
-    const m = /^([^\s,;|\t]+)\s*[\s,;|\t]?\s*(.*)$/.exec(line)!;
+    const m = /^([^\s,;|]*)\s*[,;|]?\s*(.*)$/.exec(line)!;
     const range = parseRange(m[1]);
     if (range) {
       const note = [m[2].trim(), comment].filter(Boolean).join(' ');

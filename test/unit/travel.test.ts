@@ -1,0 +1,117 @@
+/**
+ * Impossible travel on the hand-made sign-in log (test/fixtures/geo/signins.csv,
+ * places from MaxMind's GeoLite2 test database):
+ *   alice  London 09:00 → Milton (WA) 09:30: 7,732 km in 30 min            impossible
+ *   carol  Changchun → Tokyo (1,530 km in 2 h, fine) → Milton in 2 h      impossible (7,714 km)
+ *   heidi  London and China in the same second (IPv4-mapped and IPv6)     impossible, the fastest
+ *   frank  Linköping → London, 1,258 km in 70 min: 1,078 km/h between the
+ *          coordinates, 927 km/h once both accuracy radii (76 + 100 km) are allowed for
+ *   grace  Linköping → Milton in 8.5 h: 900 km/h by haversine (7,650 km),
+ *          1,100 km/h on the plane (9,348 km): only the plane method flags it
+ *   eve    London → Boxford, 84 km in 10 min: under minKm
+ *   bob    Linköping → London in 4 h: 308 km/h
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { impossibleTravel } from '../../src/engine/analyses/travel';
+import type { Engine } from '../../src/engine/engine';
+import type { TableInfo } from '../../src/engine/build';
+import { LogInvestigatorError } from '../../src/engine/errors';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { renderSvg } from '../../src/engine/report';
+import { fixture, indexed, tmpDir } from '../helpers';
+
+const LITE = fixture('geo/GeoLite2-City-Test.mmdb');
+const FLAT = fixture('GeoLite2-City-Test.flattened.csv');
+
+describe('impossible-travel analysis', () => {
+  let engine: Engine;
+  let table: TableInfo;
+  before(async () => {
+    const r = await indexed([fixture('geo/signins.csv')]);
+    engine = r.engine;
+    table = r.tables[0];
+  });
+  after(async () => engine.dispose());
+  const run = (params: Record<string, string>): AnalysisOutput => runAnalysis(impossibleTravel, table, (s, p) => engine.query(s, p), { geo: LITE, ...params });
+  const users = (o: AnalysisOutput) => o.findings.map((f) => f.entity.value);
+
+  it('flags the planted trips by haversine, the fastest traveller first, with the legs as evidence', () => {
+    const out = run({});
+    assert.deepEqual(users(out), ['heidi', 'alice', 'carol']);
+    const [heidi, alice, carol] = out.findings;
+    assert.equal(heidi.severity, 'critical');
+    assert.match(heidi.reason, /^heidi went from London, United Kingdom \(2024-03-01 18:00:00\) to People's Republic of China \(2024-03-01 18:00:00\): 7,958 km .* within the same second; 1 impossible leg; the fastest traveller of all$/);
+    assert.equal(heidi.metrics.fastestKmh, null, 'no speed within one second');
+    assert.deepEqual(heidi.evidence.lines, [16, 17]);
+
+    assert.equal(alice.metrics.from, 'London, United Kingdom');
+    assert.equal(alice.metrics.to, 'Milton, United States');
+    assert.equal(alice.metrics.km, 7732);
+    assert.equal(alice.metrics.hours, 0.5);
+    // 7,732 km less London's (100 km for 81.2.69.160/27) and Milton's (22 km) accuracy radii, in half an hour
+    assert.equal(alice.metrics.effectiveKm, 7610);
+    assert.equal(alice.metrics.fastestKmh, 15221);
+    assert.deepEqual(alice.evidence.lines, [6, 7], 'the London event before the trip, not the earlier one');
+    assert.equal(alice.severity, 'critical');
+    assert.equal(alice.id, 'impossible-travel:signins:user:alice');
+
+    assert.equal(carol.metrics.from, 'Japan');
+    assert.deepEqual(carol.evidence.lines, [9, 11]);
+    assert.equal(carol.severity, 'high');
+    assert.equal(carol.metrics.legs, 1, 'Changchun → Tokyo at 765 km/h is possible');
+
+    const fastest = out.tables[0];
+    assert.match(fastest.title, /^Fastest traveller overall \(haversine distance/);
+    assert.deepEqual(fastest.rows.map((r) => r[0]), ['heidi']);
+    assert.equal(out.tables[1].rows.length, 3);
+    assert.match(out.tables[1].title, /\(9 changes of place checked\)/);
+    assert.equal(out.tables[2].rows.length, 3);
+  });
+
+  it('follows the distance method, the accuracy radii, maxSpeed and minKm', () => {
+    assert.deepEqual(users(run({ distance: 'plane' })), ['heidi', 'alice', 'carol', 'grace'], 'grace only on the plane');
+    const grace = run({ distance: 'plane' }).findings.find((f) => f.entity.value === 'grace')!;
+    assert.equal(grace.metrics.km, 9348);
+    assert.equal(grace.metrics.distance, 'plane');
+    assert.deepEqual(users(run({ accuracy: '0' })), ['heidi', 'alice', 'carol', 'frank'], 'frank only without the radii');
+    assert.deepEqual(users(run({ maxSpeed: '5000' })), ['heidi', 'alice']);
+    assert.deepEqual(users(run({ maxSpeed: '300', accuracy: '0' })), ['heidi', 'alice', 'carol', 'frank', 'grace', 'bob'], 'by the fastest leg; eve is under minKm = 100');
+    const slow = users(run({ maxSpeed: '300', accuracy: '0', minKm: '50' }));
+    assert.ok(slow.includes('eve') && slow.includes('bob'), `eve (84 km in 10 min) and bob (1,258 km in 4 h) at 300 km/h: ${slow.join(', ')}`);
+    assert.throws(() => run({ distance: 'manhattan' }), (e: unknown) => e instanceof LogInvestigatorError && e.code === 'BAD_OPTION' && /haversine or plane/.test(e.message));
+    assert.throws(() => run({ maxSpeed: '0' }), (e: unknown) => e instanceof LogInvestigatorError && e.code === 'BAD_OPTION');
+  });
+
+  it('gives the same trips with the CSV of ranges as with the .mmdb', () => {
+    const a = run({});
+    const b = runAnalysis(impossibleTravel, table, (s, p) => engine.query(s, p), { geo: FLAT });
+    assert.deepEqual(b.findings.map((f) => [f.entity.value, f.metrics.km, f.metrics.effectiveKm, f.metrics.fastestKmh]), a.findings.map((f) => [f.entity.value, f.metrics.km, f.metrics.effectiveKm, f.metrics.fastestKmh]));
+  });
+
+  it('draws the legs on the world map as great-circle lines', async () => {
+    const spec = run({}).charts[0].spec as { layer: { mark: { type: string }; data: { values: { geometry?: { type: string; coordinates: number[][] } }[] } }[] };
+    assert.equal(spec.layer[0].mark.type, 'geoshape');
+    const legs = spec.layer[1].data.values;
+    assert.equal(legs.length, 3);
+    assert.equal(legs[0].geometry?.type, 'LineString');
+    assert.deepEqual(legs[0].geometry?.coordinates, [[-0.0931, 51.5142], [105, 35]]);
+    const svg = await renderSvg(spec as unknown as Record<string, unknown>);
+    assert.ok((svg.match(/<path/g) ?? []).length > 180, 'countries and legs are drawn');
+  });
+
+  it('needs a user, an ip and a time, and ignores events it cannot place', async () => {
+    const dir = tmpDir();
+    const log = path.join(dir, 'vpn.csv');
+    // private and unknown addresses between two far places do not hide the trip
+    fs.writeFileSync(log, 'time,user,ip\n2024-01-01T10:00:00Z,zoe,81.2.69.142\n2024-01-01T10:05:00Z,zoe,10.0.0.1\n2024-01-01T10:10:00Z,zoe,1.1.1.1\n2024-01-01T10:20:00Z,zoe,175.16.199.1\n2024-01-01T10:20:00Z,,216.160.83.56\n');
+    const r = await indexed([log]);
+    try {
+      const out = runAnalysis(impossibleTravel, r.tables[0], (s, p) => r.engine.query(s, p), { geo: LITE });
+      assert.deepEqual(out.findings.map((f) => [f.entity.value, f.evidence.lines]), [['zoe', [2, 5]]]);
+    } finally {
+      await r.engine.dispose();
+    }
+  });
+});
