@@ -1,0 +1,246 @@
+/**
+ * Sessions with extreme totals: the log aggregated per session id and
+ * endpoints (sessionsAggregate.ts), then how far each session's total bytes,
+ * events and distinct files lie above the typical session. Totals of network
+ * sessions span orders of magnitude, so the flag uses a robust z-score
+ * (median and MAD, the MAD at least a factor of 2) of log10(1 + total): a session 100 times the typical one
+ * stands out however skewed the rest are, and a handful of big sessions
+ * cannot hide each other the way they would inflate a mean and σ. The plain
+ * z-score of the raw total is reported beside it. A session that began in
+ * the late night has its score multiplied by nightFactor.
+ */
+import type { Analysis, Finding, ResultTable } from '../findings';
+import { findingId, robustStats, robustZ, severityOf } from '../findings';
+import { aggregateSessions, BUCKETS, BUCKETS_TEXT, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
+
+const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** Parameters both session analyses take. */
+export const SESSION_PARAMS = [
+  { name: 'bytes', description: "columns summed into a session's bytes, comma-separated (default: found by name: size, seen_bytes, orig_bytes, resp_bytes, request_body_len, …; 'none' for none)", default: '' },
+  { name: 'files', description: "columns that name a file, comma-separated (default: path and name, else name, fuid, path or the resource column; 'none' for none)", default: '' },
+  { name: 'utcOffset', description: 'hours added to the UTC times before reading the hour and weekday (e.g. -7 for US Pacific daylight time)', default: 0 },
+];
+
+export interface Measure {
+  name: 'bytes' | 'events' | 'files';
+  noun: string;
+  value: (s: SessionRow) => number;
+}
+
+export function measuresOf(c: SessionColumns): Measure[] {
+  const m: Measure[] = [];
+  if (c.bytes.length) m.push({ name: 'bytes', noun: 'total bytes', value: (s) => s.bytes });
+  m.push({ name: 'events', noun: 'events', value: (s) => s.events });
+  if (c.files.length) m.push({ name: 'files', noun: 'distinct files', value: (s) => s.files ?? 0 });
+  return m;
+}
+
+const log1p10 = (v: number) => Math.log10(1 + Math.max(0, v));
+
+/**
+ * The smallest spread of log10 totals taken at face value: a factor of 2.
+ * When most sessions have the same total (one event each, zero bytes) the
+ * MAD is 0 and its fallback tiny, and a session with 2 events instead of 1
+ * would be "10 σ" out; with the floor it is 0.6 σ, and a session 1,000
+ * times the median is still 10.
+ */
+export const MIN_LOG_SCALE = Math.log10(2);
+
+function meanSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
+  const sd = Math.sqrt(xs.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, xs.length));
+  return { mean, sd };
+}
+
+export interface SessionScore {
+  s: SessionRow;
+  score: number;
+  /** The measure with the largest robust z. */
+  worst: Measure;
+  robust: Record<string, number>;
+  z: Record<string, number>;
+  night: boolean;
+}
+
+/** Robust z (log scale) and plain z of every measure, and the session's score. */
+export function scoreSessions(rows: SessionRow[], measures: Measure[], nightFactor: number): SessionScore[] {
+  const stats = measures.map((m) => {
+    const r = robustStats(rows.map((s) => log1p10(m.value(s))));
+    return { m, robust: { ...r, scale: Math.max(r.scale, MIN_LOG_SCALE) }, plain: meanSd(rows.map((s) => m.value(s))) };
+  });
+  return rows.map((s) => {
+    const robust: Record<string, number> = {};
+    const z: Record<string, number> = {};
+    let worst = measures[0];
+    let top = -Infinity;
+    for (const st of stats) {
+      const r = robustZ(log1p10(st.m.value(s)), st.robust);
+      robust[st.m.name] = r;
+      z[st.m.name] = st.plain.sd > 0 ? (st.m.value(s) - st.plain.mean) / st.plain.sd : 0;
+      if (r > top) {
+        top = r;
+        worst = st.m;
+      }
+    }
+    const night = s.bucket === BUCKETS[0].name;
+    const base = Math.max(0, top);
+    return { s, score: night ? base * nightFactor : base, worst, robust, z, night };
+  });
+}
+
+export function humanBytes(b: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = b;
+  let u = 0;
+  while (Math.abs(v) >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
+}
+
+const hhmm = (t: string | null) => (t ? t.slice(11, 16) : '?');
+const round = (v: number, d = 2) => Number(v.toFixed(d));
+
+export function endpointsText(s: SessionRow): string {
+  const side = (h: unknown, p: unknown) => (h === null && p === null ? '' : `${h ?? '?'}${p !== null ? ':' + String(p) : ''}`);
+  const o = side(s.origHost, s.origPort);
+  const r = side(s.respHost, s.respPort);
+  return o || r ? ` from ${o || '?'} to ${r || '?'}` : '';
+}
+
+export const sessions: Analysis = {
+  id: 'sessions',
+  title: 'Network sessions with extreme totals',
+  description: `Aggregates the log per session id and endpoints (orig/resp host and port when present; e.g. Zeek smb_files, conn, http): first and last time, events, total bytes, distinct files; z-scores of the totals and robust z-scores of log10(1 + total) (median and MAD, the MAD at least log10(2)); weekday and time-of-day buckets: ${BUCKETS_TEXT}, in UTC plus utcOffset. Flags sessions whose largest robust z reaches the threshold; a session that began in the late night has its score multiplied by nightFactor.`,
+  needs: ['session', 'time'],
+  params: [
+    { name: 'threshold', description: 'score (robust z of log10(1 + total), × nightFactor in the late night) from which a session is flagged', default: 3.5 },
+    { name: 'nightFactor', description: 'multiplies the score of a session that began in the late night (00–04)', default: 1.5 },
+    ...SESSION_PARAMS,
+    { name: 'top', description: 'sessions listed in the table', default: 50 },
+  ],
+  run(cx) {
+    const cols = sessionColumns(cx, String(cx.param('bytes')), String(cx.param('files')));
+    const rows = aggregateSessions(cx, cols, cx.num('utcOffset'));
+    const measures = measuresOf(cols);
+    const threshold = cx.num('threshold');
+    const scored = scoreSessions(rows, measures, cx.num('nightFactor'));
+    const findings: Finding[] = [];
+    const medians = Object.fromEntries(measures.map((m) => [m.name, robustStats(rows.map((s) => m.value(s))).median]));
+    for (const x of scored) {
+      if (x.score < threshold) continue;
+      const { s } = x;
+      const amount = (m: Measure) => (m.name === 'bytes' ? humanBytes(m.value(s)) : `${m.value(s).toLocaleString('en-US')} ${m.noun}`);
+      const worstMedian = x.worst.name === 'bytes' ? humanBytes(medians.bytes) : `${medians[x.worst.name].toLocaleString('en-US')}`;
+      const totals = measures.map((m) => (m.name === 'bytes' ? `${humanBytes(s.bytes)}` : amount(m))).join(', ');
+      const when = s.first ? ` began ${s.first.slice(0, 16)} (${s.weekday}, ${s.bucket})` : '';
+      const reason =
+        `session ${s.key}${endpointsText(s)}${when}: ${totals}; ${x.worst.noun} ${x.robust[x.worst.name].toFixed(1)} robust σ above the median session (${worstMedian}) on a log scale, z = ${x.z[x.worst.name].toFixed(1)}` +
+        (x.night ? `; score × ${cx.num('nightFactor')} for the late night` : '');
+      const { where, params } = sessionWhere(cols, s);
+      findings.push({
+        id: findingId('sessions', cx.table.table, 'session', s.key),
+        analysis: 'sessions',
+        entity: { kind: 'session', value: s.key },
+        score: x.score,
+        severity: severityOf(x.score),
+        reason,
+        metrics: {
+          first: s.first,
+          last: s.last,
+          durationSeconds: s.duration === null ? null : round(s.duration, 3),
+          events: s.events,
+          bytes: cols.bytes.length ? s.bytes : null,
+          files: s.files,
+          fileBytes: s.fileBytes,
+          weekday: s.weekday,
+          bucket: s.bucket,
+          ...Object.fromEntries(measures.flatMap((m) => [[`robustZ_${m.name}`, round(x.robust[m.name])], [`z_${m.name}`, round(x.z[m.name])]])),
+        },
+        evidence: cx.evidence(where, params),
+      });
+    }
+    const top = Math.max(1, cx.num('top'));
+    const ordered = [...scored].sort((a, b) => b.score - a.score || b.s.bytes - a.s.bytes || a.s.line - b.s.line);
+    const endpointNames = ['orig host', 'orig port', 'resp host', 'resp port'];
+    const sessionTable: ResultTable = {
+      title: `Sessions by score (top ${top} of ${rows.length.toLocaleString('en-US')})`,
+      columns: ['session', ...endpointNames, 'first', 'last', 'seconds', 'events', 'bytes', 'files', 'weekday', 'time of day', ...measures.flatMap((m) => [`z ${m.name}`, `robust z ${m.name}`]), 'score'],
+      rows: ordered.slice(0, top).map(({ s, z, robust, score }) => [
+        s.key,
+        s.origHost,
+        s.origPort,
+        s.respHost,
+        s.respPort,
+        s.first,
+        s.last,
+        s.duration === null ? null : round(s.duration, 3),
+        s.events,
+        cols.bytes.length ? s.bytes : null,
+        s.files,
+        s.weekday,
+        s.bucket,
+        ...measures.flatMap((m) => [round(z[m.name]), round(robust[m.name])]),
+        round(score),
+      ]),
+    };
+    const cells = new Map<string, { n: number; bytes: number; events: number }>();
+    for (const s of rows) {
+      if (!s.bucket || !s.weekday) continue;
+      const k = `${s.weekday}|${s.bucket}`;
+      const c = cells.get(k) ?? { n: 0, bytes: 0, events: 0 };
+      c.n++;
+      c.bytes += s.bytes;
+      c.events += s.events;
+      cells.set(k, c);
+    }
+    const bucketRows = WEEKDAYS.flatMap((w) => BUCKETS.map((b) => [w, b.name, cells.get(`${w}|${b.name}`)] as const))
+      .filter(([, , c]) => c)
+      .map(([w, b, c]) => [w, b, c!.n, c!.events, c!.bytes]);
+    const flagged = new Set(findings.map((f) => f.entity.value));
+    const yField = cols.bytes.length ? 'bytes' : 'events';
+    // the scatter keeps every flagged session and at most 5,000 others
+    const points = ordered.filter((x, i) => x.s.hour !== null && (flagged.has(x.s.key) || i < 5000));
+    return {
+      findings,
+      tables: [sessionTable, { title: 'Sessions by weekday and time of day', columns: ['weekday', 'time of day', 'sessions', 'events', 'bytes'], rows: bucketRows }],
+      charts: rows.some((s) => s.hour !== null)
+        ? [
+            {
+              title: `Sessions: ${yField} by the hour they began`,
+              spec: {
+                $schema: VL,
+                width: 480,
+                height: 300,
+                data: { values: points.map((x) => ({ session: x.s.key, hour: round(x.s.hour!, 3), bytes: x.s.bytes, events: x.s.events, files: x.s.files, score: round(x.score), flagged: flagged.has(x.s.key) ? 'flagged' : 'not flagged' })) },
+                mark: { type: 'point', filled: true, opacity: 0.7 },
+                encoding: {
+                  x: { field: 'hour', type: 'quantitative', title: 'hour of day (began)', scale: { domain: [0, 24] }, axis: { values: [0, 4, 8, 12, 16, 20, 24] } },
+                  y: { field: yField, type: 'quantitative', title: yField, scale: { type: 'symlog' } },
+                  color: { field: 'flagged', type: 'nominal', title: null },
+                  size: { condition: { test: "datum.flagged === 'flagged'", value: 120 }, value: 30 },
+                  tooltip: [{ field: 'session' }, { field: 'hour' }, { field: 'bytes' }, { field: 'events' }, { field: 'files' }, { field: 'score' }],
+                },
+              },
+            },
+            {
+              title: 'Sessions by weekday and time of day',
+              spec: {
+                $schema: VL,
+                data: { values: bucketRows.map(([w, b, n, , bytes]) => ({ weekday: w, bucket: b, sessions: n, bytes })) },
+                mark: 'rect',
+                encoding: {
+                  x: { field: 'bucket', type: 'ordinal', sort: BUCKETS.map((b) => b.name), title: 'time of day' },
+                  y: { field: 'weekday', type: 'ordinal', sort: WEEKDAYS, title: null },
+                  color: { field: 'sessions', type: 'quantitative' },
+                  tooltip: [{ field: 'weekday' }, { field: 'bucket' }, { field: 'sessions' }, { field: 'bytes' }],
+                },
+              },
+            },
+          ]
+        : [],
+    };
+  },
+};
