@@ -1,21 +1,13 @@
 import type { Analysis } from '../findings';
-import { entityBaseline } from './baseline';
 import { barelyActive, busiestResources, cohortOveruse } from './course';
 import { sessionClusters } from './clusterSessions';
 import { failureBursts } from './failureBursts';
 import { geoIp } from './geoIp';
-import { loginDetectors } from './loginDetectors';
-import { loginOnline } from './loginOnline';
-import { loginPerIp } from './loginPerIp';
-import { loginRules } from './loginRules';
-import { loginSupervised } from './loginSupervised';
-import { populationOutliers } from './population';
 import { rulesAnalysis } from './rules';
 import { sessions } from './sessions';
 import { threatListMatches } from './threatList';
 import { impossibleTravel } from './travel';
 import { volumeOutliers } from './volumeOutliers';
-import { workingHours } from './workingHours';
 
 /** Every analysis, by id. The investigations add theirs here. */
 export const ANALYSES: readonly Analysis[] = [
@@ -29,17 +21,9 @@ export const ANALYSES: readonly Analysis[] = [
   sessions,
   sessionClusters,
   rulesAnalysis,
-  entityBaseline,
-  populationOutliers,
-  workingHours,
   geoIp,
   threatListMatches,
   impossibleTravel,
-  loginPerIp,
-  loginRules,
-  loginDetectors,
-  loginSupervised,
-  loginOnline,
 ];
 
 export function analysisById(id: string): Analysis | undefined {
