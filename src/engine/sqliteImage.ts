@@ -651,7 +651,6 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
   const payload = new Int32Array(count);
   const leafCell = new Int32Array(count);
   const X = Math.floor(((U - 12) * 64) / 255) - 23; // payloads up to X bytes stay on the page
-  let reserve = 0;
   let total = 0;
   for (let i = 0; i < count; i++) {
     const P = src.size(i);
@@ -666,7 +665,6 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
       total += c + 2 + P - local + 4;
     }
     leafCell[i] = c;
-    if (c + 2 > reserve) reserve = c + 2;
   }
   img.reserve(img.bytesUsed + total * 1.15 + 16 * U);
   let scratch = new Uint8Array(1024);
@@ -690,23 +688,24 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
     put32(page, o + local, writeOverflow(img, scratch, local, P));
   };
 
-  // ---- plan the leaves: entries [from, to); the entry after each leaf but the last goes up as a divider
+  // ---- plan the leaves: entries [from, to); the entry after each leaf but the last goes up as a divider.
+  // Pages are filled completely; when a full leaf would leave exactly one entry, which would then go up
+  // with no leaf after it, the leaf ends one entry earlier so that a last leaf holds that one.
   const leaves: { from: number; to: number }[] = [];
   let dividers: number[] = [];
   for (let i = 0; i < count; ) {
     const from = i;
     let used = 8;
-    while (i < count && used + leafCell[i] + 2 <= U - reserve) used += leafCell[i++] + 2;
+    while (i < count && used + leafCell[i] + 2 <= U) used += leafCell[i++] + 2;
     if (i === from) used += leafCell[i++] + 2; // at least one cell
+    if (i === count - 1) {
+      if (i - from < 2) throw new Error(`index leaf of page size ${U} holds fewer than two cells`);
+      i--;
+    }
     leaves.push({ from, to: i });
     if (i < count) dividers.push(i++);
   }
   if (leaves.length === 0) leaves.push({ from: 0, to: 0 });
-  if (dividers.length === leaves.length) {
-    // the last entry went up with no leaf after it: it fits back in the last leaf (the reserve)
-    dividers.pop();
-    leaves[leaves.length - 1].to = count;
-  }
   const page = new Uint8Array(U);
   let children: number[] = leaves.map((leaf) => {
     page.fill(0);
@@ -730,26 +729,21 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
   // ---- interior levels: child0 d0 child1 d1 … childK; a page takes cells (child_j, d_j) and a right-most child
   const cell = (d: number) => 4 + leafCell[d];
   while (children.length > 1) {
-    let r2 = 0;
-    for (const d of dividers) r2 = Math.max(r2, cell(d) + 2);
     const pages: { from: number; to: number; right: number }[] = [];
     const up: number[] = [];
+    const last = children.length - 1;
     for (let j = 0; j < children.length; ) {
       const from = j;
       let used = 12;
-      while (j < children.length - 1 && used + cell(dividers[j]) + 2 <= U - r2) used += cell(dividers[j++]) + 2;
-      if (j === from && pages.length > 0 && j === children.length - 1) {
-        // a lone last child: the previous page takes it, with the divider before it (room was reserved)
-        const prev = pages[pages.length - 1];
-        up.pop();
-        prev.to = j;
-        prev.right = j;
-        j++;
-        continue;
+      while (j < last && used + cell(dividers[j]) + 2 <= U) used += cell(dividers[j++]) + 2;
+      if (j === from && j < last) used += cell(dividers[j++]) + 2; // at least one cell
+      // the next page would hold the last child alone, without a cell: this one ends a cell earlier
+      if (j + 1 === last) {
+        if (j - from < 2) throw new Error(`index interior page of page size ${U} holds fewer than two cells`);
+        j--;
       }
-      if (j === from && j < children.length - 1) used += cell(dividers[j++]) + 2;
       pages.push({ from, to: j, right: j });
-      if (j < children.length - 1) up.push(dividers[j]);
+      if (j < last) up.push(dividers[j]);
       j++;
     }
     children = pages.map((p) => {

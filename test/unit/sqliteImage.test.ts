@@ -64,6 +64,43 @@ describe('SQLite image writer', () => {
     }
   });
 
+  it('fills index pages and gives every page a cell, at every entry count across leaf and interior boundaries', async () => {
+    // page 512 holds about 10 of these entries per leaf and 9 dividers per interior page, so the counts
+    // below end leaves and interior pages (two levels) at every position, also with a single entry left over
+    const keyOf = (i: number) => `k${String(i).padStart(5, '0')}`.padEnd(30 + ((i * 7) % 31), 'x');
+    const SQL = await loadSqlJs();
+    for (let rows = 1; rows <= 400; rows++) {
+      const img = new ImageWriter(512);
+      const t = new TableBuilder(img);
+      for (let i = 1; i <= rows; i++) t.addRow(i, [null, keyOf(i)]);
+      const root = t.finish();
+      const before = img.pages;
+      let cellBytes = 0;
+      const idxRoot = writeIndex(
+        img,
+        encodedIndexSource(rows, (k, enc) => {
+          enc.begin(2);
+          enc.put(keyOf(k + 1));
+          enc.putNumber(k + 1);
+          enc.finish();
+        }),
+      );
+      for (let i = 1; i <= rows; i++) cellBytes += 2 + 1 + 3 + keyOf(i).length + (i < 128 ? 1 : 2);
+      // full leaves lose part of a cell each, interior pages add about a tenth
+      assert.ok(img.pages - before <= (cellBytes / (512 - 8)) * 1.15 + 4, `${rows} entries took ${img.pages - before} pages`);
+      const db = new SQL.Database(img.finish([
+        { type: 'table', name: 't', tblName: 't', rootPage: root, sql: 'CREATE TABLE t (_line INTEGER PRIMARY KEY, k)' },
+        { type: 'index', name: 't_k', tblName: 't', rootPage: idxRoot, sql: 'CREATE INDEX t_k ON t (k)' },
+      ]));
+      try {
+        assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok', `${rows} entries`);
+        assert.equal(db.exec('SELECT count(*) FROM t INDEXED BY t_k WHERE k >= \'k\'')[0].values[0][0], rows);
+      } finally {
+        db.close();
+      }
+    }
+  });
+
   for (const [pageSize, rows, longKeys] of [[512, 5000, true], [4096, 30000, false], [4096, 3000, true], [65536, 20000, false], [1024, 1, false], [1024, 0, false]] as const) {
     it(`writes index B-trees SQLite accepts (page ${pageSize}, ${rows} rows${longKeys ? ', keys with overflow' : ''})`, async () => {
       const img = new ImageWriter(pageSize);
