@@ -3,6 +3,11 @@ import { barelyActive, busiestResources, cohortOveruse } from './course';
 import { sessionClusters } from './clusterSessions';
 import { failureBursts } from './failureBursts';
 import { geoIp } from './geoIp';
+import { loginDetectors } from './loginDetectors';
+import { loginOnline } from './loginOnline';
+import { loginPerIp } from './loginPerIp';
+import { loginRules } from './loginRules';
+import { loginSupervised } from './loginSupervised';
 import { rulesAnalysis } from './rules';
 import { sessions } from './sessions';
 import { threatListMatches } from './threatList';
@@ -24,6 +29,11 @@ export const ANALYSES: readonly Analysis[] = [
   geoIp,
   threatListMatches,
   impossibleTravel,
+  loginPerIp,
+  loginRules,
+  loginDetectors,
+  loginSupervised,
+  loginOnline,
 ];
 
 export function analysisById(id: string): Analysis | undefined {

@@ -1,0 +1,229 @@
+/**
+ * The login-attempt analyses on small files that always exist: a seeded log
+ * with planted attacks (test/generators/loginAttempts.ts; every expected
+ * number is recomputed here from the generated rows), the first 500 rows of
+ * the book's chapter-8 log with its attack list, and a real sshd log read
+ * through the same roles.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analysisById } from '../../src/engine/analyses';
+import type { Engine } from '../../src/engine/engine';
+import { runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
+import { findLabelWindows, catalogTables, siblingTables } from '../../src/engine/login/source';
+import { parsePeriod, monthsBetween } from '../../src/engine/login/minutes';
+import { renderSvg } from '../../src/engine/report';
+import { loginAttempts, type GeneratedLogins, type LoginRow } from '../generators/loginAttempts';
+import { fixture, indexed, tmpDir } from '../helpers';
+
+const minuteOf = (t: string) => Math.floor(Date.parse(`${t.slice(0, 10)}T${t.slice(11)}Z`) / 60000);
+const ceilMinute = (t: string) => Math.ceil(Date.parse(`${t.slice(0, 10)}T${t.slice(11)}Z`) / 60000);
+
+function table(out: AnalysisOutput, prefix: string): ResultTable {
+  const t = out.tables.find((x) => x.title.startsWith(prefix));
+  assert.ok(t, `no table '${prefix}' in ${out.tables.map((x) => x.title).join(' | ')}`);
+  return t;
+}
+
+function cell(t: ResultTable, row: number, column: string): unknown {
+  const j = t.columns.indexOf(column);
+  assert.ok(j >= 0, `no column ${column} in ${t.columns.join(', ')}`);
+  return t.rows[row][j];
+}
+
+function rowWhere(t: ResultTable, column: string, value: unknown): unknown[] {
+  const j = t.columns.indexOf(column);
+  const r = t.rows.find((x) => x[j] === value);
+  assert.ok(r, `no row with ${column} = ${String(value)}`);
+  return r;
+}
+
+async function setup(files: string[], logTable: string) {
+  const { engine } = await indexed(files);
+  const log = engine.tables().find((t) => t.table === logTable);
+  assert.ok(log, `no table ${logTable}`);
+  const run = (id: string, params: Record<string, string> = {}) => runAnalysis(analysisById(id)!, log, (sql, p = []) => engine.query(sql, p), params, engine.tables());
+  return { engine, log, run };
+}
+
+function write(dir: string, name: string, text: string): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+/** Attack minutes of the windows inside [lo, hi] (epoch minutes), floor(start) … ceil(end). */
+function attackMinutes(g: GeneratedLogins, lo: number, hi: number): Set<number> {
+  const out = new Set<number>();
+  for (const w of g.windows) for (let m = minuteOf(w.start); m <= ceilMinute(w.end); m++) if (m >= lo && m <= hi) out.add(m);
+  return out;
+}
+
+function failureSpan(rows: LoginRow[]): [number, number] {
+  const f = rows.filter((r) => !r.success).map((r) => minuteOf(r.time));
+  return [Math.min(...f), Math.max(...f)];
+}
+
+async function renders(out: AnalysisOutput): Promise<void> {
+  for (const c of out.charts) {
+    const svg = await renderSvg(JSON.parse(JSON.stringify(c.spec)));
+    assert.ok(svg.startsWith('<svg'), c.title);
+  }
+}
+
+describe('login analyses', () => {
+  // five days, three planted attacks of 120 attempts each
+  const g = loginAttempts({ seed: 11, start: '2018-03-05', days: 5, users: 30, attacks: ['2018-03-05 03:10:00', '2018-03-06 14:20:30', '2018-03-08 22:05:00'] });
+  const dir = tmpDir();
+  const logFile = write(dir, 'logins.csv', g.csv);
+  const windowsFile = write(dir, 'attacks_planted.csv', g.windowsCsv);
+  const attackers = new Set(g.windows.map((w) => w.ip));
+
+  it('finds label tables by their start and end roles, and the other files of the same log', async () => {
+    const other = write(tmpDir(), 'logins_later.csv', loginAttempts({ seed: 12, start: '2018-04-01', days: 1, attacks: [] }).csv);
+    const { engine, log } = await setup([logFile, windowsFile, other, fixture('cohorts.csv')], 'logins');
+    const all = catalogTables((sql, p = []) => engine.query(sql, p));
+    assert.deepEqual(all.map((t) => t.table), ['logins', 'attacks_planted', 'logins_later', 'cohorts']);
+    // cohorts.csv has start and end dates too, but a group column: it describes cohorts, not attacks
+    assert.deepEqual(findLabelWindows(log, all).map((l) => [l.table, l.entityRole]), [['attacks_planted', 'ip']]);
+    assert.deepEqual(siblingTables(log, all).map((t) => t.table), ['logins_later']);
+    await engine.dispose();
+  });
+
+  it('periods: years, months, days and ranges; bad text is a clear error', () => {
+    assert.deepEqual(parsePeriod('2018-01'), { from: '2018-01-01 00:00:00', to: '2018-02-01 00:00:00', label: '2018-01' });
+    assert.deepEqual(parsePeriod('2018-12'), { from: '2018-12-01 00:00:00', to: '2019-01-01 00:00:00', label: '2018-12' });
+    assert.deepEqual(parsePeriod('2018'), { from: '2018-01-01 00:00:00', to: '2019-01-01 00:00:00', label: '2018' });
+    assert.deepEqual(parsePeriod('2018-03-05..2018-03-07'), { from: '2018-03-05 00:00:00', to: '2018-03-08 00:00:00', label: '2018-03-05..2018-03-07' });
+    assert.throws(() => parsePeriod('January'), /not a period/);
+    assert.throws(() => parsePeriod('2018-03..2018-01'), /not a period/);
+    assert.deepEqual(monthsBetween('2018-11-03 10:00:00', '2019-02-01 00:00:00'), ['2018-11', '2018-12', '2019-01', '2019-02']);
+  });
+
+  it('login-per-ip: counts, failure reasons found in the data, rates and distinct usernames per IP', async () => {
+    const { engine, run } = await setup([logFile, windowsFile], 'logins');
+    const out = run('login-per-ip');
+    const per = table(out, 'Attempts per IP');
+    assert.deepEqual(per.columns, ['ip', 'attempts', 'successes', 'failures', 'failures: error_wrong_password', 'failures: error_wrong_username', 'success rate', 'error rate', 'distinct usernames', 'labelled attacker']);
+    const ips = new Set(g.rows.map((r) => r.ip));
+    assert.equal(per.rows.length, ips.size);
+    for (const ip of [...attackers, g.rows[0].ip]) {
+      const mine = g.rows.filter((r) => r.ip === ip);
+      const fails = mine.filter((r) => !r.success);
+      const row = rowWhere(per, 'ip', ip);
+      assert.deepEqual(row.slice(1, 6), [mine.length, mine.length - fails.length, fails.length, fails.filter((r) => r.reason === 'error_wrong_password').length, fails.filter((r) => r.reason === 'error_wrong_username').length]);
+      assert.equal(row[7], Number((fails.length / mine.length).toFixed(4)));
+      assert.equal(row[8], new Set(mine.map((r) => r.user)).size);
+      assert.equal(row[9], attackers.has(ip) ? 1 : 0);
+    }
+    // the attackers try dozens of usernames and fail most of the time; users log in as themselves
+    assert.deepEqual(new Set(out.findings.map((f) => f.entity.value)), attackers);
+    for (const f of out.findings) {
+      assert.equal(f.entity.kind, 'ip');
+      assert.equal(f.evidence.total, g.rows.filter((r) => r.ip === f.entity.value && !r.success).length);
+    }
+    const overview = table(out, 'Overview');
+    assert.equal(rowWhere(overview, 'measure', 'attempts')[1], g.rows.length);
+    assert.equal(rowWhere(overview, 'measure', 'distinct usernames')[1], new Set(g.rows.map((r) => r.user)).size);
+    const dist = table(out, 'Distinct usernames per IP');
+    assert.equal(dist.rows.reduce((s, r) => s + Number(r[1]), 0), ips.size);
+    assert.deepEqual(out.charts.map((c) => c.title.split(' (')[0]), ['Successes against attempts per IP', 'Per-IP measures', 'Distinct usernames per IP', 'Usernames with failures per minute']);
+    assert.equal(run('login-per-ip', { logScale: 'yes' }).charts[0].title, 'Successes against attempts per IP (log axes)');
+    await renders(out);
+    await engine.dispose();
+  });
+
+  it('login-per-ip on the book sample: per-IP figures equal plain SQL over the raw columns', async () => {
+    const { engine, run } = await setup([fixture('log.csv'), fixture('attacks.csv')], 'log');
+    const out = run('login-per-ip');
+    const per = table(out, 'Attempts per IP');
+    const sql = engine.query(
+      `SELECT source_ip, count(*), sum(success), sum(success = 0), count(DISTINCT username), sum(CASE WHEN failure_reason = 'error_wrong_password' THEN 1 ELSE 0 END) FROM log GROUP BY 1 ORDER BY 2 DESC, 1`,
+    ).rows;
+    assert.equal(per.rows.length, sql.length);
+    for (const [i, r] of sql.entries()) {
+      assert.deepEqual([per.rows[i][0], per.rows[i][1], per.rows[i][2], per.rows[i][3], cell(per, i, 'distinct usernames'), cell(per, i, 'failures: error_wrong_password')], r);
+    }
+    await engine.dispose();
+  });
+
+  it('login-rules: each rule flags the attackers; its error rates follow from its counts', async () => {
+    const { engine, run } = await setup([logFile, windowsFile], 'logins');
+    const out = run('login-rules');
+    const rules = table(out, 'Rules compared');
+    const ips = new Set(g.rows.map((r) => r.ip)).size;
+    assert.deepEqual(rules.rows.map((r) => r[0]), ['threshold', 'mean', 'median', 'tukey', 'zscore']);
+    for (const [i] of rules.rows.entries()) {
+      const [tp, fp, fn, tn] = ['TP', 'FP', 'FN', 'TN'].map((c) => Number(cell(rules, i, c)));
+      assert.equal(tp + fp + fn + tn, ips);
+      assert.equal(tp + fn, attackers.size);
+      assert.equal(cell(rules, i, 'false-positive rate'), Number((fp / (fp + tn)).toFixed(4)));
+      assert.equal(cell(rules, i, 'false-negative rate'), Number((fn / (fn + tp)).toFixed(4)));
+    }
+    // a user fails at most once an hour, on one username: no rule may confuse one with 120 guesses
+    const threshold = rowWhere(rules, 'rule', 'threshold');
+    assert.deepEqual(threshold.slice(2, 7), [3, 3, 0, 0, ips - 3]);
+    assert.deepEqual(new Set(out.findings.filter((f) => Number(f.metrics.rulesFlagging) >= 3).map((f) => f.entity.value)), attackers);
+    const top = out.findings.find((f) => attackers.has(f.entity.value))!;
+    assert.ok(top.evidence.total > 0 && top.evidence.lines.length > 0);
+    await renders(out);
+    // without a label table the rules still flag, with no error rates
+    const { engine: e2, run: run2 } = await setup([logFile], 'logins');
+    const bare = run2('login-rules');
+    assert.deepEqual(table(bare, 'Rules').columns, ['rule', 'flags an IP when one of its hours has', 'IPs flagged']);
+    await renders(bare);
+    await e2.dispose();
+    await engine.dispose();
+  });
+
+  it('login-detectors: every minute from the first to the last failure, labelled minutes from floor(start) to ceil(end)', async () => {
+    const { engine, run } = await setup([logFile, windowsFile], 'logins');
+    const out = run('login-detectors', { contamination: '0.01' });
+    const d = table(out, 'Detectors');
+    const [lo, hi] = failureSpan(g.rows);
+    assert.equal(rowWhere(d, 'measure', 'minutes')[1], hi - lo + 1);
+    const attacks = attackMinutes(g, lo, hi);
+    assert.equal(rowWhere(d, 'measure', 'labelled attack minutes')[1], attacks.size);
+    const e = table(out, 'Evaluation against labelled minutes');
+    const forest = rowWhere(e, 'detector', 'isolation forest');
+    const [tp, fn] = [forest[e.columns.indexOf('TP')], forest[e.columns.indexOf('FN')]].map(Number);
+    assert.equal(tp + fn, attacks.size);
+    assert.equal(forest[e.columns.indexOf('recall')], Number((tp / (tp + fn)).toFixed(4)));
+    // a minute of 20-odd guesses stands out from users failing once; an attack's partial edge minutes may be missed
+    const busy = [...attacks].filter((m) => g.rows.filter((r) => !r.success && attackers.has(r.ip) && minuteOf(r.time) === m).length >= 20);
+    assert.ok(busy.length >= 8, `${busy.length} busy attack minutes`);
+    assert.ok(tp >= busy.length, `${tp} attack minutes found, ${busy.length} busy ones`);
+    const found = new Set(out.findings.map((f) => minuteOf(`${f.entity.value}:00`)));
+    for (const m of busy) assert.ok(found.has(m), `busy attack minute ${new Date(m * 60000).toISOString()} is no finding`);
+    assert.ok(out.findings.length > 0);
+    for (const f of out.findings) {
+      assert.equal(f.entity.kind, 'window');
+      const m = minuteOf(`${f.entity.value}:00`);
+      assert.ok(attacks.has(m), `${f.entity.value} is no attack minute`);
+      const ips = String(f.metrics.ips).split(' ');
+      assert.ok(ips.some((ip) => attackers.has(ip)), `${f.metrics.ips}`);
+      const rowsThen = g.rows.filter((r) => !r.success && minuteOf(r.time) === m);
+      assert.equal(f.evidence.total, rowsThen.length);
+    }
+    const kappa = Number(rowWhere(d, 'measure', "Cohen's kappa")[1]);
+    assert.ok(kappa >= -1 && kappa <= 1);
+    assert.ok(out.charts.some((c) => c.title.startsWith('Evaluation')));
+    await renders(out);
+    await engine.dispose();
+  });
+
+  it('login-detectors without labels, on one day, with the counts as features', async () => {
+    const { engine, run } = await setup([logFile], 'logins');
+    const out = run('login-detectors', { period: '2018-03-06', features: 'usernames_with_failures,attempts,failures,ips,previous' });
+    const day = g.rows.filter((r) => r.time.startsWith('2018-03-06'));
+    const [lo, hi] = failureSpan(day);
+    assert.equal(rowWhere(table(out, 'Detectors'), 'measure', 'minutes')[1], hi - lo + 1);
+    assert.equal(rowWhere(table(out, 'Detectors'), 'measure', 'features')[1], 6);
+    assert.ok(!out.tables.some((t) => t.title.startsWith('Evaluation')));
+    assert.throws(() => run('login-detectors', { features: 'usernames,colour' }), /unknown feature/);
+    assert.throws(() => run('login-detectors', { period: 'March' }), /not a period/);
+    await renders(out);
+    await engine.dispose();
+  });
+});
