@@ -1,4 +1,5 @@
 import type { Analysis } from '../findings';
+import { entityBaseline } from './baseline';
 import { barelyActive, busiestResources, cohortOveruse } from './course';
 import { sessionClusters } from './clusterSessions';
 import { failureBursts } from './failureBursts';
@@ -8,11 +9,13 @@ import { loginOnline } from './loginOnline';
 import { loginPerIp } from './loginPerIp';
 import { loginRules } from './loginRules';
 import { loginSupervised } from './loginSupervised';
+import { populationOutliers } from './population';
 import { rulesAnalysis } from './rules';
 import { sessions } from './sessions';
 import { threatListMatches } from './threatList';
 import { impossibleTravel } from './travel';
 import { volumeOutliers } from './volumeOutliers';
+import { workingHours } from './workingHours';
 
 /** Every analysis, by id. The investigations add theirs here. */
 export const ANALYSES: readonly Analysis[] = [
@@ -26,6 +29,9 @@ export const ANALYSES: readonly Analysis[] = [
   sessions,
   sessionClusters,
   rulesAnalysis,
+  entityBaseline,
+  populationOutliers,
+  workingHours,
   geoIp,
   threatListMatches,
   impossibleTravel,

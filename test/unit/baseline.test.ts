@@ -1,0 +1,287 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ANALYSES } from '../../src/engine/analyses';
+import { entityBaseline } from '../../src/engine/analyses/baseline';
+import { populationOutliers } from '../../src/engine/analyses/population';
+import { chiSquareSurvival, entropyBits, gTest, jensenShannon, typicalHour, workingHours } from '../../src/engine/analyses/workingHours';
+import type { TableInfo } from '../../src/engine/build';
+import type { SqlValue } from '../../src/engine/database';
+import type { Engine } from '../../src/engine/engine';
+import { LogInvestigatorError } from '../../src/engine/errors';
+import type { Analysis, AnalysisOutput } from '../../src/engine/findings';
+import { runAnalyses, runAnalysis, selectAnalyses } from '../../src/engine/findings';
+import { mulberry32 } from '../generators/courseLog';
+import { PLANTED, eventStreamLines, userNames } from '../generators/eventStream';
+import { SHARED, fixture, hasShared, indexed, tmpDir } from '../helpers';
+
+// vega-lite and vega are ES modules; tsc's CommonJS output would turn import() into require()
+const esmImport = new Function('m', 'return import(m)') as (m: string) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Compiles every chart with Vega-Lite and renders it to SVG with Vega: a spec that does not draw fails here. */
+async function assertChartsRender(out: AnalysisOutput): Promise<void> {
+  const { compile } = await esmImport('vega-lite');
+  const vega = await esmImport('vega');
+  for (const c of out.charts) {
+    const vg = compile(c.spec).spec;
+    const view = new vega.View(vega.parse(vg), { renderer: 'none' });
+    const svg: string = await view.toSVG();
+    assert.match(svg, /^<svg/, c.title);
+    view.finalize();
+  }
+}
+
+function writeJsonl(dir: string, name: string, rows: object[]): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return file;
+}
+
+describe('event-stream baselines on the generated stream', () => {
+  let engine: Engine;
+  let table: TableInfo;
+  let dir: string;
+  const run = (a: Analysis, params: Record<string, string> = {}) => runAnalysis(a, table, (s, p) => engine.query(s, p), params);
+  const dayLines = (user: string, day: string) => engine.query(`SELECT _line FROM "${table.table}" WHERE user = ? AND substr(_time, 1, 10) = ? ORDER BY _line`, [user, day]).rows.map((r) => Number(r[0]));
+
+  before(async () => {
+    dir = tmpDir();
+    const file = path.join(dir, 'events.jsonl');
+    fs.writeFileSync(file, [...eventStreamLines()].join('\n') + '\n');
+    ({ engine, tables: [table] } = await indexed([file]));
+  });
+  after(async () => {
+    await engine.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('entity-baseline', () => {
+    it('flags the planted volume spike and no other user', async () => {
+      const out = run(entityBaseline);
+      assert.deepEqual(out.findings.map((f) => [f.entity.kind, f.entity.value, f.metrics.day]), [['user', PLANTED.volumeSpike.user, PLANTED.volumeSpike.day]]);
+      const f = out.findings[0];
+      const lines = dayLines(PLANTED.volumeSpike.user, PLANTED.volumeSpike.day);
+      assert.equal(f.metrics.value, lines.length);
+      assert.equal(f.evidence.total, lines.length);
+      assert.deepEqual(f.evidence.lines, lines.slice(0, 50));
+      assert.ok(Number(f.metrics.ratio) > 6, `ratio ${f.metrics.ratio}`);
+      assert.match(f.reason, /^\d+ events from sybil@example\.com on 2024-04-11, [\d.]+× the [\d.]+ a day of its earlier days \(flagged above 3×; [\d.]+ σ above them\)$/);
+      assert.ok(f.severity === 'high' || f.severity === 'medium', f.severity);
+      // the largest increase of the day is the spike too
+      assert.equal(out.tables[1].rows[0][0], PLANTED.volumeSpike.user);
+      assert.equal(out.charts.length, 1);
+      await assertChartsRender(out);
+    });
+
+    it('ranks the spike first by attachments; the accepted false positives stay below it', () => {
+      const out = run(entityBaseline, { measure: 'attachments' });
+      assert.equal(out.findings[0].entity.value, PLANTED.volumeSpike.user);
+      assert.equal(out.findings[0].severity, 'critical');
+      assert.equal(out.tables[1].rows[0][0], PLANTED.volumeSpike.user);
+      assert.ok(Number(out.tables[1].rows[0][4]) > 150, 'the spike adds ~200 attachments');
+      // Accepted: attachments per day are over-dispersed (30 % of mails carry 1–5), so ordinary users reach 3× their mean
+      // on some days; on this seed 13 of them, none above medium (their days lie at most ~5 σ above their own earlier days).
+      const others = out.findings.slice(1);
+      assert.ok(others.length <= 15, `${others.length} accepted false positives`);
+      assert.ok(others.every((f) => f.severity === 'medium' || f.severity === 'low' || f.severity === 'info'));
+    });
+
+    it('takes another entity column, and refuses a column that is missing or not a number', () => {
+      const out = run(entityBaseline, { entity: 'src_ip' });
+      const ip = out.findings[0];
+      assert.equal(ip.entity.kind, 'ip');
+      assert.equal(ip.metrics.day, PLANTED.volumeSpike.day);
+      // Accepted: by IP, a user with two addresses splits their days, and a small address's quiet baseline can reach 3×; those stay below 3 (info)
+      assert.ok(out.findings.slice(1).every((f) => f.score < 3), JSON.stringify(out.findings.slice(1).map((f) => [f.entity.value, f.score])));
+      assert.throws(() => run(entityBaseline, { entity: 'nope' }), (e: unknown) => e instanceof LogInvestigatorError && e.code === 'BAD_OPTION' && /no column nope/.test(e.message));
+      assert.throws(() => run(entityBaseline, { measure: 'event' }), (e: unknown) => e instanceof LogInvestigatorError && /the measure event is text, not a number/.test(e.message));
+    });
+  });
+
+  describe('population-outliers', () => {
+    it('flags the population outlier, and only it, by overall rate (z-score and robust)', async () => {
+      for (const method of ['zscore', 'robust']) {
+        const out = run(populationOutliers, { method });
+        assert.deepEqual(out.findings.map((f) => f.entity.value), [PLANTED.populationOutlier.user], method);
+        const f = out.findings[0];
+        assert.ok(Number(f.metrics.z) > (method === 'zscore' ? 5 : 20), `${method} z ${f.metrics.z}`);
+        assert.equal(f.evidence.total, Number(engine.query(`SELECT count(*) FROM events WHERE user = ?`, [f.entity.value]).rows[0][0]));
+        assert.match(f.reason, method === 'zscore' ? /σ above the population's mean of/ : /robust σ above the population's median of/);
+        await assertChartsRender(out);
+      }
+    });
+
+    it('day by day: the outlier on nearly every day, the spike on its day', async () => {
+      const out = run(populationOutliers, { rate: 'day' });
+      // the spike day is also an outlier of that day's population: a true finding of another kind
+      assert.deepEqual(out.findings.map((f) => f.entity.value).sort(), [PLANTED.populationOutlier.user, PLANTED.volumeSpike.user].sort());
+      const oscar = out.findings.find((f) => f.entity.value === PLANTED.populationOutlier.user)!;
+      assert.ok(Number(oscar.metrics.flaggedDays) >= 50, `flagged on ${oscar.metrics.flaggedDays} days`);
+      assert.equal(out.findings.find((f) => f.entity.value === PLANTED.volumeSpike.user)!.metrics.day, PLANTED.volumeSpike.day);
+      await assertChartsRender(out);
+      // Accepted with method=robust day by day: the median and MAD of a day ignore that users differ in their usual volume (10–25
+      // a day), so the busiest ordinary users stand out on busy days, and US users' Friday evenings fall on Saturday in UTC.
+      const robust = run(populationOutliers, { rate: 'day', method: 'robust' });
+      assert.deepEqual(robust.findings.slice(0, 2).map((f) => f.entity.value), [PLANTED.populationOutlier.user, PLANTED.volumeSpike.user]);
+      assert.ok(robust.findings.slice(2).every((f) => f.severity !== 'critical'));
+      assert.ok(robust.findings.length <= 15, `${robust.findings.length} findings`);
+    });
+
+    it('refuses unknown rate and method values', () => {
+      assert.throws(() => run(populationOutliers, { rate: 'weekly' }), /rate is 'overall' or 'day'/);
+      assert.throws(() => run(populationOutliers, { method: 'iqr' }), /method is 'zscore' or 'robust'/);
+    });
+  });
+
+  describe('working-hours', () => {
+    it('flags the user who moved to night work, and only them', async () => {
+      const out = run(workingHours);
+      assert.deepEqual(out.findings.map((f) => f.entity.value), [PLANTED.workingHoursShift.user]);
+      const f = out.findings[0];
+      assert.ok(Number(f.metrics.jsd) > 0.7, `JSD ${f.metrics.jsd}`);
+      assert.ok(Number(f.metrics.typicalHourBaseline) > 11 && Number(f.metrics.typicalHourBaseline) < 15);
+      const recentHour = Number(f.metrics.typicalHourRecent);
+      assert.ok(recentHour < 4 || recentHour > 23, `typical recent hour ${recentHour}`);
+      assert.match(f.reason, /Jensen–Shannon divergence 0\.\d\d bits \(threshold 0\.2; G-test p < 1e-12\); the typical hour moved from 1\d:\d\d to 0\d:\d\d UTC; entropy/);
+      // the evidence: recent events at the new (night) hours
+      const ev = engine.query(f.evidence.sql, f.evidence.params).rows;
+      assert.ok(ev.length > 100);
+      const hour = table.columns.findIndex((c) => c.name === '_time');
+      for (const r of ev) {
+        const h = Number(String(r[hour]).slice(11, 13));
+        assert.ok(h >= 21 || h < 8, `evidence hour ${h}`);
+      }
+      // every other user keeps their profile: far below the threshold
+      const rows = out.tables[0].rows;
+      assert.equal(rows.length, userNames().length);
+      assert.ok(rows.slice(1).every((r) => Number(r[1]) < 0.1), 'ordinary users change by less than 0.1 bit');
+      assert.equal(out.charts.length, 1);
+      await assertChartsRender(out);
+    });
+
+    it('divergence and entropy: identical profiles 0, disjoint 1, uniform log2(24); the typical hour wraps around midnight', () => {
+      const p = Array.from({ length: 24 }, (_, h) => (h >= 9 && h < 17 ? 1 / 8 : 0));
+      const q = Array.from({ length: 24 }, (_, h) => (h < 8 ? 1 / 8 : 0));
+      assert.equal(jensenShannon(p, p), 0);
+      assert.ok(Math.abs(jensenShannon(p, q) - 1) < 1e-12);
+      assert.ok(Math.abs(entropyBits(new Array(24).fill(1 / 24)) - Math.log2(24)) < 1e-12);
+      assert.equal(entropyBits(p), 3);
+      const night = new Array(24).fill(0);
+      night[23] = 0.5;
+      night[0] = 0.5;
+      const t = typicalHour(night);
+      assert.ok(Math.abs(t - 0) < 1e-9 || Math.abs(t - 24) < 1e-9, `typical hour ${t}`);
+      assert.ok(Math.abs(typicalHour(p) - 13) < 1e-9);
+    });
+
+    it('the G-test: chi-square tail probabilities from the tables, and small windows that differ by chance are not flagged', async () => {
+      // critical values of the chi-square distribution (any statistics table): P(X ≥ x) = 0.05 or 0.001
+      for (const [x, df, p] of [[3.841458820694124, 1, 0.05], [18.307038053275146, 10, 0.05], [35.17246162690806, 23, 0.05], [49.72823247, 23, 0.001]]) {
+        assert.ok(Math.abs(chiSquareSurvival(x, df) - p) / p < 1e-6, `${x}, ${df}`);
+      }
+      // df = 2 has a closed form: exp(−x/2)
+      assert.ok(Math.abs(chiSquareSurvival(7, 2) - Math.exp(-3.5)) < 1e-12);
+      assert.equal(gTest([5, 5, 0], [10, 10, 0]).g, 0);
+      assert.equal(gTest([5, 5, 0], [10, 10, 0]).df, 1);
+      // a G-test by hand: [10, 0] against [0, 10]: G = 2 · 20 · ln 2
+      assert.ok(Math.abs(gTest([10, 0], [0, 10]).g - 40 * Math.log(2)) < 1e-12);
+      // 40 then 30 events drawn from the same profile (uniform over 06–21 h, seeded): the divergence passes 0.2 by chance, the test does not
+      const rnd = mulberry32(1);
+      const rows: object[] = [];
+      const at = (day: number, k: number) => `2024-02-${String(day).padStart(2, '0')}T${String(6 + Math.floor(rnd() * 16)).padStart(2, '0')}:00:${String(k % 60).padStart(2, '0')}Z`;
+      for (let k = 0; k < 40; k++) rows.push({ time: at(1 + (k % 14), k), user: 'steady' });
+      for (let k = 0; k < 30; k++) rows.push({ time: at(18 + (k % 11), k), user: 'steady' });
+      const dir = tmpDir();
+      const file = writeJsonl(dir, 'few.jsonl', rows);
+      const { engine: e2, tables: [t] } = await indexed([file]);
+      const out = runAnalysis(workingHours, t, (s, p) => e2.query(s, p), { recentDays: '12', minEvents: '20' });
+      const row = out.tables[0].rows[0];
+      assert.deepEqual([row[3], row[4]], [40, 30]);
+      assert.ok(Number(row[1]) > 0.2, `JSD ${row[1]}`);
+      assert.ok(Number(row[2]) >= 0.001, `p ${row[2]}`);
+      assert.equal(out.findings.length, 0);
+      // the same test with alpha = 1 judges by the divergence alone
+      assert.equal(runAnalysis(workingHours, t, (s, p) => e2.query(s, p), { recentDays: '12', minEvents: '20', alpha: '1', threshold: String(Number(row[1]) - 0.001) }).findings.length, 1);
+      await e2.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  });
+
+  it('the three are registered and run together through the runner', () => {
+    for (const a of [entityBaseline, populationOutliers, workingHours]) assert.ok(ANALYSES.includes(a), a.id);
+    const run = runAnalyses(selectAnalyses('entity-baseline,population-outliers,working-hours', ANALYSES), [table], (s: string, p?: SqlValue[]) => engine.query(s, p), { factor: '3', method: 'robust' });
+    assert.deepEqual(run.outputs.map((o) => [o.analysis, o.findings[0]?.entity.value]), [
+      ['entity-baseline', PLANTED.volumeSpike.user],
+      ['population-outliers', PLANTED.populationOutlier.user],
+      ['working-hours', PLANTED.workingHoursShift.user],
+    ]);
+  });
+});
+
+describe('event-stream baselines: the arithmetic on small hand-made logs', () => {
+  let dir: string;
+  before(() => (dir = tmpDir()));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('entity-baseline counts quiet days as zeros in the expanding mean', async () => {
+    // user a: 2 events a day on 1–10 March except the 5th (none), then 20 on the 12th (nothing on the 11th)
+    const rows: object[] = [];
+    for (let d = 1; d <= 12; d++) {
+      const n = d === 5 || d === 11 ? 0 : d === 12 ? 20 : 2;
+      for (let k = 0; k < n; k++) rows.push({ time: `2024-03-${String(d).padStart(2, '0')}T10:${String(k).padStart(2, '0')}:00Z`, user: 'a' });
+    }
+    // user b: steady, 5 a day
+    for (let d = 1; d <= 12; d++) for (let k = 0; k < 5; k++) rows.push({ time: `2024-03-${String(d).padStart(2, '0')}T11:${String(k).padStart(2, '0')}:00Z`, user: 'b' });
+    const file = writeJsonl(dir, 'small.jsonl', rows);
+    const { engine, tables: [t] } = await indexed([file]);
+    const out = runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p));
+    // before the 12th: 9 days × 2 = 18 events over 11 calendar days → 1.636…; an AVG over the 9 days with events would say 2
+    assert.equal(out.findings.length, 1);
+    assert.equal(out.findings[0].entity.value, 'a');
+    assert.equal(out.findings[0].metrics.expandingMean, Number((18 / 11).toFixed(3)));
+    assert.equal(out.findings[0].metrics.ratio, Number((20 / (18 / 11)).toFixed(2)));
+    assert.equal(out.findings[0].evidence.total, 20);
+    // minDays: with 12 days of history required, nothing is judged
+    assert.equal(runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { minDays: '12' }).findings.length, 0);
+    // minCount: 20 events are not enough when 21 are required
+    assert.equal(runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { minCount: '21' }).findings.length, 0);
+    await engine.dispose();
+  });
+
+  it('population-outliers: the mean and population standard deviation (ddof 0) of the rates, computed by hand', async () => {
+    // 11 users over the same 2 days: ten with 10 events a day, one with 40
+    const rows: object[] = [];
+    for (let u = 0; u < 11; u++) for (let d = 1; d <= 2; d++) for (let k = 0; k < (u === 10 ? 40 : 10); k++) rows.push({ time: `2024-03-0${d}T${String(8 + (k % 10)).padStart(2, '0')}:00:${String(k).padStart(2, '0')}Z`, user: `u${u}` });
+    const file = writeJsonl(dir, 'pop.jsonl', rows);
+    const { engine, tables: [t] } = await indexed([file]);
+    const out = runAnalysis(populationOutliers, t, (s, p) => engine.query(s, p));
+    const rates = [...new Array(10).fill(10), 40];
+    const mean = rates.reduce((a, v) => a + v, 0) / rates.length;
+    const sd = Math.sqrt(rates.reduce((a, v) => a + (v - mean) ** 2, 0) / rates.length);
+    assert.deepEqual(out.findings.map((f) => f.entity.value), ['u10']);
+    assert.equal(out.findings[0].metrics.z, Number(((40 - mean) / sd).toFixed(2)));
+    assert.equal(out.findings[0].metrics.centre, Number(mean.toFixed(3)));
+    assert.equal(out.findings[0].metrics.spread, Number(sd.toFixed(3)));
+    await engine.dispose();
+  });
+
+  it('runs on a real login log (fixture log.csv): username, datetime', async () => {
+    const { engine, tables: [t] } = await indexed([fixture('log.csv')]);
+    for (const a of [entityBaseline, populationOutliers, workingHours]) {
+      const out = runAnalysis(a, t, (s, p) => engine.query(s, p), a === workingHours ? { recentDays: '7', minEvents: '5' } : {});
+      assert.ok(out.tables.length >= 1, a.id);
+    }
+    await engine.dispose();
+  });
+
+  (hasShared ? it : it.skip)('runs on the full login logs of 2018 (shared data) in reasonable time', async () => {
+    const { engine, tables: [t] } = await indexed([path.join(SHARED, 'login-attempts', 'ch11', 'logs_2018.csv')]);
+    for (const a of [entityBaseline, populationOutliers, workingHours]) {
+      const t0 = performance.now();
+      const out = runAnalysis(a, t, (s, p) => engine.query(s, p));
+      assert.ok(performance.now() - t0 < 20000, `${a.id} took ${performance.now() - t0} ms`);
+      assert.ok(out.tables[0].rows.length > 0, a.id);
+    }
+    await engine.dispose();
+  });
+});
