@@ -15,8 +15,12 @@
  *
  * Deterministic: the same options always give the same lines (own PRNG, no dependencies).
  *
+ * Planted cases (plantedCases): a scraper, cross-program reading that pauses and then stops, barely active
+ * students, a cohort over-using a lesson, a user in two cohorts, an alumnus reading one topic, a spike day,
+ * an off-campus IP shared by many students, a user from many IPs.
+ *
  * CLI: node out/test/generators/courseLog.js --lines 900000 --seed 42 --out FILE
- *      [--start 2018-01-26] [--end 2021-04-21]   (no --out: write to stdout)
+ *      [--start 2018-01-26] [--end 2021-04-21] [--planted]   (no --out: write to stdout)
  */
 import * as fs from 'node:fs';
 
@@ -221,14 +225,8 @@ function plantedToLine(p: PlantedLine): string {
   return `${p.date} ${p.time} ${p.page} ${p.userId} ${cohort} ${p.ip}`;
 }
 
-export function* generateCourseLog(opts: CourseLogOptions): Generator<string, void, undefined> {
-  const total = Math.max(0, Math.floor(opts.lines));
-  const rnd = mulberry32(opts.seed ?? 42);
-  const firstDay = dayNumber(opts.start ?? '2018-01-26');
-  const lastDay = dayNumber(opts.end ?? '2021-04-21');
-  if (!(lastDay >= firstDay)) throw new Error(`courseLog: end ${opts.end} is before start ${opts.start}`);
-  const campusClosed = dayNumber(CAMPUS_CLOSED);
-
+/** Random helpers over one PRNG stream (the order of calls is part of the output). */
+function randomTools(rnd: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const expo = (mean: number) => -Math.log(1 - rnd()) * mean;
   const randomIp = (): string => {
@@ -240,8 +238,16 @@ export function* generateCourseLog(opts: CourseLogOptions): Generator<string, vo
     while (rnd() < 0.55 && ips.length < 12) ips.push(randomIp());
     return ips;
   };
+  return { pick, expo, randomIp, homeIps };
+}
 
-  // ---- users (ids in order of account creation: cohort start date, staff sprinkled in) ----
+/**
+ * The accounts, in order of creation (cohort start date, staff sprinkled in); the first calls on the
+ * PRNG stream. Student ids and cohorts do not depend on the dates of the log (only staff start dates do).
+ */
+function makeUsers(rnd: () => number, firstDay: number): User[] {
+  const { expo, homeIps } = randomTools(rnd);
+  const campusClosed = dayNumber(CAMPUS_CLOSED);
   const cohorts = parseCohorts()
     .filter((c) => c.name !== 'Staff')
     .sort((a, b) => a.start.localeCompare(b.start) || a.id - b.id);
@@ -288,6 +294,19 @@ export function* generateCourseLog(opts: CourseLogOptions): Generator<string, vo
       users.push({ id: nextId++, kind: 'guest', cohortField: '', program: 0, start: gStart, end: gStart + 7 + Math.floor(rnd() * 40), intensity: 0.1 + expo(0.3), campus: null, ips: homeIps() });
     }
   }
+  return users;
+}
+
+export function* generateCourseLog(opts: CourseLogOptions): Generator<string, void, undefined> {
+  const total = Math.max(0, Math.floor(opts.lines));
+  const rnd = mulberry32(opts.seed ?? 42);
+  const firstDay = dayNumber(opts.start ?? '2018-01-26');
+  const lastDay = dayNumber(opts.end ?? '2021-04-21');
+  if (!(lastDay >= firstDay)) throw new Error(`courseLog: end ${opts.end} is before start ${opts.start}`);
+  const campusClosed = dayNumber(CAMPUS_CLOSED);
+
+  const { pick, expo, randomIp } = randomTools(rnd);
+  const users = makeUsers(rnd, firstDay);
 
   const weekdayFactor = [0.3, 1, 1, 1, 1, 0.9, 0.22]; // Sun..Sat (1970-01-01, day 0, was a Thursday)
   const dow = (day: number) => (day + 4) % 7;
@@ -405,7 +424,8 @@ export function* generateCourseLog(opts: CourseLogOptions): Generator<string, vo
         secs[n] = sec;
         lines[n] = page + prefix;
         n++;
-        sec = Math.min(86399, sec + 1 + Math.floor(expo(k === 0 ? 20 : 120)));
+        sec += 1 + Math.floor(expo(k === 0 ? 20 : 120));
+        if (sec > 86399) break; // the session ends at midnight (no pile-up at 23:59:59)
         page = pickPage(u, day);
       }
     }
@@ -423,6 +443,112 @@ export function* generateCourseLog(opts: CourseLogOptions): Generator<string, vo
   while (plantIdx < plants.length) yield plants[plantIdx++].line;
 }
 
+/** What plantedCases() put into the log: the entity each analysis must find. All dates are in 2020. */
+export interface PlantedCases {
+  lines: PlantedLine[];
+  /** suspicious-access (scraping: per minute, alphabetical order, round the clock) and spikes (its day) */
+  scraper: { user: number; ip: string; day: string };
+  /** cross-program: students of program 2 (cohort 53 Fortuna) reading data-science lessons; a pause, then it stops */
+  cross: { users: number[]; from: number; to: number; lastDay: string; pause: [string, string] };
+  /** barely-active: few accesses while enrolled (cohort 57); one only after the end date */
+  barelyActive: { few: number; onlyAfter: number };
+  /** cohort-overuse: every student of cohort 58 (Hyperion) reads one lesson 40 extra times */
+  overuse: { cohort: number; resource: string; students: number[] };
+  /** suspicious-access: one user in cohorts 56 and 57 */
+  twoCohorts: number;
+  /** alumni-reading: a graduate of cohort 34 (Bayes) reading one topic for months */
+  alumnus: { user: number; topic: string };
+  /** spikes: every student of the cohorts in session that day reads 20 extra pages */
+  spikeDay: string;
+  /** suspicious-access: an IP (not a campus one) shared by 15 students in one day */
+  sharedIp: string;
+  /** suspicious-access: a user from 100 different IPs */
+  manyIps: number;
+}
+
+/**
+ * The planted cases, seeded: the generated students they use come from the same seed (same ids and
+ * cohorts as in generateCourseLog with that seed), the planted accounts have ids from 5001 on.
+ * Pass `lines` as `plants` to generateCourseLog with the same seed.
+ */
+export function plantedCases(seed = 42): PlantedCases {
+  const users = makeUsers(mulberry32(seed), dayNumber('2018-01-26'));
+  const rnd = mulberry32((seed ^ 0x5eed) >>> 0);
+  const { pick, randomIp } = randomTools(rnd);
+  const lines: PlantedLine[] = [];
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const at = (sec: number) => `${p2(Math.floor(sec / 3600))}:${p2(Math.floor(sec / 60) % 60)}:${p2(sec % 60)}`;
+  const officeTime = () => at(9 * 3600 + Math.floor(rnd() * 8 * 3600));
+  const weekdays = (from: string, to: string): string[] => {
+    const out: string[] = [];
+    for (let d = dayNumber(from); d <= dayNumber(to); d++) if ((d + 4) % 7 !== 0 && (d + 4) % 7 !== 6) out.push(isoDay(d));
+    return out;
+  };
+  const cohort = (id: number) => parseCohorts().find((c) => c.id === id)!;
+  const pages = (program: number) => CURRICULA[program].flat();
+  /** ordinary studying: perDay lessons of the program on each weekday */
+  const study = (userId: number, cohortId: number, from: string, to: string, perDay: number, ip: string) => {
+    const c = cohort(cohortId);
+    for (const date of weekdays(from, to)) for (let k = 0; k < perDay; k++) lines.push({ date, time: officeTime(), page: pick(pages(c.program)), userId, cohortId, ip });
+  };
+
+  // a scraper: a data-science student who, on one day, requests every page in alphabetical order at one a second, every hour
+  const scraper = { user: 5001, ip: '45.83.220.17', day: '2020-12-01' };
+  study(scraper.user, 59, '2020-07-13', '2020-12-18', 4, '72.181.99.14');
+  const everyPage = [...new Set(['/', ...Object.values(CURRICULA).flatMap((m) => m.flat())])].sort();
+  for (let h = 0; h < 24; h++) everyPage.forEach((page, i) => lines.push({ date: scraper.day, time: at(h * 3600 + 300 + i), page, userId: scraper.user, cohortId: 59, ip: scraper.ip }));
+
+  // cross-program: six Java students (program 2) read data-science lessons, pause, then stop for good after 2020-05-29
+  const cross = { users: [5101, 5102, 5103, 5104, 5105, 5106], from: 2, to: 3, lastDay: '2020-05-29', pause: ['2020-03-07', '2020-04-12'] as [string, string] };
+  for (const u of cross.users) {
+    const ip = randomIp();
+    study(u, 53, '2020-01-13', '2020-06-23', 5, ip);
+    for (const date of [...weekdays('2020-01-20', '2020-03-06'), ...weekdays('2020-04-13', cross.lastDay)]) for (let k = 0; k < 3; k++) lines.push({ date, time: officeTime(), page: pick(pages(3)), userId: u, cohortId: 53, ip });
+  }
+
+  // barely active while enrolled in Ganymede (2020-03-23 – 2020-08-20): 3 accesses; and one only after the end
+  const barelyActive = { few: 5201, onlyAfter: 5202 };
+  for (const date of ['2020-04-01', '2020-04-02', '2020-06-10']) lines.push({ date, time: officeTime(), page: pick(pages(2)), userId: barelyActive.few, cohortId: 57, ip: '99.43.17.201' });
+  for (const date of weekdays('2020-09-01', '2020-09-21')) lines.push({ date, time: officeTime(), page: pick(pages(2)), userId: barelyActive.onlyAfter, cohortId: 57, ip: '99.43.17.202' });
+
+  // a cohort over-using a lesson: each Hyperion student reads mysql/indexes 40 extra times in July and August
+  const hyperion = users.filter((u) => u.cohortField === '58.0');
+  const overuse = { cohort: 58, resource: 'mysql/indexes', students: hyperion.map((u) => u.id) };
+  const summer = weekdays('2020-07-01', '2020-08-31');
+  for (const u of hyperion) for (let k = 0; k < 40; k++) lines.push({ date: pick(summer), time: officeTime(), page: overuse.resource, userId: u.id, cohortId: 58, ip: u.ips[0] });
+
+  // one user in two cohorts: moved from Apex (56) to Ganymede (57)
+  const twoCohorts = 5301;
+  study(twoCohorts, 56, '2020-02-24', '2020-03-20', 4, '68.201.4.77');
+  study(twoCohorts, 57, '2020-03-23', '2020-08-20', 4, '68.201.4.77');
+
+  // an alumnus of Bayes (ended 2020-01-30) who keeps reading time-series lessons until the end of October
+  const alumnus = { user: 5401, topic: 'timeseries' };
+  study(alumnus.user, 34, '2019-08-19', '2020-01-30', 5, '70.120.8.3');
+  const ts = CURRICULA[3].flat().filter((pg) => pg.startsWith('timeseries/'));
+  for (const date of weekdays('2020-03-02', '2020-10-30')) for (let k = 0; k < 2; k++) lines.push({ date, time: officeTime(), page: pick(ts), userId: alumnus.user, cohortId: 34, ip: '70.120.8.3' });
+
+  // a spike day: every student of the cohorts in session reads 20 extra pages (weeks away from the scraper's day, whose outlier widens the bands for a month)
+  const spikeDay = '2020-10-14';
+  const sd = dayNumber(spikeDay);
+  for (const u of users) {
+    if (u.kind !== 'student' || sd < u.start || sd > u.end) continue;
+    for (let k = 0; k < 20; k++) lines.push({ date: spikeDay, time: officeTime(), page: pick(pages(u.program)), userId: u.id, cohortId: Number(u.cohortField), ip: u.ips[0] });
+  }
+
+  // an IP shared by 15 students of Io (60) in one day, off campus
+  const sharedIp = '203.0.113.50';
+  for (const u of users.filter((x) => x.cohortField === '60.0').slice(0, 15)) for (let k = 0; k < 3; k++) lines.push({ date: '2020-11-05', time: officeTime(), page: pick(pages(2)), userId: u.id, cohortId: 60, ip: sharedIp });
+
+  // a user from 100 different IPs (an account shared around); the generated students' most is about 35
+  const manyIps = 5501;
+  study(manyIps, 60, '2020-07-20', '2020-12-18', 4, '24.160.3.9');
+  const autumn = weekdays('2020-08-03', '2020-11-27');
+  for (let k = 0; k < 100; k++) lines.push({ date: pick(autumn), time: officeTime(), page: pick(pages(2)), userId: manyIps, cohortId: 60, ip: randomIp() });
+
+  return { lines, scraper, cross, barelyActive, overuse, twoCohorts, alumnus, spikeDay, sharedIp, manyIps };
+}
+
 function main(argv: string[]): void {
   const args: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -430,10 +556,11 @@ function main(argv: string[]): void {
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const eq = a.indexOf('=');
     if (eq > 0) args[a.slice(2, eq)] = a.slice(eq + 1);
-    else args[a.slice(2)] = argv[++i] ?? '';
+    else if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) args[a.slice(2)] = ''; // a flag
+    else args[a.slice(2)] = argv[++i];
   }
   if ('help' in args) {
-    process.stdout.write('usage: courseLog.js --lines N [--seed S] [--out FILE] [--start YYYY-MM-DD] [--end YYYY-MM-DD]\n');
+    process.stdout.write('usage: courseLog.js --lines N [--seed S] [--out FILE] [--start YYYY-MM-DD] [--end YYYY-MM-DD] [--planted]\n');
     return;
   }
   const lines = Number(args.lines ?? '1000');
@@ -456,7 +583,8 @@ function main(argv: string[]): void {
     }
   };
   let buf: string[] = [];
-  for (const line of generateCourseLog({ lines, seed, start: args.start, end: args.end })) {
+  const plants = 'planted' in args ? plantedCases(seed).lines : undefined;
+  for (const line of generateCourseLog({ lines, seed, start: args.start, end: args.end, plants })) {
     buf.push(line);
     if (buf.length === 20000) {
       write(buf.join('\n') + '\n');

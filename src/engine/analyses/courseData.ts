@@ -42,6 +42,8 @@ export interface TimeColumn {
   sec: Int32Array;
   firstDay: number;
   lastDay: number;
+  /** Whether time never goes back from one line to the next (then any subset of lines is in time order too). */
+  ordered: boolean;
 }
 
 export const NO_DAY = -2147483648;
@@ -52,6 +54,8 @@ export interface LogData {
   /** Every row's `_line`, ascending. */
   lines: Int32Array;
   key(role: Role): KeyColumn;
+  /** A column by name (one that plays no role, e.g. a user agent). */
+  keyOf(column: string): KeyColumn;
   time(): TimeColumn;
 }
 
@@ -104,14 +108,17 @@ export function logData(cx: AnalysisContext): LogData {
   return {
     maxLine: base.maxLine,
     lines: base.lines,
-    key: (role) => keyColumn(cx, role, base.maxLine),
+    key: (role) => {
+      const column = cx.column(role);
+      if (!column) throw new LogInvestigatorError('MISSING_ROLE', `no column with the role ${role} in ${cx.table.table}`);
+      return keyColumn(cx, column, base.maxLine);
+    },
+    keyOf: (column) => keyColumn(cx, column, base.maxLine),
     time: () => timeColumn(cx, base.maxLine),
   };
 }
 
-function keyColumn(cx: AnalysisContext, role: Role, maxLine: number): KeyColumn {
-  const column = cx.column(role);
-  if (!column) throw new LogInvestigatorError('MISSING_ROLE', `no column with the role ${role} in ${cx.table.table}`);
+function keyColumn(cx: AnalysisContext, column: string, maxLine: number): KeyColumn {
   return cached(cx, `key:${column}`, () => {
     const rows = cx.query(`SELECT ${quoteIdent(column)}, group_concat(_line) FROM ${cx.t} GROUP BY 1`).rows;
     const codes = new Int32Array(maxLine + 1).fill(-1);
@@ -155,7 +162,7 @@ function timeColumn(cx: AnalysisContext, maxLine: number): TimeColumn {
   return cached(cx, 'time', () => {
     const day = new Int32Array(maxLine + 1).fill(NO_DAY);
     const sec = new Int32Array(maxLine + 1);
-    if (!cx.table.columns.some((c) => c.name === '_time')) return { day, sec, firstDay: NO_DAY, lastDay: NO_DAY };
+    if (!cx.table.columns.some((c) => c.name === '_time')) return { day, sec, firstDay: NO_DAY, lastDay: NO_DAY, ordered: true };
     // both lists come from the same rows in the same order, whatever order that is
     const [lineList, timeList] = cx.query(`SELECT group_concat(_line), group_concat(_time) FROM ${cx.t} WHERE _time IS NOT NULL`).rows[0] as [string | null, string | null];
     const lines: number[] = [];
@@ -181,7 +188,15 @@ function timeColumn(cx: AnalysisContext, maxLine: number): TimeColumn {
       i = s.indexOf(',', i + 10) + 1;
       if (i === 0) i = s.length;
     }
-    return { day, sec, firstDay, lastDay };
+    let ordered = true;
+    let prev = -Infinity;
+    for (let line = 0; line <= maxLine && ordered; line++) {
+      if (day[line] === NO_DAY) continue;
+      const at = day[line] * 86400 + sec[line];
+      ordered = at >= prev;
+      prev = at;
+    }
+    return { day, sec, firstDay, lastDay, ordered };
   });
 }
 
@@ -290,6 +305,22 @@ export class PairCounts {
     } else for (const [k, n] of this.map!) yield [Math.floor(k / this.nB), k % this.nB, n];
   }
 }
+
+/** Lines in time order: the lines as they are when already ordered (a log usually is), else a sorted copy. Lines without time come first. */
+export function inTimeOrder(lines: Int32Array, T: TimeColumn): Int32Array {
+  if (T.ordered) return lines;
+  let prev = -Infinity;
+  for (let i = 0; i < lines.length; i++) {
+    const d = T.day[lines[i]];
+    if (d === NO_DAY) continue;
+    const at = d * 86400 + T.sec[lines[i]];
+    if (at < prev) return lines.slice().sort((a, b) => T.day[a] * 86400 + T.sec[a] - (T.day[b] * 86400 + T.sec[b]) || a - b);
+    prev = at;
+  }
+  return lines;
+}
+
+export const secondsOf = (T: TimeColumn, line: number): number => (T.day[line] === NO_DAY ? NaN : T.day[line] * 86400 + T.sec[line]);
 
 export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

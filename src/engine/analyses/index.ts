@@ -1,6 +1,10 @@
 import type { Analysis } from '../findings';
 import { entityBaseline } from './baseline';
+import { alumniReading } from './alumniReading';
 import { barelyActive, busiestResources, cohortOveruse } from './course';
+import { crossProgram } from './crossProgram';
+import { spikes } from './spikes';
+import { suspiciousAccess } from './suspiciousAccess';
 import { sessionClusters } from './clusterSessions';
 import { failureBursts } from './failureBursts';
 import { geoIp } from './geoIp';
@@ -26,6 +30,10 @@ export const ANALYSES: readonly Analysis[] = [
   busiestResources,
   cohortOveruse,
   barelyActive,
+  suspiciousAccess,
+  crossProgram,
+  alumniReading,
+  spikes,
   sessions,
   sessionClusters,
   rulesAnalysis,
