@@ -11,7 +11,7 @@
  */
 import type { Analysis, Finding, ResultTable } from '../findings';
 import { findingId, robustStats, robustZ, severityOf } from '../findings';
-import { aggregateSessions, BUCKETS, BUCKETS_TEXT, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
+import { aggregateSessions, BUCKETS, BUCKETS_TEXT, fileBytesOf, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -154,7 +154,7 @@ export const sessions: Analysis = {
           events: s.events,
           bytes: cols.bytes.length ? s.bytes : null,
           files: s.files,
-          fileBytes: s.fileBytes,
+          fileBytes: fileBytesOf(cx, cols, s),
           weekday: s.weekday,
           bucket: s.bucket,
           ...Object.fromEntries(measures.flatMap((m) => [[`robustZ_${m.name}`, round(x.robust[m.name])], [`z_${m.name}`, round(x.z[m.name])]])),

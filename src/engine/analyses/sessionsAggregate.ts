@@ -63,8 +63,6 @@ export interface SessionRow {
   bytes: number;
   /** Distinct files, null when the log names none. */
   files: number | null;
-  /** Bytes of the distinct files, each counted once at its largest size (null without files or bytes). */
-  fileBytes: number | null;
   /** Hour of day the session began, with its fraction (after the UTC offset). */
   hour: number | null;
   bucket: string | null;
@@ -170,7 +168,6 @@ export function aggregateSessions(cx: AnalysisContext, c: SessionColumns, utcOff
   const inner = `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${time[0]} AS first, ${time[1]} AS last, ${seconds} AS seconds, count(*) AS events, ${bytes} AS bytes, ${files} AS files, min(${line}) AS line FROM ${cx.t} WHERE ${sid} IS NOT NULL AND ${sid} <> '' GROUP BY 1, 2, 3, 4, 5`;
   const sql = `SELECT k0, k1, k2, k3, k4, first, last, events, bytes, files, line, seconds, strftime('%H', first, ?) + strftime('%M', first, ?) / 60.0 + strftime('%S', first, ?) / 3600.0, CAST(strftime('%w', first, ?) AS INTEGER) FROM (${inner}) ORDER BY line`;
   const rows = cx.query(sql, [mod, mod, mod, mod]).rows;
-  const fileBytes = fileKey && c.bytes.length ? fileBytesBySession(cx, c, fileKey) : undefined;
   const perId = new Map<string, number>();
   for (const r of rows) perId.set(String(r[0]), (perId.get(String(r[0])) ?? 0) + 1);
   return rows.map((r) => {
@@ -191,7 +188,6 @@ export function aggregateSessions(cx: AnalysisContext, c: SessionColumns, utcOff
       events: Number(r[7]),
       bytes: Number(r[8]),
       files: r[9] === null ? null : Number(r[9]),
-      fileBytes: fileBytes ? (fileBytes.get(groupKey(r)) ?? 0) : null,
       hour,
       bucket: hour === null ? null : bucketOf(Math.floor(hour)),
       weekday: r[13] === null ? null : WEEKDAYS[Number(r[13])],
@@ -207,11 +203,19 @@ function fileKeyExpr(c: SessionColumns): string | undefined {
   return `CASE WHEN ${q.map((x) => `${x} IS NULL`).join(' AND ')} THEN NULL ELSE ${q.map((x) => `coalesce(${x}, '')`).join(` || char(31) || `)} END`;
 }
 
-function fileBytesBySession(cx: AnalysisContext, c: SessionColumns, fileKey: string): Map<string, number> {
-  const keys = groupExprs(c);
+/**
+ * A session's bytes with each distinct file counted once, at its largest
+ * size (smb_files repeats a file's size on its open, read and close); null
+ * when the log names no files or has no byte column. One session at a time
+ * (the session column is indexed): it is asked for flagged sessions only.
+ */
+export function fileBytesOf(cx: AnalysisContext, c: SessionColumns, s: SessionRow): number | null {
+  const fileKey = fileKeyExpr(c);
+  if (!fileKey || !c.bytes.length) return null;
   const b = c.bytes.map((x) => `coalesce(${quoteIdent(x)}, 0)`).join(' + ');
-  const sql = `SELECT k0, k1, k2, k3, k4, sum(m) FROM (SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, max(${b}) AS m FROM ${cx.t} WHERE ${keys[0]} IS NOT NULL AND ${keys[0]} <> '' AND ${fileKey} IS NOT NULL GROUP BY 1, 2, 3, 4, 5, ${fileKey}) GROUP BY 1, 2, 3, 4, 5`;
-  return new Map(cx.query(sql).rows.map((r) => [groupKey(r), Number(r[5])]));
+  const { where, params } = sessionWhere(c, s);
+  const r = cx.query(`SELECT coalesce(sum(m), 0) FROM (SELECT max(${b}) AS m FROM ${cx.t} WHERE ${where} AND ${fileKey} IS NOT NULL GROUP BY ${fileKey})`, params);
+  return Number(r.rows[0][0]);
 }
 
 /** The SQL condition (and its values) that selects one session's rows, for evidence. */
@@ -239,24 +243,32 @@ export function sessionWhere(c: SessionColumns, s: SessionRow): { where: string;
  */
 export function modalValues(cx: AnalysisContext, c: SessionColumns, columns: string[]): Map<string, (string | null)[]> {
   const out = new Map<string, (string | null)[]>();
+  if (!columns.length) return out;
   const keys = groupExprs(c);
-  columns.forEach((col, ci) => {
-    const v = quoteIdent(col);
-    const sql = `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${v} AS v, count(*) AS n FROM ${cx.t} WHERE ${keys[0]} IS NOT NULL AND ${keys[0]} <> '' GROUP BY 1, 2, 3, 4, 5, 6`;
-    const best = new Map<string, { v: string | null; n: number }>();
-    for (const r of cx.query(sql).rows) {
-      const k = groupKey(r);
-      const val = r[5] === null ? null : String(r[5]);
-      const n = Number(r[6]);
-      const b = best.get(k);
-      if (!b || n > b.n || (n === b.n && b.v !== null && (val === null || val < b.v))) best.set(k, { v: val, n });
-    }
-    for (const [k, b] of best) {
-      const row = out.get(k) ?? new Array<string | null>(columns.length).fill(null);
-      row[ci] = b.v;
-      out.set(k, row);
-    }
-  });
+  // one GROUP BY over every column together (one sort of the log), then each column's counts summed per session
+  const vals = columns.map(quoteIdent);
+  const sql = `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${vals.join(', ')}, count(*) FROM ${cx.t} WHERE ${keys[0]} IS NOT NULL AND ${keys[0]} <> '' GROUP BY ${keys.map((_, i) => i + 1).join(', ')}, ${vals.map((_, i) => i + 6).join(', ')}`;
+  const counts = new Map<string, Map<string | null, number>[]>();
+  for (const r of cx.query(sql).rows) {
+    const k = groupKey(r);
+    const n = Number(r[5 + columns.length]);
+    let per = counts.get(k);
+    if (!per) counts.set(k, (per = columns.map(() => new Map<string | null, number>())));
+    columns.forEach((_, ci) => {
+      const v = r[5 + ci] === null ? null : String(r[5 + ci]);
+      per![ci].set(v, (per![ci].get(v) ?? 0) + n);
+    });
+  }
+  for (const [k, per] of counts) {
+    out.set(
+      k,
+      per.map((m) => {
+        let best: { v: string | null; n: number } | undefined;
+        for (const [v, n] of m) if (!best || n > best.n || (n === best.n && best.v !== null && (v === null || v < best.v))) best = { v, n };
+        return best ? best.v : null;
+      }),
+    );
+  }
   return out;
 }
 
