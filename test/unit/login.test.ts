@@ -226,4 +226,101 @@ describe('login analyses', () => {
     await renders(out);
     await engine.dispose();
   });
+
+  it('login-supervised: trained on the first days, tested on the last; the threshold never sees the test labels', async () => {
+    const { engine, run } = await setup([logFile, windowsFile], 'logins');
+    const params = { train: '2018-03-05..2018-03-07', test: '2018-03-08..2018-03-09', Cs: '0.1,1,10', folds: '3' };
+    const out = run('login-supervised', params);
+    const setupRows = table(out, 'Set-up');
+    const test = g.rows.filter((r) => r.time >= '2018-03-08');
+    const [lo, hi] = failureSpan(test);
+    assert.equal(rowWhere(setupRows, 'what', 'test minutes')[1], hi - lo + 1);
+    assert.equal(rowWhere(setupRows, 'what', 'test attack minutes')[1], attackMinutes(g, lo, hi).size);
+    const e = table(out, 'Evaluation against labelled minutes');
+    assert.deepEqual(e.rows.map((r) => r[0]), ['logistic regression', 'logistic regression, found threshold', 'naive Bayes', 'dummy (stratified)']);
+    const lr = rowWhere(e, 'detector', 'logistic regression');
+    assert.equal(lr[e.columns.indexOf('precision')], 1, 'no user minute looks like 30 guesses');
+    assert.ok(out.findings.length > 0 && out.findings.every((f) => f.entity.kind === 'window' && f.metrics.labelledAttack === 1));
+    assert.ok(table(out, 'Classification reports').rows.some((r) => r[1] === 'macro avg'));
+    await renders(out);
+    // the test period's labels are read after predicting: dropping them changes no prediction and no threshold
+    const partial = write(tmpDir(), 'attacks_train_only.csv', 'start,end,source_ip\n' + g.windows.filter((w) => w.start < '2018-03-08').map((w) => `${w.start},${w.end},${w.ip}`).join('\n') + '\n');
+    const { engine: e2, run: run2 } = await setup([logFile, partial], 'logins');
+    const blind = run2('login-supervised', params);
+    assert.deepEqual(rowWhere(table(blind, 'Set-up'), 'what', 'C chosen by cross-validation'), rowWhere(setupRows, 'what', 'C chosen by cross-validation'));
+    assert.deepEqual(
+      blind.findings.map((f) => [f.entity.value, f.metrics.probability, f.metrics.threshold]),
+      out.findings.map((f) => [f.entity.value, f.metrics.probability, f.metrics.threshold]),
+    );
+    assert.throws(() => run('login-supervised', { train: '2018-03-08', test: '2018-03-05' }), /must come after/);
+    await e2.dispose();
+    await engine.dispose();
+  });
+
+  it('login-supervised and login-online explain instead of failing when there are no labels', async () => {
+    const { engine, run } = await setup([logFile], 'logins');
+    assert.match(String(run('login-supervised').tables[0].rows[0][1]), /no table of labelled windows/);
+    assert.match(String(run('login-online').tables[0].rows[0][1]), /no table of labelled windows/);
+    await engine.dispose();
+  });
+
+  describe('login-online', () => {
+    // three months; the March attacks are kept out of the label table and given in a labels file instead
+    const m = loginAttempts({ seed: 5, start: '2018-01-01', days: 90, users: 12, attemptsPerAttack: 90, attacks: ['2018-01-04 02:00:10', '2018-01-17 13:30:00', '2018-01-28 20:10:00', '2018-02-08 06:40:00', '2018-02-21 18:00:00', '2018-03-09 11:11:11', '2018-03-25 23:20:00'] });
+    const mdir = tmpDir();
+    const log = write(mdir, 'q1.csv', m.csv);
+    const all = write(mdir, 'q1_attacks.csv', m.windowsCsv);
+    const early = write(tmpDir(), 'q1_attacks.csv', 'start,end,source_ip\n' + m.windows.filter((w) => w.start < '2018-03').map((w) => `${w.start},${w.end},${w.ip}`).join('\n') + '\n');
+    const labelsFile = write(mdir, 'labels.json', JSON.stringify({ version: 1, labels: {}, windows: m.windows.filter((w) => w.start >= '2018-03').map((w) => ({ start: w.start, end: w.end, entity: w.ip })) }));
+
+    it('trains on January, predicts each later month before learning it, with labels from a table and from the labels file', async () => {
+      const { engine, run } = await setup([log, all], 'q1');
+      const out = run('login-online', { testMonths: '2' });
+      const months = table(out, 'Per month');
+      assert.ok(months.title.includes('2018-01..2018-01'), months.title);
+      assert.deepEqual(months.rows.map((r) => r[0]), ['2018-02', '2018-03']);
+      for (const [i, ym] of ['2018-02', '2018-03'].entries()) {
+        const [lo, hi] = failureSpan(m.rows.filter((r) => r.time.startsWith(ym)));
+        assert.equal(cell(months, i, 'minutes'), hi - lo + 1);
+        assert.equal(cell(months, i, 'attack minutes'), attackMinutes(m, lo, hi).size);
+        assert.equal(cell(months, i, 'precision'), 1, `${ym}: users failing once are never attacks`);
+        assert.ok(Number(cell(months, i, 'recall')) >= 0.7, `${ym} recall ${cell(months, i, 'recall')}`);
+      }
+      assert.ok(out.findings.length > 0 && out.findings.every((f) => f.metrics.labelledAttack === 1));
+      const saved = JSON.parse(String(table(out, 'Saved model').rows[0][0]));
+      assert.equal(saved.kind, 'sgd-logistic');
+      await renders(out);
+
+      // the same March labels from the labels file give the same months
+      const { engine: e2, run: run2 } = await setup([log, early], 'q1');
+      const viaFile = run2('login-online', { testMonths: '2', labels: labelsFile });
+      assert.deepEqual(table(viaFile, 'Per month').rows, months.rows);
+      // without them, March has no attack minutes, and February (predicted before March was seen) is unchanged
+      const without = table(run2('login-online', { testMonths: '2' }), 'Per month');
+      assert.deepEqual(without.rows[0], months.rows[0]);
+      assert.equal(without.rows[1][2], 0);
+      assert.throws(() => run2('login-online', { labels: path.join(mdir, 'missing.json') }), /cannot read the labels file/);
+      await e2.dispose();
+      await engine.dispose();
+    });
+  });
+
+  it('sshd logs go through the same analyses by their roles (user, src_ip, outcome, time)', async () => {
+    const { engine, run } = await setup([fixture('OpenSSH_2k.log')], 'openssh_2k');
+    const out = run('login-per-ip');
+    const per = table(out, 'Attempts per IP');
+    // the reason of a failed sshd attempt is its event
+    const events = engine.query(`SELECT event, count(*) FROM openssh_2k WHERE outcome = 'failure' GROUP BY 1 ORDER BY 2 DESC, 1`).rows.map((r) => `failures: ${r[0]}`);
+    assert.deepEqual(per.columns.filter((c) => c.startsWith('failures: ')), events);
+    const sql = engine.query(`SELECT src_ip, count(outcome), sum(outcome = 'failure'), count(DISTINCT user) FROM openssh_2k WHERE src_ip IS NOT NULL GROUP BY 1 HAVING count(outcome) > 0 ORDER BY 2 DESC, 1`).rows;
+    assert.deepEqual(per.rows.map((r) => [r[0], r[1], r[3], cell(per, per.rows.indexOf(r), 'distinct usernames')]), sql);
+    await renders(out);
+    const rules = run('login-rules');
+    assert.ok(table(rules, 'Rules').rows.length === 5);
+    const det = run('login-detectors', { contamination: '0.05' });
+    const [first, last] = engine.query(`SELECT min(_time), max(_time) FROM openssh_2k WHERE outcome = 'failure'`).rows[0] as string[];
+    assert.equal(rowWhere(table(det, 'Detectors'), 'measure', 'minutes')[1], minuteOf(last) - minuteOf(first) + 1);
+    await renders(det);
+    await engine.dispose();
+  });
 });

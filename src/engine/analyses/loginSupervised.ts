@@ -10,14 +10,14 @@
 import type { SqlValue } from '../database';
 import { LogInvestigatorError } from '../errors';
 import type { Analysis, AnalysisOutput } from '../findings';
-import { crossValidatedLogistic, dummyClassifier, findThreshold, gaussianNB, standardize, type Scoring } from '../ml';
-import { evaluateOne, evaluationChart, evaluationTables, type Scored } from '../login/evaluation';
+import { crossValidatedLogistic, dummyClassifier, gaussianNB, standardize, type Scoring } from '../ml';
+import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Scored } from '../login/evaluation';
 import { minuteFindings } from '../login/minuteFindings';
 import { designMatrix, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type Period } from '../login/minutes';
 import { catalogTables, findLabelWindows, logSource, readWindows } from '../login/source';
 
 const ID = 'login-supervised';
-export const SUPERVISED_FEATURES = 'usernames_with_failures,failures,attempts,ips,weekday,hour';
+export const SUPERVISED_FEATURES = 'usernames_with_failures,failures,attempts,ips,previous,weekday,hour';
 
 /** A model's output on the test period: the score to rank by, predictions, and the threshold used. */
 type Output = Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
@@ -88,8 +88,8 @@ export const loginSupervised: Analysis = {
     const dummy = dummyClassifier(Array.from(ytr), 'stratified', cx.num('seed'));
     const target = { minPrecision: cx.num('minPrecision'), minRecall: cx.num('minRecall') };
     // the threshold is chosen where the model was fitted: the test labels stay unseen until the predictions are made
-    const choice = findThreshold(ytr, lr.predictProba(Ztr), target);
-    const threshold = choice.threshold ?? choice.best.threshold;
+    const choice = chooseThreshold(ytr, lr.predictProba(Ztr), target);
+    const threshold = choice.threshold;
 
     const pLr = lr.predictProba(Zte);
     const pNb = nb.predictProba(Zte);
@@ -113,7 +113,7 @@ export const loginSupervised: Analysis = {
       ['test attack minutes', yte.reduce((s, v) => s + v, 0)],
       ['features', names.join(', ')],
       ['C chosen by cross-validation', cv.bestC],
-      [`threshold meeting precision ≥ ${target.minPrecision} and recall ≥ ${target.minRecall} on the training period`, choice.threshold === undefined ? `none; closest ${round(choice.best.threshold)} (precision ${round(choice.best.precision)}, recall ${round(choice.best.recall)})` : round(choice.threshold)],
+      [`threshold meeting precision ≥ ${target.minPrecision} and recall ≥ ${target.minRecall} on the training period (best F1 among those that do)`, choice.met ? Number(choice.threshold.toPrecision(4)) : `none; closest ${Number(choice.threshold.toPrecision(4))} (precision ${round(choice.precision)}, recall ${round(choice.recall)})`],
     ];
 
     const top = Math.max(0, Math.round(cx.num('top')));
