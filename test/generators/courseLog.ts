@@ -524,7 +524,7 @@ export function plantedCases(seed = 42): PlantedCases {
 
   // an alumnus of Bayes (ended 2020-01-30) who keeps reading time-series lessons until the end of October
   const alumnus = { user: 5401, topic: 'timeseries' };
-  study(alumnus.user, 34, '2019-08-19', '2020-01-30', 5, '70.120.8.3');
+  study(alumnus.user, 34, '2020-01-02', '2020-01-30', 5, '70.120.8.3'); // inside 2020, so that a 2020-only log starts on its first day
   const ts = CURRICULA[3].flat().filter((pg) => pg.startsWith('timeseries/'));
   for (const date of weekdays('2020-03-02', '2020-10-30')) for (let k = 0; k < 2; k++) lines.push({ date, time: officeTime(), page: pick(ts), userId: alumnus.user, cohortId: 34, ip: '70.120.8.3' });
 

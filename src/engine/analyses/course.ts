@@ -111,12 +111,13 @@ export const cohortOveruse: Analysis = {
   id: 'cohort-overuse',
   title: 'A cohort that over-uses a resource',
   description:
-    "Requests per student while enrolled, for each cohort and resource, against the median of the other cohorts of the same program; flags ratios above the threshold. Only cohorts whose enrollment the log covers (90 % of its days or more) are compared: a cohort seen at its end only reads its last lessons.",
+    "Requests per student while enrolled, for each cohort and resource, against the median of the other cohorts of the same program; flags ratios above the threshold that are also minExcess requests per student above it. Only cohorts whose enrollment the log covers (90 % of its days or more) are compared: a cohort seen at its end only reads its last lessons.",
   needs: ['resource', 'group', 'user', 'time'],
   needsGroups: true,
   params: [
     { name: 'ratio', description: "flag a cohort whose rate is this many times its peers' median", default: 5 },
     { name: 'minRequests', description: 'fewest requests by the cohort to that resource', default: 50 },
+    { name: 'minExcess', description: "fewest requests per student above the peers' median (a ratio of small rates is no over-use)", default: 5 },
   ],
   run(cx) {
     const data = logData(cx);
@@ -146,6 +147,7 @@ export const cohortOveruse: Analysis = {
     }
     const threshold = cx.num('ratio');
     const minRequests = cx.num('minRequests');
+    const minExcess = cx.num('minExcess');
     const findings: Finding[] = [];
     const heat: { c: string; r: string; rate: number }[] = [];
     const rate = (gc: number, rc: number) => enrolled.get(gc, rc) / Math.max(1, students[gc]);
@@ -161,7 +163,7 @@ export const cohortOveruse: Analysis = {
           const peers = cohorts.filter((x) => x !== gc).map((x) => rate(x, rc));
           const { median } = robustStats(peers);
           const ratio = mine / Math.max(median, 1e-9);
-          if (ratio < threshold) continue;
+          if (ratio < threshold || mine - median < minExcess) continue;
           flagged = true;
           const g = groups.ofCode[gc]!;
           const r = String(R.keys[rc]);
