@@ -1,0 +1,128 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TableInfo } from '../../../src/engine/build';
+import type { AnalysisRun } from '../../../src/engine/findings';
+import type { LogInvestigatorApi } from '../../../src/extension/extension';
+import type { FindingsNode } from '../../../src/extension/findingsView';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
+  available(): boolean;
+  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
+  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<{ count: number; texts: string[]; svgMarks: number }>;
+};
+
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
+
+/** Indexes a workspace file (unless it is already) and returns its table. */
+async function table(a: LogInvestigatorApi, file: string): Promise<TableInfo> {
+  const full = path.join(ws(), file);
+  const have = a.service.tables.find((t) => path.resolve(t.file) === path.resolve(full));
+  if (have) return have;
+  const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(full))) as TableInfo[];
+  assert.ok(tables?.length, `${file} was indexed`);
+  return tables[0];
+}
+
+const run = async (id: string) => (await vscode.commands.executeCommand('logInvestigator.runAnalysis', id)) as AnalysisRun;
+
+/** The marks of a chart in the panel whose title contains the text (waits for Vega to draw). */
+async function marks(title: string, selector: string): Promise<number> {
+  return (await harness.evalWebview({ titleContains: title, selector }, 60000)).count;
+}
+
+describe('Investigations in VS Code', () => {
+  it('course site: the bar chart of busiest lessons and the cohort × lesson heatmap render; a finding opens its line', async () => {
+    const a = await api();
+    await table(a, 'cohorts.csv');
+    const log = await table(a, 'course-planted.txt');
+    const busiest = await run('busiest-resources');
+    assert.ok(busiest.outputs.some((o) => o.table === log.table), busiest.skipped.join('; '));
+    const overuse = await run('cohort-overuse');
+    const out = overuse.outputs.find((o) => o.table === log.table)!;
+    // the generator's planted case: every student of cohort 58 reads one lesson 40 extra times
+    const planted = out.findings.find((f) => f.entity.value === '58');
+    assert.ok(planted, `cohort 58 is found: ${out.findings.map((f) => f.entity.value).join(', ')}`);
+
+    // the finding's first evidence line, through the Findings tree, opens the source with that line selected
+    const groups = a.findingsView.getChildren().find((g) => g.kind === 'group' && g.entityKind === 'group')!;
+    const node = (a.findingsView.getChildren(groups) as Extract<FindingsNode, { kind: 'entity' }>[]).find((n) => n.entity.value === '58')!;
+    const reason = (a.findingsView.getChildren(node) as Extract<FindingsNode, { kind: 'finding' }>[]).find((r) => r.finding.analysis === 'cohort-overuse' && r.finding.evidence.table === log.table)!;
+    const [first] = a.findingsView.getChildren(reason) as Extract<FindingsNode, { kind: 'evidence' }>[];
+    const cmd = a.findingsView.getTreeItem(first).command!;
+    await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []));
+    const editor = vscode.window.activeTextEditor!;
+    assert.equal(path.basename(editor.document.uri.fsPath), 'course-planted.txt');
+    assert.equal(editor.selection.start.line, first.line - 1);
+    const text = editor.document.lineAt(first.line - 1).text.split(' ');
+    assert.equal(text[2], String(reason.finding.metrics.resource), 'the line is a request for the over-used lesson');
+    assert.equal(Number(text[4]), 58, 'by cohort 58');
+
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `busiest-resources|${log.table}`);
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `cohort-overuse|${log.table}`);
+    if (harness.available()) {
+      assert.ok((await marks('Busiest and least-read', 'svg .mark-rect path')) > 10, 'bars of the busiest lessons');
+      await harness.screenshot('course-busiest');
+      assert.ok((await marks('over-uses a resource', 'svg .mark-rect path')) > 3, 'cells of the heatmap');
+      const headings = await harness.evalWebview({ titleContains: 'over-uses a resource', selector: 'h3' });
+      assert.ok(headings.texts.some((t) => /cohort × resource/.test(t)), headings.texts.join(' | '));
+      await harness.screenshot('course-heatmap');
+    }
+  });
+
+  it('geo-IP: with the geo database setting, the world map and the events by country render', async () => {
+    const a = await api();
+    await table(a, 'signins.csv');
+    const r = await run('geo-ip');
+    const out = r.outputs.find((o) => o.table === 'signins');
+    assert.ok(out, `geo-ip ran on signins: ${r.skipped.join('; ')}`);
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', 'geo-ip|signins');
+    if (harness.available()) {
+      // countries drawn from the bundled outline, and the located events on top
+      assert.ok((await marks('Where events come from', 'svg .mark-shape path')) > 100, 'country shapes');
+      assert.ok((await marks('Where events come from', 'svg .mark-symbol path')) >= 2, 'located events');
+      await harness.screenshot('geo-map');
+    }
+    const travel = await run('impossible-travel');
+    const legs = travel.outputs.find((o) => o.table === 'signins');
+    assert.ok(legs && legs.findings.length > 0, `an impossible trip in signins.csv: ${travel.skipped.join('; ')}`);
+  });
+
+  it('sessions: the clustering view renders the cost curve and the sessions by cluster, the planted exfiltration flagged', async () => {
+    const a = await api();
+    const smb = await table(a, 'smb_files-planted.log');
+    const r = await run('session-clusters');
+    const out = r.outputs.find((o) => o.table === smb.table);
+    assert.ok(out, r.skipped.join('; '));
+    assert.ok(out.findings.some((f) => f.entity.kind === 'session'), 'a session is flagged');
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `session-clusters|${smb.table}`);
+    if (harness.available()) {
+      assert.ok((await marks('Clusters of network sessions', 'svg .mark-line path')) >= 1, 'the cost curve');
+      assert.ok((await marks('Clusters of network sessions', 'svg .mark-symbol path')) > 20, 'sessions by cluster');
+      await harness.screenshot('session-clusters');
+    }
+  });
+
+  it('rules: saving the rules file runs the rules; a broken condition becomes a diagnostic at its position', async () => {
+    const a = await api();
+    await table(a, 'signins.csv');
+    const file = path.join(ws(), '.log-investigator', 'rules.json');
+    const errors = (await vscode.commands.executeCommand('logInvestigator.openRules')) as unknown[];
+    assert.ok(Array.isArray(errors));
+    const doc = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(doc);
+    const text = JSON.stringify({ rules: [{ name: 'eve logs in', condition: "user = 'eve'", severity: 'high', entity: 'user' }, { name: 'broken', condition: 'no_such_column > 1', severity: 'low' }] }, null, 2);
+    await editor.edit((e) => e.replace(new vscode.Range(0, 0, doc.lineCount, 0), text));
+    await doc.save();
+    const checked = await a.rules.check();
+    assert.ok(checked.some((e) => /broken/.test(e.message) && /no_such_column/.test(e.message)), JSON.stringify(checked));
+    const diags = vscode.languages.getDiagnostics(doc.uri);
+    const broken = diags.find((d) => /no_such_column/.test(d.message));
+    assert.ok(broken, diags.map((d) => d.message).join(' | '));
+    assert.equal(doc.lineAt(broken.range.start.line).text.includes('no_such_column'), true, 'the diagnostic sits on the condition');
+    const eve = a.findings.analyses.find((o) => o.analysis === 'rules' && o.table === 'signins')?.findings.find((f) => f.entity.value === 'eve');
+    assert.ok(eve, 'the rule found eve');
+  });
+});
