@@ -17,9 +17,13 @@ import * as path from 'node:path';
 import { impossibleTravel } from '../../src/engine/analyses/travel';
 import type { Engine } from '../../src/engine/engine';
 import type { TableInfo } from '../../src/engine/build';
+import type { SqlValue } from '../../src/engine/database';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
 import { renderSvg } from '../../src/engine/report';
+import { PLANTED, THREAT_IPS, writeEventStream } from '../generators/eventStream';
+import { geoIp } from '../../src/engine/analyses/geoIp';
+import { threatListMatches } from '../../src/engine/analyses/threatList';
 import { fixture, indexed, tmpDir } from '../helpers';
 
 const LITE = fixture('geo/GeoLite2-City-Test.mmdb');
@@ -110,6 +114,39 @@ describe('impossible-travel analysis', () => {
     try {
       const out = runAnalysis(impossibleTravel, r.tables[0], (s, p) => r.engine.query(s, p), { geo: LITE });
       assert.deepEqual(out.findings.map((f) => [f.entity.value, f.evidence.lines]), [['zoe', [2, 5]]]);
+    } finally {
+      await r.engine.dispose();
+    }
+  });
+
+  it("finds the generated e-mail stream's planted trip and threat-list sign-in, and nothing else", async () => {
+    const file = path.join(tmpDir(), 'events.jsonl.gz');
+    await writeEventStream(file);
+    const r = await indexed([file]);
+    try {
+      const t = r.tables[0];
+      const q = (s: string, p?: SqlValue[]) => r.engine.query(s, p);
+      const trip = runAnalysis(impossibleTravel, t, q, { geo: LITE });
+      const planted = PLANTED.impossibleTrip;
+      assert.deepEqual(trip.findings.map((f) => f.entity.value), [planted.user], 'normal users never leave their home network: no false positive');
+      const f = trip.findings[0];
+      assert.equal(f.metrics.from, 'London, United Kingdom');
+      assert.equal(f.metrics.to, 'Changchun, China');
+      assert.ok(Math.abs(Number(f.metrics.km) - planted.km) < 5, `${f.metrics.km} km`);
+      assert.equal(f.metrics.hours, 1);
+      assert.equal(f.metrics.fromTime, planted.from.time.replace('T', ' ').replace('Z', ''));
+      assert.equal(f.evidence.lines.length, 2);
+      assert.deepEqual(q(f.evidence.sql, f.evidence.params).rows.map((row) => row[t.columns.findIndex((c) => c.role === 'ip')]), [planted.from.ip, planted.to.ip]);
+
+      const threats = runAnalysis(threatListMatches, t, q, { threats: THREAT_IPS.join(',') });
+      assert.deepEqual(threats.findings.map((x) => [x.entity.value, x.metrics.events, x.metrics.first]), [[PLANTED.threatIp.ip, 1, PLANTED.threatIp.time.replace('T', ' ').replace('Z', '')]]);
+
+      const geo = runAnalysis(geoIp, t, q, { geo: FLAT });
+      const summary = geo.tables[1].rows;
+      assert.equal(summary[0][0], 'located, with coordinates');
+      assert.equal(summary.slice(2).reduce((n, row) => n + Number(row[1]), 0), 0, 'every address of the stream is located');
+      // the only sign-ins from countries that make up less than 0.1 % of the events are the planted ones
+      assert.deepEqual(geo.findings.map((x) => [x.entity.value, x.metrics.country]).sort(), [[planted.to.ip, 'China'], [PLANTED.threatIp.ip, 'Bhutan']].sort());
     } finally {
       await r.engine.dispose();
     }

@@ -99,8 +99,18 @@ export function fromMaxMind(m: MaxMindCity): GeoRecord | undefined {
 
 function mmdbGeo(file: string, bytes: Buffer): GeoDb {
   let reader: Reader<Response>;
+  // decoded records by their offset in the file: addresses of one network share a record, decoded
+  // once (decoding a City record, names in eight languages, costs far more than finding it)
+  const decoded = new Map<string | number, unknown>();
+  const cache = {
+    get: (k: string | number) => decoded.get(k),
+    set: (k: string | number, v: unknown) => {
+      if (decoded.size >= 100_000) decoded.clear();
+      decoded.set(k, v);
+    },
+  };
   try {
-    reader = new Reader(bytes);
+    reader = new Reader(bytes, { cache });
   } catch (e) {
     throw new LogInvestigatorError('UNREADABLE', `The geo database ${file} is not a readable MaxMind database (${(e as Error).message}).`);
   }
