@@ -152,10 +152,18 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   let fastTime: FastTime | null = null;
   let roles = new Map<string, Role>();
   let keyIndexes: KeyIndex[] = [];
-  let rowids = new Int32Array(1 << 16);
+  // Row r's rowid (its line) for the indexes; kept only once lines stop being consecutive (blank or
+  // rejected lines, multi-line records), else the first line says it all.
+  let firstLine = 0;
+  let rowids: Int32Array | null = null;
   const noteRow = (line: number) => {
     const r = tb.rows;
-    if (r === rowids.length) {
+    if (r === 0) firstLine = line;
+    if (rowids === null) {
+      if (line === firstLine + r) return;
+      rowids = new Int32Array(Math.max(1 << 16, r * 2));
+      for (let k = 0; k < r; k++) rowids[k] = firstLine + k;
+    } else if (r === rowids.length) {
       const next = new Int32Array(rowids.length * 2);
       next.set(rowids);
       rowids = next;
@@ -470,7 +478,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   for (const k of keyIndexes) {
     if (k.abandoned || k.rows !== tb.rows) continue;
     const name = `${table}__${k.column}`;
-    schema.push({ type: 'index', name, tblName: table, rootPage: writeIndex(img, k.entries(rowids)), sql: `CREATE INDEX ${quoteIdent(name)} ON ${quoteIdent(table)} (${quoteIdent(k.column)})` });
+    schema.push({ type: 'index', name, tblName: table, rootPage: writeIndex(img, k.entries(rowids, firstLine)), sql: `CREATE INDEX ${quoteIdent(name)} ON ${quoteIdent(table)} (${quoteIdent(k.column)})` });
     indexed.push(k.column);
   }
   keyIndexes = [];

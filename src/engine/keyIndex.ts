@@ -1,4 +1,4 @@
-import { RecordEncoder, rowidSerial, SERIAL_BYTES, varintLen, writeRowidBody, writeVarint, type CellValue, type IndexSource } from './sqliteImage';
+import { RecordEncoder, varintLen, writeVarint, type CellValue, type IndexSource } from './sqliteImage';
 
 /**
  * Collects one column's keys while rows are written, to lay out an index
@@ -161,84 +161,124 @@ export class KeyIndex {
 
   /**
    * Entries in index order: NULL, numbers ascending, text by bytes; rows of
-   * one key in row order. Each distinct key's record bytes are made once.
+   * one key in row order. A counting sort lays out each entry's rowid by key
+   * rank; each distinct key's record bytes (header and key) are made once,
+   * and an entry is written from them and its rowid. Call once: the row's
+   * key ids are released here. `rowids` gives row r's rowid; without it
+   * (rows on consecutive lines) it is firstRowid + r.
    */
-  entries(rowids: Int32Array): IndexSource {
+  entries(rowids: Int32Array | null, firstRowid = 1): IndexSource {
     const n = this.kind.length;
+    const rows = this.rows;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.compareKeys(a, b));
-    const pos = new Int32Array(n + 1);
     const rankOf = new Int32Array(n);
     order.forEach((id, r) => (rankOf[id] = r));
-    for (let r = 0; r < this.rows; r++) pos[rankOf[this.ids[r]] + 1]++;
-    for (let k = 0; k < n; k++) pos[k + 1] += pos[k];
-    const sorted = new Int32Array(this.rows);
-    for (let r = 0; r < this.rows; r++) sorted[pos[rankOf[this.ids[r]]]++] = r;
-    // Per key, once: the record prefix (header length, key serial type) and the key's body.
-    // An entry is then: prefix, the rowid's serial type, body, the rowid's bytes.
-    const prefix: Uint8Array[] = [];
-    const bodies: Uint8Array[] = this.kind.map((kind, id) => {
+    // start[k]: the first entry of the key of rank k
+    const start = new Int32Array(n + 1);
+    const ids = this.ids;
+    for (let r = 0; r < rows; r++) start[rankOf[ids[r]] + 1]++;
+    for (let k = 0; k < n; k++) start[k + 1] += start[k];
+    const fill = start.slice(0, n);
+    const entryRowid = new Int32Array(rows);
+    if (rowids) for (let r = 0; r < rows; r++) entryRowid[fill[rankOf[ids[r]]]++] = rowids[r];
+    else for (let r = 0; r < rows; r++) entryRowid[fill[rankOf[ids[r]]]++] = firstRowid + r;
+    this.ids = new Int32Array(0);
+    // Per key rank, in one arena: the header length, the key's serial type, the key's body.
+    // An entry is: header length, key serial, the rowid's serial, key body, the rowid's bytes.
+    let arenaBytes = 0;
+    for (const id of order) arenaBytes += 10 + (this.kind[id] === 2 ? this.textLen[id] : 9);
+    const rec = new Uint8Array(arenaBytes);
+    const recOff = new Int32Array(n + 1);
+    const recHead = new Uint8Array(n); // bytes before the rowid's serial: 1 + the key serial's length
+    let o = 0;
+    let totalBytes = 0;
+    const enc = new RecordEncoder();
+    for (let k = 0; k < n; k++) {
+      const id = order[k];
+      const kind = this.kind[id];
+      recOff[k] = o;
       let serial: number;
       let body: Uint8Array;
       if (kind === 0) {
         serial = 0;
-        body = new Uint8Array(0);
+        body = rec.subarray(0, 0);
       } else if (kind === 1) {
-        const e = new RecordEncoder();
-        e.encode([this.numValue[id]]);
-        serial = e.buffer[e.start + 1];
-        body = e.buffer.slice(e.start + 2, e.end);
+        enc.encode([this.numValue[id]]);
+        serial = enc.buffer[enc.start + 1];
+        body = enc.buffer.subarray(enc.start + 2, enc.end);
       } else {
         body = this.arena.subarray(this.textOff[id], this.textOff[id] + this.textLen[id]);
         serial = body.length * 2 + 13;
       }
       const sl = varintLen(serial);
-      const pre = new Uint8Array(1 + sl);
-      pre[0] = 1 + sl + 1; // header length (always < 128 here)
-      writeVarint(pre, 1, serial);
-      prefix[id] = pre;
-      return body;
-    });
-    const ids = this.ids;
+      rec[o] = 1 + sl + 1; // header length (always < 128 here)
+      writeVarint(rec, o + 1, serial);
+      recHead[k] = 1 + sl;
+      o += 1 + sl;
+      rec.set(body, o);
+      o += body.length;
+      // entry payload at most: key record + rowid serial + 4 rowid bytes; cell pointer and size varint 2 + 3
+      totalBytes += (start[k + 1] - start[k]) * (o - recOff[k] + 1 + 4 + 5);
+    }
+    recOff[n] = o;
+    this.arena = new Uint8Array(0);
+    // the key of the entries asked for last: entries are asked for in order, dividers now and then
+    let rank = 0;
+    const rankAt = (i: number): number => {
+      if (i >= start[rank] && i < start[rank + 1]) return rank;
+      if (i >= start[rank + 1] && i < start[rank + 2]) return ++rank;
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (start[mid] <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      rank = lo;
+      return lo;
+    };
     return {
-      count: this.rows,
+      count: rows,
+      totalBytes,
       size: (i) => {
-        const row = sorted[i];
-        const id = ids[row];
-        return prefix[id].length + 1 + bodies[id].length + SERIAL_BYTES[rowidSerial(rowids[row])];
+        const k = rankAt(i);
+        const rowid = entryRowid[i];
+        return recOff[k + 1] - recOff[k] + 1 + (rowid <= 1 ? 0 : rowid <= 127 ? 1 : rowid <= 32767 ? 2 : rowid <= 8388607 ? 3 : 4);
       },
       write: (i, dst, off) => {
-        const row = sorted[i];
-        const id = ids[row];
-        const rowid = rowids[row];
-        const pre = prefix[id];
-        const body = bodies[id];
-        let o = off;
-        for (let k = 0; k < pre.length; k++) dst[o++] = pre[k];
-        const rs = rowidSerial(rowid);
-        dst[o++] = rs;
-        for (let k = 0; k < body.length; k++) dst[o++] = body[k];
-        // rowids are line numbers: 1 to 4 bytes, big-endian (serials 8/9 have none)
-        switch (rs) {
-          case 1:
-            dst[o] = rowid;
-            break;
-          case 2:
-            dst[o] = rowid >>> 8;
-            dst[o + 1] = rowid & 0xff;
-            break;
-          case 3:
-            dst[o] = rowid >>> 16;
-            dst[o + 1] = (rowid >>> 8) & 0xff;
-            dst[o + 2] = rowid & 0xff;
-            break;
-          case 4:
-            dst[o] = rowid >>> 24;
-            dst[o + 1] = (rowid >>> 16) & 0xff;
-            dst[o + 2] = (rowid >>> 8) & 0xff;
-            dst[o + 3] = rowid & 0xff;
-            break;
-          default:
-            if (rs !== 8 && rs !== 9) writeRowidBody(dst, o, rowid, rs);
+        const k = rankAt(i);
+        const rowid = entryRowid[i];
+        let a = recOff[k];
+        const head = a + recHead[k];
+        const end = recOff[k + 1];
+        let d = off;
+        while (a < head) dst[d++] = rec[a++];
+        // rowids are line numbers: 1 to 4 bytes, big-endian (serial 9 is the constant 1 and has none)
+        if (rowid === 1) {
+          dst[d++] = 9;
+          while (a < end) dst[d++] = rec[a++];
+        } else if (rowid <= 127) {
+          dst[d++] = 1;
+          while (a < end) dst[d++] = rec[a++];
+          dst[d] = rowid;
+        } else if (rowid <= 32767) {
+          dst[d++] = 2;
+          while (a < end) dst[d++] = rec[a++];
+          dst[d] = rowid >>> 8;
+          dst[d + 1] = rowid & 0xff;
+        } else if (rowid <= 8388607) {
+          dst[d++] = 3;
+          while (a < end) dst[d++] = rec[a++];
+          dst[d] = rowid >>> 16;
+          dst[d + 1] = (rowid >>> 8) & 0xff;
+          dst[d + 2] = rowid & 0xff;
+        } else {
+          dst[d++] = 4;
+          while (a < end) dst[d++] = rec[a++];
+          dst[d] = rowid >>> 24;
+          dst[d + 1] = (rowid >>> 16) & 0xff;
+          dst[d + 2] = (rowid >>> 8) & 0xff;
+          dst[d + 3] = rowid & 0xff;
         }
       },
     };

@@ -620,6 +620,8 @@ function localIndexPayload(P: number, U: number): number {
 /** Entries of an index in index order: the size of entry i's record, and a writer of it. */
 export interface IndexSource {
   count: number;
+  /** At least the bytes the index takes, if known cheaply (else writeIndex sizes every entry first). */
+  totalBytes?: number;
   size(i: number): number;
   write(i: number, dst: Uint8Array, off: number): void;
 }
@@ -641,35 +643,32 @@ export function encodedIndexSource(count: number, entry: (i: number, enc: Record
 }
 
 /**
- * Writes an index B-tree over entries given in index order. Cell sizes are
- * computed first, to plan leaves and interior levels so that no page is left
- * without cells; then the pages are written. Returns the root page.
+ * Writes an index B-tree over entries given in index order, in one pass over
+ * the entries: leaves are filled completely and written as they fill; the
+ * entry after each leaf but the last goes up as a divider, and the interior
+ * levels are built from the dividers. A leaf that would leave exactly one
+ * entry over (which would go up with no leaf after it) gives back its last
+ * cell, which becomes the divider, so every page has a cell. Returns the
+ * root page.
  */
 export function writeIndex(img: ImageWriter, src: IndexSource): number {
   const U = img.pageSize;
   const count = src.count;
-  const payload = new Int32Array(count);
-  const leafCell = new Int32Array(count);
   const X = Math.floor(((U - 12) * 64) / 255) - 23; // payloads up to X bytes stay on the page
-  let total = 0;
-  for (let i = 0; i < count; i++) {
-    const P = src.size(i);
-    payload[i] = P;
-    let c: number;
-    if (P <= X) {
-      c = (P < 128 ? 1 : P < 16384 ? 2 : 3) + P;
-      total += c + 2;
-    } else {
-      const local = localIndexPayload(P, U);
-      c = varintLen(P) + local + 4;
-      total += c + 2 + P - local + 4;
+  /** Bytes of a leaf cell with payload P (an interior cell has 4 more). */
+  const cellOf = (P: number) => (P <= X ? (P < 128 ? 1 : P < 16384 ? 2 : 3) + P : varintLen(P) + localIndexPayload(P, U) + 4);
+  let total = src.totalBytes;
+  if (total === undefined) {
+    total = 0;
+    for (let i = 0; i < count; i++) {
+      const P = src.size(i);
+      total += cellOf(P) + 2 + (P <= X ? 0 : P + 4);
     }
-    leafCell[i] = c;
   }
+  // one step of growth at most: the estimate is an upper bound, and reserved pages not written cost no memory
   img.reserve(img.bytesUsed + total * 1.15 + 16 * U);
   let scratch = new Uint8Array(1024);
-  const writeCell = (page: Uint8Array, off: number, i: number, child: number) => {
-    const P = payload[i];
+  const writeCell = (page: Uint8Array, off: number, i: number, P: number, child: number) => {
     let o = off;
     if (child) {
       put32(page, o, child);
@@ -688,106 +687,96 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
     put32(page, o + local, writeOverflow(img, scratch, local, P));
   };
 
-  // ---- plan the leaves: entries [from, to); the entry after each leaf but the last goes up as a divider.
-  // Pages are filled completely; when a full leaf would leave exactly one entry, which would then go up
-  // with no leaf after it, the leaf ends one entry earlier so that a last leaf holds that one.
-  const leaves: { from: number; to: number }[] = [];
-  let dividers: number[] = [];
-  for (let i = 0; i < count; ) {
-    const from = i;
-    let used = 8;
-    while (i < count && used + leafCell[i] + 2 <= U) used += leafCell[i++] + 2;
-    if (i === from) used += leafCell[i++] + 2; // at least one cell
-    if (i === count - 1) {
-      if (i - from < 2) throw new Error(`index leaf of page size ${U} holds fewer than two cells`);
-      i--;
-    }
-    leaves.push({ from, to: i });
-    if (i < count) dividers.push(i++);
-  }
-  if (leaves.length === 0) leaves.push({ from: 0, to: 0 });
+  // ---- leaves
   const page = new Uint8Array(U);
-  let children: number[] = leaves.map((leaf) => {
+  let children: number[] = [];
+  let dividers: number[] = []; // entry numbers
+  let dividerP: number[] = []; // their payload sizes
+  const flush = (n: number, content: number, type: number, right: number) => {
+    page[0] = type;
+    put16(page, 3, n);
+    put16(page, 5, content === 65536 ? 0 : content);
+    if (type === 0x02) put32(page, 8, right);
+    const no = img.allocPage();
+    img.bytes.set(page, img.offsetOf(no));
     page.fill(0);
+    return no;
+  };
+  let i = 0;
+  do {
     let content = U;
     let n = 0;
-    for (let i = leaf.from; i < leaf.to; i++) {
-      content -= leafCell[i];
-      writeCell(page, content, i, 0);
+    let lastP = 0;
+    let lastC = 0;
+    while (i < count) {
+      const P = src.size(i);
+      const c = cellOf(P);
+      if (n > 0 && 8 + 2 * (n + 1) + (U - content) + c > U) break;
+      content -= c;
+      writeCell(page, content, i, P, 0);
       page[8 + 2 * n] = content >> 8;
       page[9 + 2 * n] = content & 0xff;
       n++;
+      i++;
+      lastP = P;
+      lastC = c;
     }
-    page[0] = 0x0a;
-    put16(page, 3, n);
-    put16(page, 5, content === 65536 ? 0 : content);
-    const no = img.allocPage();
-    img.bytes.set(page, img.offsetOf(no));
-    return no;
-  });
+    if (i === count - 1) {
+      // one entry over: this leaf gives back its last cell, which goes up; the last leaf holds that one entry
+      if (n < 2) throw new Error(`index leaf of page size ${U} holds fewer than two cells`);
+      n--;
+      page.fill(0, content, content + lastC);
+      page[8 + 2 * n] = 0;
+      page[9 + 2 * n] = 0;
+      content += lastC;
+      i--;
+      children.push(flush(n, content, 0x0a, 0));
+      dividers.push(i);
+      dividerP.push(lastP);
+      i++;
+    } else {
+      children.push(flush(n, content, 0x0a, 0));
+      if (i < count) {
+        dividers.push(i);
+        dividerP.push(src.size(i));
+        i++;
+      }
+    }
+  } while (i < count);
 
   // ---- interior levels: child0 d0 child1 d1 … childK; a page takes cells (child_j, d_j) and a right-most child
-  const cell = (d: number) => 4 + leafCell[d];
   while (children.length > 1) {
-    const pages: { from: number; to: number; right: number }[] = [];
+    const next: number[] = [];
     const up: number[] = [];
+    const upP: number[] = [];
     const last = children.length - 1;
     for (let j = 0; j < children.length; ) {
       const from = j;
       let used = 12;
-      while (j < last && used + cell(dividers[j]) + 2 <= U) used += cell(dividers[j++]) + 2;
-      if (j === from && j < last) used += cell(dividers[j++]) + 2; // at least one cell
+      while (j < last && used + 4 + cellOf(dividerP[j]) + 2 <= U) used += 4 + cellOf(dividerP[j++]) + 2;
+      if (j === from && j < last) j++; // at least one cell
       // the next page would hold the last child alone, without a cell: this one ends a cell earlier
       if (j + 1 === last) {
         if (j - from < 2) throw new Error(`index interior page of page size ${U} holds fewer than two cells`);
         j--;
       }
-      pages.push({ from, to: j, right: j });
-      if (j < last) up.push(dividers[j]);
-      j++;
-    }
-    children = pages.map((p) => {
-      page.fill(0);
       let content = U;
       let n = 0;
-      for (let j = p.from; j < p.to; j++) {
-        content -= cell(dividers[j]);
-        writeCell(page, content, dividers[j], children[j]);
+      for (let k = from; k < j; k++) {
+        content -= 4 + cellOf(dividerP[k]);
+        writeCell(page, content, dividers[k], dividerP[k], children[k]);
         put16(page, 12 + 2 * n++, content);
       }
-      page[0] = 0x02;
-      put16(page, 3, n);
-      put16(page, 5, content === 65536 ? 0 : content);
-      put32(page, 8, children[p.right]);
-      const no = img.allocPage();
-      img.bytes.set(page, img.offsetOf(no));
-      return no;
-    });
+      next.push(flush(n, content, 0x02, children[j]));
+      if (j < last) {
+        up.push(dividers[j]);
+        upP.push(dividerP[j]);
+      }
+      j++;
+    }
+    children = next;
     dividers = up;
+    dividerP = upP;
   }
   return children[0];
-}
-
-/** The serial type of a non-negative rowid below 2^47 and its body size. */
-export function rowidSerial(v: number): number {
-  if (v === 0) return 8;
-  if (v === 1) return 9;
-  if (v <= 127) return 1;
-  if (v <= 32767) return 2;
-  if (v <= 8388607) return 3;
-  if (v <= 2147483647) return 4;
-  return 5;
-}
-
-export const SERIAL_BYTES = [0, 1, 2, 3, 4, 6, 8, 8, 0, 0];
-
-/** Writes a non-negative rowid's body (serial from rowidSerial) at dst[off]; returns bytes written. */
-export function writeRowidBody(dst: Uint8Array, off: number, v: number, serial: number): number {
-  const n = SERIAL_BYTES[serial];
-  let x = v;
-  for (let k = n - 1; k >= 0; k--) {
-    dst[off + k] = x % 256;
-    x = Math.floor(x / 256);
-  }
-  return n;
 }

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { fixture, indexed, one, rows } from '../helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, indexed, one, rows, tmpDir } from '../helpers';
 
 describe('indexes on role columns', () => {
   it('the course log gets indexes on its user, group, resource and ip columns, which SQLite checks and uses', async () => {
@@ -23,6 +25,31 @@ describe('indexes on role columns', () => {
     assert.deepEqual(byName.smb_files.sort(), ['id.orig_h', 'path', 'uid']);
     assert.deepEqual(byName.log.sort(), ['source_ip', 'username']);
     for (let k = 1; k <= tables.length; k++) assert.equal(one(engine, `PRAGMA f${k}.integrity_check`), 'ok', tables[k - 1].table);
+    await engine.dispose();
+  });
+
+  it('index entries carry the source line of each row, also when lines stop being consecutive late in the file', async () => {
+    // rows on lines 2..70001 without a gap, then two blank lines, then more rows:
+    // the indexes first take rowids as the first line plus the row number and switch to a list later
+    const dir = tmpDir();
+    const file = path.join(dir, 'gaps.csv');
+    const lines = ['time,user,src_ip,bytes'];
+    const row = (i: number) => `2024-01-01 00:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},u${(i * 7919) % 97},10.0.${i % 5}.${i % 251},${i}`;
+    for (let i = 0; i < 70000; i++) lines.push(row(i));
+    lines.push('', '');
+    for (let i = 70000; i < 70500; i++) lines.push(row(i));
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const { engine, tables } = await indexed([file]);
+    assert.deepEqual([...tables[0].indexed].sort(), ['src_ip', 'user']);
+    assert.equal(one(engine, 'PRAGMA f1.integrity_check'), 'ok');
+    const viaIndex = rows(engine, 'SELECT user, count(*), sum(_line), max(_line) FROM gaps INDEXED BY gaps__user GROUP BY user');
+    assert.deepEqual(viaIndex, rows(engine, 'SELECT user, count(*), sum(_line), max(_line) FROM gaps NOT INDEXED GROUP BY user'));
+    assert.equal(one(engine, 'SELECT max(_line) FROM gaps'), lines.length);
+    // 10.0.0.0 is row i = 1255 k: line i + 2 before the blank lines, i + 4 after them
+    assert.deepEqual(rows(engine, "SELECT _line, bytes FROM gaps INDEXED BY gaps__src_ip WHERE src_ip = '10.0.0.0' AND bytes >= 69000"), [
+      [69027, 69025],
+      [70284, 70280],
+    ]);
     await engine.dispose();
   });
 
