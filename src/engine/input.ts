@@ -157,28 +157,36 @@ export function openSource(path: string, sn: Sniff, chunkBytes: number): SourceS
 }
 
 /**
- * An uncompressed file read into one buffer that is reused for every chunk:
- * a read stream allocates a fresh buffer per chunk, and the garbage collector
- * frees them late enough to add tens of MB to the peak memory of indexing.
- * Each chunk is only valid until the next one is asked for.
+ * An uncompressed file read into two buffers that take turns: a read stream
+ * allocates a fresh buffer per chunk, and the garbage collector frees them
+ * late enough to add tens of MB to the peak memory of indexing. The next
+ * chunk is read while the current one is parsed. Each chunk is only valid
+ * until the next one is asked for.
  */
 function openPlainSource(path: string, chunkBytes: number): SourceStream {
   let read = 0;
-  let fh: fs.promises.FileHandle | undefined;
   let closed = false;
   async function* chunks(): AsyncGenerator<Buffer> {
-    fh = await fs.promises.open(path, 'r');
+    const fh = await fs.promises.open(path, 'r');
+    const bufs = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)];
+    let turn = 0;
+    let position = 0;
+    let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, chunkBytes, 0);
     try {
-      const buf = Buffer.allocUnsafe(chunkBytes);
       while (!closed) {
-        const { bytesRead } = await fh.read(buf, 0, chunkBytes, null);
+        const { bytesRead } = await pending;
+        pending = undefined;
         if (bytesRead === 0) break;
+        position += bytesRead;
         read += bytesRead;
-        yield buf.subarray(0, bytesRead);
+        const chunk = bufs[turn].subarray(0, bytesRead);
+        turn ^= 1;
+        pending = fh.read(bufs[turn], 0, chunkBytes, position);
+        yield chunk;
       }
     } finally {
+      await pending?.catch(() => undefined);
       await fh.close().catch(() => undefined);
-      fh = undefined;
     }
   }
   return {
