@@ -11,9 +11,9 @@ import { LogInvestigatorError } from '../errors';
 import type { Analysis, AnalysisContext, Finding } from '../findings';
 import { robustStats, robustZ } from '../findings';
 import { minuteFindings } from '../login/minuteFindings';
-import { cohenKappa, findThreshold, isolationForest, localOutlierFactor, standardize } from '../ml';
-import { evaluateOne, evaluationChart, evaluationTables, type Scored } from '../login/evaluation';
-import { designMatrix, featureNames, minuteLabels, minuteTable, minuteText, parseFeatures, parsePeriod, type GridSpan, type MinuteTable, type Period } from '../login/minutes';
+import { cohenKappa, isolationForest, localOutlierFactor, standardize } from '../ml';
+import { evaluateOne, evaluationChart, evaluationTables, thresholdOnCurve, type Scored } from '../login/evaluation';
+import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, minuteText, parseFeatures, parsePeriod, type GridSpan, type MinuteTable, type Period } from '../login/minutes';
 import { catalogTables, findLabelWindows, logSource, readWindows, type LogSource } from '../login/source';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -63,7 +63,7 @@ export const loginDetectors: Analysis = {
     const groups = parseFeatures(String(cx.param('features')));
     const names = featureNames(groups);
     const X = designMatrix(table, groups);
-    const Z = standardize(X).transform(X);
+    const Z = standardizeShared(X, standardize(X));
 
     const contamination = cx.num('contamination');
     const t0 = performance.now();
@@ -109,9 +109,9 @@ export const loginDetectors: Analysis = {
       tables.push(...evaluationTables(evals, table.period.label));
       if (positives > 0) {
         // with the labels in hand, where each score would have to be cut: descriptive, not a test
-        const rows = scored.map((s) => {
-          const c = findThreshold(y, s.score, target);
-          return [s.name, c.threshold === undefined ? null : Number(c.threshold.toPrecision(6)), round(c.best.precision), round(c.best.recall), c.threshold === undefined ? 'no threshold meets both targets; best point shown' : 'meets both targets'];
+        const rows = evals.map((e) => {
+          const c = thresholdOnCurve(e.pr!, target);
+          return [e.name, c.threshold === undefined ? null : Number(c.threshold.toPrecision(6)), round(c.precision), round(c.recall), c.threshold === undefined ? 'no threshold meets both targets; best point shown' : 'meets both targets'];
         });
         tables.push({ title: `Thresholds meeting precision ≥ ${target.minPrecision} and recall ≥ ${target.minRecall} on these labels (hindsight)`, columns: ['detector', 'score ≥', 'precision', 'recall', 'note'], rows });
       }

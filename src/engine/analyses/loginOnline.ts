@@ -17,7 +17,7 @@ import { parseLabels } from '../labels';
 import { sgdLogistic, standardize } from '../ml';
 import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Evaluated, type Scored } from '../login/evaluation';
 import { minuteFindings, type MinuteVerdict } from '../login/minuteFindings';
-import { designMatrix, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type MinuteTable } from '../login/minutes';
+import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type MinuteTable } from '../login/minutes';
 import { catalogTables, findLabelWindows, logSource, readWindows, windowsFromLabelFile } from '../login/source';
 import { explain, SUPERVISED_FEATURES } from './loginSupervised';
 
@@ -85,7 +85,7 @@ export const loginOnline: Analysis = {
     if (!ytr.some((v) => v)) return explain('Nothing to learn', [[train.label, `no labelled attack minute among its ${trainT.n} minutes`]]);
     let Xtr: number[][] | undefined = designMatrix(trainT, groups);
     const scaler = standardize(Xtr);
-    const Ztr = scaler.transform(Xtr);
+    const Ztr = standardizeShared(Xtr, scaler);
     Xtr = undefined; // half a million rows: let the raw matrix go before the model's work
     const model = sgdLogistic({ alpha: cx.num('alpha'), seed: cx.num('seed') }).fit(Ztr, ytr);
 
@@ -111,7 +111,7 @@ export const loginOnline: Analysis = {
         monthRows.push([month, 0, 0, sig(choice.threshold), null, null, null, null, null, null, null, null, null, null]);
         continue;
       }
-      const Z = scaler.transform(designMatrix(T, groups));
+      const Z = standardizeShared(designMatrix(T, groups), scaler);
       const p = model.predictProba(Z);
       const threshold = choice.threshold;
       // the month's labels are read only now, after its predictions
@@ -151,7 +151,9 @@ export const loginOnline: Analysis = {
 
     const top = Math.max(0, Math.round(cx.num('top')));
     verdicts.sort((a, b) => b.v.score - a.v.score);
-    const findings = verdicts.slice(0, top).flatMap(({ table, v }) => minuteFindings(cx, src, ID, table, [v]));
+    const chosen = verdicts.slice(0, top);
+    // one query per month's minute table, not per minute
+    const findings = [...new Set(chosen.map((x) => x.table))].flatMap((T) => minuteFindings(cx, src, ID, T, chosen.filter((x) => x.table === T).map((x) => x.v)));
     const scored: Scored[] = [
       { name: 'online model, 0.5', score: allP, pred: allDefault, threshold: 0.5 },
       { name: 'online model, chosen threshold', score: allP, pred: allPred },

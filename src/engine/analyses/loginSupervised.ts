@@ -13,7 +13,7 @@ import type { Analysis, AnalysisOutput } from '../findings';
 import { crossValidatedLogistic, dummyClassifier, gaussianNB, standardize, type Scoring } from '../ml';
 import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Scored } from '../login/evaluation';
 import { minuteFindings } from '../login/minuteFindings';
-import { designMatrix, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type Period } from '../login/minutes';
+import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type Period } from '../login/minutes';
 import { catalogTables, findLabelWindows, logSource, readWindows } from '../login/source';
 
 const ID = 'login-supervised';
@@ -75,8 +75,8 @@ export const loginSupervised: Analysis = {
     const positives = ytr.reduce((s, v) => s + v, 0);
     if (positives === 0) return explain('Nothing to learn', [[train.label, `no labelled attack minute among its ${trainT.n} minutes`]]);
     const scaler = standardize(Xtr);
-    const Ztr = scaler.transform(Xtr);
-    const Zte = scaler.transform(Xte);
+    const Ztr = standardizeShared(Xtr, scaler);
+    const Zte = standardizeShared(Xte, scaler);
 
     const Cs = String(cx.param('Cs')).split(',').map((s) => Number(s.trim())).filter((c) => c > 0);
     const scoring = String(cx.param('scoring')) as Scoring;

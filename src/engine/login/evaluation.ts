@@ -7,7 +7,7 @@
  */
 import type { SqlValue } from '../database';
 import type { ResultTable } from '../findings';
-import { averagePrecision, classificationReport, confusionMatrix, findThreshold, precisionRecallCurve, rocAucScore, rocCurve, type ClassificationReport, type Confusion } from '../ml';
+import { auc, classificationReport, confusionMatrix, findThreshold, precisionRecallCurve, rocCurve, type ClassificationReport, type Confusion, type PrecisionRecallCurve, type RocCurve } from '../ml';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -31,6 +31,9 @@ export interface Evaluated {
   rocAuc?: number;
   averagePrecision?: number;
   threshold?: number;
+  /** The curves, computed once (each costs a sort of every score). */
+  pr?: PrecisionRecallCurve;
+  roc?: RocCurve;
 }
 
 export interface Target {
@@ -46,6 +49,8 @@ export function evaluateOne(y: ArrayLike<number>, s: Scored): Evaluated {
   const report = classificationReport(y, s.pred);
   const pos = report.classes['1'] ?? { precision: 0, recall: 0, f1: 0 };
   const both = hasBothClasses(y);
+  const pr = both ? precisionRecallCurve(y, s.score) : undefined;
+  const roc = both ? rocCurve(y, s.score) : undefined;
   return {
     name: s.name,
     confusion,
@@ -53,9 +58,34 @@ export function evaluateOne(y: ArrayLike<number>, s: Scored): Evaluated {
     precision: pos.precision,
     recall: pos.recall,
     f1: pos.f1,
-    ...(both ? { rocAuc: rocAucScore(y, s.score), averagePrecision: averagePrecision(y, s.score) } : {}),
+    // the ROC curve without its collinear points has the same area; average precision as scikit-learn sums it
+    ...(pr && roc ? { rocAuc: auc(roc.fpr, roc.tpr), averagePrecision: apOf(pr), pr, roc } : {}),
     ...(s.threshold !== undefined ? { threshold: s.threshold } : {}),
   };
+}
+
+/** scikit-learn's average_precision_score from its precision–recall curve: Σ (R_n − R_{n−1}) P_n. */
+function apOf(c: PrecisionRecallCurve): number {
+  let s = 0;
+  for (let i = 0; i < c.recall.length - 1; i++) s -= (c.recall[i + 1] - c.recall[i]) * c.precision[i];
+  return s;
+}
+
+/** The lowest threshold of a precision–recall curve meeting both targets (findThreshold's rule), or the closest point. */
+export function thresholdOnCurve(c: PrecisionRecallCurve, target: Target): { threshold?: number; precision: number; recall: number } {
+  let best = { precision: 0, recall: 0 };
+  let gap = -Infinity;
+  for (let i = 0; i < c.thresholds.length; i++) {
+    const p = c.precision[i];
+    const r = c.recall[i];
+    if (p >= target.minPrecision && r >= target.minRecall) return { threshold: c.thresholds[i], precision: p, recall: r };
+    const g = Math.min(target.minPrecision > 0 ? p / target.minPrecision : 1, target.minRecall > 0 ? r / target.minRecall : 1);
+    if (g > gap) {
+      gap = g;
+      best = { precision: p, recall: r };
+    }
+  }
+  return best;
 }
 
 function hasBothClasses(y: ArrayLike<number>): boolean {
@@ -116,11 +146,11 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
   if (!hasBothClasses(y)) return undefined;
   const pr: Record<string, unknown>[] = [];
   const roc: Record<string, unknown>[] = [];
-  for (const d of detectors) {
-    const c = precisionRecallCurve(y, d.score);
+  for (const [k, d] of detectors.entries()) {
+    const c = evals[k]?.pr ?? precisionRecallCurve(y, d.score);
     const pts = c.precision.map((p, i) => ({ detector: d.name, recall: r4(c.recall[i]), precision: r4(p), threshold: i < c.thresholds.length ? Number(c.thresholds[i].toPrecision(5)) : null, order: i }));
     pr.push(...thin(pts, (p) => p.recall ?? 0));
-    const rc = rocCurve(y, d.score);
+    const rc = evals[k]?.roc ?? rocCurve(y, d.score);
     const rpts = rc.fpr.map((f, i) => ({ detector: d.name, fpr: r4(f), tpr: r4(rc.tpr[i]), threshold: Number.isFinite(rc.thresholds[i]) ? Number(rc.thresholds[i].toPrecision(5)) : null, order: i }));
     roc.push(...thin(rpts, (p) => p.tpr ?? 0));
   }
