@@ -46,4 +46,4 @@ export {
 } from './crossValidation';
 export { gaussianNB, type GaussianNBModel } from './naiveBayes';
 export { dummyClassifier, type DummyModel, type DummyStrategy } from './dummy';
-export { sgdLogistic, type SgdLogistic, type SgdOptions, type SgdState } from './sgd';
+export { sgdLogistic, type SgdLearningRate, type SgdLogistic, type SgdOptions, type SgdState } from './sgd';

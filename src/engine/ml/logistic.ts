@@ -152,30 +152,39 @@ export function logisticRegression(X: Matrix, y: Labels, opts: LogisticOptions =
     }
     const step = solveSpd(H, g, p);
     let slope = 0;
-    for (let a = 0; a < p; a++) slope -= g[a] * step[a];
-    // Backtracking (Armijo) keeps Newton safe far from the optimum, e.g. on separable data.
+    let stepMax = 0;
+    let betaMax = 0;
+    for (let a = 0; a < p; a++) {
+      slope -= g[a] * step[a];
+      stepMax = Math.max(stepMax, Math.abs(step[a]));
+      betaMax = Math.max(betaMax, Math.abs(beta[a]));
+    }
+    if (stepMax <= 1e-15 * (1 + betaMax)) {
+      converged = true;
+      break;
+    }
+    // Backtracking (Armijo) keeps Newton safe far from the optimum, e.g. on separable data. Near it the
+    // change in the objective is lost in rounding while the gradient is not yet small along a
+    // badly scaled column: a full step whose change is within rounding is taken.
     let t = 1;
-    let next = new Float64Array(p);
+    const next = new Float64Array(p);
     let fNext = Infinity;
+    let accepted = false;
     for (let k = 0; k < 60; k++) {
       for (let a = 0; a < p; a++) next[a] = beta[a] - t * step[a];
       fNext = objective(next);
-      if (fNext <= f + 1e-4 * t * slope || Math.abs(fNext - f) <= 1e-15 * Math.abs(f)) break;
+      if (fNext <= f + 1e-4 * t * slope || (t === 1 && Math.abs(fNext - f) <= 1e-12 * Math.abs(f))) {
+        accepted = true;
+        break;
+      }
       t /= 2;
     }
-    if (!(fNext <= f)) {
+    if (!accepted) {
       objective(beta);
-      converged = true;
       break;
     }
-    const moved = Math.abs(f - fNext) <= 1e-16 * Math.abs(f);
     beta = next;
     f = fNext;
-    if (moved) {
-      converged = true;
-      iterations++;
-      break;
-    }
   }
   return makeLogisticModel(Array.from(beta.subarray(0, d)), beta[d], iterations, converged);
 }

@@ -112,22 +112,19 @@ export function classificationReport(yTrue: Labels, yPred: Labels): Classificati
   return { classes, accuracy: (c.tp + c.tn) / n, macroAvg: avgOf(false), weightedAvg: avgOf(true) };
 }
 
-/** The report as scikit-learn prints it (two decimals). */
+/** The report as scikit-learn prints it. */
 export function formatClassificationReport(r: ClassificationReport, digits = 2): string {
   const rows: [string, ClassScores][] = Object.entries(r.classes);
-  const width = Math.max(12, ...rows.map(([k]) => k.length));
-  const head = ' '.repeat(width) + ['precision', 'recall', 'f1-score', 'support'].map((h) => h.padStart(10)).join('');
+  const width = Math.max('weighted avg'.length, digits, ...rows.map(([k]) => k.length));
+  const cell = (v: string): string => ' ' + v.padStart(9);
   const line = (name: string, s: ClassScores): string =>
-    name.padStart(width) +
-    [s.precision, s.recall, s.f1].map((v) => v.toFixed(digits).padStart(10)).join('') +
-    String(s.support).padStart(10);
-  const total = r.macroAvg.support;
+    name.padStart(width) + ' ' + [s.precision, s.recall, s.f1].map((v) => cell(v.toFixed(digits))).join('') + cell(String(s.support));
   return [
-    head,
+    ' '.repeat(width) + ' ' + ['precision', 'recall', 'f1-score', 'support'].map(cell).join(''),
     '',
     ...rows.map(([k, s]) => line(k, s)),
     '',
-    'accuracy'.padStart(width) + ' '.repeat(20) + r.accuracy.toFixed(digits).padStart(10) + String(total).padStart(10),
+    'accuracy'.padStart(width) + ' ' + cell('') + cell('') + cell(r.accuracy.toFixed(digits)) + cell(String(r.macroAvg.support)),
     line('macro avg', r.macroAvg),
     line('weighted avg', r.weightedAvg),
     '',

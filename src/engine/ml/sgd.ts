@@ -1,45 +1,308 @@
-/** Logistic regression by stochastic gradient descent, updated in batches (scikit-learn's SGDClassifier, log loss). */
-import { badInput, type Labels, type Matrix } from './matrix';
+/**
+ * Logistic regression by stochastic gradient descent, updated batch by batch
+ * (scikit-learn's SGDClassifier with loss='log_loss'): each partialFit is one
+ * epoch over the batch in a shuffled order, the step count t carrying over
+ * from call to call so the 'optimal' learning rate keeps decaying; fit runs
+ * epochs from scratch until the training loss stops improving. The state
+ * (coefficients, averages, t) serialises to JSON, so a model trained on one
+ * month can be stored and updated with the next.
+ */
+import { Random } from './random';
+import { sigmoid } from './logistic';
+import { badInput, checkLabels, checkMatrix, pack, type Labels, type Matrix } from './matrix';
+
+export type SgdLearningRate = 'optimal' | 'constant' | 'invscaling' | 'adaptive';
 
 export interface SgdOptions {
+  /** Regularisation strength (scikit-learn's alpha). */
   alpha?: number;
-  learningRate?: 'optimal' | 'constant' | 'invscaling';
+  learningRate?: SgdLearningRate;
+  /** Initial learning rate for 'constant', 'invscaling' and 'adaptive'. */
   eta0?: number;
   powerT?: number;
   penalty?: 'l2' | 'none';
   seed?: number;
-  /** Epochs for fit(). */
+  /** Epochs at most for fit(). */
   maxIter?: number;
+  /** fit() stops (or, with 'adaptive', divides the rate by 5) after nIterNoChange epochs whose loss improved by less than tol · rows. */
   tol?: number;
+  nIterNoChange?: number;
   shuffle?: boolean;
+  /** Averaged SGD: false, true (average from the first step), or the step count after which to average. */
+  average?: boolean | number;
+  classWeight?: { 0: number; 1: number };
 }
 
+type ResolvedOptions = Required<Omit<SgdOptions, 'average' | 'classWeight'>> & { average: number; classWeight: [number, number] };
+
 export interface SgdState {
-  options: Required<Omit<SgdOptions, 'seed'>> & { seed: number };
+  kind: 'sgd-logistic';
+  version: 1;
+  options: ResolvedOptions;
   coef: number[];
   intercept: number;
+  averageCoef: number[];
+  averageIntercept: number;
+  /** scikit-learn's t_: 1 + the number of steps taken. */
   t: number;
-  rngState: number;
+  /** Calls so far: each call's shuffle is seeded from the seed and this count. */
+  calls: number;
 }
 
 export interface SgdLogistic {
+  /** The coefficients used to predict (the averaged ones once averaging has started). */
   readonly coef: number[];
   readonly intercept: number;
-  partialFit(X: Matrix, y: Labels, classes?: number[]): SgdLogistic;
-  fit(X: Matrix, y: Labels): SgdLogistic;
+  /** Steps taken plus one (scikit-learn's t_). */
+  readonly t: number;
+  /** Epochs the last call ran. */
+  readonly nIter: number;
+  partialFit(X: Matrix, y: Labels, classes?: number[], sampleWeight?: ArrayLike<number>): SgdLogistic;
+  fit(X: Matrix, y: Labels, sampleWeight?: ArrayLike<number>): SgdLogistic;
   decisionFunction(X: Matrix): number[];
+  /** Probability of class 1 per row. */
   predictProba(X: Matrix): number[];
+  /** Without a threshold, decision > 0 (scikit-learn's predict); with one, probability ≥ threshold. */
   predict(X: Matrix, threshold?: number): (0 | 1)[];
   toJSON(): SgdState;
 }
 
-export function sgdLogistic(opts: SgdOptions = {}): SgdLogistic {
-  void opts;
-  throw badInput('sgdLogistic: not implemented yet.');
+/** Derivative of the log loss in the margin, clipped as scikit-learn's Log.dloss. */
+function dloss(p: number, y: number): number {
+  const z = p * y;
+  if (z > 18) return -y * Math.exp(-z);
+  if (z < -18) return -y;
+  return -y / (Math.exp(z) + 1);
 }
 
-sgdLogistic.fromJSON = (state: SgdState): SgdLogistic => {
-  void state;
-  throw badInput('sgdLogistic.fromJSON: not implemented yet.');
-};
+function loss(p: number, y: number): number {
+  const z = p * y;
+  if (z > 18) return Math.exp(-z);
+  if (z < -18) return -z;
+  return Math.log1p(Math.exp(-z));
+}
 
+function resolve(opts: SgdOptions): ResolvedOptions {
+  const alpha = opts.alpha ?? 1e-4;
+  if (!(alpha > 0)) throw badInput(`alpha must be a positive number, got ${alpha}.`);
+  const learningRate = opts.learningRate ?? 'optimal';
+  if (!['optimal', 'constant', 'invscaling', 'adaptive'].includes(learningRate)) throw badInput(`Unknown learningRate ${String(learningRate)}.`);
+  const eta0 = opts.eta0 ?? (learningRate === 'optimal' ? 0 : 0.01);
+  if (learningRate !== 'optimal' && !(eta0 > 0)) throw badInput(`eta0 must be positive for learningRate '${learningRate}'.`);
+  const penalty = opts.penalty ?? 'l2';
+  if (penalty !== 'l2' && penalty !== 'none') throw badInput(`Unknown penalty ${String(penalty)}.`);
+  const average = opts.average === true ? 1 : opts.average === false || opts.average === undefined ? 0 : opts.average;
+  if (!(average >= 0) || !Number.isInteger(average)) throw badInput(`average must be a boolean or a non-negative integer, got ${average}.`);
+  const maxIter = opts.maxIter ?? 1000;
+  if (!Number.isInteger(maxIter) || maxIter < 1) throw badInput(`maxIter must be a positive integer, got ${maxIter}.`);
+  const cw = opts.classWeight;
+  const classWeight: [number, number] = cw ? [cw[0] ?? 1, cw[1] ?? 1] : [1, 1];
+  if (!(classWeight[0] >= 0 && classWeight[1] >= 0)) throw badInput('classWeight values must be non-negative numbers.');
+  return {
+    alpha,
+    learningRate,
+    eta0,
+    powerT: opts.powerT ?? 0.5,
+    penalty,
+    seed: opts.seed ?? 0,
+    maxIter,
+    tol: opts.tol ?? 1e-3,
+    nIterNoChange: opts.nIterNoChange ?? 5,
+    shuffle: opts.shuffle ?? true,
+    average,
+    classWeight,
+  };
+}
+
+class SgdModel implements SgdLogistic {
+  private w: Float64Array;
+  private b = 0;
+  private aw: Float64Array;
+  private ab = 0;
+  t = 1;
+  nIter = 0;
+  private calls = 0;
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private d = 0,
+  ) {
+    this.w = new Float64Array(d);
+    this.aw = new Float64Array(d);
+  }
+
+  private get averaging(): boolean {
+    return this.o.average > 0 && this.o.average <= this.t - 1;
+  }
+
+  get coef(): number[] {
+    return Array.from(this.averaging ? this.aw : this.w);
+  }
+
+  get intercept(): number {
+    return this.averaging ? this.ab : this.b;
+  }
+
+  partialFit(X: Matrix, y: Labels, classes?: number[], sampleWeight?: ArrayLike<number>): SgdLogistic {
+    if (classes && classes.some((c) => c !== 0 && c !== 1)) throw badInput('classes must be 0 and 1.');
+    this.run(X, y, 1, sampleWeight);
+    return this;
+  }
+
+  fit(X: Matrix, y: Labels, sampleWeight?: ArrayLike<number>): SgdLogistic {
+    this.d = 0;
+    this.t = 1;
+    this.calls = 0;
+    this.run(X, y, this.o.maxIter, sampleWeight);
+    return this;
+  }
+
+  private run(X: Matrix, y: Labels, maxIter: number, sampleWeight?: ArrayLike<number>): void {
+    const d = checkMatrix(X);
+    const n = X.length;
+    checkLabels(y, n);
+    if (sampleWeight) {
+      if (sampleWeight.length !== n) throw badInput(`sampleWeight has ${sampleWeight.length} values for ${n} rows.`);
+      for (let i = 0; i < n; i++) if (!(sampleWeight[i] >= 0)) throw badInput(`sampleWeight[${i}] must be a non-negative number.`);
+    }
+    if (this.d === 0) {
+      this.d = d;
+      this.w = new Float64Array(d);
+      this.aw = new Float64Array(d);
+      this.b = 0;
+      this.ab = 0;
+    } else if (d !== this.d) throw badInput(`The model has ${this.d} features, got ${d}.`);
+    const { alpha, learningRate, eta0, powerT, penalty, tol, nIterNoChange, average, classWeight } = this.o;
+    const data = pack(X, d);
+    const w = this.w;
+    const aw = this.aw;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const rng = new Random((this.o.seed + Math.imul(this.calls, 0x9e3779b1)) >>> 0);
+    this.calls++;
+
+    // 'optimal': scikit-learn's heuristic start, so the first step has the size of a typical weight.
+    const typw = Math.sqrt(1 / Math.sqrt(alpha));
+    const optimalInit = 1 / (typw * alpha);
+    let eta = eta0;
+    let t = this.t;
+    let b = this.b;
+    let ab = this.ab;
+    let bestLoss = Infinity;
+    let noImprovement = 0;
+    let epoch = 0;
+    for (; epoch < maxIter; epoch++) {
+      if (this.o.shuffle) rng.shuffle(order);
+      let sumLoss = 0;
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const o = i * d;
+        const yi = y[i] === 1 ? 1 : -1;
+        if (learningRate === 'optimal') eta = 1 / (alpha * (optimalInit + t - 1));
+        else if (learningRate === 'invscaling') eta = eta0 / Math.pow(t, powerT);
+        let p = b;
+        for (let j = 0; j < d; j++) p += w[j] * data[o + j];
+        sumLoss += loss(p, yi);
+        let g = dloss(p, yi);
+        if (g < -1e12) g = -1e12;
+        else if (g > 1e12) g = 1e12;
+        const update = -eta * g * classWeight[y[i]] * (sampleWeight ? sampleWeight[i] : 1);
+        if (penalty === 'l2') {
+          // Weight decay first, as scikit-learn does; never past zero.
+          const shrink = Math.max(0, 1 - eta * alpha);
+          if (shrink !== 1) for (let j = 0; j < d; j++) w[j] *= shrink;
+        }
+        if (update !== 0) {
+          for (let j = 0; j < d; j++) w[j] += update * data[o + j];
+          b += update;
+        }
+        if (average > 0 && average <= t) {
+          const m = 1 / (t - average + 1);
+          for (let j = 0; j < d; j++) aw[j] += (w[j] - aw[j]) * m;
+          ab += (b - ab) * m;
+        }
+        t++;
+      }
+      if (maxIter === 1) {
+        epoch++;
+        break;
+      }
+      if (sumLoss > bestLoss - tol * n) noImprovement++;
+      else noImprovement = 0;
+      if (sumLoss < bestLoss) bestLoss = sumLoss;
+      if (noImprovement >= nIterNoChange) {
+        if (learningRate === 'adaptive' && eta > 1e-6) {
+          eta /= 5;
+          noImprovement = 0;
+        } else {
+          epoch++;
+          break;
+        }
+      }
+    }
+    this.b = b;
+    this.ab = ab;
+    this.t = t;
+    this.nIter = epoch;
+  }
+
+  decisionFunction(X: Matrix): number[] {
+    if (X.length === 0) return [];
+    if (this.d === 0) throw badInput('The SGD model has not been trained yet.');
+    const d = checkMatrix(X, 'X to predict');
+    if (d !== this.d) throw badInput(`The model has ${this.d} features, got ${d}.`);
+    const w = this.averaging ? this.aw : this.w;
+    const b = this.intercept;
+    return X.map((row) => {
+      let s = b;
+      for (let j = 0; j < d; j++) s += w[j] * row[j];
+      return s;
+    });
+  }
+
+  predictProba(X: Matrix): number[] {
+    return this.decisionFunction(X).map(sigmoid);
+  }
+
+  predict(X: Matrix, threshold?: number): (0 | 1)[] {
+    if (threshold === undefined) return this.decisionFunction(X).map((s) => (s > 0 ? 1 : 0));
+    return this.predictProba(X).map((p) => (p >= threshold ? 1 : 0));
+  }
+
+  toJSON(): SgdState {
+    return {
+      kind: 'sgd-logistic',
+      version: 1,
+      options: { ...this.o, classWeight: [...this.o.classWeight] },
+      coef: Array.from(this.w),
+      intercept: this.b,
+      averageCoef: Array.from(this.aw),
+      averageIntercept: this.ab,
+      t: this.t,
+      calls: this.calls,
+    };
+  }
+
+  static fromJSON(state: SgdState): SgdModel {
+    if (!state || state.kind !== 'sgd-logistic' || state.version !== 1) throw badInput('Not a saved SGD logistic model.');
+    const { coef, averageCoef } = state;
+    if (!Array.isArray(coef) || !Array.isArray(averageCoef) || coef.length !== averageCoef.length) {
+      throw badInput('The saved SGD model has inconsistent coefficients.');
+    }
+    const all = [...coef, ...averageCoef, state.intercept, state.averageIntercept, state.t, state.calls];
+    if (all.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw badInput('The saved SGD model has a value that is not a finite number.');
+    const m = new SgdModel(resolve({ ...state.options, classWeight: { 0: state.options.classWeight[0], 1: state.options.classWeight[1] } }), coef.length);
+    m.w = Float64Array.from(coef);
+    m.aw = Float64Array.from(averageCoef);
+    m.b = state.intercept;
+    m.ab = state.averageIntercept;
+    m.t = state.t;
+    m.calls = state.calls;
+    return m;
+  }
+}
+
+export function sgdLogistic(opts: SgdOptions = {}): SgdLogistic {
+  return new SgdModel(resolve(opts));
+}
+
+sgdLogistic.fromJSON = (state: SgdState): SgdLogistic => SgdModel.fromJSON(state);
