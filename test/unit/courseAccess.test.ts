@@ -214,6 +214,31 @@ describe('course-site analysis helpers', () => {
     assert.equal(poissonChangePoint(Array(50).fill(3)).at, -1, 'no split in a flat series');
   });
 
+  it('rows without time and gaps in the lines: the columns still line up with their rows', async () => {
+    const rows = ['time,user,ip,page'];
+    for (let i = 0; i < 40; i++) rows.push(`2021-03-${String(1 + (i % 20)).padStart(2, '0')} 10:${String(i).padStart(2, '0')}:00,u${i % 5},10.0.0.${i % 5},lesson/${i % 7}`);
+    rows.splice(10, 0, ',u1,10.0.0.1,lesson/no-time', 'not,a,row,at,all,here');
+    for (let k = 0; k < 30; k++) rows.push(`2021-03-25 09:00:${String(k).padStart(2, '0')},u4,10.0.0.4,lesson/${k}`);
+    const file = path.join(tmpDir(), 'gaps.csv');
+    fs.writeFileSync(file, rows.join('\n') + '\n');
+    const { engine: e } = await indexed([file]);
+    const t = e.tables()[0];
+    assert.ok(Number(e.query(`SELECT count(*) FROM "${t.table}" WHERE _time IS NULL`).rows[0][0]) >= 1, 'a row without time');
+    const query = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => e.query(sql, p);
+    const s = runAnalysis(analysisById('suspicious-access')!, t, query, {}, e.tables());
+    const burst = s.findings.find((f) => f.entity.value === 'u4')!;
+    assert.equal(burst.metrics.peakPerMinute, 30);
+    assert.equal(burst.metrics.alphabeticalRun, 20, 'lesson/10 … lesson/29 in a row (lesson/10 sorts before lesson/9, which ends the first run of 10)');
+    const sp = runAnalysis(analysisById('spikes')!, t, query, { minRequests: '20' }, e.tables());
+    assert.deepEqual(sp.findings.map((f) => f.entity.value), ['2021-03-25', 'u4']);
+    for (const f of [...s.findings, ...sp.findings]) {
+      const lines = e.query(`SELECT _line FROM (${f.evidence.sql})`, f.evidence.params).rows.map((r) => Number(r[0]));
+      assert.equal(lines.length, f.evidence.total);
+      assert.deepEqual(lines.slice(0, f.evidence.lines.length), f.evidence.lines);
+    }
+    await e.dispose();
+  });
+
   it('suspicious-access flags machine user agents when the log has a user-agent column', async () => {
     const rows = ['time,user,ip,page,user_agent'];
     for (let i = 0; i < 30; i++) rows.push(`2021-03-0${1 + (i % 5)} 10:${String(i).padStart(2, '0')}:00,u${i % 6},10.0.0.${i % 6},lesson/${i % 4},Mozilla/5.0 (X11; Linux x86_64) Firefox/86.0`);

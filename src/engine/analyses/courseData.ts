@@ -69,22 +69,35 @@ function cached<T>(cx: AnalysisContext, key: string, make: () => T): T {
   return m.get(k) as T;
 }
 
-/** Calls f with each non-negative integer of a comma-separated list (what group_concat(_line) returns). */
-function eachInt(s: string, f: (n: number) => void): void {
+/**
+ * Parses a comma-separated list of non-negative integers (what group_concat(_line) returns) into
+ * out from position at; returns the position after the last one, which is past out.length when
+ * out was too short (those numbers are not written). Written out (no callback per number): it runs
+ * over every line of the log once per column.
+ */
+function parseInts(s: string, out: Int32Array, at: number): number {
   let n = 0;
   let any = false;
+  const cap = out.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 44) {
-      if (any) f(n);
+      if (any) {
+        if (at < cap) out[at] = n;
+        at++;
+      }
       n = 0;
       any = false;
-    } else if (c >= 48 && c <= 57) {
+    } else {
       n = n * 10 + (c - 48);
       any = true;
     }
   }
-  if (any) f(n);
+  if (any) {
+    if (at < cap) out[at] = n;
+    at++;
+  }
+  return at;
 }
 
 export function logData(cx: AnalysisContext): LogData {
@@ -99,9 +112,8 @@ export function logData(cx: AnalysisContext): LogData {
       for (let i = 0; i < count; i++) lines[i] = lo + i;
     } else {
       const s = String(cx.query(`SELECT group_concat(_line) FROM ${t}`).rows[0][0] ?? '');
-      const list: number[] = [];
-      eachInt(s, (n) => list.push(n));
-      lines = Int32Array.from(list).sort();
+      lines = new Int32Array(count);
+      lines = lines.subarray(0, Math.min(count, parseInts(s, lines, 0))).sort();
     }
     return { maxLine: Math.max(0, hi), lines };
   });
@@ -111,86 +123,101 @@ export function logData(cx: AnalysisContext): LogData {
     key: (role) => {
       const column = cx.column(role);
       if (!column) throw new LogInvestigatorError('MISSING_ROLE', `no column with the role ${role} in ${cx.table.table}`);
-      return keyColumn(cx, column, base.maxLine);
+      return keyColumn(cx, column, base.maxLine, base.lines.length);
     },
-    keyOf: (column) => keyColumn(cx, column, base.maxLine),
-    time: () => timeColumn(cx, base.maxLine),
+    keyOf: (column) => keyColumn(cx, column, base.maxLine, base.lines.length),
+    time: () => timeColumn(cx, base.maxLine, base.lines),
   };
 }
 
-function keyColumn(cx: AnalysisContext, column: string, maxLine: number): KeyColumn {
+function keyColumn(cx: AnalysisContext, column: string, maxLine: number, rowCount: number): KeyColumn {
   return cached(cx, `key:${column}`, () => {
     const rows = cx.query(`SELECT ${quoteIdent(column)}, group_concat(_line) FROM ${cx.t} GROUP BY 1`).rows;
     const codes = new Int32Array(maxLine + 1).fill(-1);
     const keys: SqlValue[] = [];
     const counts = new Int32Array(rows.length);
+    const offsets = new Int32Array(rows.length + 1);
+    // each value's lines side by side: an index scan gives them in rowid order, so they need no sort
+    let byKey = new Int32Array(rowCount);
     let nullCode = -1;
+    let at = 0;
     for (const [v, s] of rows) {
       const k = keys.length;
       keys.push(v);
       if (v === null) nullCode = k;
-      let n = 0;
-      eachInt(String(s ?? ''), (line) => {
-        codes[line] = k;
-        n++;
-      });
-      counts[k] = n;
-    }
-    let offsets: Int32Array | undefined;
-    let byKey: Int32Array | undefined;
-    const linesOf = (k: number): Int32Array => {
-      if (!offsets || !byKey) {
-        // one pass over the lines in order: each key's lines come out ascending
-        offsets = new Int32Array(keys.length + 1);
-        for (let k2 = 0; k2 < keys.length; k2++) offsets[k2 + 1] = offsets[k2] + counts[k2];
-        const fill = offsets.slice(0, keys.length);
-        byKey = new Int32Array(offsets[keys.length]);
-        for (let line = 0; line <= maxLine; line++) {
-          const c = codes[line];
-          if (c >= 0) byKey[fill[c]++] = line;
-        }
+      const text = String(s ?? '');
+      let end = parseInts(text, byKey, at);
+      if (end > byKey.length) {
+        // more lines than rows counted (the table changed under us): grow, and parse this value again
+        const grown = new Int32Array(Math.max(byKey.length * 2, end));
+        grown.set(byKey);
+        byKey = grown;
+        end = parseInts(text, byKey, at);
       }
-      return byKey.subarray(offsets[k], offsets[k + 1]);
-    };
-    return { column, codes, keys, nullCode, counts, linesOf };
+      let sorted = true;
+      for (let i = at; i < end; i++) {
+        codes[byKey[i]] = k;
+        if (i > at && byKey[i] < byKey[i - 1]) sorted = false;
+      }
+      if (!sorted) byKey.subarray(at, end).sort();
+      counts[k] = end - at;
+      offsets[k + 1] = end;
+      at = end;
+    }
+    return { column, codes, keys, nullCode, counts, linesOf: (k: number) => byKey.subarray(offsets[k], offsets[k + 1]) };
   });
 }
 
 const DAY_MS = 86_400_000;
 
-function timeColumn(cx: AnalysisContext, maxLine: number): TimeColumn {
+function timeColumn(cx: AnalysisContext, maxLine: number, allLines: Int32Array): TimeColumn {
   return cached(cx, 'time', () => {
     const day = new Int32Array(maxLine + 1).fill(NO_DAY);
     const sec = new Int32Array(maxLine + 1);
     if (!cx.table.columns.some((c) => c.name === '_time')) return { day, sec, firstDay: NO_DAY, lastDay: NO_DAY, ordered: true };
-    // both lists come from the same rows in the same order, whatever order that is
-    const [lineList, timeList] = cx.query(`SELECT group_concat(_line), group_concat(_time) FROM ${cx.t} WHERE _time IS NOT NULL`).rows[0] as [string | null, string | null];
-    const lines: number[] = [];
-    eachInt(lineList ?? '', (n) => lines.push(n));
-    const s = timeList ?? '';
-    const d = (p: number) => s.charCodeAt(p) - 48;
     let firstDay = NO_DAY;
     let lastDay = NO_DAY;
-    let lastYmd = -1;
-    let lastDayNo = 0;
-    let i = 0;
-    for (const line of lines) {
-      // `_time` is normalized: YYYY-MM-DD HH:MM:SS[.fff], then a comma
-      const ymd = d(i) * 10000000 + d(i + 1) * 1000000 + d(i + 2) * 100000 + d(i + 3) * 10000 + d(i + 5) * 1000 + d(i + 6) * 100 + d(i + 8) * 10 + d(i + 9);
-      if (ymd !== lastYmd) {
-        lastYmd = ymd;
-        lastDayNo = Math.floor(Date.UTC(Math.floor(ymd / 10000), (Math.floor(ymd / 100) % 100) - 1, ymd % 100) / DAY_MS);
+    /** Reads the times of s into day and sec for the lines in order; false when their numbers differ. */
+    const read = (s: string, lines: Int32Array): boolean => {
+      const d = (p: number) => s.charCodeAt(p) - 48;
+      let lastYmd = -1;
+      let lastDayNo = 0;
+      let i = 0;
+      let j = 0;
+      for (; j < lines.length && i < s.length; j++) {
+        const line = lines[j];
+        // `_time` is normalized: YYYY-MM-DD HH:MM:SS[.fff], then a comma
+        const ymd = d(i) * 10000000 + d(i + 1) * 1000000 + d(i + 2) * 100000 + d(i + 3) * 10000 + d(i + 5) * 1000 + d(i + 6) * 100 + d(i + 8) * 10 + d(i + 9);
+        if (ymd !== lastYmd) {
+          lastYmd = ymd;
+          lastDayNo = Math.floor(Date.UTC(Math.floor(ymd / 10000), (Math.floor(ymd / 100) % 100) - 1, ymd % 100) / DAY_MS);
+          if (firstDay === NO_DAY || lastDayNo < firstDay) firstDay = lastDayNo;
+          if (lastDayNo > lastDay) lastDay = lastDayNo;
+        }
+        day[line] = lastDayNo;
+        sec[line] = s.charCodeAt(i + 10) === 32 ? (d(i + 11) * 10 + d(i + 12)) * 3600 + (d(i + 14) * 10 + d(i + 15)) * 60 + d(i + 17) * 10 + d(i + 18) : 0;
+        if (s.charCodeAt(i + 19) === 44) i += 20;
+        else {
+          const comma = s.indexOf(',', i + 10);
+          i = comma < 0 ? s.length : comma + 1;
+        }
       }
-      day[line] = lastDayNo;
-      sec[line] = s.charCodeAt(i + 10) === 32 ? (d(i + 11) * 10 + d(i + 12)) * 3600 + (d(i + 14) * 10 + d(i + 15)) * 60 + d(i + 17) * 10 + d(i + 18) : 0;
-      if (firstDay === NO_DAY || lastDayNo < firstDay) firstDay = lastDayNo;
-      if (lastDayNo > lastDay) lastDay = lastDayNo;
-      i = s.indexOf(',', i + 10) + 1;
-      if (i === 0) i = s.length;
+      return j === lines.length && i >= s.length;
+    };
+    // in line order, the times alone suffice when every row has one (group_concat skips NULLs: then the numbers differ)
+    let lines = allLines;
+    if (!read(String(cx.query(`SELECT group_concat(_time) FROM (SELECT _time FROM ${cx.t} ORDER BY _line)`).rows[0][0] ?? ''), allLines)) {
+      day.fill(NO_DAY);
+      firstDay = lastDay = NO_DAY;
+      const [lineList, timeList] = cx.query(`SELECT group_concat(_line), group_concat(_time) FROM ${cx.t} WHERE _time IS NOT NULL`).rows[0] as [string | null, string | null];
+      lines = new Int32Array(allLines.length);
+      lines = lines.subarray(0, Math.min(lines.length, parseInts(lineList ?? '', lines, 0)));
+      read(timeList ?? '', lines);
     }
     let ordered = true;
     let prev = -Infinity;
-    for (let line = 0; line <= maxLine && ordered; line++) {
+    for (let j = 0; j < lines.length && ordered; j++) {
+      const line = lines[j];
       if (day[line] === NO_DAY) continue;
       const at = day[line] * 86400 + sec[line];
       ordered = at >= prev;
