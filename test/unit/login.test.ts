@@ -323,4 +323,16 @@ describe('login analyses', () => {
     await renders(det);
     await engine.dispose();
   });
+
+  it('a SQLite file of login attempts (no _line, no _time) goes through login-per-ip; its rows are numbered by rowid', async () => {
+    const { engine, run } = await setup([fixture('logins.sqlite')], 'logs');
+    const out = run('login-per-ip');
+    const per = table(out, 'Attempts per IP');
+    assert.equal(per.rows.reduce((s, r) => s + Number(r[1]), 0), 300);
+    const reasons = engine.query(`SELECT failure_reason, count(*) FROM logs WHERE success = 0 AND failure_reason <> '' GROUP BY 1 ORDER BY 2 DESC, 1`).rows.map((r) => `failures: ${r[0]}`);
+    assert.deepEqual(per.columns.filter((c) => c.startsWith('failures: ')), reasons);
+    for (const f of out.findings) assert.ok(f.evidence.total > 0 && f.evidence.lines.length === 0);
+    await renders(out);
+    await engine.dispose();
+  });
 });

@@ -30,8 +30,10 @@ export function minuteFindings(cx: AnalysisContext, src: LogSource, analysis: st
   const { ip, time } = src.col as Record<'ip' | 'time', string>;
   const minutes = verdicts.map((v) => minuteText(table.start + v.i));
   const multi = src.tables.length > 1;
+  // a table read from a SQLite file keeps its rows without _line: its rowid numbers them
+  const line = cx.table.columns.some((c) => c.name === '_line') ? '_line' : 'rowid';
   const rows = cx.query(
-    `SELECT substr(${time}, 1, 16) AS m, ${ip}, _line${multi ? ', _table' : ''} FROM ${src.from} WHERE ${src.fail} AND substr(${time}, 1, 16) IN (${minutes.map(() => '?').join(', ')}) ORDER BY ${multi ? '_table, ' : ''}_line`,
+    `SELECT substr(${time}, 1, 16) AS m, ${ip}, ${line}${multi ? ', _table' : ''} FROM ${src.from} WHERE ${src.fail} AND substr(${time}, 1, 16) IN (${minutes.map(() => '?').join(', ')}) ORDER BY ${multi ? '_table, ' : ''}${line}`,
     minutes,
   ).rows;
   const byMinute = new Map<string, { ips: Map<string, number>; lines: Map<string, number[]> }>();
@@ -66,15 +68,16 @@ export function minuteFindings(cx: AnalysisContext, src: LogSource, analysis: st
 function evidenceOf(cx: AnalysisContext, src: LogSource, minute: string, lines: Map<string, number[]>, to: string): Evidence {
   const [name, mine] = [...lines.entries()][0] ?? [cx.table.table, []];
   const info = src.tables.find((t) => t.table === name) ?? cx.table;
+  const hasLines = info.columns.some((c) => c.name === '_line');
   const t = quoteIdent(info.table);
   let total = 0;
   for (const l of lines.values()) total += l.length;
   return {
     table: info.table,
     file: info.file,
-    lines: mine.slice(0, EVIDENCE_LINES),
+    lines: hasLines ? mine.slice(0, EVIDENCE_LINES) : [],
     total,
-    sql: `SELECT * FROM ${t} WHERE ${src.col.time} >= ? AND ${src.col.time} < ? AND ${src.fail} ORDER BY _line`,
+    sql: `SELECT * FROM ${t} WHERE ${src.col.time} >= ? AND ${src.col.time} < ? AND ${src.fail} ORDER BY ${hasLines ? '_line' : 'rowid'}`,
     params: [`${minute}:00`, to],
   };
 }

@@ -136,7 +136,10 @@ const signature = (t: TableInfo) =>
 /** The other files of the same log: identical column names and roles. */
 export function siblingTables(log: TableInfo, others: TableInfo[]): TableInfo[] {
   const sig = signature(log);
-  return others.filter((o) => o.table !== log.table && !RESERVED_TABLES.includes(o.table) && signature(o) === sig && o.columns.some((c) => c.name === '_time') === log.columns.some((c) => c.name === '_time'));
+  // files indexed by the engine only: the union keeps each row's _line for the evidence
+  const built = (t: TableInfo) => t.columns.some((c) => c.name === '_line') && t.columns.some((c) => c.name === '_time');
+  if (!built(log)) return [];
+  return others.filter((o) => o.table !== log.table && !RESERVED_TABLES.includes(o.table) && signature(o) === sig && built(o));
 }
 
 const REASON_RE = /^(failure_?reason|fail_?reason|reason|error|error_?code|error_?type|failure|event|event_?type|result_?detail|status_?detail)$/i;
