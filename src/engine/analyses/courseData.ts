@@ -100,18 +100,22 @@ function parseInts(s: string, out: Int32Array, at: number): number {
   return at;
 }
 
+/** The column that numbers rows: `_line`, or the rowid of a table read from an SQLite file (which has no source lines). */
+export const lineColumn = (cx: AnalysisContext): string => (cx.table.columns.some((c) => c.name === '_line') ? '_line' : 'rowid');
+
 export function logData(cx: AnalysisContext): LogData {
   const t = cx.t;
+  const L = lineColumn(cx);
   const base = cached(cx, '_lines', () => {
     const count = Number(cx.query(`SELECT count(*) FROM ${t}`).rows[0][0]);
-    const lo = Number(cx.query(`SELECT min(_line) FROM ${t}`).rows[0][0] ?? 1);
-    const hi = Number(cx.query(`SELECT max(_line) FROM ${t}`).rows[0][0] ?? 0);
+    const lo = Number(cx.query(`SELECT min(${L}) FROM ${t}`).rows[0][0] ?? 1);
+    const hi = Number(cx.query(`SELECT max(${L}) FROM ${t}`).rows[0][0] ?? 0);
     let lines: Int32Array;
     if (count === hi - lo + 1) {
       lines = new Int32Array(count);
       for (let i = 0; i < count; i++) lines[i] = lo + i;
     } else {
-      const s = String(cx.query(`SELECT group_concat(_line) FROM ${t}`).rows[0][0] ?? '');
+      const s = String(cx.query(`SELECT group_concat(${L}) FROM ${t}`).rows[0][0] ?? '');
       lines = new Int32Array(count);
       lines = lines.subarray(0, Math.min(count, parseInts(s, lines, 0))).sort();
     }
@@ -132,7 +136,7 @@ export function logData(cx: AnalysisContext): LogData {
 
 function keyColumn(cx: AnalysisContext, column: string, maxLine: number, rowCount: number): KeyColumn {
   return cached(cx, `key:${column}`, () => {
-    const rows = cx.query(`SELECT ${quoteIdent(column)}, group_concat(_line) FROM ${cx.t} GROUP BY 1`).rows;
+    const rows = cx.query(`SELECT ${quoteIdent(column)}, group_concat(${lineColumn(cx)}) FROM ${cx.t} GROUP BY 1`).rows;
     const codes = new Int32Array(maxLine + 1).fill(-1);
     const keys: SqlValue[] = [];
     const counts = new Int32Array(rows.length);
@@ -206,10 +210,11 @@ function timeColumn(cx: AnalysisContext, maxLine: number, allLines: Int32Array):
     };
     // in line order, the times alone suffice when every row has one (group_concat skips NULLs: then the numbers differ)
     let lines = allLines;
-    if (!read(String(cx.query(`SELECT group_concat(_time) FROM (SELECT _time FROM ${cx.t} ORDER BY _line)`).rows[0][0] ?? ''), allLines)) {
+    const L = lineColumn(cx);
+    if (!read(String(cx.query(`SELECT group_concat(_time) FROM (SELECT _time FROM ${cx.t} ORDER BY ${L})`).rows[0][0] ?? ''), allLines)) {
       day.fill(NO_DAY);
       firstDay = lastDay = NO_DAY;
-      const [lineList, timeList] = cx.query(`SELECT group_concat(_line), group_concat(_time) FROM ${cx.t} WHERE _time IS NOT NULL`).rows[0] as [string | null, string | null];
+      const [lineList, timeList] = cx.query(`SELECT group_concat(${L}), group_concat(_time) FROM ${cx.t} WHERE _time IS NOT NULL`).rows[0] as [string | null, string | null];
       lines = new Int32Array(allLines.length);
       lines = lines.subarray(0, Math.min(lines.length, parseInts(lineList ?? '', lines, 0)));
       read(timeList ?? '', lines);
@@ -302,7 +307,9 @@ export function evidenceOf(cx: AnalysisContext, candidates: ArrayLike<number>, k
     if (lines.length < limit) lines.push(line);
     total++;
   }
-  return { table: cx.table.table, file: cx.table.file, lines, total, sql: `SELECT * FROM ${cx.t} WHERE ${where} ORDER BY _line`, params };
+  const L = lineColumn(cx);
+  // like the engine's evidence: rows of a table without source lines are counted, not pointed at
+  return { table: cx.table.table, file: cx.table.file, lines: L === '_line' ? lines : [], total, sql: `SELECT * FROM ${cx.t} WHERE ${where} ORDER BY ${L}`, params };
 }
 
 /** Counts of pairs (a, b) of two codes: a flat typed array when it is small enough, a map otherwise. */

@@ -13,7 +13,7 @@ import type { SqlValue } from '../database';
 import type { Analysis, Evidence, Finding } from '../findings';
 import { findingId, robustStats, robustZ, severityOf } from '../findings';
 import { quoteIdent } from '../names';
-import { evidenceOf, fmt, inTimeOrder, isoDay, isoTime, logData, NO_DAY, secondsOf, VL, type KeyColumn } from './courseData';
+import { evidenceOf, fmt, inTimeOrder, isoDay, isoTime, lineColumn, logData, NO_DAY, secondsOf, VL } from './courseData';
 
 /** Clients that are programs, not people: crawlers, HTTP libraries, headless browsers. */
 const MACHINE_AGENT = /bot\b|bot\/|crawl|spider|slurp|scrap|curl|wget|python|java\/|go-http|httpclient|http-client|okhttp|axios|node-fetch|libwww|headless|phantom|selenium|puppeteer|playwright|postman|insomnia|^-?$/i;
@@ -246,7 +246,7 @@ export const suspiciousAccess: Analysis = {
           name: 'alphabetical order',
           score: cap(zRun),
           text: `${s.run} requests in a row in alphabetical order of resource, ${s.runFrom} … ${s.runTo} (median longest run: ${medians.run})`,
-          evidence: () => evidenceOf(cx, U.linesOf(uc), (line) => line >= s.runFirst && line <= s.runLast, `${usr} = ? AND _line BETWEEN ? AND ?`, [u, s.runFirst, s.runLast]),
+          evidence: () => evidenceOf(cx, U.linesOf(uc), (line) => line >= s.runFirst && line <= s.runLast, `${usr} = ? AND ${lineColumn(cx)} BETWEEN ? AND ?`, [u, s.runFirst, s.runLast]),
         });
       // hours of a day are bounded (24): the floor itself is the test, a person does not work 18 hours round the clock
       const hoursFloor = Math.max(1, Math.min(24, cx.num('hours')));
