@@ -148,7 +148,7 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     if (eq < 1) throw new UsageError(`--param takes name=value, not '${p}'`);
     params[p.slice(0, eq)] = p.slice(eq + 1);
   }
-  const { outputs, skipped } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
   if (chosen.length === 1 && outputs.length === 0) {
     process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a role with --role ROLE=COLUMN.\n`);
@@ -164,7 +164,8 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   }
   if (values.json) {
     process.stdout.write(JSON.stringify(outputs, null, 2) + '\n');
-    return 0;
+    for (const s of skipped.filter((x) => / failed: /.test(x))) process.stderr.write(`log-investigator: ${s}\n`);
+    return failed ? 1 : 0;
   }
   for (const o of outputs) {
     process.stdout.write(`\n${o.title} — ${o.table} (${o.analysis}): ${o.findings.length} finding${o.findings.length === 1 ? '' : 's'}\n`);
@@ -174,8 +175,8 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     }
     if (o.findings.length > 25) process.stdout.write(`  … ${o.findings.length - 25} more (--json for all)\n`);
   }
-  if (skipped.length && chosen.length > 1) process.stderr.write(`log-investigator: skipped (roles missing): ${skipped.join('; ')}\n`);
-  return 0;
+  if (skipped.length && chosen.length > 1) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
+  return failed ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -114,6 +114,8 @@ export interface Analysis {
   description: string;
   /** Roles the table must have; `time` means the table has `_time`. */
   needs: Role[];
+  /** Reads time only through cx.column('time'), so a column with the time role will do where a table has no `_time` (SQLite files). */
+  timeFromRole?: boolean;
   /** Also needs the group table (a table with group, start and end columns). */
   needsGroups?: boolean;
   params: ParamSpec[];
@@ -137,7 +139,9 @@ export function findingId(analysis: string, table: string, kind: EntityKind, val
 
 /** What an analysis needs that a table lacks: roles, and the group table when it needs one. */
 export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = [], params: Record<string, string> = {}): string[] {
-  const missing: string[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some((c) => c.name === '_time') : !t.columns.some((c) => c.role === r)));
+  // time: the normalized _time; analyses that read time through cx.column('time') also take a column with the time role (tables read from SQLite files have no _time)
+  const hasTime = (c: TableInfo['columns'][number]) => c.name === '_time' || (a.timeFromRole === true && c.role === 'time');
+  const missing: string[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some(hasTime) : !t.columns.some((c) => c.role === r)));
   if (a.needsGroups && !findGroupTable(t, others)) missing.push('group table (a table with group, start and end columns, e.g. cohorts.csv)');
   for (const p of a.requiredParams ?? []) if (!params[p]) missing.push(`parameter ${p} (--param ${p}=…)`);
   return missing;
@@ -147,6 +151,8 @@ export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = []
 export interface AnalysisRun {
   outputs: AnalysisOutput[];
   skipped: string[];
+  /** How many analysis–table pairs failed (their errors are among the skipped). */
+  failed?: number;
 }
 
 /**
@@ -178,8 +184,18 @@ export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Quer
     for (const t of tables) {
       if (only && !only.includes(t.table)) continue;
       const missing = missingRoles(a, t, tables, mine);
-      if (missing.length) run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
-      else run.outputs.push(runAnalysis(a, t, query, mine, tables));
+      if (missing.length) {
+        run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
+        continue;
+      }
+      try {
+        run.outputs.push(runAnalysis(a, t, query, mine, tables));
+      } catch (e) {
+        // one analysis failing on one table (a bad parameter, an unreadable file) does not stop the others; a single one reports its error
+        if (chosen.length === 1 && tables.filter((x) => !only || only.includes(x.table)).length === 1) throw e;
+        run.skipped.push(`${a.id} on ${t.table} failed: ${e instanceof Error ? e.message : String(e)}`);
+        run.failed = (run.failed ?? 0) + 1;
+      }
     }
   }
   return run;

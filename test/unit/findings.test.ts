@@ -98,13 +98,20 @@ describe('findings and analyses', () => {
     assert.equal(skipped.outputs.length, 0);
     assert.match(skipped.skipped[0], /parameter geo \(--param geo=…\)/);
     assert.equal(runAnalyses([needsFile], engine.tables(), q, { geo: 'x.csv' }).outputs.length, 1);
+    // one analysis failing does not stop the others; alone, its error reaches the caller
+    const failing: Analysis = { ...needsFile, id: 'failing', requiredParams: [], run: () => { throw new Error('the geo file is unreadable'); } };
+    const mixed = runAnalyses([failing, ANALYSES.find((a) => a.id === 'failure-bursts')!], engine.tables(), q, {});
+    assert.equal(mixed.failed, 1);
+    assert.ok(mixed.skipped.some((x) => /failing on planted failed: the geo file is unreadable/.test(x)), mixed.skipped.join('; '));
+    assert.equal(mixed.outputs.length, 1);
+    assert.throws(() => runAnalyses([failing], engine.tables(), q, {}), /the geo file is unreadable/);
     await engine.dispose();
   });
 
   it('every analysis declares roles and parameters; ids are unique', () => {
     assert.equal(new Set(ANALYSES.map((a) => a.id)).size, ANALYSES.length);
     for (const a of ANALYSES) {
-      assert.ok(a.needs.length > 0 && a.title && a.description);
+      assert.ok((a.needs.length > 0 || (a.requiredParams ?? []).length > 0) && a.title && a.description, a.id);
       for (const p of a.params) assert.ok(p.description && p.default !== undefined);
     }
   });

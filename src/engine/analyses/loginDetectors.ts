@@ -39,6 +39,7 @@ export const loginDetectors: Analysis = {
   description:
     "Per-minute features of login attempts (every minute from the first to the last failure, empty ones included), standardised; an isolation forest and the local outlier factor flag unusual minutes, Cohen's kappa says how much they agree; with labelled windows, both are evaluated (report, confusion matrix, ROC and precision–recall curves with the target region).",
   needs: ['ip', 'user', 'outcome', 'time'],
+  timeFromRole: true,
   params: [
     { name: 'period', description: "minutes analysed: 'all', or 2018, 2018-01, 2018-01..2018-03, 2018-01-15", default: 'all' },
     { name: 'features', description: 'feature groups, comma-separated: usernames_with_failures, attempts, failures, ips, previous (the previous minute), weekday, hour', default: DEFAULT_FEATURES },

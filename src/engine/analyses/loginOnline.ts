@@ -43,6 +43,7 @@ export const loginOnline: Analysis = {
   description:
     'Logistic regression by SGD on per-minute login features: fitted on a training period, then each month predicted and updated with its labels (partial_fit); per-month precision and recall at 0.5 and at the threshold chosen on the data labelled before the month. Labels from labelled-window tables and optionally the workspace labels file.',
   needs: ['ip', 'user', 'outcome', 'time'],
+  timeFromRole: true,
   params: [
     { name: 'train', description: 'training period (default: every month before the test months)', default: '' },
     { name: 'test', description: 'months predicted and then learnt one by one, e.g. 2019-01..2019-03 (default: the last testMonths months)', default: '' },

@@ -55,6 +55,7 @@ export const loginRules: Analysis = {
   description:
     'Per-IP hourly distinct usernames and failures against a threshold, the hourly mean or median plus a percentage, Tukey fences and a z-score; flags IPs, and with labelled windows scores each rule (false-positive and false-negative rates, precision, recall).',
   needs: ['ip', 'user', 'outcome', 'time'],
+  timeFromRole: true,
   params: [
     { name: 'minUsernames', description: 'threshold rule: distinct usernames from one IP in an hour', default: 3 },
     { name: 'minFailures', description: 'threshold rule: failures from one IP in an hour', default: 5 },

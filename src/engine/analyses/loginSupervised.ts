@@ -34,6 +34,7 @@ export const loginSupervised: Analysis = {
   description:
     'Per-minute login features with the labelled attack windows: logistic regression (C by cross-validation), naive Bayes and a dummy baseline trained on one period and tested on the next; classification reports, confusion matrices, ROC and precision–recall curves, and the threshold meeting the target precision and recall found on the training period.',
   needs: ['ip', 'user', 'outcome', 'time'],
+  timeFromRole: true,
   params: [
     { name: 'train', description: "training period: 2018-01, 2018-01..2018-03… (default: the log's first month)", default: '' },
     { name: 'test', description: 'test period (default: the month after the training period)', default: '' },
