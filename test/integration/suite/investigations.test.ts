@@ -72,6 +72,23 @@ describe('Investigations in VS Code', () => {
     }
   });
 
+  it('login attempts: the evaluation view draws the precision–recall and ROC curves and the confusion matrices', async () => {
+    const a = await api();
+    await table(a, 'attacks.csv');
+    const log = await table(a, 'log.csv');
+    const r = await run('login-detectors');
+    const out = r.outputs.find((o) => o.table === log.table);
+    assert.ok(out, r.skipped.join('; '));
+    assert.ok(out.charts.some((c) => /^Evaluation/.test(c.title)), 'labelled windows found: attacks.csv');
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `login-detectors|${log.table}`);
+    if (harness.available()) {
+      assert.ok((await marks('Attack minutes', 'svg .mark-line path')) >= 4, 'PR and ROC curves of both detectors');
+      const cells = await harness.evalWebview({ titleContains: 'Attack minutes', selector: 'svg .mark-text text' }, 60000);
+      assert.ok(['TP', 'FP', 'FN', 'TN'].every((k) => cells.texts.some((t) => t.startsWith(k))), cells.texts.join(' | '));
+      await harness.screenshot('login-evaluation');
+    }
+  });
+
   it('geo-IP: with the geo database setting, the world map and the events by country render', async () => {
     const a = await api();
     await table(a, 'signins.csv');
