@@ -9,7 +9,7 @@
  * offset (threshold) is computed exactly as scikit-learn does.
  */
 import { Random } from './random';
-import { badInput, checkMatrix, pack, percentile, uniqueRows, type Matrix } from './matrix';
+import { badInput, checkMatrix, percentile, uniqueRows, type Matrix, type UniqueRows } from './matrix';
 
 export interface IsolationForestOptions {
   nEstimators?: number;
@@ -159,32 +159,38 @@ export function isolationForest(X: Matrix, opts: IsolationForestOptions = {}): I
   if (maxSamples < 1) throw badInput('maxSamples leaves no rows to build a tree from.');
   const maxDepth = Math.ceil(Math.log2(Math.max(maxSamples, 2)));
 
-  const all = pack(X, d);
+  // Trees read feature values from the distinct rows: a subsample row is an index into them.
+  const train = uniqueRows(X, d);
   const rng = new Random(opts.seed ?? 0);
   const trees: Tree[] = [];
   for (let t = 0; t < nEstimators; t++) {
     const treeRng = new Random(rng.seed());
     const sample = treeRng.sampleWithoutReplacement(n, maxSamples);
-    trees.push(buildTree(all, d, sample, maxDepth, treeRng));
+    for (let k = 0; k < sample.length; k++) sample[k] = train.inverse[sample[k]];
+    trees.push(buildTree(train.data, d, sample, maxDepth, treeRng));
   }
   const denominator = nEstimators * averagePathLength(maxSamples);
 
-  const scoreSamples = (Z: Matrix): number[] => {
-    if (Z.length === 0) return [];
-    const dz = checkMatrix(Z, 'X to score');
-    if (dz !== d) throw badInput(`The forest was fitted on ${d} features, got ${dz}.`);
-    // Identical rows take identical paths: score each distinct row once.
-    const u = uniqueRows(Z, d);
+  /** Scores of the distinct rows, then of every row: identical rows take identical paths. */
+  const scoreRows = (u: UniqueRows): number[] => {
     const unique = new Float64Array(u.count);
     for (let r = 0; r < u.count; r++) {
       let depth = 0;
       for (const tree of trees) depth += pathLengthOf(tree, u.data, r * d);
-      // A single training row gives a zero denominator: scikit-learn scores it −1 (2^−1·… with ratio 1).
+      // A single training row gives a zero denominator: scikit-learn then uses a ratio of 1.
       unique[r] = -Math.pow(2, -(denominator !== 0 ? depth / denominator : 1));
     }
-    return Array.from(u.inverse, (r) => unique[r]);
+    const out = new Array<number>(u.inverse.length);
+    for (let i = 0; i < out.length; i++) out[i] = unique[u.inverse[i]];
+    return out;
   };
-  const scores = scoreSamples(X);
+  const scoreSamples = (Z: Matrix): number[] => {
+    if (Z.length === 0) return [];
+    const dz = checkMatrix(Z, 'X to score');
+    if (dz !== d) throw badInput(`The forest was fitted on ${d} features, got ${dz}.`);
+    return scoreRows(uniqueRows(Z, d));
+  };
+  const scores = scoreRows(train);
   const threshold = contamination === 'auto' ? -0.5 : percentile(scores, 100 * contamination);
   const label = (s: number): 1 | -1 => (s - threshold < 0 ? -1 : 1);
   const model: IsolationForestModel = {

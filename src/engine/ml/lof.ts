@@ -187,14 +187,20 @@ export function localOutlierFactor(X: Matrix, opts: LofOptions = {}): LofResult 
     for (let a = 0; a < nb.groups.length; a++) s += nb.counts[a] * (lrd[nb.groups[a]] / lrd[g]);
     lofG[g] = s / k;
   }
-  const lof = Array.from(u.inverse, (g) => lofG[g]);
-  const negative = lof.map((v) => -v);
-  const threshold = contamination === 'auto' ? -1.5 : percentile(negative, 100 * contamination);
+  const lof = new Array<number>(n);
+  const kDistance = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    lof[i] = lofG[u.inverse[i]];
+    kDistance[i] = kDist[u.inverse[i]];
+  }
+  const threshold = contamination === 'auto' ? -1.5 : percentile(Array.from(lof, (v) => -v), 100 * contamination);
+  const predict = new Array<1 | -1>(n);
+  for (let i = 0; i < n; i++) predict[i] = -lof[i] < threshold ? -1 : 1;
   return {
     lof,
-    predict: negative.map((v) => (v < threshold ? -1 : 1)),
+    predict,
     threshold,
     nNeighbors: k,
-    kDistance: Array.from(u.inverse, (g) => kDist[g]),
+    kDistance,
   };
 }

@@ -21,9 +21,14 @@ export function checkMatrix(X: Matrix, what = 'X', allowEmpty = false): number {
   if (d === 0) throw badInput(`${what} has no columns.`);
   for (let i = 0; i < X.length; i++) {
     const row = X[i];
-    if (row.length !== d) throw badInput(`${what}: row ${i} has ${row.length} values, row 0 has ${d}.`);
-    for (let j = 0; j < d; j++) {
-      if (!Number.isFinite(row[j])) throw badInput(`${what}: row ${i}, column ${j} is ${row[j]}, not a finite number.`);
+    if (!row || row.length !== d) throw badInput(`${what}: row ${i} has ${row?.length ?? 0} values, row 0 has ${d}.`);
+    // x · 0 is 0 for every finite number and NaN for NaN and ±Infinity: one test per row.
+    let probe = 0;
+    for (let j = 0; j < d; j++) probe += row[j] * 0;
+    if (probe !== 0) {
+      for (let j = 0; j < d; j++) {
+        if (!Number.isFinite(row[j])) throw badInput(`${what}: row ${i}, column ${j} is ${row[j]}, not a finite number.`);
+      }
     }
   }
   return d;

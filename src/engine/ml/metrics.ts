@@ -252,18 +252,26 @@ export function averagePrecision(yTrue: Labels, score: ArrayLike<number>): numbe
 /** Agreement between two labellings beyond chance (any label values). */
 export function cohenKappa(a: ArrayLike<number | string>, b: ArrayLike<number | string>): number {
   checkSameLength(a, b, 'cohenKappa');
-  const labels = [...new Set([...Array.from(a), ...Array.from(b)])];
-  const index = new Map(labels.map((l, i) => [l, i]));
-  const k = labels.length;
+  const index = new Map<number | string, number>();
+  const codeA = new Int32Array(a.length);
+  const codeB = new Int32Array(b.length);
+  const code = (v: number | string): number => {
+    let c = index.get(v);
+    if (c === undefined) index.set(v, (c = index.size));
+    return c;
+  };
+  for (let i = 0; i < a.length; i++) {
+    codeA[i] = code(a[i]);
+    codeB[i] = code(b[i]);
+  }
+  const k = index.size;
   const m = new Float64Array(k * k);
   const rowSum = new Float64Array(k);
   const colSum = new Float64Array(k);
   for (let i = 0; i < a.length; i++) {
-    const r = index.get(a[i])!;
-    const c = index.get(b[i])!;
-    m[r * k + c]++;
-    rowSum[r]++;
-    colSum[c]++;
+    m[codeA[i] * k + codeB[i]]++;
+    rowSum[codeA[i]]++;
+    colSum[codeB[i]]++;
   }
   const n = a.length;
   let observed = 0;
