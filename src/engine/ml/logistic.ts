@@ -76,22 +76,28 @@ export function logisticRegression(X: Matrix, y: Labels, opts: LogisticOptions =
   if (sw && sw.length !== n) throw badInput(`sampleWeight has ${sw.length} values for ${n} rows.`);
 
   // Identical (row, label) pairs are one weighted row: per-minute features repeat a lot.
-  const withLabel = X.map((row, i) => [...row, y[i]]);
-  const u = uniqueRows(withLabel, d + 1);
-  const m = u.count;
+  const u = uniqueRows(X, d);
+  const slot = new Int32Array(2 * u.count).fill(-1);
+  const pairOf = new Int32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const key = 2 * u.inverse[i] + y[i];
+    if (slot[key] < 0) slot[key] = m++;
+    pairOf[i] = slot[key];
+  }
   const A = new Float64Array(m * d);
   const yy = new Float64Array(m);
   const w = new Float64Array(m);
-  for (let r = 0; r < m; r++) {
-    for (let j = 0; j < d; j++) A[r * d + j] = u.data[r * (d + 1) + j];
-    yy[r] = u.data[r * (d + 1) + d];
+  for (let key = 0; key < slot.length; key++) {
+    const r = slot[key];
+    if (r < 0) continue;
+    A.set(u.data.subarray((key >> 1) * d, ((key >> 1) + 1) * d), r * d);
+    yy[r] = key & 1;
   }
-  if (sw) {
-    for (let i = 0; i < n; i++) {
-      if (!(sw[i] >= 0)) throw badInput(`sampleWeight[${i}] must be a non-negative number.`);
-      w[u.inverse[i]] += sw[i] * cw[y[i]];
-    }
-  } else for (let r = 0; r < m; r++) w[r] = u.counts[r] * cw[yy[r]];
+  for (let i = 0; i < n; i++) {
+    if (sw && !(sw[i] >= 0)) throw badInput(`sampleWeight[${i}] must be a non-negative number.`);
+    w[pairOf[i]] += (sw ? sw[i] : 1) * cw[y[i]];
+  }
   let totalWeight = 0;
   for (let r = 0; r < m; r++) totalWeight += w[r];
 
