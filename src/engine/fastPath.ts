@@ -62,6 +62,8 @@ export function zeekSplitter(unset = '-', empty = '(empty)'): FieldSplitter {
       let n = 0;
       let f = start;
       for (let i = start; i <= end; i++) {
+        // an escape (\\ or \xHH) is undone by the string parser
+        if (buf[i] === 0x5c) return -1;
         if (i === end || buf[i] === 9) {
           if (n >= starts.length) return -1;
           if (is(buf, f, i, u)) starts[n] = NULL_FIELD;

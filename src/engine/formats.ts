@@ -321,6 +321,33 @@ const ZEEK_TYPES: Record<string, ColumnType> = {
   addr: 'ip', subnet: 'text', bool: 'boolean', string: 'text', enum: 'text', pattern: 'text',
 };
 
+/**
+ * Zeek's ASCII writer escapes a backslash as `\\` and separators and
+ * unprintable bytes as `\xHH`; the JSON writer does not, so both logs of the
+ * same traffic read the same only once these are undone. Escaped bytes are
+ * UTF-8 (Zeek escapes byte by byte).
+ */
+export function unescapeZeek(s: string): string {
+  if (!s.includes('\\')) return s;
+  const bytes: number[] = [];
+  const enc = new TextEncoder();
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\' && s[i + 1] === '\\') {
+      bytes.push(0x5c);
+      i++;
+    } else if (c === '\\' && s[i + 1] === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) {
+      bytes.push(parseInt(s.slice(i + 2, i + 4), 16));
+      i += 3;
+    } else {
+      const cp = s.codePointAt(i)!;
+      for (const b of enc.encode(String.fromCodePoint(cp))) bytes.push(b);
+      if (cp > 0xffff) i++;
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 export class ZeekParser implements LineParser {
   readonly format: FormatId = 'zeek';
 
@@ -383,7 +410,7 @@ export class ZeekParser implements LineParser {
           const n = Number(p);
           out[i] = Number.isFinite(n) ? n : p;
         } else if (t === 'boolean') out[i] = p === 'T' ? 1 : p === 'F' ? 0 : p;
-        else out[i] = p;
+        else out[i] = p.includes('\\') ? unescapeZeek(p) : p;
       }
     }
     sink.record(out, lineNo);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { col, fixture, indexed, one, rows } from '../helpers';
 import { detect } from '../../src/engine/formats';
-import { parseSshd } from '../../src/engine/formats';
+import { parseSshd, unescapeZeek } from '../../src/engine/formats';
 
 describe('formats', () => {
   it('CSV: RFC 4180 quoting, quoted newlines and the line each record starts on', async () => {
@@ -104,7 +104,19 @@ describe('formats', () => {
     assert.deepEqual(rows(engine, 'SELECT _line, _time, uid, fuid FROM smb_files ORDER BY _line LIMIT 1'), [[9, '2018-03-24 17:15:54.600639', 'C6WWAQ2G8MqT1hrQHd', null]]);
     assert.deepEqual(rows(engine, 'SELECT _time, uid FROM smb_files_2 ORDER BY _line LIMIT 1'), [['2018-03-24 17:15:54.600639', 'C6WWAQ2G8MqT1hrQHd']]);
     assert.equal(one(engine, 'SELECT count(*) FROM smb_files a JOIN smb_files_2 b USING (uid, _time)'), tsv.rows);
+    // the TSV writer escapes backslashes (\\\\host\\share); read back, both logs hold the same text
+    assert.equal(one(engine, 'SELECT count(*) FROM smb_files a JOIN smb_files_2 b USING (uid, _time) WHERE a.path IS NOT b.path OR a.name IS NOT b.name'), 0);
+    assert.ok(Number(one(engine, "SELECT count(*) FROM smb_files WHERE path LIKE '\\\\%'")) > 0, 'paths start with two backslashes');
+    assert.equal(one(engine, "SELECT count(*) FROM smb_files WHERE path LIKE '%\\\\\\\\%'"), 0, 'no doubled backslash is left');
     await engine.dispose();
+  });
+
+  it('Zeek TSV escapes: \\\\ and \\xHH are undone (also UTF-8 bytes), other text stays as it is', () => {
+    assert.equal(unescapeZeek('\\\\\\\\fs2\\\\projects'), '\\\\fs2\\projects');
+    assert.equal(unescapeZeek('a\\x09b'), 'a\tb');
+    assert.equal(unescapeZeek('caf\\xc3\\xa9'), 'café');
+    assert.equal(unescapeZeek('plain – text'), 'plain – text');
+    assert.equal(unescapeZeek('\\xZZ'), '\\xZZ');
   });
 
   it('Apache combined access log', async () => {
