@@ -114,6 +114,8 @@ export interface Analysis {
   description: string;
   /** Roles the table must have; `time` means the table has `_time`. */
   needs: Role[];
+  /** Also runs on tables of periods (with start and end roles: cohorts, labelled windows), which the others leave alone. */
+  periodTables?: boolean;
   /** Reads time only through cx.column('time'), so a column with the time role will do where a table has no `_time` (SQLite files). */
   timeFromRole?: boolean;
   /** Also needs the group table (a table with group, start and end columns). */
@@ -137,11 +139,15 @@ export function findingId(analysis: string, table: string, kind: EntityKind, val
   return `${analysis}:${table}:${kind}:${value}`;
 }
 
+const PERIOD_TABLE = 'a log of events, not a table of periods (start and end)';
+
 /** What an analysis needs that a table lacks: roles, and the group table when it needs one. */
 export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = [], params: Record<string, string> = {}): string[] {
   // time: the normalized _time; analyses that read time through cx.column('time') also take a column with the time role (tables read from SQLite files have no _time)
   const hasTime = (c: TableInfo['columns'][number]) => c.name === '_time' || (a.timeFromRole === true && c.role === 'time');
   const missing: string[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some(hasTime) : !t.columns.some((c) => c.role === r)));
+  // a table of periods (cohorts with start and end dates, labelled attack windows) describes the log; it is not one
+  if (!a.periodTables && t.columns.some((c) => c.role === 'start') && t.columns.some((c) => c.role === 'end')) return [PERIOD_TABLE];
   if (a.needsGroups && !findGroupTable(t, others)) missing.push('group table (a table with group, start and end columns, e.g. cohorts.csv)');
   for (const p of a.requiredParams ?? []) if (!params[p]) missing.push(`parameter ${p} (--param ${p}=…)`);
   return missing;
@@ -185,7 +191,7 @@ export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Quer
       if (only && !only.includes(t.table)) continue;
       const missing = missingRoles(a, t, tables, mine);
       if (missing.length) {
-        run.skipped.push(`${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
+        run.skipped.push(missing[0] === PERIOD_TABLE ? `${a.id} on ${t.table}: a table of periods (start and end), not a log` : `${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
         continue;
       }
       try {

@@ -21,6 +21,7 @@ export const rulesAnalysis: Analysis = {
   title: 'Rules',
   description: 'Your rules (.log-investigator/rules.json: a name, an SQL condition, a severity, an entity column): one finding per rule and entity with the matching events.',
   needs: [],
+  periodTables: true,
   requiredParams: ['rules'],
   params: [
     { name: 'rules', description: 'the rules file (e.g. .log-investigator/rules.json) or the rules as JSON text', default: '' },
