@@ -10,7 +10,7 @@ import type { SqlValue } from '../../src/engine/database';
 import type { Engine } from '../../src/engine/engine';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import type { Analysis, AnalysisOutput } from '../../src/engine/findings';
-import { runAnalyses, runAnalysis, selectAnalyses } from '../../src/engine/findings';
+import { robustStats, runAnalyses, runAnalysis, selectAnalyses } from '../../src/engine/findings';
 import { mulberry32 } from '../generators/courseLog';
 import { PLANTED, eventStreamLines, userNames } from '../generators/eventStream';
 import { SHARED, fixture, hasShared, indexed, tmpDir } from '../helpers';
@@ -245,6 +245,13 @@ describe('event-stream baselines: the arithmetic on small hand-made logs', () =>
     assert.equal(runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { minDays: '12' }).findings.length, 0);
     // minCount: 20 events are not enough when 21 are required
     assert.equal(runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { minCount: '21' }).findings.length, 0);
+    // populationZ: a's 20 stands out among the active days of both users (log10 21 against days of 2 and 5) only at a low bar
+    const days = [...new Array(9).fill(2), 20, ...new Array(12).fill(5)].map((v) => Math.log10(1 + v));
+    const pop = robustStats(days);
+    const z = (Math.log10(21) - pop.median) / pop.scale;
+    const withZ = (v: number) => runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { populationZ: String(v) }).findings.length;
+    assert.equal(withZ(Math.floor(z * 10) / 10), 1, `z ${z}`);
+    assert.equal(withZ(Math.ceil(z * 10) / 10), 0, `z ${z}`);
     await engine.dispose();
   });
 

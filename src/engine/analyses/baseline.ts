@@ -1,6 +1,6 @@
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId, robustStats, severityOf } from '../findings';
 import { entityOf, fmt, measureOf } from './baselineColumns';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -22,6 +22,7 @@ export const entityBaseline: Analysis = {
     { name: 'factor', description: 'flag a day above this many times the expanding mean', default: 3 },
     { name: 'minDays', description: 'days of history an entity needs before its days are judged', default: 7 },
     { name: 'minCount', description: 'fewest events (or measure) on a day for it to be flagged', default: 10 },
+    { name: 'populationZ', description: "0 (off), or: a flagged day must also lie this many robust standard deviations (log scale) above the population's typical active day; quiets logs of intermittent users (course sites) but also misses a quiet account that suddenly acts like everyone else", default: 0 },
     { name: 'entity', description: 'the entity column (default: the user column)', default: '' },
     { name: 'measure', description: 'a numeric column summed per day (default: the count of events)', default: '' },
     { name: 'top', description: 'rows in the tables, entities in the chart ×4', default: 20 },
@@ -44,7 +45,11 @@ export const entityBaseline: Analysis = {
        SELECT e, day, v, elapsed, CASE WHEN elapsed > 0 THEN before / elapsed END, CASE WHEN elapsed > 0 THEN before2 / elapsed END FROM w`,
     ).rows as [SqlValue, string, number, number, number | null, number | null][];
     const judged = all.filter((r) => r[3] >= minDays && r[4] !== null);
-    const isFlagged = (r: (typeof all)[number]) => r[3] >= minDays && r[4] !== null && r[2] >= minCount && r[2] > factor * r[4];
+    // the population's active entity-days, on a log scale (daily volumes are heavy-tailed)
+    const popZ = cx.num('populationZ');
+    const pop = robustStats(all.map((r) => Math.log10(1 + Math.max(0, r[2]))));
+    const popBound = popZ > 0 && pop.scale > 0 ? Math.pow(10, pop.median + popZ * pop.scale) - 1 : 0;
+    const isFlagged = (r: (typeof all)[number]) => r[3] >= minDays && r[4] !== null && r[2] >= minCount && r[2] > factor * r[4] && r[2] > popBound;
     const flagged = judged.filter(isFlagged) as [SqlValue, string, number, number, number, number][];
     const best = new Map<string, (typeof judged)[number]>();
     for (const r of judged) {
