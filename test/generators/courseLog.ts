@@ -22,6 +22,7 @@
  * CLI: node out/test/generators/courseLog.js --lines 900000 --seed 42 --out FILE
  *      [--start 2018-01-26] [--end 2021-04-21] [--planted]   (no --out: write to stdout)
  */
+import { seededRng } from '../../src/engine/cluster/random';
 import * as fs from 'node:fs';
 
 /** A line to insert verbatim into the log at its time (hook for planted anomaly cases). */
@@ -183,16 +184,8 @@ const CAMPUS_IPS = [['97.105.19.58', '97.105.19.61'], ['192.171.117.210']];
 const CAMPUS_CLOSED = '2020-03-16';
 const HOME_FIRST_OCTETS = [24, 47, 66, 67, 68, 69, 70, 71, 72, 73, 75, 76, 96, 97, 98, 99, 104, 107, 108, 136, 166, 173, 174, 184];
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded PRNG (mulberry32): the same seed gives the same log everywhere. */
+export const mulberry32 = seededRng;
 
 const DAY_MS = 86_400_000;
 const dayNumber = (iso: string): number => Math.floor(Date.parse(iso + 'T00:00:00Z') / DAY_MS);

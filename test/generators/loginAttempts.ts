@@ -12,6 +12,7 @@
  * its last attempt. Everything follows from the seed: tests recompute their
  * expectations from the returned rows.
  */
+import { seededRng } from '../../src/engine/cluster/random';
 export interface LoginRow {
   /** 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) */
   time: string;
@@ -46,16 +47,7 @@ export interface GeneratedLogins {
   windowsCsv: string;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry32 = seededRng;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

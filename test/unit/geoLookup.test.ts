@@ -18,22 +18,13 @@ import { formatIp, ipFromInteger, isPrivateOrReserved, parseIp, parseRange, type
 import { RangeTableBuilder } from '../../src/engine/geo/ranges';
 import { renderSvg } from '../../src/engine/report';
 import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
+import { seededRng } from '../../src/engine/cluster/random';
 
 const FLAT = fixture('GeoLite2-City-Test.flattened.csv');
 const LITE = fixture('geo/GeoLite2-City-Test.mmdb');
 const GEOIP2 = fixture('geo/GeoIP2-City-Test.mmdb');
 
-/** A tiny seeded generator (mulberry32): the sweeps are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 function networks(): IpRange[] {
   return fs

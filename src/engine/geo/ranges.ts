@@ -7,37 +7,25 @@
  */
 import type { IpRange, ParsedIp } from './ip';
 
-class GrowableF64 {
-  a = new Float64Array(1024);
+/** A typed array that doubles when full: ranges are counted as they are read. */
+class Growable<T extends Float64Array | Int32Array> {
   n = 0;
+  constructor(public a: T) {}
   push(x: number): void {
     if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
+      const b = new (this.a.constructor as new (n: number) => T)(this.a.length * 2);
       b.set(this.a);
       this.a = b;
     }
     this.a[this.n++] = x;
   }
-  done(): Float64Array {
-    return this.a.slice(0, this.n);
+  done(): T {
+    return this.a.slice(0, this.n) as T;
   }
 }
 
-class GrowableI32 {
-  a = new Int32Array(1024);
-  n = 0;
-  push(x: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = x;
-  }
-  done(): Int32Array {
-    return this.a.slice(0, this.n);
-  }
-}
+const growableF64 = () => new Growable(new Float64Array(1024));
+const growableI32 = () => new Growable(new Int32Array(1024));
 
 /**
  * Paints overlapping inclusive ranges into disjoint segments: at each point,
@@ -90,9 +78,9 @@ function paint<T extends number | bigint>(
 
 /** Collects ranges with their values; build() makes the lookup table. */
 export class RangeTableBuilder<P> {
-  private readonly v4lo = new GrowableF64();
-  private readonly v4hi = new GrowableF64();
-  private readonly v4val = new GrowableI32();
+  private readonly v4lo = growableF64();
+  private readonly v4hi = growableF64();
+  private readonly v4val = growableI32();
   private readonly v6: { lo: bigint; hi: bigint; val: number }[] = [];
   private readonly values: P[] = [];
   private readonly valueIds = new Map<P, number>();
@@ -127,9 +115,9 @@ export class RangeTableBuilder<P> {
     let sorted = true;
     for (let i = 1; i < n4 && sorted; i++) if (lo4[i] < lo4[i - 1] || (lo4[i] === lo4[i - 1] && hi4[i] > hi4[i - 1])) sorted = false;
     if (!sorted) order = order.sort((a, b) => lo4[a] - lo4[b] || hi4[b] - hi4[a] || a - b);
-    const lo = new GrowableF64();
-    const hi = new GrowableF64();
-    const val = new GrowableI32();
+    const lo = growableF64();
+    const hi = growableF64();
+    const val = growableI32();
     paint<number>(order, (i) => lo4[i], (i) => hi4[i], (i) => val4[i], (x) => x + 1, (x) => x - 1, (l, h, v) => {
       lo.push(l);
       hi.push(h);
