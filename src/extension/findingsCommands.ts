@@ -6,7 +6,7 @@ import { analysisParams } from './analysisParams';
 import type { RulesWatcher } from './rulesWatcher';
 import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
 import { findingsCsv, toSarif } from '../engine/export';
-import { missingRoles, type Finding } from '../engine/findings';
+import { missingRoles, type Analysis, type Finding, type ParamSpec } from '../engine/findings';
 import { windowsFromRows, type LabelValue } from '../engine/labels';
 import { quoteIdent } from '../engine/names';
 import type { Role } from '../engine/roles';
@@ -84,6 +84,43 @@ const label = (value: LabelValue | null): Handler => async (cx, arg) => {
   if (e) await cx.findings.setLabel(e.kind, e.value, value);
 };
 
+/**
+ * Parameters for an analysis a person runs: the defaults (or the values used
+ * last time in this workspace), or each one set in an input box. Returns
+ * undefined when they cancel.
+ */
+async function askParams(cx: FindingsContext, a: Analysis): Promise<Record<string, string> | undefined> {
+  const key = `logInvestigator.params.${a.id}`;
+  const last = cx.context.workspaceState.get<Record<string, string>>(key, {});
+  const fromSettings = analysisParams(a.id);
+  const shown = a.params.filter((p) => !(p.name in fromSettings));
+  if (shown.length === 0) return {};
+  const current = (p: ParamSpec) => last[p.name] ?? String(p.default);
+  const summary = shown.map((p) => `${p.name}=${current(p) === '' ? '∅' : current(p)}`).join(', ');
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: Object.keys(last).length ? 'Run with the last parameters' : 'Run with the defaults', detail: summary, set: false },
+      { label: 'Set parameters…', detail: shown.map((p) => p.name).join(', '), set: true },
+    ],
+    { title: `${a.title}: parameters` },
+  );
+  if (!choice) return undefined;
+  if (!choice.set) return Object.fromEntries(shown.filter((p) => current(p) !== String(p.default)).map((p) => [p.name, current(p)]));
+  const out: Record<string, string> = {};
+  for (const p of shown) {
+    const v = await vscode.window.showInputBox({
+      title: `${a.id}: ${p.name}`,
+      prompt: `${p.description} (default ${String(p.default) === '' ? 'none' : p.default})`,
+      value: current(p),
+      validateInput: (text) => (typeof p.default === 'number' && text.trim() !== '' && !Number.isFinite(Number(text)) ? `${p.name} takes a number` : undefined),
+    });
+    if (v === undefined) return undefined;
+    if (v.trim() !== '' && v !== String(p.default)) out[p.name] = v.trim();
+  }
+  await cx.context.workspaceState.update(key, out);
+  return out;
+}
+
 /** Commands of the Findings view, in the same table as the others (commands.ts merges them). */
 export const FINDINGS_COMMANDS: Record<string, Handler> = {
   'logInvestigator.runAnalysis': async (cx, idArg, paramsArg) => {
@@ -101,6 +138,12 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
         { title: 'Run which analysis?', matchOnDescription: true },
       );
       id = pick?.label;
+      if (id && id !== 'all') {
+        const a = ANALYSES.find((x) => x.id === id)!;
+        const given = await askParams(cx, a);
+        if (!given) return undefined;
+        paramsArg = given;
+      }
     }
     if (!id) return undefined;
     const params = analysisParams(id, (paramsArg && typeof paramsArg === 'object' ? paramsArg : {}) as Record<string, string>);

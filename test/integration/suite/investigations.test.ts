@@ -122,6 +122,46 @@ describe('Investigations in VS Code', () => {
     }
   });
 
+  it('Run Analysis asks for the parameters when a person runs it, and remembers them', async () => {
+    const a = await api();
+    await table(a, 'course-planted.txt');
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const saved = { showQuickPick: w.showQuickPick, showInputBox: w.showInputBox };
+    const prompts: string[] = [];
+    // answer the quick picks and input boxes as a person would: the analysis, "Set parameters…", then top = 3 and the rest as offered
+    w.showQuickPick = async (items: readonly { label: string }[] | Promise<readonly { label: string }[]>) => {
+      const list = await items;
+      return list.find((i) => i.label === 'spikes') ?? list.find((i) => i.label === 'Set parameters…');
+    };
+    w.showInputBox = async (o: vscode.InputBoxOptions) => {
+      prompts.push(String(o.title));
+      return o.title === 'spikes: minRequests' ? '150' : o.value;
+    };
+    try {
+      const run = (await vscode.commands.executeCommand('logInvestigator.runAnalysis')) as AnalysisRun;
+      assert.deepEqual(prompts, ['spikes: span', 'spikes: k', 'spikes: minRequests']);
+      const users = (r: AnalysisRun) => r.outputs.find((o) => o.table === 'course_planted')!.findings.filter((f) => f.entity.kind === 'user');
+      assert.ok(users(run).length > 0, 'the scraper of the planted log is a user with a spike');
+      assert.ok(users(run).every((f) => Number(f.metrics.requests) >= 150), JSON.stringify(users(run).map((f) => f.metrics)));
+      // the next time, the last parameters are offered first and no box is asked
+      let offered = '';
+      w.showQuickPick = async (items: readonly { label: string; detail?: string }[] | Promise<readonly { label: string; detail?: string }[]>) => {
+        const list = await items;
+        const choice = list.find((i) => i.label === 'spikes') ?? list[0];
+        if (choice.label !== 'spikes') offered = `${choice.label}: ${choice.detail}`;
+        return choice;
+      };
+      prompts.length = 0;
+      const again = (await vscode.commands.executeCommand('logInvestigator.runAnalysis')) as AnalysisRun;
+      assert.match(offered, /^Run with the last parameters: .*minRequests=150/);
+      assert.deepEqual(prompts, []);
+      assert.deepEqual(users(again).map((f) => f.entity.value), users(run).map((f) => f.entity.value));
+    } finally {
+      w.showQuickPick = saved.showQuickPick;
+      w.showInputBox = saved.showInputBox;
+    }
+  });
+
   it('rules: saving the rules file runs the rules; a broken condition becomes a diagnostic at its position', async () => {
     const a = await api();
     await table(a, 'signins.csv');
