@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,7 +28,34 @@ fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
 for (const f of ['access.log', 'OpenSSH_2k.log', 'Linux_2k.log', 'log.csv', 'attacks.csv', 'course.txt', 'cohorts.csv', 'smb_files.log.gz', 'smb_files.json.gz', 'events.jsonl', 'logins.sqlite', 'README.md']) {
   fs.copyFileSync(path.join(repo, 'test/fixtures', f), path.join(ws, f === 'README.md' ? 'SOURCES.md' : f));
 }
-fs.writeFileSync(path.join(ws, '.vscode/settings.json'), JSON.stringify({ 'logInvestigator.columns': ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'] }, null, 2) + '\n');
+// and seeded logs with planted cases for the investigations (the test generators, bundled by esbuild)
+const esbuild = await import('esbuild');
+const gen = (name) => {
+  const out = path.join(base, 'generators', `${name}.cjs`);
+  esbuild.buildSync({ entryPoints: [path.join(repo, 'test/generators', `${name}.ts`)], bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning' });
+  return createRequire(import.meta.url)(out);
+};
+const course = gen('courseLog');
+fs.writeFileSync(path.join(ws, 'course-site.txt'), [...course.generateCourseLog({ lines: 200000, seed: 42, plants: course.plantedCases(42).lines })].join('\n') + '\n');
+const events = gen('eventStream');
+await events.writeEventStream(path.join(ws, 'events-mail.jsonl.gz'));
+fs.writeFileSync(path.join(ws, 'smb_files-planted.log'), gen('smbFiles').generateSmbFiles({ seed: 7 }).text);
+fs.mkdirSync(path.join(ws, 'geo'), { recursive: true });
+for (const f of ['GeoLite2-City-Test.mmdb', 'LICENSE-APACHE', 'LICENSE-MIT']) fs.copyFileSync(path.join(repo, 'test/fixtures/geo', f), path.join(ws, 'geo', f));
+fs.mkdirSync(path.join(ws, '.log-investigator'), { recursive: true });
+if (!fs.existsSync(path.join(ws, '.log-investigator/rules.json'))) fs.copyFileSync(path.join(repo, 'test/fixtures/events/rules.json'), path.join(ws, '.log-investigator/rules.json'));
+fs.writeFileSync(
+  path.join(ws, '.vscode/settings.json'),
+  JSON.stringify(
+    {
+      'logInvestigator.columns': ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'],
+      'logInvestigator.geoDatabase': 'geo/GeoLite2-City-Test.mmdb',
+      'logInvestigator.threatList': events.THREAT_IPS.join(', '),
+    },
+    null,
+    2,
+  ) + '\n',
+);
 
 const server = spawn(
   process.execPath,
@@ -44,6 +72,7 @@ const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=
 const poll = () =>
   http.get(`http://127.0.0.1:${port}/`, (res) => {
     res.resume();
-    console.log(`\nLog Investigator is running in VS Code ${'1.100'} with a sample workspace of real logs.\nOpen:\n\n  ${url}\n\nThen right-click access.log → "Log Investigator: Index File", or open the Log Investigator view.\nCtrl-C stops the server.`);
+    console.log(`\nLog Investigator is running in VS Code ${'1.100'} with a sample workspace of real logs.\nOpen:\n\n  ${url}\n\nThen run "Log Investigator: Index Workspace Logs" and "Log Investigator: Run Analysis…" → all, and open the Findings view.
+(course-site.txt, events-mail.jsonl.gz and smb_files-planted.log are seeded logs with planted cases; the rest are real.)\nCtrl-C stops the server.`);
   }).on('error', () => setTimeout(poll, 300));
 poll();
