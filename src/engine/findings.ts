@@ -7,6 +7,7 @@
  */
 import type { TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
+import { catalogTables } from './catalog';
 import { LogInvestigatorError } from './errors';
 import { quoteIdent } from './names';
 import type { Role } from './roles';
@@ -77,6 +78,8 @@ export interface AnalysisContext {
   query(sql: string, params?: SqlValue[]): QueryResult;
   /** Evidence: the rows matching a condition (its values bound). */
   evidence(where: string, params: SqlValue[], limit?: number): Evidence;
+  /** Every table of the database (this one included), for analyses that join other files: labels, the other months of a log. */
+  tables(): TableInfo[];
   /** The table of this log's groups (cohorts): quoted table and columns by role; undefined when none is indexed. */
   groups(): GroupTable | undefined;
 }
@@ -252,6 +255,7 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
       return { table: table.table, file: table.file, lines: hasLines ? lines : [], total, sql: `SELECT * FROM ${t} WHERE ${where} ORDER BY ${order}`, params };
     },
     groups: () => findGroupTable(table, others),
+    tables: () => (others.length ? others : catalogTables(query)),
   };
   const t0 = performance.now();
   const out = a.run(cx);

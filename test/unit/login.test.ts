@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
 import type { Engine } from '../../src/engine/engine';
 import { runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
-import { findLabelWindows, catalogTables, siblingTables } from '../../src/engine/login/source';
+import { catalogTables } from '../../src/engine/catalog';
+import { findLabelWindows, siblingTables } from '../../src/engine/login/source';
 import { parsePeriod, monthsBetween } from '../../src/engine/login/minutes';
 import { renderSvg } from '../../src/engine/report';
 import { loginAttempts, type GeneratedLogins, type LoginRow } from '../generators/loginAttempts';
@@ -85,6 +86,8 @@ describe('login analyses', () => {
     const { engine, log } = await setup([logFile, windowsFile, other, fixture('cohorts.csv')], 'logins');
     const all = catalogTables((sql, p = []) => engine.query(sql, p));
     assert.deepEqual(all.map((t) => t.table), ['logins', 'attacks_planted', 'logins_later', 'cohorts']);
+    // the catalog describes the tables as the engine does
+    assert.deepEqual(all.map((t) => [t.table, t.rows, t.columns.map((c) => [c.name, c.type, c.role])]), engine.tables().map((t) => [t.table, t.rows, t.columns.map((c) => [c.name, c.type, c.role])]));
     // cohorts.csv has start and end dates too, but a group column: it describes cohorts, not attacks
     assert.deepEqual(findLabelWindows(log, all).map((l) => [l.table, l.entityRole]), [['attacks_planted', 'ip']]);
     assert.deepEqual(siblingTables(log, all).map((t) => t.table), ['logins_later']);

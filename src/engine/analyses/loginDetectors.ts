@@ -14,7 +14,7 @@ import { minuteFindings } from '../login/minuteFindings';
 import { cohenKappa, isolationForest, localOutlierFactor, standardize } from '../ml';
 import { evaluateOne, evaluationChart, evaluationTables, thresholdOnCurve, type Scored } from '../login/evaluation';
 import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, minuteText, parseFeatures, parsePeriod, type GridSpan, type MinuteTable, type Period } from '../login/minutes';
-import { catalogTables, findLabelWindows, logSource, readWindows, type LogSource } from '../login/source';
+import { findLabelWindows, logSource, readWindows, type LogSource } from '../login/source';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 const ID = 'login-detectors';
@@ -79,7 +79,7 @@ export const loginDetectors: Analysis = {
     // scores that grow with how attack-like a minute is
     const ifScore = forest.scores.map((s) => -s);
 
-    const windows = readWindows(cx.query, findLabelWindows(cx.table, catalogTables(cx.query)));
+    const windows = readWindows(cx.query, findLabelWindows(cx.table, cx.tables()));
     const y = windows.length ? minuteLabels(table, windows) : undefined;
     const positives = y ? y.reduce((s, v) => s + v, 0) : 0;
 

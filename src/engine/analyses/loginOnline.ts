@@ -18,7 +18,7 @@ import { sgdLogistic, standardize } from '../ml';
 import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Evaluated, type Scored } from '../login/evaluation';
 import { minuteFindings, type MinuteVerdict } from '../login/minuteFindings';
 import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type MinuteTable } from '../login/minutes';
-import { catalogTables, findLabelWindows, logSource, readWindows, windowsFromLabelFile } from '../login/source';
+import { findLabelWindows, logSource, readWindows, windowsFromLabelFile } from '../login/source';
 import { explain, SUPERVISED_FEATURES } from './loginSupervised';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -61,7 +61,7 @@ export const loginOnline: Analysis = {
     const src = logSource(cx, true);
     if (!src.owner) return explain('Analysed with another file', [[cx.table.table, `same log as ${src.tables[0].table}: see the ${ID} output of that table`]]);
     const labelsPath = String(cx.param('labels')).trim();
-    const windows = [...readWindows(cx.query, findLabelWindows(cx.table, catalogTables(cx.query))), ...(labelsPath ? fileWindows(labelsPath) : [])];
+    const windows = [...readWindows(cx.query, findLabelWindows(cx.table, cx.tables())), ...(labelsPath ? fileWindows(labelsPath) : [])];
     if (!windows.length) return explain('Nothing to train on', [['labels', 'no table of labelled windows (start, end and maybe an IP) is indexed beside the log, and no labels file was given']]);
     const t = src.col.time!;
     const busy = cx.query(`SELECT DISTINCT substr(${t}, 1, 7) FROM ${src.from} WHERE ${src.fail} AND ${t} IS NOT NULL ORDER BY 1`).rows.map((r) => String(r[0]));

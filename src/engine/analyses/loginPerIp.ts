@@ -9,7 +9,7 @@ import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
 import { findingId, robustStats, robustZ, severityOf } from '../findings';
 import { minuteText } from '../login/minutes';
-import { catalogTables, findLabelWindows, logSource, readWindows, sourceEvidence } from '../login/source';
+import { findLabelWindows, logSource, readWindows, sourceEvidence } from '../login/source';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 const ID = 'login-per-ip';
@@ -49,7 +49,7 @@ export const loginPerIp: Analysis = {
     ).rows;
     const reasonCols = [...shown, ...(otherSql ? ['other reasons'] : [])];
 
-    const labelTables = findLabelWindows(cx.table, catalogTables(cx.query)).filter((l) => l.entityRole === 'ip');
+    const labelTables = findLabelWindows(cx.table, cx.tables()).filter((l) => l.entityRole === 'ip');
     const attackers = new Set(readWindows(cx.query, labelTables).map((w) => w.entity).filter((e): e is string => !!e));
     const labelled = attackers.size > 0;
 

@@ -10,7 +10,7 @@
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
 import { findingId, severityOf } from '../findings';
-import { catalogTables, findLabelWindows, logSource, readWindows, sourceEvidence } from '../login/source';
+import { findLabelWindows, logSource, readWindows, sourceEvidence } from '../login/source';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 const ID = 'login-rules';
@@ -114,7 +114,7 @@ export const loginRules: Analysis = {
       flagged.set(r.id, mine);
     }
 
-    const labelTables = findLabelWindows(cx.table, catalogTables(cx.query)).filter((l) => l.entityRole === 'ip');
+    const labelTables = findLabelWindows(cx.table, cx.tables()).filter((l) => l.entityRole === 'ip');
     const attackers = new Set(readWindows(cx.query, labelTables).map((w) => w.entity).filter((e): e is string => !!e));
     const ips = new Set(hours.map((x) => x.ip));
     const labelled = attackers.size > 0;

@@ -14,7 +14,7 @@ import { crossValidatedLogistic, dummyClassifier, gaussianNB, standardize, type 
 import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Scored } from '../login/evaluation';
 import { minuteFindings } from '../login/minuteFindings';
 import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type Period } from '../login/minutes';
-import { catalogTables, findLabelWindows, logSource, readWindows } from '../login/source';
+import { findLabelWindows, logSource, readWindows } from '../login/source';
 
 const ID = 'login-supervised';
 export const SUPERVISED_FEATURES = 'usernames_with_failures,failures,attempts,ips,previous,weekday,hour';
@@ -51,7 +51,7 @@ export const loginSupervised: Analysis = {
   run(cx) {
     const src = logSource(cx, true);
     if (!src.owner) return explain('Analysed with another file', [[cx.table.table, `same log as ${src.tables[0].table}: see the ${ID} output of that table`]]);
-    const windows = readWindows(cx.query, findLabelWindows(cx.table, catalogTables(cx.query)).filter((l) => !src.tables.some((t) => t.table === l.table)));
+    const windows = readWindows(cx.query, findLabelWindows(cx.table, cx.tables()).filter((l) => !src.tables.some((t) => t.table === l.table)));
     if (!windows.length) return explain('Nothing to train on', [['labels', 'no table of labelled windows (start, end and maybe an IP) is indexed beside the log; add one, e.g. hackers_2018.csv']]);
     const t = src.col.time!;
     const [first, last] = cx.query(`SELECT min(${t}), max(${t}) FROM ${src.from}`).rows[0] as [string | null, string | null];

@@ -15,30 +15,6 @@ import { quoteIdent, RESERVED_TABLES } from '../names';
 import type { Role } from '../roles';
 import { detectTimeFormat, timeParser, type ColumnType } from '../values';
 
-/**
- * The tables of the database as the catalog describes them. Analyses see only
- * their own table; the labels and the other files of the same log are found here.
- */
-export function catalogTables(query: Querier): TableInfo[] {
-  const files = query('SELECT table_name, file, format, encoding, gzip, rows, rejected, bytes FROM catalog_files ORDER BY rowid').rows;
-  const cols = query('SELECT table_name, name, source_name, type, role, mismatches FROM catalog_columns ORDER BY table_name, position').rows;
-  return files.map(([table, file, format, encoding, gzip, rows, rejected, bytes]): TableInfo => ({
-    table: String(table),
-    file: String(file),
-    format: String(format) as TableInfo['format'],
-    encoding: String(encoding) as TableInfo['encoding'],
-    gzip: !!gzip,
-    rows: Number(rows),
-    rejected: Number(rejected),
-    bytes: Number(bytes),
-    columns: cols
-      .filter((c) => c[0] === table)
-      .map(([, name, sourceName, type, role, mismatches]) => ({ name: String(name), sourceName: String(sourceName), type: String(type) as ColumnType, role: (role || null) as Role | null, mismatches: Number(mismatches) })),
-    indexed: [],
-    warnings: [],
-  }));
-}
-
 /** A table of labelled windows: quoted table and start/end columns, and the IP (or user) each names when it has one. */
 export interface LabelTable {
   table: string;
@@ -155,7 +131,7 @@ export function reasonColumn(t: TableInfo, param: string): string | undefined {
 
 /** The log source of an analysis: its table, joined by the other files of the same log when `combine` is on. */
 export function logSource(cx: AnalysisContext, combine: boolean, reasonParam = ''): LogSource {
-  const all = catalogTables(cx.query);
+  const all = cx.tables();
   const siblings = combine ? siblingTables(cx.table, all) : [];
   const tables = [cx.table, ...siblings].sort((a, b) => all.findIndex((x) => x.table === a.table) - all.findIndex((x) => x.table === b.table));
   const outcome = cx.column('outcome');
