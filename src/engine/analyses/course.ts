@@ -106,6 +106,9 @@ function coverage(g: GroupInfo, firstDay: number, lastDay: number): number {
   return Math.max(0, Math.min(g.end, lastDay) - Math.max(g.start, firstDay) + 1) / days;
 }
 
+/** Resources of a program shown in the heatmap beside the flagged ones. */
+const HEAT_RESOURCES = 15;
+
 /** For each resource, a cohort whose requests per student while enrolled stand far above its program's other cohorts. */
 export const cohortOveruse: Analysis = {
   id: 'cohort-overuse',
@@ -150,6 +153,7 @@ export const cohortOveruse: Analysis = {
     const minExcess = cx.num('minExcess');
     const findings: Finding[] = [];
     const heat: { c: string; r: string; rate: number }[] = [];
+    const flaggedOf = new Map<number[], number[]>(); // a program's cohorts → its flagged resources
     const rate = (gc: number, rc: number) => enrolled.get(gc, rc) / Math.max(1, students[gc]);
     for (const cohorts of cohortsOf.values()) {
       if (cohorts.length < 3) continue;
@@ -185,8 +189,17 @@ export const cohortOveruse: Analysis = {
             ),
           });
         }
-        if (flagged) for (const x of cohorts) heat.push({ c: groups.ofCode[x]!.name, r: String(R.keys[rc]), rate: Number(rate(x, rc).toFixed(3)) });
+        if (flagged) flaggedOf.set(cohorts, [...(flaggedOf.get(cohorts) ?? []), rc]);
       }
+    }
+    // the heatmap: each program with a flagged resource (else the program with most cohorts), its most read
+    // resources beside the flagged ones, so an over-used lesson is seen against what the cohorts read anyway
+    const programs = flaggedOf.size ? [...flaggedOf.keys()] : [...cohortsOf.values()].filter((c) => c.length >= 3).sort((a, b) => b.length - a.length).slice(0, 1);
+    for (const cohorts of programs) {
+      const total = (rc: number) => cohorts.reduce((sum, gc) => sum + enrolled.get(gc, rc), 0);
+      const ranked = Array.from({ length: R.keys.length }, (_, rc) => rc).filter((rc) => rc !== R.nullCode).map((rc) => [rc, total(rc)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+      const shown = [...new Set([...(flaggedOf.get(cohorts) ?? []), ...ranked.slice(0, HEAT_RESOURCES).map(([rc]) => rc)])];
+      for (const rc of shown) for (const x of cohorts) heat.push({ c: groups.ofCode[x]!.name, r: String(R.keys[rc]), rate: Number(rate(x, rc).toFixed(3)) });
     }
     return {
       findings,
