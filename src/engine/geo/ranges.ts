@@ -154,27 +154,22 @@ export class RangeTable<P> {
 
   find(ip: ParsedIp): P | undefined {
     if (ip.v === 4) {
-      const x = ip.n;
-      const lo = this.lo4;
-      let a = 0;
-      let b = lo.length - 1;
-      // the last range starting at or before x
-      while (a <= b) {
-        const m = (a + b) >>> 1;
-        if (lo[m] <= x) a = m + 1;
-        else b = m - 1;
-      }
-      return b >= 0 && x <= this.hi4[b] ? this.values[this.val4[b]] : undefined;
+      const b = lastAtOrBefore(this.lo4, ip.n);
+      return b >= 0 && ip.n <= this.hi4[b] ? this.values[this.val4[b]] : undefined;
     }
-    const x = ip.n;
-    const lo = this.lo6;
-    let a = 0;
-    let b = lo.length - 1;
-    while (a <= b) {
-      const m = (a + b) >>> 1;
-      if (lo[m] <= x) a = m + 1;
-      else b = m - 1;
-    }
-    return b >= 0 && x <= this.hi6[b] ? this.values[this.val6[b]] : undefined;
+    const b = lastAtOrBefore(this.lo6, ip.n);
+    return b >= 0 && ip.n <= this.hi6[b] ? this.values[this.val6[b]] : undefined;
   }
+}
+
+/** The index of the last range starting at or before x (binary search), or -1. */
+function lastAtOrBefore<T extends number | bigint>(lo: ArrayLike<T>, x: T): number {
+  let a = 0;
+  let b = lo.length - 1;
+  while (a <= b) {
+    const m = (a + b) >>> 1;
+    if (lo[m] <= x) a = m + 1;
+    else b = m - 1;
+  }
+  return b;
 }
