@@ -226,13 +226,11 @@ export async function readLines(
   path: string,
   sn: Sniff,
   sink: LineSink,
-  opts: { signal?: AbortSignal; onProgress?: (p: ReadProgress) => void; chunkBytes?: number } = {},
+  opts: ReadOptions = {},
 ): Promise<ReadResult> {
   const decoder = new TextDecoder(sn.encoding, { fatal: false, ignoreBOM: false });
-  const source = openSource(path, sn, opts.chunkBytes ?? 1 << 20);
   let rest = '';
   let lineNo = 0;
-  let truncated: string | undefined;
   let first = true;
   const feed = (text: string, final: boolean) => {
     let s = rest.length ? rest + text : text;
@@ -255,23 +253,43 @@ export async function readLines(
       rest = '';
     }
   };
+  const truncated = await pump(path, sn, opts, (chunk) => feed(decoder.decode(chunk, { stream: true }), false), () => feed(decoder.decode(), true), () => lineNo);
+  return { lines: lineNo, truncated };
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: ReadProgress) => void;
+  chunkBytes?: number;
+}
+
+/**
+ * Reads a file (or its gzip) to the end in chunks, with progress and
+ * cancellation, for the line readers (strings here, bytes in byteLines.ts).
+ * `finish` takes what is left after the last chunk unless the read was
+ * cancelled. Returns why the data ended early (a read error, a truncated
+ * gzip), or undefined.
+ */
+export async function pump(path: string, sn: Sniff, opts: ReadOptions, onChunk: (chunk: Buffer) => void, finish: () => void, lines: () => number): Promise<string | undefined> {
+  const source = openSource(path, sn, opts.chunkBytes ?? 1 << 20);
+  let truncated: string | undefined;
   try {
     for await (const chunk of source.chunks) {
       if (opts.signal?.aborted) break;
-      feed(decoder.decode(chunk, { stream: true }), false);
+      onChunk(chunk);
       opts.onProgress?.({ bytesRead: source.bytesRead(), fileBytes: sn.fileBytes });
     }
   } catch (e) {
-    truncated = source.failure(e, lineNo);
+    truncated = source.failure(e, lines());
   } finally {
     source.close();
   }
   if (!opts.signal?.aborted) {
     truncated ??= source.endedEarly();
-    feed(decoder.decode(), true);
+    finish();
     opts.onProgress?.({ bytesRead: sn.fileBytes, fileBytes: sn.fileBytes });
   }
-  return { lines: lineNo, truncated };
+  return truncated;
 }
 
 /** Decodes the sniffed head into lines (for format detection). */
