@@ -151,7 +151,7 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
   if (chosen.length === 1 && outputs.length === 0) {
-    process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a role with --role ROLE=COLUMN.\n`);
+    process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a column a role with --role ROLE=COLUMN, a parameter with --param NAME=VALUE.\n`);
     return 1;
   }
   const cwd = process.cwd();

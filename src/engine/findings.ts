@@ -142,18 +142,35 @@ export function findingId(analysis: string, table: string, kind: EntityKind, val
   return `${analysis}:${table}:${kind}:${value}`;
 }
 
-const PERIOD_TABLE = 'a log of events, not a table of periods (start and end)';
+/** Something an analysis needs that a table (or the run) lacks. */
+export type Missing =
+  | { kind: 'role'; role: Role }
+  | { kind: 'groups' }
+  | { kind: 'param'; name: string }
+  /** the table lists periods (start and end: cohorts, labelled windows): it describes a log, it is not one */
+  | { kind: 'log' };
 
-/** What an analysis needs that a table lacks: roles, and the group table when it needs one. */
-export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = [], params: Record<string, string> = {}): string[] {
+/** What an analysis needs that a table lacks: roles, the group table, required parameters; or that the table is no log at all. */
+export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = [], params: Record<string, string> = {}): Missing[] {
+  if (!a.periodTables && t.columns.some((c) => c.role === 'start') && t.columns.some((c) => c.role === 'end')) return [{ kind: 'log' }];
   // time: the normalized _time; analyses that read time through cx.column('time') also take a column with the time role (tables read from SQLite files have no _time)
   const hasTime = (c: TableInfo['columns'][number]) => c.name === '_time' || (a.timeFromRole === true && c.role === 'time');
-  const missing: string[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some(hasTime) : !t.columns.some((c) => c.role === r)));
-  // a table of periods (cohorts with start and end dates, labelled attack windows) describes the log; it is not one
-  if (!a.periodTables && t.columns.some((c) => c.role === 'start') && t.columns.some((c) => c.role === 'end')) return [PERIOD_TABLE];
-  if (a.needsGroups && !findGroupTable(t, others)) missing.push('group table (a table with group, start and end columns, e.g. cohorts.csv)');
-  for (const p of a.requiredParams ?? []) if (!params[p]) missing.push(`parameter ${p} (--param ${p}=…)`);
+  const missing: Missing[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some(hasTime) : !t.columns.some((c) => c.role === r))).map((role) => ({ kind: 'role', role }));
+  if (a.needsGroups && !findGroupTable(t, others)) missing.push({ kind: 'groups' });
+  for (const p of a.requiredParams ?? []) if (!params[p]) missing.push({ kind: 'param', name: p });
   return missing;
+}
+
+/** What is missing, in words: "no column with the role ip, outcome; the parameter geo". */
+export function describeMissing(missing: Missing[]): string {
+  const roles = missing.flatMap((m) => (m.kind === 'role' ? [m.role] : []));
+  const parts = roles.length ? [`no column with the role ${roles.join(', ')}`] : [];
+  for (const m of missing) {
+    if (m.kind === 'groups') parts.push('no group table (a table with group, start and end columns, e.g. cohorts.csv)');
+    else if (m.kind === 'param') parts.push(`the parameter ${m.name} is not given`);
+    else if (m.kind === 'log') parts.push('a table of periods (start and end), not a log');
+  }
+  return parts.join('; ');
 }
 
 /** What running one or more analyses over every table gave: the outputs, and why the others were skipped. */
@@ -194,7 +211,7 @@ export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Quer
       if (only && !only.includes(t.table)) continue;
       const missing = missingRoles(a, t, tables, mine);
       if (missing.length) {
-        run.skipped.push(missing[0] === PERIOD_TABLE ? `${a.id} on ${t.table}: a table of periods (start and end), not a log` : `${a.id} on ${t.table}: no column with the role ${missing.join(', ')}`);
+        run.skipped.push(`${a.id} on ${t.table}: ${describeMissing(missing)}`);
         continue;
       }
       try {
@@ -216,10 +233,9 @@ export type Querier = (sql: string, params?: SqlValue[]) => QueryResult;
 export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, params: Record<string, string> = {}, others: TableInfo[] = []): AnalysisOutput {
   const missing = missingRoles(a, table, others, params);
   if (missing.length) {
-    throw new LogInvestigatorError(
-      'MISSING_ROLE',
-      `${a.id} needs a column with the role ${missing.join(' and ')} in ${table.table}; give one with --role ${missing[0]}=COLUMN (or "Set Column's Role" in VS Code).`,
-    );
+    const role = missing.find((m): m is Extract<Missing, { kind: 'role' }> => m.kind === 'role')?.role;
+    const hint = role ? ` Give a column the role with --role ${role}=COLUMN (or "Set Column's Role" in VS Code).` : '';
+    throw new LogInvestigatorError('MISSING_ROLE', `${a.id} cannot run on ${table.table}: ${describeMissing(missing)}.${hint}`);
   }
   for (const k of Object.keys(params)) {
     if (!a.params.some((p) => p.name === k)) throw new LogInvestigatorError('BAD_OPTION', `${a.id} has no parameter ${k}; it takes ${a.params.map((p) => p.name).join(', ') || 'none'}.`);

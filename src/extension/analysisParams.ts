@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
-import { selectAnalyses } from '../engine/findings';
+import { selectAnalyses, type Missing } from '../engine/findings';
 
 /**
  * Parameters that come from settings rather than from the person running an
@@ -60,4 +60,20 @@ export function analysisParams(selection: string, given: Record<string, string> 
     if (p) out[param] = p;
   }
   return { ...out, ...given };
+}
+
+/** What a person can do about something an analysis lacks, in VS Code's terms (settings and commands, not command-line flags). */
+export function remedy(m: Missing): string | undefined {
+  switch (m.kind) {
+    case 'role':
+      return `give a column the role ${m.role} ("Set Column's Role…")`;
+    case 'groups':
+      return 'index the group table too (a table with group, start and end columns, e.g. cohorts.csv)';
+    case 'param': {
+      const s = FROM_SETTINGS.find((x) => x.param === m.name);
+      return s ? `set logInvestigator.${s.setting}` : `give the parameter ${m.name}`;
+    }
+    case 'log':
+      return undefined; // tables of periods are left alone on purpose
+  }
 }

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
-import { analysisParams } from './analysisParams';
+import { analysisParams, remedy } from './analysisParams';
 import type { RulesWatcher } from './rulesWatcher';
 import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
 import { findingsCsv, toSarif } from '../engine/export';
-import { missingRoles, type Analysis, type Finding, type ParamSpec } from '../engine/findings';
+import { missingRoles, selectAnalyses, type Analysis, type Finding, type ParamSpec } from '../engine/findings';
 import { windowsFromRows, type LabelValue } from '../engine/labels';
 import { quoteIdent } from '../engine/names';
 import type { Role } from '../engine/roles';
@@ -131,8 +131,8 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
         [
           { label: 'all', description: 'every analysis whose roles are present', detail: undefined as string | undefined },
           ...ANALYSES.map((a) => {
-            const fits = tables.filter((t) => missingRoles(a, t, tables).length === 0).map((t) => t.table);
-            return { label: a.id, description: a.title, detail: fits.length ? `runs on ${fits.join(', ')}` : `needs a table with roles ${a.needs.join(', ')}` };
+            const fits = tables.filter((t) => missingRoles(a, t, tables, analysisParams(a.id)).length === 0).map((t) => t.table);
+            return { label: a.id, description: a.title, detail: fits.length ? `runs on ${fits.join(', ')}` : `needs ${[a.needs.length ? `a table with the roles ${a.needs.join(', ')}` : '', ...(a.requiredParams ?? []).map((name) => remedy({ kind: 'param', name }) ?? '')].filter(Boolean).join('; ')}` };
           }),
         ],
         { title: 'Run which analysis?', matchOnDescription: true },
@@ -149,7 +149,12 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const params = analysisParams(id, (paramsArg && typeof paramsArg === 'object' ? paramsArg : {}) as Record<string, string>);
     const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Log Investigator: running ${id}…` }, () => cx.findings.run(id!, params));
     const n = run.outputs.reduce((s, o) => s + o.findings.length, 0);
-    if (run.outputs.length === 0) void vscode.window.showWarningMessage(`${id} could not run: ${run.skipped.join('; ')}. Give a column the role it needs with "Set Column's Role…".`);
+    if (run.outputs.length === 0) {
+      // what the person can do, once each: roles, the group table, settings
+      const tables = cx.service.tables;
+      const todo = new Set(selectAnalyses(id, ANALYSES).flatMap((a) => tables.flatMap((t) => missingRoles(a, t, tables, params).map(remedy))).filter((r): r is string => !!r));
+      void vscode.window.showWarningMessage(`${id} could not run: ${run.skipped.join('; ')}.${todo.size ? ` To run it: ${[...todo].join(', or ')}.` : ''}`);
+    }
     else {
       void vscode.window.showInformationMessage(`${id}: ${n} finding${n === 1 ? '' : 's'} in ${run.outputs.map((o) => o.table).join(', ')}.`);
       await vscode.commands.executeCommand('logInvestigator.findings.focus');

@@ -52,7 +52,7 @@ describe('course-site analyses', () => {
     const cohorts = engine.tables().find((t) => t.table === 'cohorts')!;
     assert.deepEqual(Object.fromEntries(cohorts.columns.filter((c) => c.role).map((c) => [c.role, c.name])), { time: '_time', group: 'cohort_id', start: 'start_date', end: 'end_date', program: 'program_id' });
     assert.equal(engine.query('SELECT count(*) FROM access l JOIN cohorts g ON g.cohort_id = l.cohort_id').rows[0][0], 4 * 5 * 150 + 5 * 40 + 2 + 12);
-    assert.deepEqual(missingRoles(analysisById('barely-active')!, engine.tables().find((t) => t.table === 'access')!, []), ['group table (a table with group, start and end columns, e.g. cohorts.csv)']);
+    assert.deepEqual(missingRoles(analysisById('barely-active')!, engine.tables().find((t) => t.table === 'access')!, []), [{ kind: 'groups' }]);
     assert.ok(run('busiest-resources'));
     await engine.dispose();
   });

@@ -162,6 +162,24 @@ describe('Investigations in VS Code', () => {
     }
   });
 
+  it('an analysis that cannot run says what to do, in VS Code terms', async () => {
+    const a = await api();
+    await table(a, 'signins.csv');
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const saved = w.showWarningMessage;
+    const shown: string[] = [];
+    w.showWarningMessage = async (m: string) => void shown.push(m);
+    try {
+      // the test workspace sets no threat list
+      const r = await run('threat-list');
+      assert.equal(r.outputs.length, 0);
+      assert.ok(r.skipped.some((s) => s === 'threat-list on signins: the parameter threats is not given'), r.skipped.join('; '));
+      assert.match(shown[0] ?? '', /To run it: set logInvestigator\.threatList/);
+    } finally {
+      w.showWarningMessage = saved;
+    }
+  });
+
   it('rules: saving the rules file runs the rules; a broken condition becomes a diagnostic at its position', async () => {
     const a = await api();
     await table(a, 'signins.csv');
