@@ -11,6 +11,7 @@ import { catalogTables } from './catalog';
 import { LogInvestigatorError } from './errors';
 import { quoteIdent } from './names';
 import type { Role } from './roles';
+import { severityOfRisk } from './triage/risk';
 
 export type EntityKind = 'ip' | 'user' | 'group' | 'resource' | 'window' | 'session' | 'row';
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -28,16 +29,46 @@ export interface Evidence {
   params: SqlValue[];
 }
 
+/** Why an entity may be ordinary despite a finding: a shared egress (NAT) address, a crawler or monitoring agent, a service account, a popular resource. */
+export interface BenignContext {
+  kind: 'shared-egress' | 'crawler' | 'monitoring' | 'service-account' | 'popular' | 'routine' | 'other';
+  /** In plain words, with the figures: "shared by 350 users, each with an ordinary rate (median 12 requests a day)". */
+  text: string;
+}
+
+/** What makes the finding understandable without opening the data: the entity's own baseline, its peers, and what would have to differ for it not to be flagged. */
+export interface Explanation {
+  baseline?: string;
+  peers?: string;
+  /** "It would not be flagged with fewer than 41 failures in that minute." */
+  counterfactual?: string;
+}
+
 export interface Finding {
   /** Stable across runs: analysis, entity kind and value, table. Labels attach to it. */
   id: string;
   analysis: string;
-  entity: { kind: EntityKind; value: string };
+  /** value: the id as the log writes it; name: what a group table (or the log) calls it, shown beside the id ("58 · Hyperion"). */
+  entity: { kind: EntityKind; value: string; name?: string };
+  /** The analysis's own statistic (a z-score, a ratio, a probability…), as its reason states it; not comparable across analyses. */
   score: number;
+  /**
+   * Risk on the one 0–100 scale of src/engine/triage/risk.ts (comparable
+   * across analyses). Every analysis sets it; runAnalysis derives the
+   * severity from it.
+   */
+  risk?: number;
   severity: Severity;
   reason: string;
   metrics: Record<string, number | string | null>;
   evidence: Evidence;
+  /** The period the finding is about (ISO 8601 UTC), when it is about one: the burst minute, the flagged day. Incidents join findings that share a window. */
+  window?: { start: string; end: string };
+  /** Other entities taking part (the source IPs of an attack minute, the user of a session), so that an incident can gather them. */
+  related?: { kind: EntityKind; value: string }[];
+  /** Descriptions of why the entity may be benign; ranking lowers such findings unless another analysis also flags the entity. */
+  context?: BenignContext[];
+  explain?: Explanation;
 }
 
 export interface ResultTable {
@@ -129,7 +160,19 @@ export interface Analysis {
   run(cx: AnalysisContext): Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
 }
 
-/** Severity from a score on the scale analyses use (robust z-like: 3 is unusual, 10 extreme). */
+/** Risk (0–100) of a score on the old robust-z-like scale, for analyses that do not compute their own risk yet; keeps their severities (3 → 25 low, 4 → 50 medium, 6 → 75 high, 10 → 90 critical). */
+export function legacyRisk(score: number): number {
+  const knots: [number, number][] = [[0, 0], [3, 25], [4, 50], [6, 75], [10, 90], [20, 100]];
+  if (!(score > 0)) return 0;
+  for (let i = 1; i < knots.length; i++) {
+    const [x0, y0] = knots[i - 1];
+    const [x1, y1] = knots[i];
+    if (score <= x1) return Math.round((y0 + ((score - x0) / (x1 - x0)) * (y1 - y0)) * 10) / 10;
+  }
+  return 100;
+}
+
+/** Severity from a score on the old robust-z-like scale (3 is unusual, 10 extreme); analyses now set a risk instead (triage/risk.ts). */
 export function severityOf(score: number): Severity {
   if (score >= 10) return 'critical';
   if (score >= 6) return 'high';
@@ -275,7 +318,12 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
   };
   const t0 = performance.now();
   const out = a.run(cx);
-  out.findings.sort((x, y) => y.score - x.score);
+  for (const f of out.findings) {
+    // one scale: the severity always follows the risk (an analysis that has not set a risk yet keeps its old score-based one)
+    f.risk ??= legacyRisk(f.score);
+    f.severity = severityOfRisk(f.risk);
+  }
+  out.findings.sort((x, y) => (y.risk ?? 0) - (x.risk ?? 0) || y.score - x.score);
   return { analysis: a.id, title: a.title, table: table.table, ...out, ms: Math.round(performance.now() - t0) };
 }
 
