@@ -19,6 +19,10 @@ import { ANALYSES } from './engine/analyses';
 import { runAnalyses, selectAnalyses, type Analysis } from './engine/findings';
 import { findingsCsv, toSarif } from './engine/export';
 import { markdownReport } from './engine/report';
+import { findingsOf, triage } from './engine/triage/triage';
+import { triageJson, triageText } from './engine/triage/print';
+import { SEVERITIES, type Severity } from './engine/findings';
+import { RISK_BANDS } from './engine/triage/risk';
 
 const USAGE = `Usage:
   log-investigator index FILE... [options] [--out db.sqlite]
@@ -29,6 +33,11 @@ const USAGE = `Usage:
       Index files and run analyses on every table whose columns play the roles they need.
   log-investigator analyze --list
       Each analysis with its id, title and the roles it needs.
+  log-investigator suspects FILE... [analyze's options] [--json] [--limit N] [--min-severity S]
+      Run the analyses (default all) and print the ranked suspects as the Findings view shows them:
+      incidents first, then IPs, users, cohorts, resources, time windows, sessions, rows; each with its
+      risk (0-100), severity, analyses, reasons and evidence lines. --limit N: the first N of each group
+      (default 10; 0 for all). --json includes the incidents and the analyses skipped, with why.
   log-investigator shell FILE... [options]
       Index files and open an interactive SQL prompt over them.
   log-investigator formats
@@ -49,6 +58,8 @@ Options:
   --sarif FILE       (analyze) Also write the findings as SARIF 2.1.0 (log lines as locations).
   --csv FILE         (analyze) Also write the findings as CSV.
   --report FILE.md   (analyze) Also write a Markdown report, its charts as SVG in FILE-charts/.
+  --limit N          (suspects) The first N suspects of each group (default 10; 0: all).
+  --min-severity S   (suspects) Leave out findings below S (info, low, medium, high, critical; default low).
   --stats            Print timings and peak memory as one JSON line on stderr.
   --worker           Index in a worker thread.
   -h, --help         This help.   -v, --version   The version.
@@ -179,6 +190,42 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   return failed ? 1 : 0;
 }
 
+/** `suspects`: the analyses' findings ranked as the Findings view ranks them (src/engine/triage), as text or JSON. */
+async function suspects(engine: Engine, values: Record<string, unknown>): Promise<number> {
+  const limit = values.limit === undefined ? 10 : Number(values.limit);
+  if (!(Number.isInteger(limit) && limit >= 0)) throw new UsageError(`--limit takes a whole number (0 for all), not '${String(values.limit)}'`);
+  const min = typeof values['min-severity'] === 'string' ? values['min-severity'] : 'low';
+  if (!(SEVERITIES as readonly string[]).includes(min)) throw new UsageError(`--min-severity takes one of ${SEVERITIES.join(', ')}, not '${min}'`);
+  let chosen: Analysis[];
+  try {
+    chosen = selectAnalyses(typeof values.analysis === 'string' ? values.analysis : 'all', ANALYSES);
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; see: log-investigator analyze --list`);
+  }
+  const params: Record<string, string> = {};
+  for (const p of (values.param as string[] | undefined) ?? []) {
+    const eq = p.indexOf('=');
+    if (eq < 1) throw new UsageError(`--param takes name=value, not '${p}'`);
+    params[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  const a0 = performance.now();
+  const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  const t0 = performance.now();
+  const minRisk = min === 'info' ? 0 : RISK_BANDS[min as Exclude<Severity, 'info'>];
+  const t = triage(findingsOf(outputs), { perGroup: limit || undefined, minRisk });
+  const t1 = performance.now();
+  if (values.stats) {
+    for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
+    process.stderr.write(`analyses ${Math.round(t0 - a0)} ms, triage ${Math.round(t1 - t0)} ms, ${t.suspects.length} suspects, ${t.incidents.length} incidents\n`);
+  }
+  if (values.json) process.stdout.write(JSON.stringify(triageJson(t, skipped, limit), null, 2) + '\n');
+  else {
+    process.stdout.write(triageText(t, limit));
+    if (skipped.length) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
+  }
+  return failed ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -203,6 +250,8 @@ async function main(argv: string[]): Promise<number> {
       sarif: { type: 'string' },
       report: { type: 'string' },
       list: { type: 'boolean' },
+      limit: { type: 'string' },
+      'min-severity': { type: 'string' },
       worker: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -225,17 +274,17 @@ async function main(argv: string[]): Promise<number> {
     for (const a of ANALYSES) process.stdout.write(`${a.id.padEnd(28)}${a.title}  (needs: ${a.needs.join(', ')})\n`);
     return 0;
   }
-  if (command !== 'index' && command !== 'query' && command !== 'shell' && command !== 'analyze') throw new UsageError(`unknown command '${command}'`);
+  if (command !== 'index' && command !== 'query' && command !== 'shell' && command !== 'analyze' && command !== 'suspects') throw new UsageError(`unknown command '${command}'`);
   if (files.length === 0) throw new UsageError(`${command}: give at least one file`);
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
-  if (values.json && values.csv && command !== 'analyze') throw new UsageError('choose one of --json and --csv');
+  if (values.json && values.csv && command !== 'analyze' && command !== 'suspects') throw new UsageError('choose one of --json and --csv');
   const options = optionsFrom(values, files);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
 
   const t0 = performance.now();
   // the shell queries synchronously, so it keeps the engine in process
-  const local = values.worker && command !== 'shell' && command !== 'analyze' ? null : await Engine.create();
+  const local = values.worker && command !== 'shell' && command !== 'analyze' && command !== 'suspects' ? null : await Engine.create();
   const engine: CliEngine = local ? inProcess(local) : new EngineClient();
   try {
     const showProgress = process.stderr.isTTY && !values.json && !values.csv;
@@ -252,6 +301,9 @@ async function main(argv: string[]): Promise<number> {
       await runShell(local!);
     } else if (command === 'analyze') {
       const code = await analyze(local!, values);
+      if (code) return code;
+    } else if (command === 'suspects') {
+      const code = await suspects(local!, values);
       if (code) return code;
     } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
