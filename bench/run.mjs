@@ -413,6 +413,7 @@ const analysisCases = [
   { id: 'c', title: 'course-site analyses on the 900,000-line log (target: each under 1 s after indexing)', module: './course-analyses.mjs' },
   { id: 'd', title: 'login-attempt detectors on the 2018 minutes (target: under 10 s in total)', module: './login-detectors.mjs' },
   { id: 'e', title: 'geo join and impossible travel on 1,000,000 events (target: under 5 s each)', module: './events.mjs' },
+  { id: 'triage', title: 'triage: planted and labelled cases ranked by `suspects` (targets of #11)', module: './triage.mjs' },
 ];
 for (const c of analysisCases) {
   if (!wants(c.id)) continue;

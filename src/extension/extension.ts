@@ -7,6 +7,7 @@ import { FindingsService } from './findingsService';
 import { FindingsView } from './findingsView';
 import { ResultsPanel } from './resultsPanel';
 import { RulesWatcher } from './rulesWatcher';
+import { safeLabel } from '../shared/safeText';
 
 /** What activate() returns: the integration tests reach the running extension through it. */
 export interface LogInvestigatorApi {
@@ -14,6 +15,7 @@ export interface LogInvestigatorApi {
   files: FilesView;
   findings: FindingsService;
   findingsView: FindingsView;
+  findingsTree: vscode.TreeView<import('./findingsView').FindingsNode>;
   marks: FindingMarks;
   rules: RulesWatcher;
   /** The results panel, when one is open. */
@@ -30,9 +32,10 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   const rules = new RulesWatcher(findings, () => service.tables.length > 0, log);
   const findingsTree = vscode.window.createTreeView('logInvestigator.findings', { treeDataProvider: findingsView, showCollapseAll: true });
   const updateBadge = () => {
-    const n = findings.entities().length;
-    findingsTree.badge = n ? { value: n, tooltip: `${n} suspicious entit${n === 1 ? 'y' : 'ies'}` } : undefined;
-    findingsTree.description = findings.filter ? `filter: ${findings.filter}` : undefined;
+    // the badge counts suspects and incidents at medium or above, not every finding
+    const n = findings.model().atLeastMedium;
+    findingsTree.badge = n ? { value: n, tooltip: `${n} suspect${n === 1 ? '' : 's'} or incident${n === 1 ? '' : 's'} at medium risk or above` } : undefined;
+    findingsTree.description = findings.filter ? safeLabel(`filter: ${findings.filter}`, 80) : undefined;
     void vscode.commands.executeCommand('setContext', 'logInvestigator.hasFindings', findings.analyses.length > 0);
   };
   const status = vscode.window.createStatusBarItem('logInvestigator.status', vscode.StatusBarAlignment.Left, 10);
@@ -67,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);
   void findings.loadLabels();
   log.info(`Log Investigator ${context.extension.packageJSON.version} activated in VS Code ${vscode.version}`);
-  return { service, files, findings, findingsView, marks, rules, results: () => ResultsPanel.active };
+  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active };
 }
 
 export function deactivate(): void {

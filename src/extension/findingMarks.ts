@@ -2,9 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Finding } from '../engine/findings';
 import type { FindingsService } from './findingsService';
+import { riskOf } from '../engine/triage/combine';
+import { safeText } from '../shared/safeText';
 
 /**
- * Marks flagged source lines in editors: a gutter flag, an overview-ruler
+ * Marks the evidence lines of the shown suspects and incidents (the top N of
+ * each group, and those revealed by "Show more…") in editors: a gutter flag, an overview-ruler
  * mark and a hover with the reasons and scores; optionally (a setting,
  * capped) diagnostics in the Problems panel.
  */
@@ -59,8 +62,8 @@ export class FindingMarks implements vscode.Disposable {
     const md = new vscode.MarkdownString();
     md.appendMarkdown('**Log Investigator**\n\n');
     for (const f of findings) {
-      md.appendMarkdown(`- ${f.severity} ${f.score.toFixed(1)} — `);
-      md.appendText(`${f.reason} (${f.analysis})`);
+      md.appendMarkdown(`- ${f.severity} ${Math.round(riskOf(f))} — `);
+      md.appendText(safeText(`${f.reason} (${f.analysis})`));
       md.appendMarkdown('\n');
     }
     return new vscode.Hover(md, new vscode.Range(pos.line, 0, pos.line, 0));
@@ -73,11 +76,13 @@ export class FindingMarks implements vscode.Disposable {
     const cap = cfg.get<number>('problemsLimit', 500);
     const byFile = new Map<string, vscode.Diagnostic[]>();
     let n = 0;
-    for (const e of this.service.entities()) {
-      for (const f of e.findings) {
+    // the shown suspects only, as the marks
+    const shown = this.service.model().groups.flatMap((g) => [...g.incidents.slice(0, g.shown).flatMap((i) => i.findings), ...g.entities.slice(0, g.shown).flatMap((e) => e.findings)]);
+    {
+      for (const f of new Set(shown)) {
         const line = f.evidence.lines[0];
         if (!line || n >= cap) continue;
-        const d = new vscode.Diagnostic(new vscode.Range(line - 1, 0, line - 1, 0), f.reason, severityOf(f));
+        const d = new vscode.Diagnostic(new vscode.Range(line - 1, 0, line - 1, 0), safeText(f.reason), severityOf(f));
         d.source = `Log Investigator (${f.analysis})`;
         byFile.set(f.evidence.file, [...(byFile.get(f.evidence.file) ?? []), d]);
         n++;

@@ -6,7 +6,7 @@ import { analysisParams, remedy } from './analysisParams';
 import type { RulesWatcher } from './rulesWatcher';
 import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
 import { findingsCsv, toSarif } from '../engine/export';
-import { missingRoles, selectAnalyses, type Analysis, type Finding, type ParamSpec } from '../engine/findings';
+import { missingRoles, selectAnalyses, type Analysis, type AnalysisOutput, type Finding, type ParamSpec } from '../engine/findings';
 import { windowsFromRows, type LabelValue } from '../engine/labels';
 import { quoteIdent } from '../engine/names';
 import type { Role } from '../engine/roles';
@@ -14,7 +14,10 @@ import type { TableInfo } from '../engine/build';
 import type { CommandContext } from './commands';
 import type { FindingMarks } from './findingMarks';
 import type { EntityFindings, FindingsService } from './findingsService';
-import type { FindingsNode } from './findingsView';
+import { entityLabel, type FindingsNode } from './findingsView';
+import { safeLabel } from '../shared/safeText';
+import { incidentCard, suspectCard } from '../engine/triage/card';
+import type { Incident } from '../engine/triage/incidents';
 import { ResultsPanel } from './resultsPanel';
 import { ChartPanel } from './chartPanel';
 
@@ -65,7 +68,7 @@ async function pickEntity(cx: FindingsContext, arg: unknown): Promise<EntityFind
     void vscode.window.showInformationMessage('No findings yet: run Log Investigator: Run Analysis… first.');
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: x.value, description: `${x.kind} · ${x.score.toFixed(1)}`, detail: x.findings[0]?.reason, x })), { placeHolder: 'Which entity?' });
+  const pick = await vscode.window.showQuickPick(all.map((x) => ({ label: entityLabel(x), description: `${x.kind} · ${Math.round(x.risk)} ${x.severity}`, detail: safeLabel(x.findings[0]?.reason ?? '', 200), x })), { placeHolder: 'Which entity?', matchOnDescription: true, matchOnDetail: true });
   return pick?.x;
 }
 
@@ -121,6 +124,31 @@ async function askParams(cx: FindingsContext, a: Analysis): Promise<Record<strin
   return out;
 }
 
+/** The results picker: one separator per analysis, an item per table it ran on. */
+function resultItems(outputs: AnalysisOutput[]): (vscode.QuickPickItem & { o?: AnalysisOutput })[] {
+  const byAnalysis = new Map<string, AnalysisOutput[]>();
+  for (const o of outputs) byAnalysis.set(o.analysis, [...(byAnalysis.get(o.analysis) ?? []), o]);
+  return [...byAnalysis].flatMap(([analysis, os]) => [
+    { label: `${analysis} — ${os[0].title}`, kind: vscode.QuickPickItemKind.Separator },
+    ...os.map((o) => ({ label: safeLabel(o.table, 100), description: `${o.findings.length} finding${o.findings.length === 1 ? '' : 's'} · ${o.tables.length} table${o.tables.length === 1 ? '' : 's'}`, detail: safeLabel(`${analysis}: ${o.title}`, 200), o })),
+  ]);
+}
+
+/** Read-only Markdown documents of the explanation cards (scheme log-investigator-card). */
+const CARD_SCHEME = 'log-investigator-card';
+const cards = new Map<string, string>();
+let cardProvider: vscode.Disposable | undefined;
+
+function openCardUri(cx: FindingsContext, name: string, markdown: string): vscode.Uri {
+  if (!cardProvider) {
+    cardProvider = vscode.workspace.registerTextDocumentContentProvider(CARD_SCHEME, { provideTextDocumentContent: (uri) => cards.get(uri.path) ?? '' });
+    cx.context.subscriptions.push(cardProvider, { dispose: () => (cardProvider = undefined) });
+  }
+  const uri = vscode.Uri.from({ scheme: CARD_SCHEME, path: `/${name.replace(/[^\w.:-]+/g, '_').slice(0, 100)}.md` });
+  cards.set(uri.path, markdown);
+  return uri;
+}
+
 /** Commands of the Findings view, in the same table as the others (commands.ts merges them). */
 export const FINDINGS_COMMANDS: Record<string, Handler> = {
   'logInvestigator.runAnalysis': async (cx, idArg, paramsArg) => {
@@ -156,10 +184,14 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       void vscode.window.showWarningMessage(`${id} could not run: ${run.skipped.join('; ')}.${todo.size ? ` To run it: ${[...todo].join(', or ')}.` : ''}`);
     }
     else {
-      void vscode.window.showInformationMessage(`${id}: ${n} finding${n === 1 ? '' : 's'} in ${run.outputs.map((o) => o.table).join(', ')}.`);
+      const m = cx.findings.model();
+      const suspects = m.groups.reduce((k, g) => k + g.entities.length, 0);
+      const tables = new Set(run.outputs.map((o) => o.table));
+      // one line, whatever the number of analyses and tables
+      void vscode.window.showInformationMessage(safeLabel(`${id}: ${n.toLocaleString('en-US')} finding${n === 1 ? '' : 's'} → ${suspects} suspect${suspects === 1 ? '' : 's'}, ${m.triage.incidents.length} incident${m.triage.incidents.length === 1 ? '' : 's'}, ${m.atLeastMedium} at medium or above (${tables.size} table${tables.size === 1 ? '' : 's'}).`, 300));
       await vscode.commands.executeCommand('logInvestigator.findings.focus');
-      // run by a person (no arguments): also show the analysis's own tables and chart
-      if (typeof idArg !== 'string') await vscode.commands.executeCommand('logInvestigator.showAnalysis', `${run.outputs[0].analysis}|${run.outputs[0].table}`);
+      // run by a person (no arguments) on one analysis that found something: also show its own tables and chart
+      if (typeof idArg !== 'string' && id !== 'all' && n > 0) await vscode.commands.executeCommand('logInvestigator.showAnalysis', `${run.outputs[0].analysis}|${run.outputs[0].table}`);
     }
     return run;
   },
@@ -180,7 +212,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const out =
       typeof keyArg === 'string'
         ? outputs.find((o) => `${o.analysis}|${o.table}` === keyArg)
-        : (await vscode.window.showQuickPick(outputs.map((o) => ({ label: o.analysis, description: `${o.table} · ${o.findings.length} findings`, o })), { title: 'Show which analysis?' }))?.o;
+        : (await vscode.window.showQuickPick(resultItems(outputs), { title: 'Show which analysis?', matchOnDescription: true, matchOnDetail: true, placeHolder: 'Type to search analyses, tables and titles' }))?.o;
     if (!out) return undefined;
     const findingsTable = {
       title: `${out.findings.length} finding${out.findings.length === 1 ? '' : 's'}`,
@@ -213,6 +245,28 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     return ChartPanel.show(cx.context, cx.service, where.table, { column: where.column, value: where.value });
   },
 
+  'logInvestigator.showMoreFindings': (cx, groupArg) => {
+    const group = typeof groupArg === 'string' ? groupArg : (groupArg as { group?: string } | undefined)?.group;
+    if (!group || !cx.findings.model().groups.some((g) => g.id === group)) return false;
+    cx.findings.showMore(group as Parameters<FindingsService['showMore']>[0]);
+    return true;
+  },
+
+  'logInvestigator.explainSuspect': async (cx, arg) => {
+    const n = arg as FindingsNode | undefined;
+    const incident = n?.kind === 'incident' ? n.incident : (arg as Incident | undefined)?.id?.startsWith?.('incident:') ? (arg as Incident) : undefined;
+    const e = incident ? undefined : await pickEntity(cx, arg);
+    if (!incident && !e) return undefined;
+    const markdown = incident ? incidentCard(incident) : suspectCard(e!);
+    const uri = openCardUri(cx, incident ? incident.id : e!.key, markdown);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+    const preview = (await vscode.commands.getCommands(true)).includes('markdown.showPreview');
+    if (preview) await vscode.commands.executeCommand('markdown.showPreview', uri);
+    else await vscode.window.showTextDocument(doc, { preview: true });
+    return { uri: uri.toString(), markdown, preview };
+  },
+
   'logInvestigator.markMalicious': label('malicious'),
   'logInvestigator.markBenign': label('benign'),
   'logInvestigator.markNeedsReview': label('needs-review'),
@@ -222,7 +276,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
   'logInvestigator.copyFinding': async (cx, arg) => {
     const e = await pickEntity(cx, arg);
     if (!e) return;
-    const text = [`${e.kind} ${e.value} (score ${e.score.toFixed(1)}, ${e.severity}${e.label ? `, ${e.label}` : ''})`, ...e.findings.map((f) => `- ${f.reason} [${f.analysis}; ${path.basename(f.evidence.file)} lines ${f.evidence.lines.slice(0, 10).join(', ')}]`)].join('\n');
+    const text = [`${e.kind} ${e.name ? `${e.value} · ${e.name}` : e.value} (risk ${Math.round(e.risk)}, ${e.severity}${e.label ? `, ${e.label}` : ''})`, ...e.findings.map((f) => `- ${f.reason} [${f.analysis}; ${path.basename(f.evidence.file)} lines ${f.evidence.lines.slice(0, 10).join(', ')}]`)].join('\n');
     await vscode.env.clipboard.writeText(text);
   },
 

@@ -2,20 +2,36 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisRun } from '../engine/engineProtocol';
 import { SEVERITIES, type AnalysisOutput, type EntityKind, type Finding, type Severity } from '../engine/findings';
+import type { Incident } from '../engine/triage/incidents';
+import { RISK_BANDS } from '../engine/triage/risk';
+import type { Suspect } from '../engine/triage/suspects';
+import { findingsOf, GROUPS, INCIDENTS_TITLE, triage, type Triage } from '../engine/triage/triage';
 import { emptyLabels, entityKey, LABELS_PATH, parseLabels, serializeLabels, type LabelFile, type LabelValue, type WindowLabel } from '../engine/labels';
 import { errorMessage } from '../engine/errors';
 import type { EngineService } from './engineService';
 
-/** Every finding about one entity, across analyses. */
-export interface EntityFindings {
-  key: string;
-  kind: EntityKind;
-  value: string;
-  findings: Finding[];
-  /** The highest score among its findings. */
-  score: number;
-  severity: Severity;
-  label?: LabelValue;
+/** A suspect (every finding about one entity, combined: src/engine/triage) with the label a person gave it. */
+export type EntityFindings = Suspect & { label?: LabelValue };
+
+export type GroupId = EntityKind | 'incidents';
+
+/** One group of the Findings view: its ranked items, how many are shown, and the entities only its incidents stand for. */
+export interface ViewGroup {
+  id: GroupId;
+  title: string;
+  incidents: Incident[];
+  entities: EntityFindings[];
+  /** How many items the view shows (the top N, more after "Show more…"). */
+  shown: number;
+  absorbed: number;
+}
+
+/** The ranked view: groups in order, the badge count. */
+export interface FindingsModel {
+  groups: ViewGroup[];
+  /** Suspects and incidents at medium or above (after the filter). */
+  atLeastMedium: number;
+  triage: Triage;
 }
 
 /**
@@ -29,14 +45,16 @@ export class FindingsService implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private filterText = '';
-  /** entities() and flagged lines per file, kept until findings, labels, filter or settings change. */
-  private cache: { entities: EntityFindings[]; lines: Map<string, Map<number, Finding[]>> } | undefined;
+  /** The ranked model and flagged lines per file, kept until findings, labels, filter, "show more" or settings change. */
+  private cache: { model: FindingsModel; lines: Map<string, Map<number, Finding[]>> } | undefined;
+  /** Items shown per group beyond the setting's top N, after "Show more…". */
+  private readonly extra = new Map<GroupId, number>();
   private readonly configSub: vscode.Disposable;
 
   constructor(private readonly engine: EngineService) {
     // every change goes through this event, so the cache is dropped before anyone reads again
     this.changed.event(() => (this.cache = undefined));
-    this.configSub = vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('logInvestigator.minSeverity') && this.changed.fire());
+    this.configSub = vscode.workspace.onDidChangeConfiguration((e) => (e.affectsConfiguration('logInvestigator.minSeverity') || e.affectsConfiguration('logInvestigator.findingsPerGroup')) && this.changed.fire());
   }
 
   get filter(): string {
@@ -108,6 +126,7 @@ export class FindingsService implements vscode.Disposable {
   async run(analysis: string, params: Record<string, string> = {}): Promise<AnalysisRun> {
     const run = await this.engine.analyze(analysis, params);
     const replaced = new Set(run.outputs.map((o) => `${o.analysis}|${o.table}`));
+    this.extra.clear();
     this.outputs = [...this.outputs.filter((o) => !replaced.has(`${o.analysis}|${o.table}`)), ...run.outputs];
     for (const o of run.outputs) this.engine.log.info(`${o.analysis} on ${o.table}: ${o.findings.length} findings`);
     for (const s of run.skipped) this.engine.log.info(`skipped ${s}`);
@@ -120,53 +139,74 @@ export class FindingsService implements vscode.Disposable {
     this.changed.fire();
   }
 
-  private minSeverity(): number {
+  private minRisk(): number {
     const s = vscode.workspace.getConfiguration('logInvestigator').get<Severity>('minSeverity', 'low');
-    return Math.max(0, SEVERITIES.indexOf(s));
+    return s === 'info' || !SEVERITIES.includes(s) ? 0 : RISK_BANDS[s];
   }
 
-  /** Entities to show: above the minimum severity, matching the filter, not suppressed; by score. */
+  /** The setting logInvestigator.findingsPerGroup: how many items each group shows before "Show more…". */
+  perGroup(): number {
+    const n = vscode.workspace.getConfiguration('logInvestigator').get<number>('findingsPerGroup', 10);
+    return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 10;
+  }
+
+  /** Shows `perGroup()` more items of a group. */
+  showMore(group: GroupId): void {
+    this.extra.set(group, (this.extra.get(group) ?? 0) + this.perGroup());
+    this.changed.fire();
+  }
+
+  /** The ranked view (the same ranking as `log-investigator suspects`), cached. */
+  model(): FindingsModel {
+    this.cache ??= { model: this.computeModel(), lines: new Map() };
+    return this.cache.model;
+  }
+
+  /** Suspects listed in the groups (all of them, not only the shown ones), in the view's order. */
   entities(): EntityFindings[] {
-    this.cache ??= { entities: this.computeEntities(), lines: new Map() };
-    return this.cache.entities;
+    return this.model().groups.flatMap((g) => g.entities);
   }
 
-  private computeEntities(): EntityFindings[] {
-    const min = this.minSeverity();
-    const byKey = new Map<string, EntityFindings>();
-    for (const o of this.outputs) {
-      for (const f of o.findings) {
-        if (SEVERITIES.indexOf(f.severity) < min) continue;
-        const key = entityKey(f.entity.kind, f.entity.value);
-        const e = byKey.get(key) ?? { key, kind: f.entity.kind, value: f.entity.value, findings: [], score: -Infinity, severity: 'info' as Severity };
-        e.findings.push(f);
-        if (f.score > e.score) {
-          e.score = f.score;
-          e.severity = f.severity;
-        }
-        byKey.set(key, e);
-      }
-    }
+  private computeModel(): FindingsModel {
+    // suppressed entities leave the ranking altogether (and the incidents)
+    const suppressed = new Set(Object.entries(this.labelFile.labels).filter(([, v]) => v.label === 'suppressed').map(([k]) => k));
+    const findings = findingsOf(this.outputs).filter((f) => !suppressed.has(entityKey(f.entity.kind, f.entity.value)));
+    const perGroup = this.perGroup();
+    const t = triage(findings, { perGroup, minRisk: this.minRisk() });
     const needle = this.filterText.toLowerCase();
-    return [...byKey.values()]
-      .map((e) => ({ ...e, label: this.labelFile.labels[e.key]?.label }))
-      .filter((e) => e.label !== 'suppressed')
-      .filter((e) => !needle || e.value.toLowerCase().includes(needle) || e.findings.some((f) => f.reason.toLowerCase().includes(needle)))
-      .sort((a, b) => b.score - a.score || a.value.localeCompare(b.value));
+    const hit = (text: string | undefined) => !!text && text.toLowerCase().includes(needle);
+    const matches = (s: Suspect) => !needle || hit(s.value) || hit(s.name) || s.findings.some((f) => hit(f.reason));
+    const shown = (id: GroupId, n: number) => Math.min(n, perGroup + (this.extra.get(id) ?? 0));
+    const groups: ViewGroup[] = [];
+    const incidents = t.incidents.filter((i) => !needle || i.entities.some((e) => hit(e.value)) || i.findings.some((f) => hit(f.reason)) || hit(i.title));
+    if (incidents.length) groups.push({ id: 'incidents', title: INCIDENTS_TITLE, incidents, entities: [], shown: shown('incidents', incidents.length), absorbed: 0 });
+    for (const g of t.groups) {
+      const entities = g.suspects.filter(matches).map((x) => ({ ...x, label: this.labelFile.labels[x.key]?.label }));
+      if (entities.length) groups.push({ id: g.kind, title: GROUPS.find((x) => x.kind === g.kind)!.title, incidents: [], entities, shown: shown(g.kind, entities.length), absorbed: g.absorbed.length });
+    }
+    const atLeastMedium = incidents.filter((i) => i.risk >= RISK_BANDS.medium).length + groups.reduce((n, g) => n + g.entities.filter((e) => e.risk >= RISK_BANDS.medium).length, 0);
+    return { groups, atLeastMedium, triage: t };
   }
 
-  /** Flagged source lines of a file: line → the findings whose evidence includes it (hovers ask this often). */
+  /** Flagged source lines of a file: line → the findings whose evidence includes it, for shown incidents and suspects only (hovers ask this often). */
   flaggedLines(file: string): Map<number, Finding[]> {
     const target = path.resolve(file);
-    const entities = this.entities();
+    const model = this.model();
     const known = this.cache!.lines.get(target);
     if (known) return known;
     const out = new Map<number, Finding[]>();
     this.cache!.lines.set(target, out);
-    for (const e of entities) {
-      for (const f of e.findings) {
-        if (path.resolve(f.evidence.file) !== target) continue;
-        for (const l of f.evidence.lines) out.set(l, [...(out.get(l) ?? []), f]);
+    const shownFindings = new Set<Finding>();
+    for (const g of model.groups) {
+      for (const i of g.incidents.slice(0, g.shown)) for (const f of i.findings) shownFindings.add(f);
+      for (const e of g.entities.slice(0, g.shown)) for (const f of e.findings) shownFindings.add(f);
+    }
+    for (const f of shownFindings) {
+      if (path.resolve(f.evidence.file) !== target) continue;
+      for (const l of f.evidence.lines) {
+        const list = out.get(l);
+        if (list) list.push(f);
+        else out.set(l, [f]);
       }
     }
     return out;

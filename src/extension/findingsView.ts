@@ -1,26 +1,43 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EntityKind, Finding, Severity } from '../engine/findings';
-import type { EntityFindings, FindingsService } from './findingsService';
+import type { Finding, Severity } from '../engine/findings';
+import { incidentCard, suspectCard } from '../engine/triage/card';
+import { riskOf } from '../engine/triage/combine';
+import type { Incident } from '../engine/triage/incidents';
+import { safeLabel } from '../shared/safeText';
+import type { EntityFindings, FindingsService, GroupId, ViewGroup } from './findingsService';
+import { readLines } from './lineText';
 
 export type FindingsNode =
-  | { kind: 'group'; entityKind: EntityKind; entities: EntityFindings[] }
+  | { kind: 'group'; group: ViewGroup }
+  | { kind: 'incident'; incident: Incident }
   | { kind: 'entity'; entity: EntityFindings }
-  | { kind: 'finding'; entity: EntityFindings; finding: Finding }
-  | { kind: 'evidence'; finding: Finding; line: number }
-  | { kind: 'more'; finding: Finding };
+  | { kind: 'finding'; entity?: EntityFindings; finding: Finding }
+  | { kind: 'evidence'; finding: Finding; line: number; text?: string }
+  | { kind: 'more'; finding: Finding }
+  | { kind: 'showMore'; group: GroupId; remaining: number };
 
-export const FINDINGS_CONTEXT = { entity: 'li.entity', finding: 'li.finding', evidence: 'li.evidence' } as const;
+export const FINDINGS_CONTEXT = { entity: 'li.entity', incident: 'li.incident', finding: 'li.finding', evidence: 'li.evidence' } as const;
 
-const GROUPS: [EntityKind, string][] = [
-  ['ip', 'Suspicious IPs'], ['user', 'Users'], ['group', 'Cohorts / groups'], ['resource', 'Resources'], ['window', 'Time windows'], ['session', 'Sessions'], ['row', 'Rows'],
-];
 const EVIDENCE_SHOWN = 20;
+const LINE_TEXT_MAX = 160;
 
-const severityIcon = (s: Severity) =>
-  new vscode.ThemeIcon(s === 'critical' || s === 'high' ? 'error' : s === 'medium' ? 'warning' : 'info', new vscode.ThemeColor(s === 'critical' || s === 'high' ? 'errorForeground' : s === 'medium' ? 'editorWarning.foreground' : 'editorInfo.foreground'));
+/** Each severity its own icon and colour. */
+export const SEVERITY_ICONS: Record<Severity, { icon: string; color: string }> = {
+  critical: { icon: 'flame', color: 'charts.red' },
+  high: { icon: 'error', color: 'charts.orange' },
+  medium: { icon: 'warning', color: 'charts.yellow' },
+  low: { icon: 'info', color: 'charts.blue' },
+  info: { icon: 'circle-outline', color: 'disabledForeground' },
+};
+export const severityIcon = (s: Severity) => new vscode.ThemeIcon(SEVERITY_ICONS[s].icon, new vscode.ThemeColor(SEVERITY_ICONS[s].color));
 
-/** Findings: what looks suspicious, grouped by kind of entity, by score. */
+/** "58 · Hyperion" when a group table names the entity. */
+export const entityLabel = (e: { value: string; name?: string }) => safeLabel(e.name ? `${e.value} · ${e.name}` : e.value, 120);
+const riskText = (risk: number, severity: Severity) => `${Math.round(risk)} ${severity}`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Findings: incidents, then suspects grouped by kind of entity, by combined risk; each group its top N and "Show more…". */
 export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<FindingsNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -30,65 +47,80 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     this.sub = service.onDidChange(() => this.emitter.fire(undefined));
   }
 
-  getChildren(node?: FindingsNode): FindingsNode[] {
-    if (!node) {
-      const entities = this.service.entities();
-      return GROUPS.map(([k]) => ({ kind: 'group' as const, entityKind: k, entities: entities.filter((e) => e.kind === k) })).filter((g) => g.entities.length > 0);
-    }
+  getChildren(node?: FindingsNode): FindingsNode[] | Promise<FindingsNode[]> {
+    if (!node) return this.service.model().groups.map((group) => ({ kind: 'group' as const, group }));
     switch (node.kind) {
-      case 'group':
-        return node.entities.map((entity) => ({ kind: 'entity', entity }));
-      case 'entity':
-        return [...node.entity.findings].sort((a, b) => b.score - a.score).map((finding) => ({ kind: 'finding', entity: node.entity, finding }));
-      case 'finding': {
-        const lines: FindingsNode[] = node.finding.evidence.lines.slice(0, EVIDENCE_SHOWN).map((line) => ({ kind: 'evidence', finding: node.finding, line }));
-        if (node.finding.evidence.total > lines.length || node.finding.evidence.lines.length === 0) lines.push({ kind: 'more', finding: node.finding });
-        return lines;
+      case 'group': {
+        const g = node.group;
+        const items: FindingsNode[] = g.id === 'incidents' ? g.incidents.slice(0, g.shown).map((incident) => ({ kind: 'incident', incident })) : g.entities.slice(0, g.shown).map((entity) => ({ kind: 'entity', entity }));
+        const total = g.id === 'incidents' ? g.incidents.length : g.entities.length;
+        if (total > g.shown) items.push({ kind: 'showMore', group: g.id, remaining: total - g.shown });
+        return items;
       }
+      case 'incident':
+        return node.incident.findings.map((finding) => ({ kind: 'finding', finding }));
+      case 'entity':
+        return [...node.entity.findings].sort((a, b) => riskOf(b) - riskOf(a)).map((finding) => ({ kind: 'finding', entity: node.entity, finding }));
+      case 'finding':
+        return this.evidence(node.finding);
       default:
         return [];
     }
   }
 
+  /** Evidence items with the lines' text, read when the finding expands (only those lines). */
+  private async evidence(f: Finding): Promise<FindingsNode[]> {
+    const lines = f.evidence.lines.slice(0, EVIDENCE_SHOWN);
+    const texts = lines.length ? await readLines(f.evidence.file, lines) : new Map<number, string>();
+    const nodes: FindingsNode[] = lines.map((line) => ({ kind: 'evidence', finding: f, line, text: texts.get(line) }));
+    if (f.evidence.total > lines.length || lines.length === 0) nodes.push({ kind: 'more', finding: f });
+    return nodes;
+  }
+
   getTreeItem(node: FindingsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'group': {
-        const item = new vscode.TreeItem(GROUPS.find(([k]) => k === node.entityKind)![1], vscode.TreeItemCollapsibleState.Expanded);
-        item.description = String(node.entities.length);
+        const g = node.group;
+        const item = new vscode.TreeItem(g.title, vscode.TreeItemCollapsibleState.Expanded);
+        const total = g.id === 'incidents' ? g.incidents.length : g.entities.length;
+        item.id = `group:${g.id}`;
+        item.description = `${total > g.shown ? `top ${g.shown} of ${total}` : String(total)}${g.absorbed ? ` · ${g.absorbed} more in incidents` : ''}`;
+        return item;
+      }
+      case 'incident': {
+        const i = node.incident;
+        const item = new vscode.TreeItem(safeLabel(i.title, 120), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = i.id;
+        item.iconPath = severityIcon(i.severity);
+        item.description = `${riskText(i.risk, i.severity)} · ${plural(i.analyses.length, 'analysis', 'analyses')}`;
+        item.tooltip = new vscode.MarkdownString(incidentCard(i));
+        item.contextValue = FINDINGS_CONTEXT.incident;
         return item;
       }
       case 'entity': {
         const e = node.entity;
-        const analyses = new Set(e.findings.map((f) => f.analysis)).size;
-        const item = new vscode.TreeItem(e.value, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(entityLabel(e), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = e.key;
         item.iconPath = severityIcon(e.severity);
-        item.description = `${e.score.toFixed(1)} · ${analyses} ${analyses === 1 ? 'analysis' : 'analyses'}${e.label ? ` · ${e.label}` : ''}`;
-        const md = new vscode.MarkdownString();
-        md.appendMarkdown('**');
-        md.appendText(`${e.kind} ${e.value}`);
-        md.appendMarkdown(`** — ${e.severity}, score ${e.score.toFixed(1)}${e.label ? `, labelled ${e.label}` : ''}\n\n`);
-        for (const f of e.findings) {
-          md.appendMarkdown('- ');
-          md.appendText(`${f.reason} (${f.analysis})`);
-          md.appendMarkdown('\n');
-        }
-        item.tooltip = md;
+        item.description = `${riskText(e.risk, e.severity)} · ${plural(e.analyses.length, 'analysis', 'analyses')}${e.lowered ? ' · benign context' : ''}${e.label ? ` · ${e.label}` : ''}`;
+        item.tooltip = new vscode.MarkdownString(suspectCard(e));
         item.contextValue = `${FINDINGS_CONTEXT.entity}${e.label ? `.${e.label}` : ''}`;
         return item;
       }
       case 'finding': {
         const f = node.finding;
-        const item = new vscode.TreeItem(f.reason, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(safeLabel(f.reason, 200), vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = severityIcon(f.severity);
-        item.description = `${f.analysis} · ${f.score.toFixed(1)} · ${f.evidence.table}`;
-        item.tooltip = `${f.reason}\n\n${Object.entries(f.metrics).map(([k, v]) => `${k}: ${v}`).join('\n')}`;
+        item.description = safeLabel(`${f.analysis} · ${Math.round(riskOf(f))} · ${f.entity.kind} ${f.entity.value} · ${f.evidence.table}`, 120);
+        item.tooltip = safeLabel(`${f.reason}\n\n${Object.entries(f.metrics).map(([k, v]) => `${k}: ${v}`).join('\n')}`, 2000);
         item.contextValue = FINDINGS_CONTEXT.finding;
         return item;
       }
       case 'evidence': {
-        const item = new vscode.TreeItem(`line ${node.line}`, vscode.TreeItemCollapsibleState.None);
-        item.description = path.basename(node.finding.evidence.file);
+        const label = node.text === undefined ? `line ${node.line}` : safeLabel(node.text.trim() || '(empty line)', LINE_TEXT_MAX);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.description = safeLabel(`${path.basename(node.finding.evidence.file)}:${node.line}`, 120);
+        item.tooltip = node.text === undefined ? undefined : safeLabel(node.text, 2000);
         item.iconPath = new vscode.ThemeIcon('go-to-file');
         item.command = { command: 'logInvestigator.openSource', title: 'Open Source Line', arguments: [node.finding.evidence.file, node.line] };
         item.contextValue = FINDINGS_CONTEXT.evidence;
@@ -99,6 +131,14 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
         const item = new vscode.TreeItem(`Show all ${f.evidence.total.toLocaleString()} rows…`, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('table');
         item.command = { command: 'logInvestigator.showEvidence', title: 'Show All Rows', arguments: [f] };
+        return item;
+      }
+      case 'showMore': {
+        const item = new vscode.TreeItem(`Show ${Math.min(node.remaining, this.service.perGroup())} more…`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.group}`;
+        item.description = `${node.remaining} not shown`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: 'logInvestigator.showMoreFindings', title: 'Show More', arguments: [node.group] };
         return item;
       }
     }

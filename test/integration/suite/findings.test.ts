@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
-import type { FindingsNode } from '../../../src/extension/findingsView';
+import { triage } from '../../../src/engine/triage/triage';
+import { SEVERITY_ICONS, type FindingsNode } from '../../../src/extension/findingsView';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
@@ -15,50 +16,114 @@ const harness = require(path.resolve(__dirname, '../../../../test/integration/ha
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
 
-function ipNodes(a: LogInvestigatorApi): Extract<FindingsNode, { kind: 'entity' }>[] {
-  const group = a.findingsView.getChildren().find((g) => g.kind === 'group' && g.entityKind === 'ip');
-  return group ? (a.findingsView.getChildren(group) as Extract<FindingsNode, { kind: 'entity' }>[]) : [];
+type Node<K extends FindingsNode['kind']> = Extract<FindingsNode, { kind: K }>;
+
+async function group(a: LogInvestigatorApi, id: string): Promise<Node<'group'> | undefined> {
+  return (await a.findingsView.getChildren()).find((g): g is Node<'group'> => g.kind === 'group' && g.group.id === id);
 }
+async function ipNodes(a: LogInvestigatorApi): Promise<Node<'entity'>[]> {
+  const g = await group(a, 'ip');
+  return g ? ((await a.findingsView.getChildren(g)).filter((n) => n.kind === 'entity') as Node<'entity'>[]) : [];
+}
+/** The same ranking, computed independently from the findings with the engine's triage (the code `log-investigator suspects` uses). */
+const engineTriage = (a: LogInvestigatorApi) => triage(a.findings.analyses.flatMap((o) => o.findings), { perGroup: 10 });
 
 describe('Findings in VS Code', () => {
-  it('runs an analysis; the Findings tree shows the expected IPs with reasons and evidence', async () => {
+  it('runs an analysis; the IP group shows the top 10 by combined risk, with "Show more…" revealing 10 more', async () => {
     const a = await api();
     if (!a.service.tables.some((t) => t.table === 'openssh_2k')) await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(path.join(ws(), 'OpenSSH_2k.log')));
     await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'volume-outliers-ip');
-    // independently: the IP with most events in the sshd table
+    const t = engineTriage(a);
+    const expected = t.groups.find((g) => g.kind === 'ip')!.suspects;
+    const g = (await group(a, 'ip'))!;
+    assert.equal(a.findingsView.getTreeItem(g).label, 'IPs');
+    assert.equal(a.findingsView.getTreeItem(g).description, `top 10 of ${expected.length}`);
+    const children = await a.findingsView.getChildren(g);
+    assert.deepEqual(children.filter((n) => n.kind === 'entity').map((n) => (n as Node<'entity'>).entity.value), expected.slice(0, 10).map((s) => s.value));
+    const more = children[children.length - 1] as Node<'showMore'>;
+    assert.equal(more.kind, 'showMore');
+    assert.equal(a.findingsView.getTreeItem(more).label, `Show ${Math.min(10, expected.length - 10)} more…`);
+    const cmd = a.findingsView.getTreeItem(more).command!;
+    await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []));
+    assert.deepEqual((await ipNodes(a)).map((n) => n.entity.value), expected.slice(0, 20).map((s) => s.value));
+    // the sshd log's busiest IP, independently: its risk is the volume finding's, shown as an integer with the severity
     const top = (await a.service.query('SELECT src_ip, count(*) FROM openssh_2k WHERE src_ip IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 1')).rows[0];
-    const nodes = ipNodes(a);
-    const node = nodes.find((n) => n.entity.value === top[0] && n.entity.findings.some((f) => f.evidence.table === 'openssh_2k'));
-    assert.ok(node, `${top[0]} is in the tree: ${nodes.map((n) => n.entity.value).join(', ')}`);
-    const item = a.findingsView.getTreeItem(node);
-    assert.match(String(item.description), /^\d+\.\d · 1 analysis/);
-    const [reason] = a.findingsView.getChildren(node) as Extract<FindingsNode, { kind: 'finding' }>[];
-    assert.match(reason.finding.reason, new RegExp(`^${top[1]} events from IP ${String(top[0]).replace(/\./g, '\\.')}`));
-    const evidence = a.findingsView.getChildren(reason);
-    assert.equal(evidence[0].kind, 'evidence');
+    const s = expected.find((x) => x.value === top[0])!;
+    const f = s.findings.find((x) => x.evidence.table === 'openssh_2k')!;
+    assert.match(f.reason, new RegExp(`^${top[1]} events from IP ${String(top[0]).replace(/\./g, '\\.')}`));
+    const node = (await ipNodes(a)).find((n) => n.entity.value === top[0]);
+    if (node) assert.equal(a.findingsView.getTreeItem(node).description, `${Math.round(s.risk)} ${s.severity} · ${s.analyses.length} ${s.analyses.length === 1 ? 'analysis' : 'analyses'}`);
   });
 
-  it('evidence opens the right line, which carries a mark in the editor', async () => {
+  it('the badge counts suspects at medium or above; each severity has its own icon and colour', async () => {
     const a = await api();
-    const node = ipNodes(a).find((n) => n.entity.findings.some((f) => f.evidence.table === 'openssh_2k'))!;
-    const [reason] = a.findingsView.getChildren(node) as Extract<FindingsNode, { kind: 'finding' }>[];
-    const [first] = a.findingsView.getChildren(reason) as Extract<FindingsNode, { kind: 'evidence' }>[];
-    const cmd = a.findingsView.getTreeItem(first).command!;
-    await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []));
+    const t = engineTriage(a);
+    assert.equal(a.findingsTree.badge?.value, t.atLeastMedium);
+    const icons = Object.values(SEVERITY_ICONS);
+    assert.equal(new Set(icons.map((i) => i.icon)).size, 5);
+    assert.equal(new Set(icons.map((i) => i.color)).size, 5);
+    for (const n of await ipNodes(a)) {
+      const icon = a.findingsView.getTreeItem(n).iconPath as vscode.ThemeIcon;
+      assert.equal(icon.id, SEVERITY_ICONS[n.entity.severity].icon);
+      assert.equal(icon.color?.id, SEVERITY_ICONS[n.entity.severity].color);
+    }
+  });
+
+  it('evidence items show the line\'s text; it opens the right line, which carries a mark in the editor', async () => {
+    const a = await api();
+    const node = (await ipNodes(a)).find((n) => n.entity.findings.some((f) => f.evidence.table === 'openssh_2k'))!;
+    const reason = ((await a.findingsView.getChildren(node)) as Node<'finding'>[]).find((r) => r.finding.evidence.table === 'openssh_2k')!;
+    const [first] = (await a.findingsView.getChildren(reason)) as Node<'evidence'>[];
     const file = path.join(ws(), 'OpenSSH_2k.log');
+    const text = fs.readFileSync(file, 'utf8').split('\n')[first.line - 1];
+    const item = a.findingsView.getTreeItem(first);
+    assert.equal(item.label, text.trim().length > 160 ? `${text.trim().slice(0, 159)}…` : text.trim());
+    assert.equal(item.description, `OpenSSH_2k.log:${first.line}`);
+    const cmd = item.command!;
+    await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []));
     const editor = vscode.window.activeTextEditor!;
     assert.equal(path.resolve(editor.document.uri.fsPath), path.resolve(file));
     assert.equal(editor.selection.start.line, first.line - 1);
     assert.ok(editor.document.lineAt(first.line - 1).text.includes(node.entity.value));
     a.marks.refresh();
     assert.ok(a.marks.marked.get(path.resolve(file))?.includes(first.line), 'the evidence line is marked');
+    // marks cover the shown suspects only
+    const shown = new Set((await ipNodes(a)).flatMap((n) => n.entity.findings).filter((f) => path.resolve(f.evidence.file) === path.resolve(file)).flatMap((f) => f.evidence.lines));
+    assert.deepEqual(a.marks.marked.get(path.resolve(file)), [...shown].filter((l) => l <= editor.document.lineCount).sort((x, y) => x - y));
     assert.ok(vscode.commands.executeCommand('logInvestigator.nextFlaggedLine'));
     if (harness.available()) await harness.screenshot('findings-marks');
   });
 
+  it('Explain Suspect opens the explanation card: each contribution with its share', async () => {
+    const a = await api();
+    const [node] = await ipNodes(a);
+    const card = (await vscode.commands.executeCommand('logInvestigator.explainSuspect', node)) as { uri: string; markdown: string };
+    const s = node.entity;
+    assert.equal(card.markdown.split('\n')[2], `**Risk ${Math.round(s.risk)} of 100 — ${s.severity}**, from ${s.contributions.length} ${s.contributions.length === 1 ? 'analysis' : 'analyses'}${s.lowered ? ' (lowered by benign context)' : ''}.`);
+    const c = s.contributions[0];
+    assert.ok(card.markdown.includes(`| ${Math.round(c.risk)} | ${Math.round(c.share * 100)} % | ${c.findings} |`), card.markdown);
+    assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.toString() === card.uri), 'the card is open as a read-only document');
+    assert.equal(((a.findingsView.getTreeItem(node).tooltip as vscode.MarkdownString).value), card.markdown);
+  });
+
+  it('login detectors: flagged minutes form the Incidents group, first in the view', async () => {
+    const a = await api();
+    if (!a.service.tables.some((t) => t.table === 'log')) await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(path.join(ws(), 'log.csv')));
+    await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'login-detectors');
+    const t = engineTriage(a);
+    const top = await a.findingsView.getChildren();
+    assert.equal(top[0].kind === 'group' && top[0].group.id, 'incidents');
+    const items = (await a.findingsView.getChildren(top[0])).filter((n) => n.kind === 'incident') as Node<'incident'>[];
+    assert.deepEqual(items.map((n) => a.findingsView.getTreeItem(n).label), t.incidents.slice(0, 10).map((i) => i.title));
+    assert.ok(items.length > 0);
+    assert.match(String(items[0].incident.title), /^2018-11-\d\d \d\d:\d\d–\d\d:\d\d UTC · \d+ windows?/);
+    const card = (await vscode.commands.executeCommand('logInvestigator.explainSuspect', items[0])) as { markdown: string };
+    assert.ok(card.markdown.startsWith(`## Incident ${items[0].incident.title.replace(/[-.()]/g, (ch) => `\\${ch}`)}`), card.markdown.split('\n')[0]);
+  });
+
   it('a label is saved in the workspace and survives a re-run and a reload', async () => {
     const a = await api();
-    const node = ipNodes(a)[0];
+    const [node] = await ipNodes(a);
     await vscode.commands.executeCommand('logInvestigator.markMalicious', node);
     const file = path.join(ws(), '.log-investigator', 'labels.json');
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -67,9 +132,9 @@ describe('Findings in VS Code', () => {
     assert.equal(a.findings.entities().find((e) => e.value === node.entity.value)?.label, 'malicious', 'after a re-run');
     await a.findings.loadLabels();
     assert.equal(a.findings.labelOf('ip', node.entity.value), 'malicious', 'after reading the file again');
-    assert.match(String(a.findingsView.getTreeItem(ipNodes(a).find((n) => n.entity.value === node.entity.value)!).description), /malicious/);
-    await vscode.commands.executeCommand('logInvestigator.suppress', ipNodes(a).find((n) => n.entity.value === node.entity.value));
-    assert.ok(!ipNodes(a).some((n) => n.entity.value === node.entity.value), 'suppressed entities leave the tree');
+    assert.match(String(a.findingsView.getTreeItem((await ipNodes(a)).find((n) => n.entity.value === node.entity.value)!).description), / · malicious$/);
+    await vscode.commands.executeCommand('logInvestigator.suppress', (await ipNodes(a)).find((n) => n.entity.value === node.entity.value));
+    assert.ok(!(await ipNodes(a)).some((n) => n.entity.value === node.entity.value), 'suppressed entities leave the tree');
     await vscode.commands.executeCommand('logInvestigator.clearLabel', a.findings.entities().find(() => false) ?? { key: `ip:${node.entity.value}`, kind: 'ip', value: node.entity.value, findings: [], score: 0, severity: 'info' });
   });
 

@@ -47,10 +47,10 @@ describe('Investigations in VS Code', () => {
     assert.ok(planted, `cohort 58 is found: ${out.findings.map((f) => f.entity.value).join(', ')}`);
 
     // the finding's first evidence line, through the Findings tree, opens the source with that line selected
-    const groups = a.findingsView.getChildren().find((g) => g.kind === 'group' && g.entityKind === 'group')!;
-    const node = (a.findingsView.getChildren(groups) as Extract<FindingsNode, { kind: 'entity' }>[]).find((n) => n.entity.value === '58')!;
-    const reason = (a.findingsView.getChildren(node) as Extract<FindingsNode, { kind: 'finding' }>[]).find((r) => r.finding.analysis === 'cohort-overuse' && r.finding.evidence.table === log.table)!;
-    const [first] = a.findingsView.getChildren(reason) as Extract<FindingsNode, { kind: 'evidence' }>[];
+    const groups = (await a.findingsView.getChildren()).find((g) => g.kind === 'group' && g.group.id === 'group')!;
+    const node = ((await a.findingsView.getChildren(groups)) as Extract<FindingsNode, { kind: 'entity' }>[]).find((n) => n.entity.value === '58')!;
+    const reason = ((await a.findingsView.getChildren(node)) as Extract<FindingsNode, { kind: 'finding' }>[]).find((r) => r.finding.analysis === 'cohort-overuse' && r.finding.evidence.table === log.table)!;
+    const [first] = (await a.findingsView.getChildren(reason)) as Extract<FindingsNode, { kind: 'evidence' }>[];
     const cmd = a.findingsView.getTreeItem(first).command!;
     await vscode.commands.executeCommand(cmd.command, ...(cmd.arguments ?? []));
     const editor = vscode.window.activeTextEditor!;
