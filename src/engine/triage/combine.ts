@@ -94,36 +94,53 @@ export interface Combined {
 
 /** Rules 1–4 over the findings on one entity or one incident. */
 export function combine(findings: Finding[]): Combined {
+  if (findings.length === 0) return { risk: 0, raw: 0, lowered: false, parts: [] };
+  if (findings.length === 1) {
+    // the common case, without the bookkeeping
+    const f = findings[0];
+    const r = round1(riskOf(f));
+    const lowered = !!f.context?.length;
+    return { risk: lowered ? round1(benignRisk(r)) : r, raw: r, lowered, parts: [{ analysis: f.analysis, top: f, findings, risk: r, share: r > 0 ? 1 : 0 }] };
+  }
   const byAnalysis = new Map<string, Finding[]>();
   for (const f of findings) {
-    const list = byAnalysis.get(f.analysis) ?? [];
-    if (list.length === 0) byAnalysis.set(f.analysis, list);
-    list.push(f);
+    const list = byAnalysis.get(f.analysis);
+    if (list) list.push(f);
+    else byAnalysis.set(f.analysis, [f]);
   }
-  const parts: Part[] = [...byAnalysis].map(([analysis, fs]) => {
-    const sorted = [...fs].sort((a, b) => riskOf(b) - riskOf(a));
-    return { analysis, top: sorted[0], findings: sorted, risk: round1(withinAnalysis(sorted.map(riskOf))), share: 0 };
-  });
-  parts.sort((a, b) => b.risk - a.risk || a.analysis.localeCompare(b.analysis));
+  const parts: Part[] = [];
+  for (const [analysis, fs] of byAnalysis) {
+    const sorted = fs.length > 1 ? [...fs].sort((a, b) => riskOf(b) - riskOf(a)) : fs;
+    parts.push({ analysis, top: sorted[0], findings: sorted, risk: round1(withinAnalysis(sorted.map(riskOf))), share: 0 });
+  }
+  parts.sort((a, b) => b.risk - a.risk || (a.analysis < b.analysis ? -1 : a.analysis > b.analysis ? 1 : 0));
   // rule 2: a family is one detection; its lead part carries rule 1 over all the family's findings
   const families = new Map<string, Part[]>();
-  for (const p of parts) families.set(familyOf(p.analysis), [...(families.get(familyOf(p.analysis)) ?? []), p]);
+  for (const p of parts) {
+    const list = families.get(familyOf(p.analysis));
+    if (list) list.push(p);
+    else families.set(familyOf(p.analysis), [p]);
+  }
   const detections = [...families.values()].map((ps) => ({ parts: ps, risk: ps.length === 1 ? ps[0].risk : withinAnalysis([ps[0].risk, ...ps.slice(1).flatMap((p) => p.findings.map(riskOf))]) }));
   detections.sort((a, b) => b.risk - a.risk);
   const { total, increments } = acrossDetections(detections.map((d) => d.risk));
   detections.forEach((d, i) => {
+    const rest = d.parts.slice(1);
+    if (total <= 0) return;
+    if (rest.length === 0) {
+      d.parts[0].share = increments[i] / total;
+      return;
+    }
     // the lead gets its own risk's share; the family's bonus is split among the others by their risk
     const lead = i === 0 ? Math.min(increments[i], d.parts[0].risk) : increments[i] * (d.parts[0].risk / Math.max(d.risk, 1e-9));
     const bonus = increments[i] - lead;
-    const rest = d.parts.slice(1);
     const restSum = rest.reduce((s, p) => s + p.risk, 0);
-    d.parts[0].share = total > 0 ? lead / total : 0;
-    for (const p of rest) p.share = total > 0 ? (restSum > 0 ? (bonus * p.risk) / restSum : 0) / total : 0;
-    if (rest.length === 0 && total > 0) d.parts[0].share = increments[i] / total;
+    d.parts[0].share = lead / total;
+    for (const p of rest) p.share = restSum > 0 ? (bonus * p.risk) / restSum / total : 0;
   });
   const raw = round1(Math.min(100, total));
   const contexts = findings.some((f) => f.context?.length);
-  const overridden = findings.some((f) => !isVolume(f.analysis) && !f.context?.length && riskOf(f) >= RISK_BANDS.medium);
+  const overridden = contexts && findings.some((f) => !isVolume(f.analysis) && !f.context?.length && riskOf(f) >= RISK_BANDS.medium);
   const lowered = contexts && !overridden;
   return { risk: lowered ? round1(benignRisk(raw)) : raw, raw, lowered, parts };
 }

@@ -4,7 +4,7 @@
  * and an explanation gathered from the findings, ranked within its kind.
  */
 import type { BenignContext, EntityKind, Finding, Severity } from '../findings';
-import { combine, riskOf, type Part } from './combine';
+import { combine, riskOf, type Combined, type Part } from './combine';
 import { RISK_BANDS, severityOfRisk } from './risk';
 
 export interface Contribution {
@@ -53,14 +53,44 @@ export interface Suspect {
 
 export const suspectKey = (kind: EntityKind, value: string): string => `${kind}:${value}`;
 
-const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+const isDigit = (c: number) => c >= 48 && c <= 57;
 
-/** Natural order of entity values: "11" before "100", "10.0.0.9" before "10.0.0.10"; exact ties by code point. */
+/** Natural order of entity values: "11" before "100", "10.0.0.9" before "10.0.0.10"; case-insensitive, then by code point. Runs of digits compare as numbers. */
 export function naturalCompare(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return na - nb;
-  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i;
+      let ej = j;
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++;
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++;
+      // compare the runs as numbers without overflow: strip leading zeros, then length, then digits
+      let si = i;
+      let sj = j;
+      while (si < ei - 1 && a.charCodeAt(si) === 48) si++;
+      while (sj < ej - 1 && b.charCodeAt(sj) === 48) sj++;
+      if (ei - si !== ej - sj) return ei - si - (ej - sj);
+      for (let k = 0; k < ei - si; k++) {
+        const d = a.charCodeAt(si + k) - b.charCodeAt(sj + k);
+        if (d) return d;
+      }
+      i = ei;
+      j = ej;
+      continue;
+    }
+    if (ca !== cb) {
+      const la = a[i].toLowerCase();
+      const lb = b[j].toLowerCase();
+      if (la !== lb) return la < lb ? -1 : 1;
+    }
+    i++;
+    j++;
+  }
+  if (a.length - i !== b.length - j) return a.length - i - (b.length - j);
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Rank order: risk (to 0.1) descending, then the value in natural order. */
@@ -75,13 +105,15 @@ function contributionOf(p: Part): Contribution {
 const unique = (xs: (string | undefined)[]) => [...new Set(xs.filter((x): x is string => !!x))];
 
 /** The analyses to take away, strongest first, for the findings' combined risk to fall below `limit`. */
-export function toFallBelow(findings: Finding[], limit: number): string[] {
+export function toFallBelow(findings: Finding[], limit: number, first?: Combined): string[] {
   const gone: string[] = [];
   let rest = findings;
-  while (rest.length && combine(rest).risk >= limit) {
-    const lead = combine(rest).parts[0].analysis;
+  let c = first ?? combine(rest);
+  while (rest.length && c.risk >= limit) {
+    const lead = c.parts[0].analysis;
     gone.push(lead);
     rest = rest.filter((f) => f.analysis !== lead);
+    c = combine(rest);
   }
   return gone;
 }
@@ -97,7 +129,7 @@ export function suspectOf(kind: EntityKind, value: string, findings: Finding[]):
   const sorted = [...findings].sort((a, b) => riskOf(b) - riskOf(a));
   const context = new Map<string, BenignContext>();
   for (const f of sorted) for (const x of f.context ?? []) context.set(`${x.kind}|${x.text}`, x);
-  const belowMedium = c.risk >= RISK_BANDS.medium ? toFallBelow(findings, RISK_BANDS.medium) : [];
+  const belowMedium = c.risk >= RISK_BANDS.medium ? toFallBelow(findings, RISK_BANDS.medium, c) : [];
   const contributions = c.parts.map(contributionOf);
   const entity =
     c.risk < RISK_BANDS.medium

@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fixture, tmpDir } from '../helpers';
+import type { AnalysisOutput } from '../../src/engine/findings';
+import { triage } from '../../src/engine/triage/triage';
+import { incidentCard, mdText, suspectCard } from '../../src/engine/triage/card';
+import { buildSuspects } from '../../src/engine/triage/suspects';
+import { readLines } from '../../src/extension/lineText';
+import { finding } from './triageFixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'bin', 'log-investigator.js');
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('suspects on the command line', function () {
+  before(function () {
+    if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run `npm run build` first (npm test does)');
+  });
+  const args = ['suspects', fixture('log.csv'), '--analysis', 'failure-bursts,login-detectors'];
+
+  it('prints the ranked suspects and incidents as JSON, with reasons and evidence', () => {
+    const r = run(...args, '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(Object.keys(j), ['loud', 'atLeastMedium', 'incidents', 'groups', 'skipped']);
+    assert.equal(j.loud, 2);
+    assert.deepEqual(j.skipped, []);
+    assert.deepEqual(j.incidents.shown.map((i: { title: string; risk: number }) => [i.title, i.risk]), [['2018-11-02 05:07–05:10 UTC · 3 windows', 33.8], ['2018-11-02 11:43–11:44 UTC · 1 window', 26.5]]);
+    const ips = j.groups.find((g: { kind: string }) => g.kind === 'ip');
+    assert.deepEqual(ips.suspects.map((s: { value: string; risk: number; severity: string }) => [s.value, s.risk, s.severity]), [['212.79.15.228', 84, 'high'], ['44.207.171.119', 83.6, 'high']]);
+    assert.deepEqual(ips.suspects[0].reasons.map((x: { analysis: string; score: number; share: number }) => [x.analysis, x.score, x.share]), [['failure-bursts', 8.4, 1]]);
+    assert.deepEqual(ips.suspects[0].evidence[0].lines.slice(0, 3), [151, 152, 153]);
+    assert.equal(ips.suspects[0].evidence[0].total, 54);
+    assert.equal(j.groups.find((g: { kind: string }) => g.kind === 'window').absorbedIntoIncidents, 3);
+  });
+
+  it('orders exactly as the engine ranks the findings of analyze (the code the Findings view uses)', () => {
+    const a = run('analyze', fixture('log.csv'), '--analysis', 'failure-bursts,login-detectors', '--json');
+    const outputs = JSON.parse(a.out) as AnalysisOutput[];
+    const t = triage(outputs.flatMap((o) => o.findings));
+    const j = JSON.parse(run(...args, '--json', '--limit', '0').out);
+    assert.deepEqual(j.groups.map((g: { suspects: { value: string }[] }) => g.suspects.map((s) => s.value)), t.groups.map((g) => g.suspects.map((s) => s.value)));
+    assert.deepEqual(j.incidents.shown.map((i: { id: string }) => i.id), t.incidents.map((i) => i.id));
+  });
+
+  it('as text: each group with its first N, then the loud count; the skipped analyses on stderr', () => {
+    const r = run(...args, '--limit', '1');
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], 'Incidents (1 of 2)');
+    assert.equal(lines[1], '    1. risk  34 low      2018-11-02 05:07–05:10 UTC · 3 windows  [login-detectors]');
+    assert.ok(lines.includes('IPs (1 of 2)'));
+    assert.ok(lines.includes('    1. risk  84 high     ip 212.79.15.228  [failure-bursts]'), r.out);
+    assert.ok(lines.includes('Time windows (1; 3 more only in incidents)'));
+    assert.equal(lines[lines.length - 2], '2 high or critical, 2 medium or above.');
+    const all = run('suspects', fixture('log.csv'), '--analysis', 'failure-bursts,cohort-overuse', '--json');
+    assert.match(JSON.parse(all.out).skipped[0], /^cohort-overuse on log: /);
+  });
+
+  it('rejects a bad --limit or --min-severity', () => {
+    assert.equal(run(...args, '--limit', '-1').code, 2);
+    const r = run(...args, '--min-severity', 'loud');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--min-severity takes one of info, low, medium, high, critical, not 'loud'/);
+  });
+});
+
+describe('explanation cards and evidence text', () => {
+  it('make text from files literal Markdown', () => {
+    assert.equal(mdText('[x](command:evil) $(zap) *b*'), '\\[x\\]\u2060\\(command:evil\\) $\u2060\\(zap\\) \\*b\\*');
+    const [s] = buildSuspects([finding('cohort-overuse', 'group', '58', 91, { entity: { kind: 'group', value: '58', name: 'Hyperion' }, reason: 'cohort Hyperion reads mysql/indexes 40× more', explain: { peers: 'other cohorts: 1.2 a student' } })]);
+    const card = suspectCard(s).split('\n');
+    assert.equal(card[0], '## group 58 · Hyperion');
+    assert.equal(card[2], '**Risk 91 of 100 — critical**, from 1 analysis.');
+    assert.ok(card.includes('| cohort\\-overuse | t | 91 | 100 % | 1 |'), card.join('\n'));
+    assert.ok(card.includes('- other cohorts: 1\\.2 a student'));
+    const inc = triage([finding('spikes', 'window', '2020-10-14', 60)]).incidents[0];
+    assert.equal(incidentCard(inc).split('\n')[0], '## Incident 2020\\-10\\-14 · 1 window');
+  });
+
+  it('reads only the lines asked for, from checkpoints, and gzip files too', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'big.log');
+    fs.writeFileSync(file, Array.from({ length: 25_000 }, (_, i) => `line ${i + 1}${i === 4 ? '\r' : ''}`).join('\n'));
+    const got = await readLines(file, [5, 1, 24_999, 25_000, 25_001, 0]);
+    assert.deepEqual([...got].sort((a, b) => a[0] - b[0]), [[1, 'line 1'], [5, 'line 5'], [24_999, 'line 24999'], [25_000, 'line 25000']]);
+    assert.deepEqual([...(await readLines(file, [20_001, 12_345]))].sort((a, b) => a[0] - b[0]), [[12_345, 'line 12345'], [20_001, 'line 20001']], 'from a checkpoint');
+    const gz = path.join(dir, 'small.log.gz');
+    fs.writeFileSync(gz, require('node:zlib').gzipSync('a\nb\nc\n'));
+    assert.deepEqual([...(await readLines(gz, [2, 3]))], [[2, 'b'], [3, 'c']]);
+    assert.equal((await readLines(path.join(dir, 'missing.log'), [1])).size, 0);
+  });
+});
