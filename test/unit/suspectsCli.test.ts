@@ -2,9 +2,12 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fixture, tmpDir } from '../helpers';
+import { fixture, indexed, tmpDir } from '../helpers';
+import { ANALYSES } from '../../src/engine/analyses';
+import { runAnalyses, selectAnalyses } from '../../src/engine/findings';
+import { loginAttempts } from '../generators/loginAttempts';
 import type { AnalysisOutput } from '../../src/engine/findings';
-import { triage } from '../../src/engine/triage/triage';
+import { rankOf, triage } from '../../src/engine/triage/triage';
 import { incidentCard, mdText, suspectCard } from '../../src/engine/triage/card';
 import { buildSuspects } from '../../src/engine/triage/suspects';
 import { readLines } from '../../src/extension/lineText';
@@ -94,5 +97,30 @@ describe('explanation cards and evidence text', () => {
     fs.writeFileSync(gz, require('node:zlib').gzipSync('a\nb\nc\n'));
     assert.deepEqual([...(await readLines(gz, [2, 3]))], [[2, 'b'], [3, 'c']]);
     assert.equal((await readLines(path.join(dir, 'missing.log'), [1])).size, 0);
+  });
+});
+
+describe('suspects on generated login attempts', () => {
+  it('ranks the three planted attackers first among the IPs, each attack minute an incident', async () => {
+    const g = loginAttempts({ seed: 11, start: '2018-03-05', days: 5, users: 30, attacks: ['2018-03-05 03:10:00', '2018-03-06 14:20:30', '2018-03-08 22:05:00'] });
+    const file = path.join(tmpDir(), 'logins.csv');
+    fs.writeFileSync(file, g.csv);
+    const { engine, tables } = await indexed([file]);
+    try {
+      const run = runAnalyses(selectAnalyses('failure-bursts,login-per-ip,volume-outliers-ip,login-detectors', ANALYSES), tables, (sql, p = []) => engine.query(sql, p));
+      const t = triage(run.outputs.flatMap((o) => o.findings));
+      const attackers = g.windows.map((w) => w.ip);
+      assert.deepEqual(attackers.map((ip) => rankOf(t, 'ip', ip)?.rank).sort(), [1, 2, 3]);
+      const ips = t.groups.find((x) => x.kind === 'ip')!.suspects;
+      assert.deepEqual(ips.slice(0, 3).map((s) => s.analyses.includes('failure-bursts')), [true, true, true]);
+      // every attack's minutes lie in an incident that overlaps its window
+      for (const w of g.windows) {
+        const start = Date.parse(`${w.start.replace(' ', 'T')}Z`);
+        const end = Date.parse(`${w.end.replace(' ', 'T')}Z`);
+        assert.ok(t.incidents.some((i) => Date.parse(i.start) <= end && Date.parse(i.end) >= start), `${w.start}: ${t.incidents.map((i) => i.title).join(' | ')}`);
+      }
+    } finally {
+      await engine.dispose();
+    }
   });
 });
