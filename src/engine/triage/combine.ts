@@ -14,9 +14,10 @@
  * 3. Independent detections (different analyses, or families) add up with
  *    diminishing returns: sorted from the strongest, each next one closes a
  *    damped share of the remaining headroom,
- *      R ← R + (100 − R) × (r_i / 100) × 0.5^(i−1)
- *    so two highs (75, 75) give 84.4, three give 87.3, two mediums (50, 50)
- *    give 62.5; five lows (30 each) stay low (48.0). Findings below the low band
+ *      R ← R + (100 − R) × (r_i / 100) × 0.4^(i−1)
+ *    so two highs (75, 75) give 82.5, three give 84.6, two mediums (50, 50)
+ *    give 60 and three (60 each) 72.5: it takes a high finding to make a
+ *    high suspect; five lows (30 each) stay low (42.9). Findings below the low band
  *    (risk < 25: expected by chance among the entities tested) add nothing.
  * 4. Benign context (a shared egress address, a crawler, a popular
  *    resource…) lowers the combined risk to 25 + 0.3 × (R − 25) (always
@@ -34,7 +35,7 @@ export const isVolume = (analysis: string): boolean => analysis.startsWith('volu
 export const familyOf = (analysis: string): string => (isVolume(analysis) ? 'volume' : analysis);
 
 export const WITHIN_BONUS = 0.1;
-export const DAMPING = 0.5;
+export const DAMPING = 0.4;
 export const BENIGN_SLOPE = 0.3;
 
 /** A finding's risk on the one scale (legacyRisk of its score when an analysis set none). */
