@@ -191,11 +191,17 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
 }
 
 /** `suspects`: the analyses' findings ranked as the Findings view ranks them (src/engine/triage), as text or JSON. */
-async function suspects(engine: Engine, values: Record<string, unknown>): Promise<number> {
+/** --limit and --min-severity of `suspects`, checked before anything is indexed. */
+function suspectOptions(values: Record<string, unknown>): { limit: number; minRisk: number } {
   const limit = values.limit === undefined ? 10 : Number(values.limit);
   if (!(Number.isInteger(limit) && limit >= 0)) throw new UsageError(`--limit takes a whole number (0 for all), not '${String(values.limit)}'`);
   const min = typeof values['min-severity'] === 'string' ? values['min-severity'] : 'low';
   if (!(SEVERITIES as readonly string[]).includes(min)) throw new UsageError(`--min-severity takes one of ${SEVERITIES.join(', ')}, not '${min}'`);
+  return { limit, minRisk: min === 'info' ? 0 : RISK_BANDS[min as Exclude<Severity, 'info'>] };
+}
+
+async function suspects(engine: Engine, values: Record<string, unknown>): Promise<number> {
+  const { limit, minRisk } = suspectOptions(values);
   let chosen: Analysis[];
   try {
     chosen = selectAnalyses(typeof values.analysis === 'string' ? values.analysis : 'all', ANALYSES);
@@ -211,7 +217,6 @@ async function suspects(engine: Engine, values: Record<string, unknown>): Promis
   const a0 = performance.now();
   const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   const t0 = performance.now();
-  const minRisk = min === 'info' ? 0 : RISK_BANDS[min as Exclude<Severity, 'info'>];
   const t = triage(findingsOf(outputs), { perGroup: limit || undefined, minRisk });
   const t1 = performance.now();
   if (values.stats) {
@@ -279,6 +284,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
   if (values.json && values.csv && command !== 'analyze' && command !== 'suspects') throw new UsageError('choose one of --json and --csv');
   const options = optionsFrom(values, files);
+  if (command === 'suspects') suspectOptions(values);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
 
