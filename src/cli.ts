@@ -145,11 +145,11 @@ function inProcess(e: Engine): CliEngine {
   };
 }
 
-async function analyze(engine: Engine, values: Record<string, unknown>): Promise<number> {
-  const id = typeof values.analysis === 'string' ? values.analysis : 'all';
+/** --analysis and --param, shared by analyze and suspects. */
+function analysisSelection(values: Record<string, unknown>): { chosen: Analysis[]; params: Record<string, string> } {
   let chosen: Analysis[];
   try {
-    chosen = selectAnalyses(id, ANALYSES);
+    chosen = selectAnalyses(typeof values.analysis === 'string' ? values.analysis : 'all', ANALYSES);
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; see: log-investigator analyze --list`);
   }
@@ -159,6 +159,12 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     if (eq < 1) throw new UsageError(`--param takes name=value, not '${p}'`);
     params[p.slice(0, eq)] = p.slice(eq + 1);
   }
+  return { chosen, params };
+}
+
+async function analyze(engine: Engine, values: Record<string, unknown>): Promise<number> {
+  const id = typeof values.analysis === 'string' ? values.analysis : 'all';
+  const { chosen, params } = analysisSelection(values);
   const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
   if (chosen.length === 1 && outputs.length === 0) {
@@ -190,7 +196,6 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   return failed ? 1 : 0;
 }
 
-/** `suspects`: the analyses' findings ranked as the Findings view ranks them (src/engine/triage), as text or JSON. */
 /** --limit and --min-severity of `suspects`, checked before anything is indexed. */
 function suspectOptions(values: Record<string, unknown>): { limit: number; minRisk: number } {
   const limit = values.limit === undefined ? 10 : Number(values.limit);
@@ -200,20 +205,10 @@ function suspectOptions(values: Record<string, unknown>): { limit: number; minRi
   return { limit, minRisk: min === 'info' ? 0 : RISK_BANDS[min as Exclude<Severity, 'info'>] };
 }
 
+/** `suspects`: the analyses' findings ranked as the Findings view ranks them (src/engine/triage), as text or JSON. */
 async function suspects(engine: Engine, values: Record<string, unknown>): Promise<number> {
   const { limit, minRisk } = suspectOptions(values);
-  let chosen: Analysis[];
-  try {
-    chosen = selectAnalyses(typeof values.analysis === 'string' ? values.analysis : 'all', ANALYSES);
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}; see: log-investigator analyze --list`);
-  }
-  const params: Record<string, string> = {};
-  for (const p of (values.param as string[] | undefined) ?? []) {
-    const eq = p.indexOf('=');
-    if (eq < 1) throw new UsageError(`--param takes name=value, not '${p}'`);
-    params[p.slice(0, eq)] = p.slice(eq + 1);
-  }
+  const { chosen, params } = analysisSelection(values);
   const a0 = performance.now();
   const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   const t0 = performance.now();

@@ -2,6 +2,7 @@ import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
 import { findingId, severityOf } from '../findings';
 import { fmt } from './baselineColumns';
+import { lnGamma } from '../triage/risk';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -28,17 +29,6 @@ export function typicalHour(p: readonly number[]): number {
   });
   const a = Math.atan2(s, c);
   return (((a * 24) / (2 * Math.PI)) % 24 + 24) % 24;
-}
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 significant digits). */
-function lnGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
-  x -= 1;
-  let a = c[0];
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 /** The upper regularized incomplete gamma function Q(a, x): a series below a + 1, a continued fraction above (Numerical Recipes 6.2). */

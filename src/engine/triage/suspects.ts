@@ -53,44 +53,11 @@ export interface Suspect {
 
 export const suspectKey = (kind: EntityKind, value: string): string => `${kind}:${value}`;
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
+const NATURAL = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-/** Natural order of entity values: "11" before "100", "10.0.0.9" before "10.0.0.10"; case-insensitive, then by code point. Runs of digits compare as numbers. */
+/** Natural order of entity values: "11" before "100", "10.0.0.9" before "10.0.0.10"; case-insensitive, then by code point so the order is total. */
 export function naturalCompare(a: string, b: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(j);
-    if (isDigit(ca) && isDigit(cb)) {
-      let ei = i;
-      let ej = j;
-      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++;
-      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++;
-      // compare the runs as numbers without overflow: strip leading zeros, then length, then digits
-      let si = i;
-      let sj = j;
-      while (si < ei - 1 && a.charCodeAt(si) === 48) si++;
-      while (sj < ej - 1 && b.charCodeAt(sj) === 48) sj++;
-      if (ei - si !== ej - sj) return ei - si - (ej - sj);
-      for (let k = 0; k < ei - si; k++) {
-        const d = a.charCodeAt(si + k) - b.charCodeAt(sj + k);
-        if (d) return d;
-      }
-      i = ei;
-      j = ej;
-      continue;
-    }
-    if (ca !== cb) {
-      const la = a[i].toLowerCase();
-      const lb = b[j].toLowerCase();
-      if (la !== lb) return la < lb ? -1 : 1;
-    }
-    i++;
-    j++;
-  }
-  if (a.length - i !== b.length - j) return a.length - i - (b.length - j);
-  return a < b ? -1 : a > b ? 1 : 0;
+  return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** Rank order: risk (to 0.1) descending, then the value in natural order. */
