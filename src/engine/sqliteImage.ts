@@ -59,15 +59,25 @@ export class ImageWriter {
     return this.pageCount * this.pageSize;
   }
 
-  /** Allocates a zeroed page and returns its 1-based number. */
+  /**
+   * Allocates a zeroed page and returns its 1-based number. The page holding
+   * byte offset 2^30 (SQLite's lock-byte page, fileformat2 §1.3) is never
+   * handed out: SQLite reserves it for file locks and reports any B-tree or
+   * overflow page there as corruption, so it stays a zeroed gap in the file.
+   */
   allocPage(): number {
+    if (this.pageCount + 1 === lockBytePage(this.pageSize)) this.grow(); // skipped, left zeroed
+    this.grow();
+    return this.pageCount;
+  }
+
+  private grow(): void {
     const needed = (this.pageCount + 1) * this.pageSize;
     if (needed > this.buf.length) {
       if (needed > MAX_IMAGE_BYTES) throw new Error('the database image would exceed 4 GiB, more than one in-memory database can hold');
       this.resize(this.roundUp(Math.max(needed, this.buf.length * 1.25)));
     }
     this.pageCount++;
-    return this.pageCount;
   }
 
   /** The whole backing buffer; valid until the next allocPage(). */
@@ -118,6 +128,14 @@ export class ImageWriter {
     // a view: the unused tail of the reservation is not copied away
     return b.subarray(0, this.pageCount * this.pageSize);
   }
+}
+
+/** SQLite's PENDING_BYTE is 2^30; the page it falls in holds no data. */
+const PENDING_BYTE = 2 ** 30;
+
+/** The 1-based number of the lock-byte page for a page size. */
+export function lockBytePage(pageSize: number): number {
+  return Math.floor(PENDING_BYTE / pageSize) + 1;
 }
 
 export interface SchemaEntry {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { encodedIndexSource, ImageWriter, TableBuilder, writeIndex, type CellValue } from '../../src/engine/sqliteImage';
+import { encodedIndexSource, ImageWriter, lockBytePage, TableBuilder, writeIndex, type CellValue } from '../../src/engine/sqliteImage';
 import { loadSqlJs } from '../../src/engine/database';
 
 async function open(bytes: Uint8Array) {
@@ -139,6 +139,67 @@ describe('SQLite image writer', () => {
         const viaIndex = db.exec('SELECT k, count(*), sum(v) FROM t INDEXED BY t_k GROUP BY k');
         const viaScan = db.exec('SELECT k, count(*), sum(v) FROM t NOT INDEXED GROUP BY k');
         assert.deepEqual(viaIndex[0]?.values ?? [], viaScan[0]?.values ?? []);
+      } finally {
+        db.close();
+      }
+    });
+  }
+
+  // Past 1 GiB: the page holding byte 2^30 is SQLite's lock-byte page and must hold nothing. The image is
+  // made cheaply from overflow values (one 1 MiB value per row) up to just below the boundary, then small
+  // rows so that leaf pages fall on and around it, then overflow again past it, then an index after it.
+  for (const pageSize of [4096, 65536]) {
+    it(`writes images beyond 1 GiB that skip the lock-byte page (page ${pageSize})`, async function () {
+      this.timeout(180_000);
+      const lock = lockBytePage(pageSize);
+      const img = new ImageWriter(pageSize, 2 ** 30 + (80 << 20));
+      const t = new TableBuilder(img);
+      const blob = new Uint8Array(1 << 20);
+      for (let k = 0; k < blob.length; k++) blob[k] = (k * 31) & 0xff;
+      let rowid = 0;
+      let bigRows = 0;
+      const smallRow = (i: number): CellValue[] => [null, `small row ${i} `.repeat(1 + (i % 9)), i];
+      while (img.bytesUsed < 2 ** 30 - 3 * (1 << 20)) {
+        t.addRow(++rowid, [null, blob, rowid]);
+        bigRows++;
+      }
+      let small = 0;
+      while (img.pages < lock + 40) {
+        t.addRow(++rowid, smallRow(rowid));
+        small++;
+      }
+      for (let k = 0; k < 20; k++) {
+        t.addRow(++rowid, [null, blob, rowid]);
+        bigRows++;
+      }
+      const root = t.finish();
+      const idxRoot = writeIndex(
+        img,
+        encodedIndexSource(rowid, (k, enc) => {
+          enc.begin(2);
+          enc.putNumber(k + 1);
+          enc.putNumber(k + 1);
+          enc.finish();
+        }),
+      );
+      const bytes = img.finish([
+        { type: 'table', name: 't', tblName: 't', rootPage: root, sql: 'CREATE TABLE t (_line INTEGER PRIMARY KEY, v, n)' },
+        { type: 'index', name: 't_n', tblName: 't', rootPage: idxRoot, sql: 'CREATE INDEX t_n ON t (n)' },
+      ]);
+      assert.ok(bytes.length > 2 ** 30 + (20 << 20), `image of ${bytes.length} bytes`);
+      // the lock-byte page is all zeroes
+      const at = (lock - 1) * pageSize;
+      assert.ok(bytes.subarray(at, at + pageSize).every((b) => b === 0));
+      const db = await open(bytes);
+      try {
+        assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+        const [r] = db.exec("SELECT count(*), sum(length(v)), sum(n), sum(typeof(v) = 'blob') FROM t")[0].values;
+        const textLen = Number(db.exec("SELECT sum(length(v)) FROM t WHERE typeof(v) = 'text'")[0].values[0][0]);
+        assert.deepEqual(r, [rowid, bigRows * blob.length + textLen, (rowid * (rowid + 1)) / 2, bigRows]);
+        const last = db.exec('SELECT v FROM t WHERE _line = ?', [rowid])[0].values[0][0] as Uint8Array;
+        assert.equal(Buffer.compare(Buffer.from(last), Buffer.from(blob)), 0);
+        assert.equal(db.exec('SELECT count(*) FROM t INDEXED BY t_n WHERE n > 0')[0].values[0][0], rowid);
+        assert.ok(small > 0);
       } finally {
         db.close();
       }
