@@ -3,7 +3,6 @@
  *   log-investigator index FILE… [--format F] [--columns a,b,c] [--out db.sqlite]
  *   log-investigator query FILE… --sql "…" [--json|--csv]
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { IndexOptions, TableInfo } from './engine/build';
@@ -18,6 +17,7 @@ import { runShell } from './shell';
 import { ANALYSES } from './engine/analyses';
 import { runAnalyses, selectAnalyses, type Analysis } from './engine/findings';
 import { findingsCsv, toSarif } from './engine/export';
+import { writeFileAtomic } from './engine/atomicFile';
 import { markdownReport } from './engine/report';
 import { findingsOf, triage } from './engine/triage/triage';
 import { triageJson, triageText } from './engine/triage/print';
@@ -172,12 +172,12 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     return 1;
   }
   const cwd = process.cwd();
-  if (typeof values.sarif === 'string') fs.writeFileSync(values.sarif, JSON.stringify(toSarif(outputs, { baseDir: cwd, version: VERSION }), null, 2) + '\n');
-  if (typeof values.csv === 'string') fs.writeFileSync(values.csv, findingsCsv(outputs));
+  if (typeof values.sarif === 'string') writeFileAtomic(values.sarif, JSON.stringify(toSarif(outputs, { baseDir: cwd, version: VERSION }), null, 2) + '\n');
+  if (typeof values.csv === 'string') writeFileAtomic(values.csv, findingsCsv(outputs));
   if (typeof values.report === 'string') {
     const chartsDir = values.report.replace(/\.md$/i, '') + '-charts';
     const md = await markdownReport(outputs, { title: 'Log Investigator report', chartsDir, chartsLink: path.basename(chartsDir) });
-    fs.writeFileSync(values.report, md);
+    writeFileAtomic(values.report, md);
   }
   if (values.json) {
     process.stdout.write(JSON.stringify(outputs, null, 2) + '\n');
@@ -308,7 +308,7 @@ async function main(argv: string[]): Promise<number> {
       if (code) return code;
     } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
-      if (values.out) fs.writeFileSync(values.out, await engine.exportDatabase());
+      if (values.out) writeFileAtomic(values.out, await engine.exportDatabase());
     } else {
       if (failed === outcomes.length) return 1;
       const q0 = performance.now();

@@ -23,6 +23,9 @@ export interface IndexOutcome {
  * extension) share it.
  */
 export class Engine {
+  /** The index request running now; the next one starts when it ends (see index()). */
+  private indexing: Promise<unknown> = Promise.resolve();
+
   private constructor(readonly db: LogDatabase) {}
 
   static async create(): Promise<Engine> {
@@ -31,9 +34,19 @@ export class Engine {
 
   /**
    * Indexes files one after another; a file that fails is reported in its
-   * outcome and does not stop the others.
+   * outcome and does not stop the others. Requests that overlap (the worker
+   * serves several at once) run one after the other: each table's name is
+   * chosen against the tables that exist when its file starts, so two files
+   * called access.log become access and access_2 instead of both taking
+   * access and the second failing when it is added.
    */
-  async index(files: string[], options: IndexOptions = {}, ctx: IndexContext = {}): Promise<IndexOutcome[]> {
+  index(files: string[], options: IndexOptions = {}, ctx: IndexContext = {}): Promise<IndexOutcome[]> {
+    const run = this.indexing.then(() => this.indexNow(files, options, ctx));
+    this.indexing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async indexNow(files: string[], options: IndexOptions, ctx: IndexContext): Promise<IndexOutcome[]> {
     const outcomes: IndexOutcome[] = [];
     for (const file of files) {
       if (ctx.signal?.aborted) throw new CancelledError();

@@ -73,4 +73,24 @@ describe('engine in a worker thread (EngineClient)', () => {
       await client.dispose();
     }
   });
+
+  it('indexes three files of one name asked for at once: access, access_2, access_3, none fails', async () => {
+    const client = new EngineClient();
+    try {
+      const files = [1, 2, 3].map((k) => {
+        const dir = path.join(tmpDir(), `host${k}`);
+        fs.mkdirSync(dir, { recursive: true });
+        const f = path.join(dir, 'access.log');
+        fs.copyFileSync(fixture('access.log'), f);
+        return f;
+      });
+      const outcomes = (await Promise.all(files.map((f) => client.index([f])))).flat();
+      assert.deepEqual(outcomes.map((o) => o.error), [undefined, undefined, undefined]);
+      assert.deepEqual(outcomes.map((o) => o.tables[0].table), ['access', 'access_2', 'access_3']);
+      const n = await client.query('SELECT (SELECT count(*) FROM access) + (SELECT count(*) FROM access_2) + (SELECT count(*) FROM access_3)');
+      assert.equal(n.rows[0][0], 3 * outcomes[0].tables[0].rows);
+    } finally {
+      await client.dispose();
+    }
+  });
 });
