@@ -5,6 +5,7 @@ import type { BuiltTable, ColumnInfo, Reject, TableInfo } from './build';
 import { LogInvestigatorError } from './errors';
 import { quoteIdent, uniqueName } from './names';
 import { guessRoles, type Role } from './roles';
+import { registerSigmaFunctions } from './sigma/sqlFunctions';
 import { inferType, type ColumnType } from './values';
 
 export type { SqlValue };
@@ -74,6 +75,8 @@ export class LogDatabase {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
     db.exec(CATALOG_SQL);
+    // regexp() and cidr_match(), which compiled Sigma rules call
+    registerSigmaFunctions(db);
     return new LogDatabase(SQL, db);
   }
 

@@ -1,0 +1,158 @@
+/**
+ * One field with its modifiers against its values (`CommandLine|contains|all:
+ * [a, b]`), as SQL. Strings match case-insensitively unless `|cased`
+ * (LIKE / `= … COLLATE NOCASE`; GLOB and `=` when cased); `|re` is
+ * case-sensitive unless `|i`, through the regexp() function; `|cidr` through
+ * cidr_match() (both registered by sqlFunctions.ts).
+ */
+import type { SqlValue } from '../database';
+import type { FieldScope, Frag } from './compile';
+import { join } from './compile';
+import { SigmaUnsupported } from './errors';
+import { globPattern, hasWildcards, likePattern, parseSigmaString, plainText, transform, wrap, type Value } from './values';
+
+const TYPE_MODS = new Set(['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'gt', 'gte', 'lt', 'lte', 'fieldref']);
+const VALUE_MODS = new Set(['wide', 'utf16le', 'utf16be', 'utf16', 'base64', 'base64offset', 'windash']);
+const RE_FLAGS = new Set(['i', 'm', 's']);
+
+interface Mods {
+  type?: string;
+  /** contains/startswith/endswith given with fieldref */
+  fieldrefType?: string;
+  all: boolean;
+  cased: boolean;
+  flags: string;
+  transforms: string[];
+}
+
+function readMods(mods: string[]): Mods {
+  const out: Mods = { all: false, cased: false, flags: '', transforms: [] };
+  for (const raw of mods) {
+    const m = raw.toLowerCase();
+    if (m === 'all') out.all = true;
+    else if (m === 'cased') out.cased = true;
+    else if (RE_FLAGS.has(m) && out.type === 're') out.flags += m;
+    else if (VALUE_MODS.has(m)) out.transforms.push(m);
+    else if (m === 'expand') throw new SigmaUnsupported('modifier expand', '|expand needs placeholder values from a pipeline, which are not configured');
+    else if (TYPE_MODS.has(m)) {
+      if (out.type === 'fieldref' && ['contains', 'startswith', 'endswith'].includes(m)) out.fieldrefType = m;
+      else if (m === 'fieldref' && out.type && ['contains', 'startswith', 'endswith'].includes(out.type)) {
+        out.fieldrefType = out.type;
+        out.type = 'fieldref';
+      } else if (out.type) throw new SigmaUnsupported('modifier combination', `|${out.type} and |${m} together`);
+      else out.type = m;
+    } else throw new SigmaUnsupported(`modifier ${m}`, `unknown modifier |${m}`);
+  }
+  return out;
+}
+
+const F = (sql: string, ...params: SqlValue[]): Frag => ({ sql, params });
+const FALSE = F('0');
+
+/** `field|mod|mod: value(s)` as SQL; field '' is a keyword (full-text) match. */
+export function fieldMatch(key: string, value: unknown, scope: FieldScope): Frag {
+  const [field, ...modNames] = key.split('|');
+  const mods = readMods(modNames);
+  const col = field === '' ? scope.keywords() : scope.field(field);
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0) return FALSE;
+  const keyword = field === '';
+  const frags = values.map((v) => valueMatch(col, v, mods, keyword, scope));
+  return join(frags, mods.all ? 'AND' : 'OR');
+}
+
+function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: boolean, scope: FieldScope): Frag {
+  if (v === null) {
+    if (mods.type || mods.transforms.length) throw new SigmaUnsupported('null value', 'null with a modifier');
+    return col === undefined ? F('1') : F(`${col} IS NULL`);
+  }
+  if (typeof v === 'object') throw new SigmaUnsupported('detection', 'a nested map or list as a value');
+  switch (mods.type) {
+    case 'exists': {
+      const want = v === true || String(v).toLowerCase() === 'true';
+      if (col === undefined) return F(want ? '0' : '1');
+      return F(`${col} IS ${want ? 'NOT ' : ''}NULL`);
+    }
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte': {
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isFinite(n)) throw new SigmaUnsupported(`modifier ${mods.type}`, `|${mods.type} with a value that is no number: ${String(v)}`);
+      if (col === undefined) return FALSE;
+      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[mods.type];
+      return F(`CAST(${col} AS REAL) ${op} ?`, n);
+    }
+    case 'fieldref':
+      return fieldRef(col, String(v), mods, scope);
+    case 're':
+      return regexMatch(col, String(v), mods.flags);
+    case 'cidr':
+      return col === undefined ? FALSE : F(`cidr_match(${col}, ?)`, String(v));
+  }
+  // plain equality on a number or boolean (no modifier changes it into text)
+  if (!mods.type && mods.transforms.length === 0 && !keyword) {
+    if (typeof v === 'number') return col === undefined ? FALSE : F(`${col} = ?`, v);
+    if (typeof v === 'boolean') return col === undefined ? FALSE : F(`(${col} = ? OR ${col} = ? COLLATE NOCASE)`, v ? 1 : 0, String(v));
+  }
+  let vals: Value[] = [{ kind: 'text', s: parseSigmaString(String(v)) }];
+  for (const t of mods.transforms) vals = transform(vals, t)!;
+  const start = mods.type === 'contains' || mods.type === 'endswith' || (keyword && !mods.type);
+  const end = mods.type === 'contains' || mods.type === 'startswith' || (keyword && !mods.type);
+  if (col === undefined) return FALSE;
+  const frags = vals.map((x) => {
+    if (x.kind !== 'text') throw new SigmaUnsupported(`modifier ${mods.transforms.join('|')}`, 'bytes (|wide, |utf16) without |base64 or |base64offset');
+    return stringMatch(col, wrap(x.s, start, end), mods.cased);
+  });
+  return join(frags, 'OR');
+}
+
+function stringMatch(col: string, s: ReturnType<typeof parseSigmaString>, cased: boolean): Frag {
+  if (!hasWildcards(s)) return cased ? F(`${col} = ?`, plainText(s)) : F(`${col} = ? COLLATE NOCASE`, plainText(s));
+  // `*` alone: any value that exists
+  if (s.length === 1) return F(`${col} IS NOT NULL`);
+  return cased ? F(`${col} GLOB ?`, globPattern(s)) : F(`${col} LIKE ? ESCAPE '\\'`, likePattern(s));
+}
+
+/** Inline flags at the start of a pattern (`(?i)`, `(?si)`) become JavaScript flags; JavaScript has no inline groups. */
+export function jsRegex(pattern: string, flags: string): { source: string; flags: string } {
+  let source = pattern;
+  let f = flags;
+  const m = /^\(\?([imsx]+)\)/.exec(source);
+  if (m) {
+    if (m[1].includes('x')) throw new SigmaUnsupported('regex', 'the (?x) flag (extended patterns) has no JavaScript equivalent');
+    source = source.slice(m[0].length);
+    f += m[1];
+  }
+  f = [...new Set(f)].join('');
+  try {
+    new RegExp(source, f);
+  } catch (e) {
+    throw new SigmaUnsupported('regex', `a regular expression JavaScript cannot read: ${(e as Error).message}`);
+  }
+  return { source, flags: f };
+}
+
+function regexMatch(col: string | undefined, pattern: string, flags: string): Frag {
+  const re = jsRegex(pattern, flags);
+  if (col === undefined) return FALSE;
+  return re.flags ? F(`regexp(?, ${col}, ?)`, re.source, re.flags) : F(`regexp(?, ${col})`, re.source);
+}
+
+/** `|fieldref`: the value names another field; equal (case-insensitive), or contains/startswith/endswith it. */
+function fieldRef(col: string | undefined, other: string, mods: Mods, scope: FieldScope): Frag {
+  const o = scope.field(other);
+  if (col === undefined || o === undefined) return FALSE;
+  const a = mods.cased ? col : `lower(${col})`;
+  const b = mods.cased ? o : `lower(${o})`;
+  switch (mods.fieldrefType) {
+    case 'contains':
+      return F(`(instr(${a}, ${b}) > 0)`);
+    case 'startswith':
+      return F(`(substr(${a}, 1, length(${b})) = ${b})`);
+    case 'endswith':
+      return F(`(length(${b}) <= length(${a}) AND substr(${a}, length(${a}) - length(${b}) + 1) = ${b})`);
+    default:
+      return F(`(${a} = ${b})`);
+  }
+}

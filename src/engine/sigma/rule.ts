@@ -1,0 +1,209 @@
+/**
+ * Sigma rules read from YAML (the `yaml` package, with line positions): a
+ * detection rule or a correlation rule (Sigma v2), with the fields the
+ * Detection Rule License asks to keep (author, references) beside the title.
+ * A file may hold several documents; one that is no rule is reported, the
+ * others are read.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+
+export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
+export const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
+
+export interface LogSource {
+  product?: string;
+  category?: string;
+  service?: string;
+}
+
+export interface Correlation {
+  type: string;
+  rules: string[];
+  groupBy: string[];
+  /** seconds */
+  timespan?: number;
+  timespanText?: string;
+  condition?: Record<string, unknown>;
+  aliases?: Record<string, Record<string, string>>;
+}
+
+export interface SigmaRule {
+  file: string;
+  /** 1-based line of the document's first line. */
+  line: number;
+  id?: string;
+  name?: string;
+  title: string;
+  status?: string;
+  description?: string;
+  author?: string;
+  references: string[];
+  tags: string[];
+  level: SigmaLevel;
+  logsource: LogSource;
+  /** The detection section as YAML gave it (maps, lists, scalars). */
+  detection?: Record<string, unknown>;
+  correlation?: Correlation;
+  falsepositives: string[];
+  /** The rule's YAML text as written (for showing it beside the SQL). */
+  source: string;
+  /** Lines (1-based) of the detection's keys, for diagnostics: `selection.Image|endswith` → line. */
+  keyLines: Map<string, number>;
+}
+
+export interface SigmaProblem {
+  file: string;
+  line: number;
+  rule?: string;
+  message: string;
+}
+
+export interface RuleSet {
+  rules: SigmaRule[];
+  problems: SigmaProblem[];
+  files: number;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => str(x)).filter((x): x is string => x !== undefined) : typeof v === 'string' ? [v] : []);
+
+/** `1h`, `30m`, `15s`, `2d`, `1w` (and `1M`, `1y`) → seconds. */
+export function parseTimespan(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([smhdwMy])\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, M: 2592000, y: 31536000 };
+  return Number(m[1]) * unit[m[2]];
+}
+
+/** The rules of one YAML text (a file may hold several documents). */
+export function parseSigmaText(text: string, file: string): { rules: SigmaRule[]; problems: SigmaProblem[] } {
+  const lc = new LineCounter();
+  const rules: SigmaRule[] = [];
+  const problems: SigmaProblem[] = [];
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false }) as Document.Parsed[];
+  } catch (e) {
+    return { rules, problems: [{ file, line: 1, message: `not readable YAML: ${(e as Error).message}` }] };
+  }
+  if (!Array.isArray(docs)) docs = [docs];
+  for (const doc of docs) {
+    const start = doc.range?.[0] ?? 0;
+    const line = lc.linePos(start).line;
+    if (doc.errors.length) {
+      const e = doc.errors[0];
+      problems.push({ file, line: e.linePos?.[0].line ?? line, message: `YAML error: ${e.message.split('\n')[0]}` });
+      continue;
+    }
+    const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (js === null || js === undefined) continue;
+    if (typeof js !== 'object' || Array.isArray(js)) {
+      problems.push({ file, line, message: 'a YAML document that is not a Sigma rule (a map with title and detection)' });
+      continue;
+    }
+    const r = js as Record<string, unknown>;
+    const title = str(r.title) ?? str(r.name);
+    if (r.action !== undefined) {
+      problems.push({ file, line, rule: title, message: `rule collections (action: ${String(r.action)}) are not supported; write each rule as its own document` });
+      continue;
+    }
+    const corr = r.correlation as Record<string, unknown> | undefined;
+    if (!title || (!r.detection && !corr)) {
+      problems.push({ file, line, rule: title, message: title ? 'no detection section' : 'no title' });
+      continue;
+    }
+    const levelText = (str(r.level) ?? 'medium').toLowerCase();
+    const level = (SIGMA_LEVELS as readonly string[]).includes(levelText) ? (levelText as SigmaLevel) : 'medium';
+    const ls = (r.logsource ?? {}) as Record<string, unknown>;
+    const end = doc.range?.[2] ?? text.length;
+    const rule: SigmaRule = {
+      file,
+      line,
+      id: str(r.id),
+      name: str(r.name),
+      title,
+      status: str(r.status),
+      description: str(r.description),
+      author: str(r.author),
+      references: strs(r.references),
+      tags: strs(r.tags),
+      level,
+      logsource: { product: str(ls.product)?.toLowerCase(), category: str(ls.category)?.toLowerCase(), service: str(ls.service)?.toLowerCase() },
+      detection: r.detection && typeof r.detection === 'object' && !Array.isArray(r.detection) ? (r.detection as Record<string, unknown>) : undefined,
+      falsepositives: strs(r.falsepositives),
+      source: text.slice(start, end),
+      keyLines: detectionKeyLines(doc, lc),
+    };
+    if (corr) {
+      const ts = str(corr.timespan) ?? str(corr.timeframe);
+      rule.correlation = {
+        type: String(corr.type ?? ''),
+        rules: strs(corr.rules),
+        groupBy: strs(corr['group-by']),
+        timespanText: ts,
+        timespan: ts ? parseTimespan(ts) : undefined,
+        condition: corr.condition && typeof corr.condition === 'object' ? (corr.condition as Record<string, unknown>) : undefined,
+        aliases: corr.aliases && typeof corr.aliases === 'object' ? (corr.aliases as Record<string, Record<string, string>>) : undefined,
+      };
+    }
+    rules.push(rule);
+  }
+  return { rules, problems };
+}
+
+/** Lines of the detection's keys: `selection` and `selection.Image|endswith`. */
+function detectionKeyLines(doc: Document.Parsed, lc: LineCounter): Map<string, number> {
+  const out = new Map<string, number>();
+  const det = doc.get('detection', true) as Node | undefined;
+  const lineOf = (n: Node | undefined | null) => (n?.range ? lc.linePos(n.range[0]).line : undefined);
+  const walk = (n: unknown, prefix: string) => {
+    if (isMap(n)) {
+      for (const p of n.items) {
+        const k = isScalar(p.key) ? String(p.key.value) : '';
+        const l = lineOf(p.key as Node);
+        const name = prefix ? `${prefix}.${k}` : k;
+        if (l !== undefined && !out.has(name)) out.set(name, l);
+        if (!prefix) walk(p.value, k);
+      }
+    } else if (isSeq(n)) for (const it of n.items) if (isMap(it)) walk(it, prefix);
+  };
+  walk(det, '');
+  return out;
+}
+
+/** Every .yml/.yaml file under the given files and folders (searched recursively), sorted. */
+export function sigmaFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const visit = (p: string) => {
+    const st = fs.statSync(p);
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p).sort()) if (!e.startsWith('.')) visit(path.join(p, e));
+    } else if (/\.ya?ml$/i.test(p)) out.push(p);
+  };
+  for (const p of paths) {
+    if (!fs.existsSync(p)) throw new Error(`no such Sigma rule file or folder: ${p}`);
+    visit(p);
+  }
+  return out;
+}
+
+/** Reads every rule under the given files and folders; unreadable files become problems. */
+export function loadSigmaRules(paths: string[]): RuleSet {
+  const files = sigmaFiles(paths);
+  const set: RuleSet = { rules: [], problems: [], files: files.length };
+  for (const f of files) {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch (e) {
+      set.problems.push({ file: f, line: 1, message: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    const r = parseSigmaText(text, f);
+    set.rules.push(...r.rules);
+    set.problems.push(...r.problems);
+  }
+  return set;
+}
