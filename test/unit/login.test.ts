@@ -108,7 +108,7 @@ describe('login analyses', () => {
     const { engine, run } = await setup([logFile, windowsFile], 'logins');
     const out = run('login-per-ip');
     const per = table(out, 'Attempts per IP');
-    assert.deepEqual(per.columns, ['ip', 'attempts', 'successes', 'failures', 'failures: error_wrong_password', 'failures: error_wrong_username', 'success rate', 'error rate', 'distinct usernames', 'labelled attacker']);
+    assert.deepEqual(per.columns, ['ip', 'attempts', 'successes', 'failures', 'failures: error_wrong_password', 'failures: error_wrong_username', 'success rate', 'error rate', 'distinct usernames', 'risk', 'labelled attacker']);
     const ips = new Set(g.rows.map((r) => r.ip));
     assert.equal(per.rows.length, ips.size);
     for (const ip of [...attackers, g.rows[0].ip]) {
@@ -118,7 +118,10 @@ describe('login analyses', () => {
       assert.deepEqual(row.slice(1, 6), [mine.length, mine.length - fails.length, fails.length, fails.filter((r) => r.reason === 'error_wrong_password').length, fails.filter((r) => r.reason === 'error_wrong_username').length]);
       assert.equal(row[7], Number((fails.length / mine.length).toFixed(4)));
       assert.equal(row[8], new Set(mine.map((r) => r.user)).size);
-      assert.equal(row[9], attackers.has(ip) ? 1 : 0);
+      assert.equal(row[10], attackers.has(ip) ? 1 : 0);
+      // the risk column is the finding's risk; an attacker's 120 guesses are far beyond chance, a user's failures are not
+      assert.equal(row[9], out.findings.find((f) => f.entity.value === ip)?.risk ?? row[9]);
+      assert.ok(attackers.has(ip) ? Number(row[9]) >= 90 : Number(row[9]) < 25, `${ip}: risk ${row[9]}`);
     }
     // the attackers try dozens of usernames and fail most of the time; users log in as themselves
     assert.deepEqual(new Set(out.findings.map((f) => f.entity.value)), attackers);

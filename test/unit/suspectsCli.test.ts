@@ -31,15 +31,15 @@ describe('suspects on the command line', function () {
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(r.out);
     assert.deepEqual(Object.keys(j), ['loud', 'atLeastMedium', 'incidents', 'groups', 'skipped']);
-    assert.equal(j.loud, 2);
+    assert.equal(j.loud, 4);
     assert.deepEqual(j.skipped, []);
-    assert.deepEqual(j.incidents.shown.map((i: { title: string; risk: number }) => [i.title, i.risk]), [['2018-11-02 05:07–05:10 UTC · 3 windows', 33.8], ['2018-11-02 11:43–11:44 UTC · 1 window', 26.5]]);
+    assert.deepEqual(j.incidents.shown.map((i: { title: string; risk: number }) => [i.title, i.risk]), [['2018-11-02 05:06–05:11 UTC · 4 windows, 1 IP', 100], ['2018-11-02 11:42–11:45 UTC · 2 windows, 1 IP', 100]]);
     const ips = j.groups.find((g: { kind: string }) => g.kind === 'ip');
-    assert.deepEqual(ips.suspects.map((s: { value: string; risk: number; severity: string }) => [s.value, s.risk, s.severity]), [['212.79.15.228', 84, 'high'], ['44.207.171.119', 83.6, 'high']]);
-    assert.deepEqual(ips.suspects[0].reasons.map((x: { analysis: string; score: number; share: number }) => [x.analysis, x.score, x.share]), [['failure-bursts', 8.4, 1]]);
-    assert.deepEqual(ips.suspects[0].evidence[0].lines.slice(0, 3), [151, 152, 153]);
-    assert.equal(ips.suspects[0].evidence[0].total, 54);
-    assert.equal(j.groups.find((g: { kind: string }) => g.kind === 'window').absorbedIntoIncidents, 3);
+    assert.deepEqual(ips.suspects.map((s: { value: string; risk: number; severity: string }) => [s.value, s.risk, s.severity]), [['44.207.171.119', 100, 'critical'], ['212.79.15.228', 100, 'critical']]);
+    assert.deepEqual(ips.suspects[0].reasons.map((x: { analysis: string; score: number; share: number }) => [x.analysis, x.score, x.share]), [['failure-bursts', 179.4, 1]]);
+    assert.deepEqual(ips.suspects[0].evidence[0].lines.slice(0, 3), [385, 386, 387]);
+    assert.equal(ips.suspects[0].evidence[0].total, 92);
+    assert.equal(j.groups.find((g: { kind: string }) => g.kind === 'window').absorbedIntoIncidents, 6);
   });
 
   it('orders exactly as the engine ranks the findings of analyze (the code the Findings view uses)', () => {
@@ -56,11 +56,12 @@ describe('suspects on the command line', function () {
     assert.equal(r.code, 0, r.err);
     const lines = r.out.split('\n');
     assert.equal(lines[0], 'Incidents (1 of 2)');
-    assert.equal(lines[1], '    1. risk  34 low      2018-11-02 05:07–05:10 UTC · 3 windows  [login-detectors]');
+    assert.equal(lines[1], '    1. risk 100 critical 2018-11-02 05:06–05:11 UTC · 4 windows, 1 IP  [failure-bursts, login-detectors]');
     assert.ok(lines.includes('IPs (1 of 2)'));
-    assert.ok(lines.includes('    1. risk  84 high     ip 212.79.15.228  [failure-bursts]'), r.out);
-    assert.ok(lines.includes('Time windows (1; 3 more only in incidents)'));
-    assert.equal(lines[lines.length - 2], '2 high or critical, 2 medium or above.');
+    assert.ok(lines.includes('    1. risk 100 critical ip 44.207.171.119  [failure-bursts]'), r.out);
+    // every flagged minute lies in an incident of several windows: the group has nothing of its own to show
+    assert.ok(!lines.some((l) => l.startsWith('Time windows')), r.out);
+    assert.equal(lines[lines.length - 2], '4 high or critical, 4 medium or above.');
     const all = run('suspects', fixture('log.csv'), '--analysis', 'failure-bursts,cohort-overuse', '--json');
     assert.match(JSON.parse(all.out).skipped[0], /^cohort-overuse on log: /);
   });

@@ -7,7 +7,8 @@
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, robustStats, robustZ, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { ipRisks, statText, type IpCounts } from '../login/ipRisk';
 import { minuteText } from '../login/minutes';
 import { findLabelWindows, logSource, readWindows, sourceEvidence } from '../login/source';
 
@@ -22,12 +23,10 @@ export const loginPerIp: Analysis = {
   id: ID,
   title: 'Login attempts per IP',
   description:
-    'Per source IP: attempts, successes, failures by reason, success and error rates, distinct usernames; flags IPs far above the others on distinct usernames, or on failures when most of their attempts fail (robust z-score). Charts: successes against attempts, box plots, distinct usernames per IP, usernames with failures per minute.',
+    "Per source IP: attempts, successes, failures by reason, success and error rates, distinct usernames; flags IPs with more failures (in all, of one reason, or on more usernames) than an ordinary IP's rate makes likely (Poisson tail among the IPs, rates from the IPs not flagged). Charts: successes against attempts, box plots, distinct usernames per IP, usernames with failures per minute.",
   needs: ['ip', 'user', 'outcome'],
   params: [
-    { name: 'threshold', description: 'robust z-score of distinct usernames or failures from which an IP is flagged', default: 3.5 },
-    { name: 'minAttempts', description: 'fewest attempts for an IP to be flagged', default: 5 },
-    { name: 'minErrorRate', description: 'share of failed attempts from which many failures flag an IP', default: 0.5 },
+    { name: 'minRisk', description: 'risk (0–100) from which an IP is a finding (25: low, about one such IP expected by chance)', default: 25 },
     { name: 'reason', description: 'column holding the failure reason (default: found by name, e.g. failure_reason)', default: '' },
     { name: 'logScale', description: "'yes' draws the successes-against-attempts scatter on log (symlog) axes", default: 'no' },
   ],
@@ -43,7 +42,7 @@ export const loginPerIp: Analysis = {
     const otherSql = reasons.length > shown.length ? `, sum(CASE WHEN ${fail} AND (${src.reason} IS NULL OR ${src.reason} NOT IN (${shown.map(() => '?').join(', ')})) THEN 1 ELSE 0 END)` : '';
     const per = cx.query(
       `SELECT ${ip} AS ip, count(${outcome}) AS attempts, count(${outcome}) - coalesce(sum(${fail}), 0) AS successes, coalesce(sum(${fail}), 0) AS failures,
-         count(DISTINCT ${user}) AS usernames${pivot.map((p) => `, ${p}`).join('')}${otherSql}
+         count(DISTINCT ${user}) AS usernames, count(DISTINCT CASE WHEN ${fail} THEN ${user} END) AS failedUsernames${pivot.map((p) => `, ${p}`).join('')}${otherSql}
        FROM ${src.from} WHERE ${ip} IS NOT NULL GROUP BY 1 HAVING attempts > 0 ORDER BY 2 DESC, 1`,
       [...shown, ...(otherSql ? shown : [])],
     ).rows;
@@ -53,37 +52,45 @@ export const loginPerIp: Analysis = {
     const attackers = new Set(readWindows(cx.query, labelTables).map((w) => w.entity).filter((e): e is string => !!e));
     const labelled = attackers.size > 0;
 
-    const stat = (i: number) => robustStats(per.map((r) => Number(r[i])));
-    const usersStats = stat(4);
-    const failStats = stat(3);
-    const threshold = cx.num('threshold');
-    const minAttempts = cx.num('minAttempts');
-    const minErrorRate = cx.num('minErrorRate');
+    const minRisk = cx.num('minRisk');
+    const counts: IpCounts[] = per.map((r) => ({
+      ip: String(r[0]),
+      attempts: Number(r[1]),
+      failures: Number(r[3]),
+      failedUsernames: Number(r[5]),
+      byReason: new Map(shown.map((x, j) => [x, Number(r[6 + j])])),
+    }));
+    const { risks, rates } = ipRisks(counts, shown, minRisk);
     const findings: Finding[] = [];
     const rows: SqlValue[][] = [];
-    for (const r of per) {
+    for (const [i, r] of per.entries()) {
       const [, attempts, successes, failures, usernames] = r.map(Number) as number[];
       const key = String(r[0]);
       const successRate = successes / attempts;
       const errorRate = failures / attempts;
-      rows.push([key, attempts, successes, failures, ...r.slice(5), round(successRate), round(errorRate), usernames, ...(labelled ? [attackers.has(key) ? 1 : 0] : [])]);
-      const zu = robustZ(usernames, usersStats);
-      // many failures alone mark a busy legitimate user as often as an attacker; they count when most attempts fail
-      const zf = errorRate >= minErrorRate ? robustZ(failures, failStats) : 0;
-      const score = Math.max(zu, zf);
-      if (score < threshold || attempts < minAttempts) continue;
+      const x = risks[i];
+      rows.push([key, attempts, successes, failures, ...r.slice(6), round(successRate), round(errorRate), usernames, x.risk, ...(labelled ? [attackers.has(key) ? 1 : 0] : [])]);
+      if (x.risk < minRisk || x.log10p === 0) continue;
+      const what = statText(x.stat);
+      const rateText = x.stat.kind === 'usernames' ? `${pct(rates.newUsername)} of an ordinary IP's failures are on a new username` : `an ordinary IP's attempts fail ${x.stat.kind === 'reason' ? `with ${x.stat.reason} ` : ''}${pct(x.stat.kind === 'reason' ? (rates.byReason.get(x.stat.reason) ?? 0) : rates.failure)} of the time`;
       findings.push({
         id: findingId(ID, cx.table.table, 'ip', key),
         analysis: ID,
         entity: { kind: 'ip', value: key },
-        score,
-        severity: severityOf(score),
-        reason: `${key}: ${attempts} attempts, ${failures} failed (${(100 * errorRate).toFixed(1)} %), ${usernames} distinct usernames; ${(zu >= zf ? `usernames ${zu.toFixed(1)}` : `failures ${zf.toFixed(1)}`)} robust σ above the typical IP (median ${zu >= zf ? usersStats.median : failStats.median})`,
-        metrics: { attempts, successes, failures, usernames, successRate: round(successRate), errorRate: round(errorRate), usernamesZ: round(zu), failuresZ: round(zf) },
+        score: Number((-x.log10p).toFixed(2)),
+        risk: x.risk,
+        severity: 'info',
+        reason: `${key}: ${attempts} attempts, ${failures} failed (${(100 * errorRate).toFixed(1)} %) on ${Number(r[5])} of its ${usernames} usernames; ${x.observed} ${what} where ${sig(x.expected)} were expected (${rateText}); Poisson tail p ≈ ${pText(x.log10p)} among ${per.length} IPs`,
+        metrics: { attempts, successes, failures, usernames, failedUsernames: Number(r[5]), successRate: round(successRate), errorRate: round(errorRate), statistic: what, observed: x.observed, expected: sig(x.expected), log10p: Number(x.log10p.toFixed(2)) },
+        // the anomalous rows: the IP's failed attempts, not every row of it
         evidence: sourceEvidence(cx, src, `${ip} = ? AND ${fail}`, [key]),
+        explain: {
+          baseline: `${rates.ips} ordinary IPs (those not flagged): ${pct(rates.failure)} of attempts fail${[...rates.byReason].map(([k, v]) => `, ${pct(v)} with ${k}`).join('')}`,
+          counterfactual: `it would not be flagged with fewer than ${x.needed} ${what} (it has ${x.observed})`,
+        },
       });
     }
-    const columns = ['ip', 'attempts', 'successes', 'failures', ...reasonCols.map((r) => `failures: ${r}`), 'success rate', 'error rate', 'distinct usernames', ...(labelled ? ['labelled attacker'] : [])];
+    const columns = ['ip', 'attempts', 'successes', 'failures', ...reasonCols.map((r) => `failures: ${r}`), 'success rate', 'error rate', 'distinct usernames', 'risk', ...(labelled ? ['labelled attacker'] : [])];
 
     const dist = cx.query(`SELECT u AS usernames, count(*) AS ips FROM (SELECT count(DISTINCT ${user}) AS u FROM ${src.from} WHERE ${ip} IS NOT NULL GROUP BY ${ip}) GROUP BY 1 ORDER BY 1`).rows;
     const summary = cx.query(
@@ -118,6 +125,9 @@ export const loginPerIp: Analysis = {
 };
 
 const round = (x: number) => Number(x.toFixed(4));
+const sig = (x: number) => Number(x.toPrecision(3));
+const pct = (x: number) => `${Number((100 * x).toPrecision(3))} %`;
+const pText = (log10p: number) => (log10p > -3 ? (10 ** log10p).toPrecision(2) : `1e${Math.round(log10p)}`);
 
 function scatter(rows: SqlValue[][], labelled: boolean, log: boolean) {
   // IPs with the same counts are one point with a size: thousands of casual users share a handful of pairs
