@@ -20,6 +20,8 @@ const common = {
   logLevel: 'warning',
   define: { __VERSION__: JSON.stringify(pkg.version) },
   external: ['sql.js/dist/sql-wasm.wasm'],
+  // jsonc-parser's main build is UMD with requires esbuild cannot follow; its ES module build bundles
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 const targets = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },

@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { writeFileAtomic } from '../engine/atomicFile';
 import type { TableInfo } from '../engine/build';
 import { FORMATS, FORMAT_TITLES, type FormatId } from '../engine/formats';
 import { quoteIdent } from '../engine/names';
@@ -204,7 +204,7 @@ export const COMMANDS: Record<string, Handler> = {
   'logInvestigator.exportDatabase': async (cx) => {
     const uri = await vscode.window.showSaveDialog({ filters: { 'SQLite database': ['sqlite', 'db'] }, saveLabel: 'Save Database' });
     if (!uri) return;
-    fs.writeFileSync(uri.fsPath, await cx.service.exportDatabase());
+    writeFileAtomic(uri.fsPath, await cx.service.exportDatabase());
     void vscode.window.showInformationMessage(`Saved every indexed table, the catalog and the rejects to ${uri.fsPath}`);
   },
 

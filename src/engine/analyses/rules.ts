@@ -1,9 +1,9 @@
 import type { SqlValue } from '../database';
-import { LogInvestigatorError } from '../errors';
+import { errorMessage, LogInvestigatorError } from '../errors';
 import type { Analysis, EntityKind, Finding, Severity } from '../findings';
 import { findingId, severityOf } from '../findings';
 import { quoteIdent } from '../names';
-import { compileRule, formatRuleError, readRules, ruleAppliesTo, ruleEntity } from '../rules/rules';
+import { compileRule, formatRuleError, readRules, ruleAppliesTo, ruleEntity, type Rule } from '../rules/rules';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -45,13 +45,28 @@ export const rulesAnalysis: Analysis = {
         summary.push([rule.name, rule.severity, null, null, msg]);
         continue;
       }
+      // each rule on its own: one that fails while running (malformed JSON in json_extract, a runaway expression…)
+      // is named with its table in the errors and the summary, and the other rules' findings stay
+      const found: Finding[] = [];
+      try {
+        const row = runRule(rule, found);
+        findings.push(...found);
+        summary.push(row);
+      } catch (e) {
+        const msg = `rule "${rule.name}" on table ${cx.table.table} failed while running: ${errorMessage(e).replace(/^SQL error: /, '')}`;
+        errors.push([rule.name, rule.conditionLine, rule.conditionColumn, msg]);
+        summary.push([rule.name, rule.severity, null, null, msg]);
+      }
+    }
+
+    /** Runs one rule: its findings go into found; returns its summary row. */
+    function runRule(rule: Rule, found: Finding[]): SqlValue[] {
       const cond = `(${rule.condition})`;
       const ent = ruleEntity(rule, cx.table);
       if (!ent) {
         const matched = Number(cx.query(`SELECT count(*) FROM ${cx.t} WHERE ${cond}`).rows[0][0]);
-        summary.push([rule.name, rule.severity, matched, null, 'no entity column: one finding for the rule']);
-        if (matched) findings.push(finding(rule.name, undefined, rule.name, matched, null, null, cond, []));
-        continue;
+        if (matched) found.push(finding(rule.name, undefined, rule.name, matched, null, null, cond, []));
+        return [rule.name, rule.severity, matched, null, 'no entity column: one finding for the rule'];
       }
       const e = quoteIdent(ent.name);
       // one scan: the matches per entity, with the totals over all entities beside them (window sums over the groups);
@@ -62,12 +77,12 @@ export const rulesAnalysis: Analysis = {
       ).rows as [SqlValue, number, string | null, string | null, number, number][];
       const matched = per.length ? per[0][4] : 0;
       const entities = per.length ? per[0][5] : 0;
-      summary.push([rule.name, rule.severity, matched, entities, entities > maxEntities ? `findings for the ${maxEntities} entities with the most matches` : 'ok']);
       const kind = KIND_OF_ROLE[ent.role ?? ''] ?? 'row';
       for (const [value, n, first, last] of per) {
         const where = value === null ? `${cond} AND ${e} IS NULL` : `${cond} AND ${e} = ?`;
-        findings.push(finding(rule.name, { kind, column: ent.name }, value === null ? '' : String(value), n, first, last, where, value === null ? [] : [value]));
+        found.push(finding(rule.name, { kind, column: ent.name }, value === null ? '' : String(value), n, first, last, where, value === null ? [] : [value]));
       }
+      return [rule.name, rule.severity, matched, entities, entities > maxEntities ? `findings for the ${maxEntities} entities with the most matches` : 'ok'];
     }
 
     /** A rule's finding about one entity, or about the rule's matches as a whole when the table has no entity column. */

@@ -19,8 +19,7 @@ import type { Querier, Severity } from '../findings';
 import { SEVERITIES } from '../findings';
 import { quoteIdent } from '../names';
 import type { Role } from '../roles';
-import type { JsonNode } from './jsonc';
-import { JsoncSyntaxError, parseJsonc, positionAt } from './jsonc';
+import { JsonSyntaxError, parseJsonTree, positionAt, type JsonNode } from './jsonTree';
 
 /** Where the extension looks for the rules, relative to the workspace folder. */
 export const RULES_FILE = '.log-investigator/rules.json';
@@ -72,9 +71,9 @@ export function parseRules(text: string, fileName: string): RuleSet {
   if (!text.trim()) return set; // an empty file is no rules, not an error: the user is about to write them
   let root: JsonNode;
   try {
-    root = parseJsonc(text);
+    root = parseJsonTree(text);
   } catch (e) {
-    if (!(e instanceof JsoncSyntaxError)) throw e;
+    if (!(e instanceof JsonSyntaxError)) throw e;
     err(e.offset, `JSON syntax error: ${e.message}`);
     return set;
   }
