@@ -112,6 +112,7 @@ function describe(t: TableInfo) {
     rejected: t.rejected,
     columns: t.columns.map((c) => ({ name: c.name, type: c.type, role: c.role })),
     ...(t.timeSource ? { timeFrom: t.timeSource } : {}),
+    ...(t.templates ? { templates: t.templates } : {}),
     ...(t.warnings.length ? { warnings: t.warnings } : {}),
   };
 }

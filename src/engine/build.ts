@@ -10,6 +10,7 @@ import { headLines, readLines, sniff, type Encoding, type ReadProgress, type Rea
 import { LINE_COLUMN, quoteIdent, TIME_COLUMN, uniqueColumnNames, tableNameFor } from './names';
 import { guessRoles, type Role } from './roles';
 import { KeyIndex } from './keyIndex';
+import { messageColumn, TEMPLATE_COLUMN, TemplateColumn, type TemplatesInfo } from './templates/column';
 import { ImageWriter, TableBuilder, writeIndex, type CellValue, type SchemaEntry } from './sqliteImage';
 import {
   converterFor, dateTimeParser, inferType, SQL_TYPE, syslogYear, timeParser,
@@ -55,6 +56,8 @@ export interface TableInfo {
   /** Columns with an index, which makes GROUP BY and lookups on them fast. */
   indexed: string[];
   warnings: string[];
+  /** Message templates mined from the free-text column (`_template`, `<table>_templates`). */
+  templates?: TemplatesInfo;
 }
 
 export interface Reject {
@@ -76,6 +79,8 @@ export interface BuiltTable {
   image: Uint8Array;
   info: TableInfo;
   rejects: Reject[];
+  /** `_template` ids written before their template merged into another: [written, now]. */
+  templateRemap?: [number, number][];
 }
 
 export interface BuildContext {
@@ -172,16 +177,18 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   };
   let row: CellValue[] = [];
   let lastRows = 0;
+  let tpl = null as TemplateColumn | null;
 
   const write = (values: RawRecord, line: number) => {
     // JSON Lines may have grown new columns after the schema was fixed
     const cols = parser.columns();
     if (cols.length > plan.length) extendPlan(cols);
     const n = plan.length;
-    const offset = timeOf ? 2 : 1;
+    const offset = (timeOf ? 2 : 1) + (tpl ? 1 : 0);
     row.length = n + offset;
     row[0] = null; // _line is the rowid (INTEGER PRIMARY KEY)
     if (timeOf) row[1] = timeOf(values);
+    if (tpl) row[offset - 1] = tpl.value(values[tpl.position] ?? null, line);
     for (let i = 0; i < n; i++) {
       let v = i < values.length ? values[i] : null;
       if (typeof v === 'string') {
@@ -207,7 +214,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     const keyAt: (KeyIndex | undefined)[] = plan.map((_, i) => keyIndexes.find((k) => k.position === i));
     return (buf: Buffer, starts: Int32Array, ends: Int32Array, line: number) => {
       const n = plan.length;
-      enc.begin(n + 2);
+      enc.begin(n + 3);
       enc.putNull(); // _line is the rowid
       if (timeOf) {
         const ft = fastTime;
@@ -235,6 +242,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
           enc.put(timeOf(vals));
         }
       }
+      if (tpl) enc.put(tpl.value(decodeField(buf, starts[tpl.position], ends[tpl.position]), line));
       for (let i = 0; i < n; i++) {
         const st = starts[i];
         const en = ends[i];
@@ -282,7 +290,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
 
   const extendPlan = (cols: string[]) => {
     const fixed = parser.fixed();
-    const names = uniqueColumnNames(cols);
+    const names = uniqueColumnNames(cols, [LINE_COLUMN, TIME_COLUMN, TEMPLATE_COLUMN]);
     for (let i = plan.length; i < cols.length; i++) {
       const f = fixed.get(cols[i]);
       const type: ColumnType = f?.type ?? 'text';
@@ -293,7 +301,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const decideSchema = () => {
     const recs = sample ?? [];
     const cols = parser.columns().slice();
-    const names = uniqueColumnNames(cols);
+    const names = uniqueColumnNames(cols, [LINE_COLUMN, TIME_COLUMN, TEMPLATE_COLUMN]);
     const fixed = parser.fixed();
     plan = cols.map((src, i) => {
       const vals: string[] = [];
@@ -331,9 +339,12 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     timeSource = chosen?.source;
     timeSourceIdx = chosen?.idx ?? [];
     fastTime = chosen?.fast ?? null;
+    const mi = messageColumn(plan);
+    tpl = mi >= 0 ? new TemplateColumn(mi, plan[mi].name) : null;
     roles = guessRoles(
       [
         ...(timeOf ? [{ name: TIME_COLUMN, type: 'timestamp' as ColumnType, nullShare: 0 }] : []),
+        ...(tpl ? [{ name: TEMPLATE_COLUMN, type: 'integer' as ColumnType, nullShare: 0, eligible: false }] : []),
         ...plan.map((p) => ({ name: p.name, type: p.type, nullShare: p.nullShare, eligible: fixed.get(p.sourceName)?.role !== null })),
       ],
       opts.roles,
@@ -457,6 +468,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const columns: ColumnInfo[] = [
     { name: LINE_COLUMN, sourceName: LINE_COLUMN, type: 'integer', role: null, mismatches: 0 },
     ...(timeOf ? [{ name: TIME_COLUMN, sourceName: TIME_COLUMN, type: 'timestamp' as ColumnType, role: roles.get(TIME_COLUMN) ?? null, mismatches: 0 }] : []),
+    ...(tpl ? [{ name: TEMPLATE_COLUMN, sourceName: tpl.source, type: 'integer' as ColumnType, role: null, mismatches: 0 }] : []),
     ...plan.map((p) => ({
       name: p.name,
       sourceName: p.sourceName,
@@ -469,6 +481,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const rootPage = tb.finish();
   const defs = columns.map((c) => {
     if (c.name === LINE_COLUMN) return `${quoteIdent(c.name)} INTEGER PRIMARY KEY`;
+    if (c.name === TEMPLATE_COLUMN && tpl) return `${quoteIdent(c.name)} INTEGER`;
     const p = plan.find((x) => x.name === c.name);
     return `${quoteIdent(c.name)} ${p ? declaredType(p) : SQL_TYPE[c.type]}`.trimEnd();
   });
@@ -482,11 +495,15 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     indexed.push(k.column);
   }
   keyIndexes = [];
+  const templates = tpl?.write(img, table);
+  if (templates) schema.push(templates.schema);
+  const templateRemap = tpl?.remap();
   const image = img.finish(schema);
   report(sn.fileBytes);
   return {
     image,
     rejects,
+    templateRemap: templateRemap?.length ? templateRemap : undefined,
     info: {
       file: path,
       table,
@@ -502,6 +519,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       header: det.header,
       indexed,
       warnings,
+      templates: templates?.info,
     },
   };
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
 import type { BuiltTable, ColumnInfo, Reject, TableInfo } from './build';
+import { applyTemplateRemap } from './templates/column';
 import { LogInvestigatorError } from './errors';
 import { quoteIdent, uniqueName } from './names';
 import { guessRoles, type Role } from './roles';
@@ -102,7 +103,8 @@ export class LogDatabase {
   addBuilt(built: BuiltTable): TableInfo {
     const { info } = built;
     if (this.find(info.table)) throw new LogInvestigatorError('BAD_OPTION', `A table named ${info.table} exists already.`);
-    const placed = this.place(built.image, [info.table]);
+    const placed = this.place(built.image, info.templates ? [info.table, info.templates.table] : [info.table]);
+    if (built.templateRemap) applyTemplateRemap(this.db, placed.schema, info.table, built.templateRemap);
     this.tablesByName.set(info.table, { info, handle: placed.handle, schema: placed.schema });
     this.writeCatalog(info, built.rejects);
     return info;

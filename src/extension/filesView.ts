@@ -48,10 +48,12 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
         const t = node.table;
         const item = new vscode.TreeItem(t.table, vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon('table');
-        item.description = `${t.format} · ${t.rows.toLocaleString()} rows${t.rejected ? ` · ${t.rejected.toLocaleString()} rejected` : ''}`;
+        const tpl = t.templates ? ` · ${t.templates.count.toLocaleString()} templates` : '';
+        item.description = `${t.format} · ${t.rows.toLocaleString()} rows${t.rejected ? ` · ${t.rejected.toLocaleString()} rejected` : ''}${tpl}`;
         const md = new vscode.MarkdownString();
         md.appendText(`${t.table} — ${t.rows.toLocaleString()} rows from ${t.file}\nformat ${t.format}, ${t.encoding}${t.gzip ? ', gzip' : ''}`);
         if (t.indexed.length) md.appendText(`\nindexed: ${t.indexed.join(', ')}`);
+        if (t.templates) md.appendText(`\n${t.templates.count.toLocaleString()} message templates of ${t.templates.source} in table ${t.templates.table} (column _template)`);
         for (const w of t.warnings) md.appendText(`\n⚠ ${w}`);
         item.tooltip = md;
         item.contextValue = CONTEXT.table;

@@ -1,0 +1,82 @@
+/**
+ * The `_template` column and the `<table>_templates` table, mined while a
+ * file is indexed (build.ts calls this once per record, in the one pass).
+ */
+import type { CellValue, ImageWriter, SchemaEntry } from '../sqliteImage';
+import { TableBuilder } from '../sqliteImage';
+import { quoteIdent } from '../names';
+import { TemplateMiner } from './drain';
+
+export const TEMPLATE_COLUMN = '_template';
+
+/** Names of a column holding a free-text message. */
+const MESSAGE_NAME_RE = /^(message|msg|content|log_?message|event_?message|text|description|log)$/i;
+
+export interface TemplatesInfo {
+  /** The table of templates: id, template, count, first_line, last_line. */
+  table: string;
+  /** The column templates were mined from. */
+  source: string;
+  count: number;
+  /** Lines whose message got no template (empty, or past the template limit). */
+  untemplated: number;
+}
+
+/** The position of the free-text message column among the planned columns, or -1. */
+export function messageColumn(plan: readonly { name: string; sourceName: string; type: string }[]): number {
+  const i = plan.findIndex((p) => p.type === 'text' && (MESSAGE_NAME_RE.test(p.name) || MESSAGE_NAME_RE.test(p.sourceName)));
+  return i;
+}
+
+export class TemplateColumn {
+  private readonly miner = new TemplateMiner();
+  private untemplated = 0;
+
+  /** `position`: the message's index in the parsed record. */
+  constructor(readonly position: number, readonly source: string) {}
+
+  /** The template id of one record's message (null when it has none). */
+  value(message: CellValue, line: number): number | null {
+    if (typeof message !== 'string' || message === '') {
+      this.untemplated++;
+      return null;
+    }
+    const id = this.miner.add(message, line);
+    if (id === null) this.untemplated++;
+    return id;
+  }
+
+  /** Ids written earlier that now stand for another template (an attribute became a variable). */
+  remap(): [number, number][] {
+    return this.miner.remap();
+  }
+
+  /** Writes `<table>_templates` into the image and returns its schema entry. */
+  write(img: ImageWriter, table: string): { schema: SchemaEntry; info: TemplatesInfo } {
+    const name = `${table}_templates`;
+    const tb = new TableBuilder(img);
+    const templates = this.miner.templates();
+    for (const t of templates) tb.addRow(t.id, [null, t.template, t.count, t.firstLine, t.lastLine]);
+    const rootPage = tb.finish();
+    const sql = `CREATE TABLE ${quoteIdent(name)} ("id" INTEGER PRIMARY KEY, "template" TEXT, "count" INTEGER, "first_line" INTEGER, "last_line" INTEGER)`;
+    return {
+      schema: { type: 'table', name, tblName: name, rootPage, sql },
+      info: { table: name, source: this.source, count: templates.length, untemplated: this.untemplated },
+    };
+  }
+}
+
+/** Rewrites `_template` ids that merged into another template after they were written (an UPDATE per 500 ids). */
+export function applyTemplateRemap(db: { run(sql: string, params?: number[]): unknown }, schema: string, table: string, remap: [number, number][]): void {
+  const col = quoteIdent(TEMPLATE_COLUMN);
+  for (let k = 0; k < remap.length; k += 500) {
+    const part = remap.slice(k, k + 500);
+    const params: number[] = [];
+    for (const [from, to] of part) params.push(from, to);
+    for (const [from] of part) params.push(from);
+    db.run(
+      `UPDATE ${quoteIdent(schema)}.${quoteIdent(table)} SET ${col} = CASE ${col} ${part.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE ${col} IN (${part.map(() => '?').join(', ')})`,
+      params,
+    );
+  }
+}
