@@ -9,7 +9,8 @@
 import type { SqlValue } from '../database';
 import { LogInvestigatorError } from '../errors';
 import type { Analysis, AnalysisContext, Finding } from '../findings';
-import { robustStats, robustZ } from '../findings';
+import { nullRate, type MinuteCount } from '../login/bursts';
+import { log10PoissonTail, riskFromLog10P, RISK_BANDS } from '../triage/risk';
 import { minuteFindings } from '../login/minuteFindings';
 import { cohenKappa, isolationForest, localOutlierFactor, standardize } from '../ml';
 import { evaluateOne, evaluationChart, evaluationTables, thresholdOnCurve, type Scored } from '../login/evaluation';
@@ -139,33 +140,37 @@ const sum = (xs: ArrayLike<number>) => {
 
 /**
  * The minutes flagged by the isolation forest whose usernames with failures
- * stand out among the minutes with failures (robust z ≥ 3): the forest also
- * flags quiet minutes at rare hours, which are nothing to investigate. The
- * score is that robust z-score; the finding names the IPs that failed then.
+ * are beyond chance: Poisson(λ) per minute, λ the mean of the minutes not
+ * flagged (login/bursts.ts), among the minutes of the table; those at low risk
+ * or above (fewer than one such minute expected) are findings, with that
+ * risk. The forest also flags quiet minutes at rare hours, which are nothing
+ * to investigate. The finding names the IPs that failed then.
  */
 function attackMinutes(cx: AnalysisContext, src: LogSource, table: MinuteTable, ifScore: number[], ifFlag: number[], lofFlag: number[], lof: number[], y: Uint8Array | undefined): Finding[] {
   const u = table.counts.usernames_with_failures;
-  const failing: number[] = [];
-  for (let i = 0; i < table.n; i++) if (table.counts.failures[i] > 0) failing.push(u[i]);
-  const stats = robustStats(failing);
+  const series: MinuteCount[] = [];
+  for (let i = 0; i < table.n; i++) if (u[i] > 0) series.push({ m: i, n: u[i] });
+  const rate = nullRate(series, table.n);
   const top = Math.max(0, Math.round(cx.num('top')));
-  const cand: { i: number; z: number }[] = [];
+  const cand: { i: number; log10p: number; risk: number }[] = [];
   for (let i = 0; i < table.n; i++) {
-    if (!ifFlag[i] || table.counts.failures[i] === 0) continue;
-    const z = robustZ(u[i], stats);
-    if (z >= 3) cand.push({ i, z });
+    if (!ifFlag[i] || table.counts.failures[i] === 0 || u[i] <= rate) continue;
+    const log10p = log10PoissonTail(u[i], rate);
+    const risk = riskFromLog10P(log10p, table.n);
+    if (risk >= RISK_BANDS.low) cand.push({ i, log10p, risk });
   }
-  cand.sort((a, b) => b.z - a.z || ifScore[b.i] - ifScore[a.i] || a.i - b.i);
+  cand.sort((a, b) => a.log10p - b.log10p || ifScore[b.i] - ifScore[a.i] || a.i - b.i);
   return minuteFindings(
     cx,
     src,
     ID,
     table,
-    cand.slice(0, top).map(({ i, z }) => ({
+    cand.slice(0, top).map(({ i, log10p, risk }) => ({
       i,
-      score: z,
-      why: `flagged by the isolation forest${lofFlag[i] ? ' and the local outlier factor' : ''}; ${u[i]} usernames with failures is ${z.toFixed(1)} robust σ above a typical failing minute (${stats.median})`,
-      metrics: { isolationForest: round(ifScore[i]), lof: round(lof[i]), lofFlagged: lofFlag[i], usernamesZ: round(z), ...(y ? { labelledAttack: y[i] } : {}) },
+      score: Number((-log10p).toFixed(2)),
+      risk,
+      why: `flagged by the isolation forest${lofFlag[i] ? ' and the local outlier factor' : ''}; ${u[i]} usernames with failures where an ordinary minute has ${Number(rate.toPrecision(3))} (Poisson tail p ≈ ${log10p > -3 ? (10 ** log10p).toPrecision(2) : `1e${Math.round(log10p)}`} among ${table.n} minutes)`,
+      metrics: { isolationForest: round(ifScore[i]), lof: round(lof[i]), lofFlagged: lofFlag[i], usernamesPerOrdinaryMinute: Number(rate.toPrecision(3)), ...(y ? { labelledAttack: y[i] } : {}) },
     })),
   );
 }

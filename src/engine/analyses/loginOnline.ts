@@ -18,6 +18,7 @@ import { sgdLogistic, standardize } from '../ml';
 import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Evaluated, type Scored } from '../login/evaluation';
 import { minuteFindings, type MinuteVerdict } from '../login/minuteFindings';
 import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type MinuteTable } from '../login/minutes';
+import { riskFromProbability } from '../triage/risk';
 import { findLabelWindows, logSource, readWindows, windowsFromLabelFile } from '../login/source';
 import { explain, SUPERVISED_FEATURES } from './loginSupervised';
 
@@ -137,7 +138,8 @@ export const loginOnline: Analysis = {
             table: T,
             v: {
               i,
-              score: 3 + (7 * (p[i] - threshold)) / Math.max(1e-9, 1 - threshold),
+              score: Number(p[i].toFixed(4)),
+              risk: riskFromProbability(p[i]),
               why: `online model (before learning ${month}) gives ${(100 * p[i]).toFixed(1)} % (threshold ${(100 * threshold).toPrecision(3)} %)`,
               metrics: { probability: round(p[i]), threshold: sig(threshold), month, labelledAttack: y[i] },
             },

@@ -9,7 +9,8 @@
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { log10PoissonTail, riskFromLog10P } from '../triage/risk';
 import { findLabelWindows, logSource, readWindows, sourceEvidence } from '../login/source';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -138,22 +139,44 @@ export const loginRules: Analysis = {
       ruleRows.push(row);
     }
 
+    // risk: an hour beyond the rules is only as surprising as the weaker of its two measures under the trimmed mean of its hour of day (Poisson), among the IP-hours
+    const poissonMean = trimmed.map((xs) => ({
+      extra: Math.max(0.5, xs.reduce((t, x) => t + Math.max(0, x.usernames - 1), 0)) / Math.max(1, xs.length),
+      failures: Math.max(0.5, xs.reduce((t, x) => t + x.failures, 0)) / Math.max(1, xs.length),
+    }));
+    const hourLog10p = (x: IpHour) => {
+      const m = poissonMean[x.h];
+      const tail = (k: number, lambda: number) => (k > lambda ? log10PoissonTail(k, lambda) : 0);
+      return Math.max(tail(x.usernames - 1, m.extra), tail(x.failures, m.failures));
+    };
+    const worstHour = new Map<string, { x: IpHour; log10p: number }>();
+    for (const r of rules) {
+      for (const [k, x] of flagged.get(r.id)!) {
+        const l = hourLog10p(x);
+        const w = worstHour.get(k);
+        if (!w || l < w.log10p) worstHour.set(k, { x, log10p: l });
+      }
+    }
     const findings: Finding[] = [];
     for (const x of ips) {
       const by = rules.filter((r) => flagged.get(r.id)!.has(x));
       if (!by.length) continue;
-      const worst = by.map((r) => flagged.get(r.id)!.get(x)!).sort((a, b) => b.usernames + b.failures - (a.usernames + a.failures))[0];
-      // every rule that agrees adds weight: one rule is worth a look (4), all five are critical (12)
-      const score = 2 + 2 * by.length;
+      const { x: worst, log10p } = worstHour.get(x)!;
+      const m = poissonMean[worst.h];
+      const score = by.length;
       findings.push({
         id: findingId(ID, cx.table.table, 'ip', x),
         analysis: ID,
         entity: { kind: 'ip', value: x },
         score,
-        severity: severityOf(score),
-        reason: `${x} is flagged by ${by.length} of ${rules.length} rules (${by.map((r) => r.id).join(', ')}); worst hour ${worst.hour}:00: ${worst.usernames} distinct usernames, ${worst.failures} failures of ${worst.attempts} attempts`,
+        risk: riskFromLog10P(log10p, hours.length),
+        severity: 'info',
+        reason: `${x} is flagged by ${by.length} of ${rules.length} rules (${by.map((r) => r.id).join(', ')}); worst hour ${worst.hour}:00: ${worst.usernames} distinct usernames, ${worst.failures} failures of ${worst.attempts} attempts, where an ordinary IP-hour at ${String(worst.h).padStart(2, '0')}h has ${sig(1 + m.extra)} usernames and ${sig(m.failures)} failures (Poisson tail of the weaker measure p ≈ ${pText(log10p)} among ${hours.length} IP-hours)`,
         metrics: { rules: by.map((r) => r.id).join(','), rulesFlagging: by.length, worstHour: worst.hour, usernames: worst.usernames, failures: worst.failures, attempts: worst.attempts, ...(labelled ? { labelledAttacker: attackers.has(x) ? 1 : 0 } : {}) },
-        evidence: sourceEvidence(cx, src, `${ip} = ? AND substr(${time}, 1, 13) = ?`, [x, worst.hour]),
+        // the failed attempts of the worst hour: the rows that break the rules
+        evidence: sourceEvidence(cx, src, `${ip} = ? AND ${src.fail} AND substr(${time}, 1, 13) = ?`, [x, worst.hour]),
+        window: { start: `${worst.hour}:00:00Z`.replace(' ', 'T'), end: new Date(Date.parse(`${worst.hour.replace(' ', 'T')}:00:00Z`) + 3600_000).toISOString() },
+        explain: { baseline: `ordinary IP-hours at ${String(worst.h).padStart(2, '0')}h (the ${Math.round(100 * trim)} % with the most usernames left out): ${sig(1 + m.extra)} usernames, ${sig(m.failures)} failures on average` },
       });
     }
 
@@ -182,6 +205,8 @@ export const loginRules: Analysis = {
 };
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : x);
+const sig = (x: number) => Number(x.toPrecision(3));
+const pText = (log10p: number) => (log10p > -3 ? (10 ** log10p).toPrecision(2) : `1e${Math.round(log10p)}`);
 
 function countChart(rows: SqlValue[][]) {
   return {

@@ -14,6 +14,7 @@ import { crossValidatedLogistic, dummyClassifier, gaussianNB, standardize, type 
 import { chooseThreshold, evaluateOne, evaluationChart, evaluationTables, type Scored } from '../login/evaluation';
 import { minuteFindings } from '../login/minuteFindings';
 import { designMatrix, standardizeShared, featureNames, minuteLabels, minuteTable, monthsBetween, parseFeatures, parsePeriod, type GridSpan, type Period } from '../login/minutes';
+import { riskFromProbability } from '../triage/risk';
 import { findLabelWindows, logSource, readWindows } from '../login/source';
 
 const ID = 'login-supervised';
@@ -128,8 +129,9 @@ export const loginSupervised: Analysis = {
       testT,
       flagged.slice(0, top).map((i) => ({
         i,
-        // a probability of 1 is as sure as the scale gets (10, critical); the threshold itself is unusual (3)
-        score: 3 + (7 * (pLr[i] - threshold)) / Math.max(1e-9, 1 - threshold),
+        score: Number(pLr[i].toFixed(4)),
+        // the model's probability that the minute is an attack, as a risk (triage/risk.ts: riskFromProbability)
+        risk: riskFromProbability(pLr[i]),
         why: `logistic regression trained on ${train.label} gives ${(100 * pLr[i]).toFixed(1)} % (threshold ${(100 * threshold).toPrecision(3)} %)`,
         metrics: { probability: round(pLr[i]), threshold: round(threshold), labelledAttack: yte[i] },
       })),

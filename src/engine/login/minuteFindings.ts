@@ -3,7 +3,7 @@
  * with the source IPs that failed in it and those rows as evidence.
  */
 import type { AnalysisContext, Evidence, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
 import { quoteIdent } from '../names';
 import { minuteText, type MinuteTable } from './minutes';
 import type { LogSource } from './source';
@@ -12,6 +12,8 @@ export interface MinuteVerdict {
   /** Row of the minute table. */
   i: number;
   score: number;
+  /** Risk on the one scale (triage/risk.ts). */
+  risk: number;
   /** Why, after the minute's counts and IPs. */
   why: string;
   metrics: Record<string, number | string | null>;
@@ -19,6 +21,8 @@ export interface MinuteVerdict {
 
 /** Lines of evidence kept per finding, as cx.evidence keeps. */
 const EVIDENCE_LINES = 50;
+/** Source IPs named in a minute's `related`, the busiest first. */
+const MAX_RELATED = 200;
 
 /**
  * One finding per minute (kind `window`, value 'YYYY-MM-DD HH:MM'), naming
@@ -46,7 +50,7 @@ export function minuteFindings(cx: AnalysisContext, src: LogSource, analysis: st
     e.lines.set(t, [...(e.lines.get(t) ?? []), Number(line)]);
   }
   const c = table.counts;
-  return verdicts.map(({ i, score, why, metrics }, k) => {
+  return verdicts.map(({ i, score, risk, why, metrics }, k) => {
     const minute = minutes[k];
     const seen = byMinute.get(minute) ?? { ips: new Map<string, number>(), lines: new Map<string, number[]>() };
     const ips = [...seen.ips.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
@@ -56,10 +60,14 @@ export function minuteFindings(cx: AnalysisContext, src: LogSource, analysis: st
       analysis,
       entity: { kind: 'window', value: minute },
       score,
-      severity: severityOf(score),
+      risk,
+      severity: 'info',
       reason: `minute ${minute}: ${c.failures[i]} failures on ${c.usernames_with_failures[i]} usernames from ${ips.length} IP(s)${ips.length ? ` (${named})` : ''}; ${why}`,
       metrics: { minute, failures: c.failures[i], attempts: c.attempts[i], usernamesWithFailures: c.usernames_with_failures[i], ips: ips.map(([x]) => x).join(' '), ...metrics },
       evidence: evidenceOf(cx, src, minute, seen.lines, `${minuteText(table.start + i + 1)}:00`),
+      // the minute and its source IPs: triage joins the minutes of one attack, and its IPs, into one incident
+      window: { start: new Date((table.start + i) * 60000).toISOString(), end: new Date((table.start + i + 1) * 60000).toISOString() },
+      related: ips.slice(0, MAX_RELATED).map(([x]) => ({ kind: 'ip' as const, value: x })),
     };
   });
 }
