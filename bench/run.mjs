@@ -414,6 +414,7 @@ const analysisCases = [
   { id: 'd', title: 'login-attempt detectors on the 2018 minutes (target: under 10 s in total)', module: './login-detectors.mjs' },
   { id: 'e', title: 'geo join and impossible travel on 1,000,000 events (target: under 5 s each)', module: './events.mjs' },
   { id: 'triage', title: 'triage: planted and labelled cases ranked by `suspects` (targets of #11)', module: './triage.mjs' },
+  { id: 'evidence', title: 'evidence: share of each log of the sample workspace that the findings mark (target of #11: at most 5 %)', module: './evidence.mjs' },
 ];
 for (const c of analysisCases) {
   if (!wants(c.id)) continue;

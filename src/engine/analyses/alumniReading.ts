@@ -3,10 +3,16 @@
  * requester's cohort, the top topics per program (a topic is the first path
  * segment of the resource), and how long after graduation. Findings on
  * alumni who keep reading a lot (robust z of the log count) or read one topic.
+ *
+ * Risk (docs/risk/course.md): reading a lot, the normal tail of the log-scale
+ * z among the alumni; one topic, a Poisson tail of the requests to that topic
+ * against the share its program's other alumni give it, in units of the
+ * alumnus' requests per active day. The top topics are answers (tables, chart).
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, robustStats, robustZ, severityOf } from '../findings';
+import { findingId, robustStats, robustZ } from '../findings';
+import { riskFromPoisson, riskFromZ } from '../triage/risk';
 import { evidenceOf, fmt, groupsOf, isoDay, logData, NO_DAY, PairCounts, VL } from './courseData';
 import { isCohort } from './crossProgram';
 
@@ -67,7 +73,7 @@ export const alumniReading: Analysis = {
     const userTopic = new PairCounts(U.keys.length, topics.length);
     const alumniOfProgram = programs.map(() => new Set<number>());
     const daysAfter: number[][] = programs.map(() => []);
-    const perUser = new Map<number, { n: number; groups: Set<number>; lastDay: number; maxAfter: number }>();
+    const perUser = new Map<number, { n: number; groups: Set<number>; lastDay: number; maxAfter: number; days: Set<number>; program: number }>();
     const after = (line: number) => {
       const g = groups.ofCode[G.codes[line]];
       return isCohort(g) && T.day[line] !== NO_DAY && T.day[line] > g.end;
@@ -85,8 +91,9 @@ export const alumniReading: Analysis = {
       if (uc === U.nullCode) continue;
       userTopic.add(uc, tc);
       let u = perUser.get(uc);
-      if (!u) perUser.set(uc, (u = { n: 0, groups: new Set(), lastDay: T.day[line], maxAfter: 0 }));
+      if (!u) perUser.set(uc, (u = { n: 0, groups: new Set(), lastDay: T.day[line], maxAfter: 0, days: new Set(), program: p }));
       u.n++;
+      u.days.add(T.day[line]);
       u.groups.add(G.codes[line]);
       u.lastDay = Math.max(u.lastDay, T.day[line]);
       u.maxAfter = Math.max(u.maxAfter, d);
@@ -117,6 +124,8 @@ export const alumniReading: Analysis = {
     const userRows: SqlValue[][] = [];
     const usr = cx.col('user');
     const grp = cx.col('group');
+    const tested = [...perUser.values()].filter((u) => u.n >= minRequests).length;
+    const programNonHome = programs.map((_, pi) => topics.reduce((sum, _t, tc) => sum + (tc === home ? 0 : perTopic.get(pi, tc)), 0));
     for (const [uc, u] of perUser) {
       if (u.n < minRequests) continue;
       const name = U.keys[uc];
@@ -136,13 +145,20 @@ export const alumniReading: Analysis = {
       const z = robustZ(Math.log1p(u.n), stats);
       const texts: string[] = [];
       let score = 0;
+      let risk = 0;
       if (z >= zMin) {
         texts.push(`${fmt(u.n)} requests after graduation (the median alumnus: ${median})`);
         score = Math.min(20, z);
+        risk = riskFromZ(z, tested);
       }
       if (share >= topicShare && bestTopic >= 0) {
-        texts.push(`${(100 * share).toFixed(0)} % of them on one topic, ${topics[bestTopic]} (${fmt(best)})`);
+        // the share the program's other alumni give that topic (their non-home requests)
+        const others = programNonHome[u.program] - nonHome;
+        const p0 = others > 0 ? Math.max(0, perTopic.get(u.program, bestTopic) - best) / others : 0;
+        const clump = u.n / Math.max(1, u.days.size);
+        texts.push(`${(100 * share).toFixed(0)} % of them on one topic, ${topics[bestTopic]} (${fmt(best)}; the program's other alumni: ${(100 * p0).toFixed(1)} %)`);
         score = Math.max(score, 3 + (7 * (share - topicShare)) / Math.max(1e-9, 1 - topicShare));
+        risk = Math.max(risk, riskFromPoisson(Math.round(best / clump), (nonHome * p0) / clump, tested));
       }
       if (!texts.length) continue;
       const gs = [...u.groups].map((gc) => groups.ofCode[gc]!);
@@ -151,7 +167,8 @@ export const alumniReading: Analysis = {
         analysis: 'alumni-reading',
         entity: { kind: 'user', value: String(name) },
         score,
-        severity: severityOf(score),
+        risk,
+        severity: 'info',
         reason: `alumnus ${name} of ${gs.map((g) => `${g.name} (ended ${g.endText})`).join(', ')}: ${texts.join('; ')}; last read ${isoDay(u.lastDay)}, ${u.maxAfter} days after the end`,
         metrics: { requests: u.n, topic: bestTopic >= 0 ? topics[bestTopic] : null, topicShare: Number(share.toFixed(3)), lastRead: isoDay(u.lastDay), daysAfterEnd: u.maxAfter, robustZ: Number(z.toFixed(2)) },
         evidence: evidenceOf(

@@ -5,10 +5,17 @@
  * table's group, start, end and program columns (e.g. cohorts.csv). A cohort
  * id written 8.0 in the log joins 8 in the table (see groupKey).
  * The counting runs over the shared column arrays of courseData.ts (why: see there).
+ *
+ * Risk (docs/risk/course.md): the busiest and least-read resources are
+ * answers, not suspicions: their findings carry risk 0 (below low), so triage
+ * leaves them out while the tables and chart keep them. Over-use: a Poisson
+ * tail in units of students. Barely active: the lower normal tail of a
+ * log-scale z among the students compared.
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, robustStats, severityOf } from '../findings';
+import { findingId, robustStats } from '../findings';
+import { logScale, logZ, riskFromPoisson, riskFromZ } from '../triage/risk';
 import { compareText, evidenceOf, fmt, groupsOf, isoTime, logData, NO_DAY, PairCounts, VL, type GroupInfo } from './courseData';
 
 const numeric = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
@@ -70,7 +77,9 @@ export const busiestResources: Analysis = {
         analysis: 'busiest-resources',
         entity: { kind: 'resource', value: name(r0) },
         score: 1,
-        severity: severityOf(1),
+        // an answer to "what is read most", not a departure from expected behaviour: below low, so no suspect
+        risk: 0,
+        severity: 'info',
         reason: `${name(r0)} is the most read resource of ${label} ${programs[p]}: ${fmt(n0)} requests, ${((100 * n0) / sum).toFixed(1)} % of its ${fmt(sum)}`,
         metrics: { program: programs[p], requests: n0, share: Number((n0 / sum).toFixed(4)) },
         evidence: evidenceOf(cx, R.linesOf(r0), null, `${cx.col('resource')} = ?`, [R.keys[r0]]),
@@ -155,6 +164,9 @@ export const cohortOveruse: Analysis = {
     const heat: { c: string; r: string; rate: number }[] = [];
     const flaggedOf = new Map<number[], number[]>(); // a program's cohorts → its flagged resources
     const rate = (gc: number, rc: number) => enrolled.get(gc, rc) / Math.max(1, students[gc]);
+    // the (cohort, resource) pairs compared: the tests of the risk's Bonferroni factor
+    let tests = 0;
+    for (const cohorts of cohortsOf.values()) if (cohorts.length >= 3) tests += cohorts.length * Math.max(1, R.keys.length - (R.nullCode >= 0 ? 1 : 0));
     for (const cohorts of cohortsOf.values()) {
       if (cohorts.length < 3) continue;
       for (let rc = 0; rc < R.keys.length; rc++) {
@@ -172,14 +184,25 @@ export const cohortOveruse: Analysis = {
           const g = groups.ofCode[gc]!;
           const r = String(R.keys[rc]);
           const score = Math.min(ratio, 99);
+          // in units of students: requests come in clumps (a student rereads a lesson), so the evidence is how many
+          // students' worth of reading the cohort did where its peers' median rate predicts so much less
+          const readers = new Set<number>();
+          for (const line of R.linesOf(rc)) if (G.codes[line] === gc && T.day[line] >= g.start && T.day[line] <= g.end) readers.add(U.codes[line]);
+          const clump = n / Math.max(1, readers.size);
+          const risk = riskFromPoisson(Math.round(n / clump), (median * students[gc]) / clump, tests);
           findings.push({
             id: findingId('cohort-overuse', cx.table.table, 'group', `${g.key}:${r}`),
             analysis: 'cohort-overuse',
             entity: { kind: 'group', value: g.key },
             score,
-            severity: severityOf(score),
+            risk,
+            severity: 'info',
             reason: `cohort ${g.name} reads ${r} ${mine.toFixed(1)} times per student while enrolled, ${median > 0 ? `${ratio.toFixed(1)}× the median of the other ${peers.length} cohorts of its program (${median.toFixed(2)})` : `while the other ${peers.length} cohorts of its program barely read it`}`,
-            metrics: { cohort: g.name, resource: r, requests: n, perStudent: Number(mine.toFixed(3)), peersMedian: Number(median.toFixed(3)), ratio: Number.isFinite(ratio) ? Number(ratio.toFixed(2)) : null },
+            metrics: { cohort: g.name, resource: r, requests: n, readers: readers.size, perStudent: Number(mine.toFixed(3)), peersMedian: Number(median.toFixed(3)), ratio: Number.isFinite(ratio) ? Number(ratio.toFixed(2)) : null },
+            explain: {
+              peers: `the other ${peers.length} cohorts of its program read it ${median.toFixed(2)} times per student while enrolled (median)`,
+              counterfactual: `it would not be flagged below ${(threshold * median).toFixed(1)} requests per student (${threshold}× the peers' median) or ${(median + minExcess).toFixed(1)} (${minExcess} above it)`,
+            },
             evidence: evidenceOf(
               cx,
               R.linesOf(rc),
@@ -273,6 +296,9 @@ export const barelyActive: Analysis = {
     const { median } = robustStats(covered.map((s) => s.during));
     const top = Math.max(1, cx.num('top'));
     const flagged = covered.filter((s) => s.during < Math.max(1, min * coverage(groups.ofCode[s.gc]!, T.firstDay, T.lastDay)));
+    // accesses while enrolled, extrapolated to the whole enrollment (a cohort seen in part), on a log scale among the students compared
+    const fullTerm = (s: Student) => s.during / Math.max(1e-9, coverage(groups.ofCode[s.gc]!, T.firstDay, T.lastDay));
+    const scale = logScale(covered.map(fullTerm));
     const listed = new Set([...covered.slice(0, top), ...flagged]);
     // distinct IPs and pages only for the students shown: a few indexed lookups instead of a pass over every row
     const extra = new Map<string, [SqlValue, SqlValue]>();
@@ -300,14 +326,18 @@ export const barelyActive: Analysis = {
       const limit = Math.max(1, min * coverage(g, T.firstDay, T.lastDay));
       const score = 3 + 7 * (1 - s.during / limit);
       const onlyAfter = s.during === 0 && s.after > 0;
+      // how far below the typical student: the lower normal tail of the log-scale z, among the students compared
+      const z = -logZ(fullTerm(s), scale);
       return {
         id: findingId('barely-active', cx.table.table, 'user', name(u)),
         analysis: 'barely-active',
         entity: { kind: 'user', value: name(u) },
         score,
-        severity: severityOf(score),
+        risk: riskFromZ(z, covered.length),
+        severity: 'info',
         reason: `student ${name(u)} of cohort ${g.name}${groups.hasProgram ? ` (program ${g.program})` : ''}: ${s.during} access${s.during === 1 ? '' : 'es'} while enrolled (${g.startText} – ${g.endText}; the median student: ${median})${onlyAfter ? `, activity only after the end date (${s.after})` : s.after ? `, ${s.after} after the end date` : ''}`,
-        metrics: { cohort: g.name, program: groups.hasProgram ? g.program : null, during: s.during, after: s.after, total: s.total, first, last, ips: ips as number | null, pages: pages as number | null, onlyAfterEnd: onlyAfter ? 'yes' : 'no' },
+        metrics: { cohort: g.name, program: groups.hasProgram ? g.program : null, during: s.during, after: s.after, total: s.total, first, last, ips: ips as number | null, pages: pages as number | null, onlyAfterEnd: onlyAfter ? 'yes' : 'no', logZ: Number(z.toFixed(2)) },
+        explain: { peers: `the median student accessed the site ${median} times while enrolled`, counterfactual: `it would not be flagged with ${Math.ceil(limit)} accesses or more while enrolled` },
         evidence: evidenceOf(cx, U.linesOf(s.uc), null, `${usr} = ?`, [u]),
       };
     });

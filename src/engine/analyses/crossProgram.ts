@@ -8,10 +8,17 @@
  * and a change point where it stops (the split of the daily counts, from the
  * first such request to the end of the log, that best fits two Poisson rates),
  * with the pauses of at least `quietDays` before it.
+ *
+ * Risk (docs/risk/course.md): a direction is an answer ("how much does program
+ * 2 read of program 3, and when did it stop?"): risk 0, in the tables and the
+ * chart, no suspect. A student: a Poisson tail of the student's cross requests
+ * against the rate of its program's students, in units of the student's
+ * requests per active day (requests come in sessions, not one by one).
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { riskFromPoisson } from '../triage/risk';
 import { evidenceOf, fmt, groupsOf, isoDay, logData, NO_DAY, PairCounts, VL, type GroupInfo } from './courseData';
 
 /** A group whose end is not after its start (the real table's Staff) has no students: its members are no program's readers. */
@@ -93,7 +100,7 @@ export const crossProgram: Analysis = {
     const nP = programs.length;
     const span = T.firstDay === NO_DAY ? 0 : T.lastDay - T.firstDay + 1;
     const daily = new Map<number, Float64Array>(); // direction (from * nP + to) → counts per day
-    const userCross = new Map<number, { n: number; dirs: Set<number>; groups: Set<number>; resources: Set<number> }>();
+    const userCross = new Map<number, { n: number; dirs: Set<number>; groups: Set<number>; resources: Set<number>; first: number; last: number }>();
     const userTotal = U.counts;
     for (const line of data.lines) {
       const p = progOf[G.codes[line]];
@@ -108,8 +115,12 @@ export const crossProgram: Analysis = {
       }
       const uc = U.codes[line];
       let u = userCross.get(uc);
-      if (!u) userCross.set(uc, (u = { n: 0, dirs: new Set(), groups: new Set(), resources: new Set() }));
+      if (!u) userCross.set(uc, (u = { n: 0, dirs: new Set(), groups: new Set(), resources: new Set(), first: Infinity, last: -Infinity }));
       u.n++;
+      if (T.day[line] !== NO_DAY) {
+        u.first = Math.min(u.first, T.day[line]);
+        u.last = Math.max(u.last, T.day[line]);
+      }
       u.dirs.add(dir);
       u.groups.add(G.codes[line]);
       u.resources.add(R.codes[line]);
@@ -168,7 +179,9 @@ export const crossProgram: Analysis = {
         analysis: 'cross-program',
         entity: { kind: 'group', value: `program ${dirName(dir)}` },
         score,
-        severity: severityOf(score),
+        // an answer (how much, since when, until when), not a departure: below low, so no suspect
+        risk: 0,
+        severity: 'info',
         reason: `students of program ${programs[p]} made ${fmt(total)} requests to program ${programs[q]}'s material (${(100 * share).toFixed(2)} % of their requests; ${readers} student${readers === 1 ? '' : 's'}), ${isoDay(T.firstDay + first)} – ${isoDay(T.firstDay + last)}${stopDay !== undefined ? `; it stops after ${isoDay(stopDay)}${after ? ` (${after} later)` : ''}` : ''}${pauses.length ? `; it had stopped before: ${pauses.join(', ')}` : ''}`,
         metrics: { from: programs[p], to: programs[q], requests: total, share: Number(share.toFixed(5)), students: readers, first: isoDay(T.firstDay + first), last: isoDay(T.firstDay + last), stopsAfter: stopDay === undefined ? null : isoDay(stopDay), pauses: pauses.join('; ') || null },
         evidence: evidenceOf(
@@ -183,11 +196,29 @@ export const crossProgram: Analysis = {
     }
     const minRequests = cx.num('minRequests');
     const userRows: SqlValue[][] = [];
+    // each program's cross share: its students' requests to other programs' material over all their requests
+    const crossOf = new Float64Array(nP);
+    for (const [dir, c] of daily) crossOf[Math.floor(dir / nP)] += c.reduce((a, b) => a + b, 0);
+    // days with requests per user (the unit of a student's reading: a session's pages come together)
+    const activeDays = new Map<number, number>();
+    for (const uc of userCross.keys()) {
+      const days = new Set<number>();
+      for (const line of U.linesOf(uc)) days.add(T.day[line]);
+      activeDays.set(uc, Math.max(1, days.size));
+    }
+    const tested = [...userCross.keys()].filter((uc) => uc !== U.nullCode).length;
     for (const [uc, u] of userCross) {
       if (u.n < minRequests || uc === U.nullCode) continue;
       const name = U.keys[uc];
       const share = u.n / Math.max(1, userTotal[uc]);
       const score = Math.min(10, 3 + 7 * share);
+      // the rate of the student's program(s), the student's own requests left out
+      const home = [...new Set([...u.groups].map((gc) => progOf[gc]))];
+      const homeCross = home.reduce((sum, p) => sum + crossOf[p], 0) - u.n;
+      const homeTotal = home.reduce((sum, p) => sum + perProgram[p], 0) - userTotal[uc];
+      const expected = (Math.max(0, homeCross) / Math.max(1, homeTotal)) * userTotal[uc];
+      const clump = userTotal[uc] / activeDays.get(uc)!;
+      const risk = riskFromPoisson(Math.round(u.n / clump), expected / clump, tested);
       const dirs = [...u.dirs].map(dirName).join(', ');
       // per reading program: its groups of this user and the resources read across; every such row is a cross row
       const clauses: string[] = [];
@@ -202,10 +233,15 @@ export const crossProgram: Analysis = {
         id: findingId('cross-program', cx.table.table, 'user', String(name)),
         analysis: 'cross-program',
         entity: { kind: 'user', value: String(name) },
+        // the months of its cross reading, and the direction(s): students reading across together are one incident
+        ...(u.first <= u.last ? { window: { start: `${isoDay(u.first)}T00:00:00Z`, end: `${isoDay(u.last + 1)}T00:00:00Z` } } : {}),
+        related: [...u.dirs].map((d) => ({ kind: 'group' as const, value: `program ${dirName(d)}` })),
         score,
-        severity: severityOf(score),
+        risk,
+        severity: 'info',
         reason: `student ${name} made ${fmt(u.n)} requests to another program's material (${(100 * share).toFixed(1)} % of the student's ${fmt(userTotal[uc])}; program ${dirs})`,
-        metrics: { requests: u.n, share: Number(share.toFixed(4)), directions: dirs, resources: u.resources.size },
+        metrics: { requests: u.n, share: Number(share.toFixed(4)), directions: dirs, resources: u.resources.size, expected: Number(expected.toFixed(1)) },
+        explain: { peers: `students of its program make ${((100 * Math.max(0, homeCross)) / Math.max(1, homeTotal)).toFixed(2)} % of their requests to other programs' material (${expected.toFixed(1)} of the student's ${fmt(userTotal[uc])} expected)` },
         evidence: evidenceOf(
           cx,
           U.linesOf(uc),

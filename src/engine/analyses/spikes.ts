@@ -3,10 +3,15 @@
  * user, against an exponential moving average and k standard deviations
  * (pandas' ewm(span).mean() and .std(), bands including the day itself, as
  * the usual Bollinger %b recipe does). %b above 1 flags a day.
+ *
+ * Risk (docs/risk/course.md): the day's z = (n − average) / σ = k·(2·%b − 1),
+ * the normal upper tail among the days tested (the log's days; for users, the
+ * days of the users whose busiest day reaches minRequests).
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { riskFromZ } from '../triage/risk';
 import { evidenceOf, fmt, isoDay, logData, NO_DAY, VL } from './courseData';
 
 /** pandas' ewm(span=span).mean() and .std() (adjust=True, bias=False): weights (1 − α)^age, α = 2 / (span + 1). */
@@ -109,7 +114,8 @@ export const spikes: Analysis = {
         analysis: 'spikes',
         entity: { kind: 'window', value: day },
         score: Math.min(20, z),
-        severity: severityOf(Math.min(20, z)),
+        risk: riskFromZ(z, overall.length),
+        severity: 'info',
         reason: `${fmt(x.n)} requests on ${day}, above the upper band ${x.upper.toFixed(1)} (moving average ${x.mean.toFixed(1)} + ${k} × ${((x.upper - x.mean) / k).toFixed(1)}); %b ${x.b.toFixed(2)}`,
         metrics: { day, requests: x.n, average: round(x.mean), upper: round(x.upper), percentB: round(x.b, 3) },
         evidence: evidenceOf(cx, data.lines, (line) => T.day[line] === x.day, '_time >= ? AND _time < ?', [day, isoDay(x.day + 1)]),
@@ -118,6 +124,8 @@ export const spikes: Analysis = {
     }
     const charts = [chart('Requests per day with Bollinger bands', overall)];
     const userRows: SqlValue[][] = [];
+    const pending: { f: Finding; z: number }[] = [];
+    let userDays = 0;
     if (cx.column('user')) {
       const U = data.key('user');
       const usr = cx.col('user');
@@ -138,6 +146,7 @@ export const spikes: Analysis = {
         let max = 0;
         for (const line of lines) if (T.day[line] !== NO_DAY) max = Math.max(max, ++c[T.day[line] - lo]);
         if (max < minRequests) continue; // no day can qualify
+        userDays += c.length;
         const series = bands(c, lo, span, k);
         const flagged = series.filter((x) => x.b > 1 && x.n >= minRequests);
         if (!flagged.length) continue;
@@ -145,19 +154,26 @@ export const spikes: Analysis = {
         const u = U.keys[uc];
         const z = Math.min(20, k * (2 * worst.b - 1));
         const day = isoDay(worst.day);
-        findings.push({
+        const f: Finding = {
           id: findingId('spikes', cx.table.table, 'user', String(u)),
           analysis: 'spikes',
           entity: { kind: 'user', value: String(u) },
           score: z,
-          severity: severityOf(z),
+          severity: 'info',
+          window: { start: `${day}T00:00:00Z`, end: `${isoDay(worst.day + 1)}T00:00:00Z` },
+          // the day itself: a flagged day of the log and the user who made it are one incident
+          related: [{ kind: 'window', value: day }],
           reason: `user ${u}: ${fmt(worst.n)} requests on ${day}, above the upper band ${worst.upper.toFixed(1)} of the user's own daily requests (moving average ${worst.mean.toFixed(1)}); %b ${worst.b.toFixed(2)}${flagged.length > 1 ? `; ${flagged.length} such days` : ''}`,
           metrics: { day, requests: worst.n, average: round(worst.mean), upper: round(worst.upper), percentB: round(worst.b, 3), flaggedDays: flagged.length },
           evidence: evidenceOf(cx, lines, (line) => T.day[line] === worst.day, `${usr} = ? AND _time >= ? AND _time < ?`, [u, day, isoDay(worst.day + 1)]),
-        });
+        };
+        findings.push(f);
+        pending.push({ f, z });
         userRows.push([u, day, worst.n, round(worst.mean), round(worst.upper), round(worst.b, 3), flagged.length]);
         if (!worstUser || worst.b > worstUser.b) worstUser = { series, u, b: worst.b };
       }
+      // the users' days tested are known only now
+      for (const { f, z } of pending) f.risk = riskFromZ(z, userDays);
       if (worstUser) charts.push(chart(`Requests per day of user ${worstUser.u} (the highest %b)`, worstUser.series));
     }
     userRows.sort((a, b) => Number(b[5]) - Number(a[5]));

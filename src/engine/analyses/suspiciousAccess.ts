@@ -8,11 +8,22 @@
  * "Unusually many" is a robust z-score on a log scale (counts per user are
  * heavy-tailed) above a threshold, and a floor in plain numbers so that a
  * small log's quiet population does not make 3 requests a minute a finding.
+ *
+ * Risk (docs/risk/course.md): each signal's own, the finding's the strongest
+ * plus the small bonus of combine.ts for the others. Log-scale z: the normal
+ * tail among the users (or IPs) compared. Users sharing an IP: a Poisson null
+ * of extra users per address. Several cohorts, round the clock, a machine user
+ * agent: rules with stated risks. No cohort alone is a description (risk 0).
+ * A shared egress address (many users over many days at ordinary rates) is
+ * described as such (triage/context.ts), so that ranking lowers it.
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Evidence, Finding } from '../findings';
-import { findingId, robustStats, robustZ, severityOf } from '../findings';
+import { findingId, robustStats } from '../findings';
 import { quoteIdent } from '../names';
+import { withinAnalysis } from '../triage/combine';
+import { contextOf } from '../triage/context';
+import { logZ, riskFromPoisson, riskFromZ, RISK_BANDS } from '../triage/risk';
 import { evidenceOf, fmt, inTimeOrder, isoDay, isoTime, lineColumn, logData, NO_DAY, secondsOf, VL } from './courseData';
 
 /** Clients that are programs, not people: crawlers, HTTP libraries, headless browsers. */
@@ -38,9 +49,13 @@ interface UserStats {
   agentExample: string;
 }
 
-const log1p = (v: number) => Math.log1p(v);
 /** Beyond 20 robust σ the number says no more; without a cap a population of 1-user IPs makes a campus IP score in the hundreds. */
 const cap = (z: number) => Math.min(20, z);
+
+/** Stated risks of the rule-like signals: an account in two groups (medium; three or more: high), a machine user agent (medium). */
+export const RULE_RISK = { severalGroups: 60, manyGroups: 80, machineAgent: 60 };
+/** Round the clock: 50 (medium) at the floor of hours, rising to 80 (high) at 24 hours of one day. */
+export const roundTheClockRisk = (hours: number, floor: number): number => Math.round(10 * (RISK_BANDS.medium + (30 * (hours - floor)) / Math.max(1, 24 - floor))) / 10;
 
 export const suspiciousAccess: Analysis = {
   id: 'suspicious-access',
@@ -71,6 +86,7 @@ export const suspiciousAccess: Analysis = {
     const zMin = cx.num('z');
     const usr = cx.col('user');
     const ipc = cx.col('ip');
+    const L = lineColumn(cx);
 
     // alphabetical rank of each resource, for runs in listing order
     const rank = new Int32Array(R ? R.keys.length : 0).fill(-1);
@@ -208,15 +224,17 @@ export const suspiciousAccess: Analysis = {
     }
 
     const all = [...users.values()];
-    const stat = (f: (s: UserStats) => number) => robustStats(all.map((s) => log1p(f(s))));
+    const stat = (f: (s: UserStats) => number) => robustStats(all.map((s) => Math.log1p(f(s))));
     const med = (f: (s: UserStats) => number) => robustStats(all.map(f)).median;
     const sIps = stat((s) => s.ips);
     const sRpm = stat((s) => s.peakMinute);
     const sDpm = stat((s) => s.peakDistinct);
     const sRun = stat((s) => s.run);
     const medians = { ips: med((s) => s.ips), rpm: med((s) => s.peakMinute), dpm: med((s) => s.peakDistinct), run: med((s) => s.run), hours: med((s) => s.hours) };
-    const sUsers = robustStats(ips.map((x) => log1p(x.users)));
-    const sBurst = robustStats(ips.map((x) => log1p(x.peak)));
+    // extra users per address (beyond the first): the Poisson null of users sharing an IP
+    const extraUsers = ips.reduce((sum, x) => sum + Math.max(0, x.users - 1), 0) / Math.max(1, ips.length);
+    const sUsers = robustStats(ips.map((x) => Math.log1p(x.users)));
+    const sBurst = robustStats(ips.map((x) => Math.log1p(x.peak)));
     const ipMedians = { users: robustStats(ips.map((x) => x.users)).median, peak: robustStats(ips.map((x) => x.peak)).median };
 
     const minuteText = (m: number) => isoTime(Math.floor(m / 1440), (m % 1440) * 60).slice(0, 16);
@@ -226,25 +244,33 @@ export const suspiciousAccess: Analysis = {
     const userRows: SqlValue[][] = [];
     for (const [uc, s] of users) {
       const u = U.keys[uc];
-      const signals: { name: string; score: number; text: string; evidence?: () => Evidence }[] = [];
-      const unusual = (v: number, floor: number, st: { median: number; scale: number }) => (v >= floor ? robustZ(log1p(v), st) : 0);
-      if (s.onlyNullGroup) signals.push({ name: 'no cohort', score: 3, text: `no cohort in any of its ${fmt(s.requests)} requests` });
-      if (s.groups.length > 1) signals.push({ name: 'several cohorts', score: 4 + Math.min(6, s.groups.length - 2), text: `seen in ${s.groups.length} cohorts (${s.groups.map(String).join(', ')})` });
+      const signals: { name: string; score: number; risk: number; text: string; evidence?: () => Evidence }[] = [];
+      const unusual = (v: number, floor: number, st: { median: number; scale: number }) => (v >= floor ? logZ(v, st) : 0);
+      const nUsers = users.size;
+      const firstOf = (codes: Int32Array, column: string) => () => {
+        // the user's first row with each value of a column (each IP, each cohort): the rows that make the count
+        const seen = new Set<number>();
+        return evidenceOf(cx, U.linesOf(uc), (line) => !seen.has(codes[line]) && (seen.add(codes[line]), true), `${usr} = ? AND ${L} IN (SELECT min(${L}) FROM ${cx.t} WHERE ${usr} = ? GROUP BY ${column})`, [u, u]);
+      };
+      if (s.onlyNullGroup) signals.push({ name: 'no cohort', score: 3, risk: 0, text: `no cohort in any of its ${fmt(s.requests)} requests` });
+      if (s.groups.length > 1)
+        signals.push({ name: 'several cohorts', score: 4 + Math.min(6, s.groups.length - 2), risk: s.groups.length > 2 ? RULE_RISK.manyGroups : RULE_RISK.severalGroups, text: `seen in ${s.groups.length} cohorts (${s.groups.map(String).join(', ')})`, evidence: G ? firstOf(G.codes, cx.col('group')) : undefined });
       const zIps = unusual(s.ips, cx.num('minIps'), sIps);
-      if (zIps >= zMin) signals.push({ name: 'many IPs', score: cap(zIps), text: `${fmt(s.ips)} different IPs (the median user: ${medians.ips})` });
+      if (zIps >= zMin) signals.push({ name: 'many IPs', score: cap(zIps), risk: riskFromZ(zIps, nUsers), text: `${fmt(s.ips)} different IPs (the median user: ${medians.ips})`, evidence: firstOf(I.codes, ipc) });
       const zRpm = unusual(s.peakMinute, cx.num('perMinute'), sRpm);
       const minuteEvidence = (m: number) => () => {
         const [from, to] = minuteWindow(m);
         return evidenceOf(cx, U.linesOf(uc), inMinute(m), `${usr} = ? AND _time >= ? AND _time < ?`, [u, from, to]);
       };
-      if (zRpm >= zMin) signals.push({ name: 'requests per minute', score: cap(zRpm), text: `${s.peakMinute} requests in the minute ${minuteText(s.peakMinuteAt)} (the median user's busiest minute: ${medians.rpm})`, evidence: minuteEvidence(s.peakMinuteAt) });
+      if (zRpm >= zMin) signals.push({ name: 'requests per minute', score: cap(zRpm), risk: riskFromZ(zRpm, nUsers), text: `${s.peakMinute} requests in the minute ${minuteText(s.peakMinuteAt)} (the median user's busiest minute: ${medians.rpm})`, evidence: minuteEvidence(s.peakMinuteAt) });
       const zDpm = unusual(s.peakDistinct, cx.num('distinctPerMinute'), sDpm);
-      if (zDpm >= zMin) signals.push({ name: 'resources per minute', score: cap(zDpm), text: `${s.peakDistinct} different resources in the minute ${minuteText(s.peakDistinctAt)} (median: ${medians.dpm})`, evidence: minuteEvidence(s.peakDistinctAt) });
+      if (zDpm >= zMin) signals.push({ name: 'resources per minute', score: cap(zDpm), risk: riskFromZ(zDpm, nUsers), text: `${s.peakDistinct} different resources in the minute ${minuteText(s.peakDistinctAt)} (median: ${medians.dpm})`, evidence: minuteEvidence(s.peakDistinctAt) });
       const zRun = unusual(s.run, cx.num('orderRun'), sRun);
       if (zRun >= zMin)
         signals.push({
           name: 'alphabetical order',
           score: cap(zRun),
+          risk: riskFromZ(zRun, nUsers),
           text: `${s.run} requests in a row in alphabetical order of resource, ${s.runFrom} … ${s.runTo} (median longest run: ${medians.run})`,
           evidence: () => evidenceOf(cx, U.linesOf(uc), (line) => line >= s.runFirst && line <= s.runLast, `${usr} = ? AND ${lineColumn(cx)} BETWEEN ? AND ?`, [u, s.runFirst, s.runLast]),
         });
@@ -254,6 +280,7 @@ export const suspiciousAccess: Analysis = {
         signals.push({
           name: 'round the clock',
           score: 3 + (7 * (s.hours - hoursFloor + 1)) / (25 - hoursFloor),
+          risk: roundTheClockRisk(s.hours, hoursFloor),
           text: `requests in ${s.hours} different hours of ${isoDay(s.hoursDay)} (median: ${medians.hours})`,
           evidence: () => evidenceOf(cx, U.linesOf(uc), (line) => T.day[line] === s.hoursDay, `${usr} = ? AND _time >= ? AND _time < ?`, [u, isoDay(s.hoursDay), isoDay(s.hoursDay + 1)]),
         });
@@ -261,6 +288,7 @@ export const suspiciousAccess: Analysis = {
         signals.push({
           name: 'machine user agent',
           score: 6,
+          risk: RULE_RISK.machineAgent,
           text: `${fmt(s.agents)} requests with a machine-looking user agent (${s.agentExample || 'empty'})`,
           evidence: () => {
             const codes = machine.flatMap((isMachine, k) => (isMachine ? [k] : []));
@@ -269,13 +297,15 @@ export const suspiciousAccess: Analysis = {
         });
       if (!signals.length) continue;
       const score = Math.max(...signals.map((x) => x.score));
-      const strongest = [...signals].sort((a, b) => b.score - a.score).find((x) => x.evidence);
+      const risk = Math.round(10 * withinAnalysis(signals.map((x) => x.risk))) / 10;
+      const strongest = [...signals].sort((a, b) => b.risk - a.risk || b.score - a.score).find((x) => x.evidence);
       findings.push({
         id: findingId('suspicious-access', cx.table.table, 'user', String(u)),
         analysis: 'suspicious-access',
         entity: { kind: 'user', value: String(u) },
         score,
-        severity: severityOf(score),
+        risk,
+        severity: 'info',
         reason: `user ${u}: ${signals.map((x) => x.text).join('; ')}`,
         metrics: {
           signals: signals.map((x) => x.name).join(', '),
@@ -293,35 +323,46 @@ export const suspiciousAccess: Analysis = {
       userRows.push([u, Number(score.toFixed(2)), signals.map((x) => x.name).join(', '), s.requests, s.groups.map(String).join(' ') || null, s.ips, s.peakMinute, s.peakDistinct, s.run, s.hours, A ? s.agents : null]);
     }
     const ipRows: SqlValue[][] = [];
+    const ipFindings: { x: (typeof ips)[number]; texts: string[]; score: number; risk: number; evidence: () => Evidence }[] = [];
     for (const x of ips) {
       const ip = I.keys[x.ic];
       const texts: string[] = [];
-      let score = 0;
-      let evidence: Evidence | undefined;
-      const zUsers = x.users >= cx.num('minUsers') ? robustZ(log1p(x.users), sUsers) : 0;
-      if (zUsers >= zMin) {
-        texts.push(`${fmt(x.users)} users share it (the median IP: ${ipMedians.users})`);
-        score = cap(zUsers);
+      const signals: { score: number; risk: number; evidence: () => Evidence }[] = [];
+      // users sharing it: extra users beyond the first, against a Poisson null of the log's mean extra users per address
+      const usersRisk = x.users >= cx.num('minUsers') ? riskFromPoisson(x.users - 1, extraUsers, ips.length) : 0;
+      if (usersRisk >= RISK_BANDS.low) {
+        texts.push(`${fmt(x.users)} users share it (the median IP: ${ipMedians.users}; ${extraUsers.toFixed(2)} extra users per IP on average)`);
+        // the rows that make it: each user's first request from it
+        signals.push({ score: cap(logZ(x.users - 1, sUsers)), risk: usersRisk, evidence: () => {
+          const seen = new Set<number>();
+          return evidenceOf(cx, I.linesOf(x.ic), (line) => !seen.has(U.codes[line]) && (seen.add(U.codes[line]), true), `${ipc} = ? AND ${L} IN (SELECT min(${L}) FROM ${cx.t} WHERE ${ipc} = ? GROUP BY ${usr})`, [ip, ip]);
+        } });
       }
-      const zBurst = x.peak >= cx.num('burst') ? robustZ(log1p(x.peak), sBurst) : 0;
+      const zBurst = x.peak >= cx.num('burst') ? logZ(x.peak, sBurst) : 0;
       if (zBurst >= zMin) {
         texts.push(`a burst of ${x.peak} requests in the minute ${minuteText(x.peakAt)} (the median IP's busiest minute: ${ipMedians.peak})`);
-        if (zBurst > score) {
-          const [from, to] = minuteWindow(x.peakAt);
-          evidence = evidenceOf(cx, I.linesOf(x.ic), inMinute(x.peakAt), `${ipc} = ? AND _time >= ? AND _time < ?`, [ip, from, to]);
-        }
-        score = Math.max(score, cap(zBurst));
+        const [from, to] = minuteWindow(x.peakAt);
+        signals.push({ score: cap(zBurst), risk: riskFromZ(zBurst, ips.length), evidence: () => evidenceOf(cx, I.linesOf(x.ic), inMinute(x.peakAt), `${ipc} = ? AND _time >= ? AND _time < ?`, [ip, from, to]) });
       }
-      if (!texts.length) continue;
+      if (!signals.length) continue;
+      const strongest = signals.reduce((a, b) => (b.risk > a.risk ? b : a));
+      ipFindings.push({ x, texts, score: Math.max(...signals.map((g) => g.score)), risk: Math.round(10 * withinAnalysis(signals.map((g) => g.risk))) / 10, evidence: strongest.evidence });
+    }
+    const ipContext = contextOf(cx, 'ip', ipFindings.map((f) => I.keys[f.x.ic]));
+    for (const { x, texts, score, risk, evidence } of ipFindings) {
+      const ip = I.keys[x.ic];
+      const context = ipContext.get(String(ip));
       findings.push({
         id: findingId('suspicious-access', cx.table.table, 'ip', String(ip)),
         analysis: 'suspicious-access',
         entity: { kind: 'ip', value: String(ip) },
         score,
-        severity: severityOf(score),
+        risk,
+        severity: 'info',
         reason: `IP ${ip}: ${texts.join('; ')}; ${fmt(x.requests)} requests in all`,
         metrics: { users: x.users, peakPerMinute: x.peak, requests: x.requests },
-        evidence: evidence ?? evidenceOf(cx, I.linesOf(x.ic), null, `${ipc} = ?`, [ip]),
+        evidence: evidence(),
+        ...(context ? { context } : {}),
       });
       ipRows.push([ip, Number(score.toFixed(2)), x.users, x.peak, x.requests]);
     }
