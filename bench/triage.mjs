@@ -10,7 +10,9 @@
 // data set, precision at k, and each target of #11 as MET or NOT MET. Then times `suspects` against
 // `analyze` on the 1M-line course log (target: the ranking adds under 1 s).
 //
-// Alone: node bench/triage.mjs   (needs dist/cli.js: node scripts/build.mjs)
+// Alone: node bench/triage.mjs [--only NAME]   (needs dist/cli.js: node scripts/build.mjs)
+//   --only NAME: only the data sets whose name contains NAME (e.g. "stream", "smb", "course site 200k",
+//   "ch08", "ch11"); the timing on the 1M-line course log runs only when its set does.
 // Exit code: 0 unless the bench itself breaks (a CLI run fails, its JSON does not parse); a target
 // NOT MET is printed, not an error.
 import { spawnSync } from 'node:child_process';
@@ -132,15 +134,20 @@ function timing(cli, set, summary) {
   return { analyzeMs, suspectsMs: s.wallMs, triageMs: s.triageMs };
 }
 
-export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), benchDir = path.join(ROOT, '.bench'), sharedData = path.join(ROOT, '..', 'shared', 'data') } = {}) {
+export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), benchDir = path.join(ROOT, '.bench'), sharedData = path.join(ROOT, '..', 'shared', 'data'), only = '' } = {}) {
   const summary = [];
-  const sets = manifest(benchDir);
+  const wanted = (name) => !only || name.toLowerCase().includes(only.toLowerCase());
+  const sets = manifest(benchDir).filter((s) => wanted(s.name));
   const results = { generated: [], labelled: {} };
   for (const set of sets) results.generated.push(generated(cli, set, summary));
   const login = path.join(sharedData, 'login-attempts');
-  if (fs.existsSync(path.join(login, 'ch08', 'log.csv'))) results.labelled.ch08 = ch08(cli, path.join(login, 'ch08'), summary);
+  if (!wanted('ch08 (labelled)')) {
+    // not asked for
+  } else if (fs.existsSync(path.join(login, 'ch08', 'log.csv'))) results.labelled.ch08 = ch08(cli, path.join(login, 'ch08'), summary);
   else console.log(`\n  ch08: SKIPPED (${path.join(login, 'ch08')} is absent)`);
-  if (fs.existsSync(path.join(login, 'ch11', 'logs_2018.csv'))) results.labelled.ch11 = ch11(cli, path.join(login, 'ch11'), summary);
+  if (!wanted('ch11 2018 (labelled)')) {
+    // not asked for
+  } else if (fs.existsSync(path.join(login, 'ch11', 'logs_2018.csv'))) results.labelled.ch11 = ch11(cli, path.join(login, 'ch11'), summary);
   else console.log(`\n  ch11: SKIPPED (${path.join(login, 'ch11')} is absent)`);
   const big = sets.find((s) => s.name.endsWith('1M'));
   if (big) results.timing = timing(cli, big, summary);
@@ -156,7 +163,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   try {
-    await run({ cli, sharedData: path.resolve(ROOT, process.env.LI_BENCH_SHARED_DATA ?? path.join('..', 'shared', 'data')) });
+    const i = process.argv.indexOf('--only');
+    const only = i > 0 ? (process.argv[i + 1] ?? '') : '';
+    await run({ cli, only, sharedData: path.resolve(ROOT, process.env.LI_BENCH_SHARED_DATA ?? path.join('..', 'shared', 'data')) });
   } catch (e) {
     console.error(`bench: ${e.stack ?? e}`);
     process.exit(1);

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ANALYSES } from '../../src/engine/analyses';
-import { entityBaseline } from '../../src/engine/analyses/baseline';
+import { entityBaseline, PRIOR_DAYS } from '../../src/engine/analyses/baseline';
+import { riskFromLog10P } from '../../src/engine/triage/risk';
+import { log10NegBinomialTail, riskFromT } from '../../src/engine/triage/tails';
 import { populationOutliers } from '../../src/engine/analyses/population';
 import { chiSquareSurvival, entropyBits, gTest, jensenShannon, typicalHour, workingHours } from '../../src/engine/analyses/workingHours';
 import type { TableInfo } from '../../src/engine/build';
@@ -56,34 +58,55 @@ describe('event-stream baselines on the generated stream', () => {
   });
 
   describe('entity-baseline', () => {
-    it('flags the planted volume spike and no other user', async () => {
+    it('flags the planted volume spike, critical, with the day as its evidence and window; the other flagged days are chance (info)', async () => {
       const out = run(entityBaseline);
-      assert.deepEqual(out.findings.map((f) => [f.entity.kind, f.entity.value, f.metrics.day]), [['user', PLANTED.volumeSpike.user, PLANTED.volumeSpike.day]]);
+      // exact on this seed: risk (the negative-binomial tail among the entity-days judged), score (ratio or σ, the smaller), day
+      assert.deepEqual(
+        out.findings.map((f) => [f.entity.value, f.risk, f.severity, Number(f.score.toFixed(3)), f.metrics.day]),
+        [
+          [PLANTED.volumeSpike.user, 100, 'critical', 6.394, PLANTED.volumeSpike.day],
+          // weekend days (Saturdays in UTC) of ordinary users, 3× their earlier weekend days: expected by chance among 1,9xx entity-days
+          ['rupert@example.com', 13.6, 'info', 3.409, '2024-04-13'],
+          ['yusuf@example.com', 4.8, 'info', 3.25, '2024-03-16'],
+        ],
+      );
       const f = out.findings[0];
       const lines = dayLines(PLANTED.volumeSpike.user, PLANTED.volumeSpike.day);
       assert.equal(f.metrics.value, lines.length);
       assert.equal(f.evidence.total, lines.length);
       assert.deepEqual(f.evidence.lines, lines.slice(0, 50));
-      assert.ok(Number(f.metrics.ratio) > 6, `ratio ${f.metrics.ratio}`);
-      assert.match(f.reason, /^\d+ events from sybil@example\.com on 2024-04-11, [\d.]+× the [\d.]+ a day of its earlier days \(flagged above 3×; [\d.]+ σ above them\)$/);
-      assert.ok(f.severity === 'high' || f.severity === 'medium', f.severity);
+      assert.deepEqual(f.window, { start: `${PLANTED.volumeSpike.day}T00:00:00Z`, end: '2024-04-12T00:00:00Z' });
+      assert.ok(Number(f.metrics.ratio) > 5, `ratio ${f.metrics.ratio}`);
+      assert.equal(f.metrics.baselineDays, 28, 'a Thursday is compared with the 28 weekdays before it');
+      assert.ok(Number(f.metrics.log10p) < -20, `log10 p ${f.metrics.log10p}`);
+      assert.match(f.reason, /^\d+ events from sybil@example\.com on 2024-04-11, [\d.]+× the [\d.]+ a day of its 28 earlier weekdays \(flagged above 3×; [\d.]+ σ above them; chance [\d.]+e-\d+ a day, [\d,]+ entity-days judged\)$/);
+      assert.match(f.explain!.counterfactual!, /^It would not be flagged with fewer than \d+ events that day\.$/);
       // the largest increase of the day is the spike too
       assert.equal(out.tables[1].rows[0][0], PLANTED.volumeSpike.user);
       assert.equal(out.charts.length, 1);
       await assertChartsRender(out);
     });
 
-    it('ranks the spike first by attachments; the accepted false positives stay below it', () => {
+    it('by attachments: the spike first and critical; over-dispersed attachments leave two ordinary days, both chance', () => {
       const out = run(entityBaseline, { measure: 'attachments' });
-      assert.equal(out.findings[0].entity.value, PLANTED.volumeSpike.user);
-      assert.equal(out.findings[0].severity, 'critical');
+      assert.deepEqual(
+        out.findings.map((f) => [f.entity.value, f.risk, f.severity]),
+        [
+          [PLANTED.volumeSpike.user, 100, 'critical'],
+          ['bianca@example.com', 12.4, 'info'],
+          ['heidi@example.com', 0.4, 'info'],
+        ],
+      );
       assert.equal(out.tables[1].rows[0][0], PLANTED.volumeSpike.user);
       assert.ok(Number(out.tables[1].rows[0][4]) > 150, 'the spike adds ~200 attachments');
-      // Accepted: attachments per day are over-dispersed (30 % of mails carry 1–5), so ordinary users reach 3× their mean
-      // on some days; on this seed 13 of them, none above medium (their days lie at most ~5 σ above their own earlier days).
-      const others = out.findings.slice(1);
-      assert.ok(others.length <= 15, `${others.length} accepted false positives`);
-      assert.ok(others.every((f) => f.severity === 'medium' || f.severity === 'low' || f.severity === 'info'));
+    });
+
+    it('weekends=together compares every day with all earlier days; a bad value is refused', () => {
+      const out = run(entityBaseline, { weekends: 'together' });
+      assert.equal(out.findings[0].entity.value, PLANTED.volumeSpike.user);
+      assert.equal(out.findings[0].metrics.baselineDays, 39);
+      assert.match(out.findings[0].reason, /of its 39 earlier days/);
+      assert.throws(() => run(entityBaseline, { weekends: 'split' }), /weekends is 'apart' or 'together'/);
     });
 
     it('takes another entity column, and refuses a column that is missing or not a number', () => {
@@ -91,45 +114,74 @@ describe('event-stream baselines on the generated stream', () => {
       const ip = out.findings[0];
       assert.equal(ip.entity.kind, 'ip');
       assert.equal(ip.metrics.day, PLANTED.volumeSpike.day);
-      // Accepted: by IP, a user with two addresses splits their days, and a small address's quiet baseline can reach 3×; those stay below 3 (info)
-      assert.ok(out.findings.slice(1).every((f) => f.score < 3), JSON.stringify(out.findings.slice(1).map((f) => [f.entity.value, f.score])));
+      assert.equal(ip.severity, 'critical');
+      // the same ordinary weekend days, by address: chance (info)
+      assert.deepEqual(out.findings.slice(1).map((f) => [f.entity.value, f.risk]), [['216.160.83.61', 12.7], ['216.160.83.62', 4.4]]);
       assert.throws(() => run(entityBaseline, { entity: 'nope' }), (e: unknown) => e instanceof LogInvestigatorError && e.code === 'BAD_OPTION' && /no column nope/.test(e.message));
       assert.throws(() => run(entityBaseline, { measure: 'event' }), (e: unknown) => e instanceof LogInvestigatorError && /the measure event is text, not a number/.test(e.message));
     });
   });
 
   describe('population-outliers', () => {
-    it('flags the population outlier, and only it, by overall rate (z-score and robust)', async () => {
-      for (const method of ['zscore', 'robust']) {
+    it('flags the population outlier, and only it, by overall rate (log scale by default, z-score and robust); its busiest day is the evidence', async () => {
+      const exact: Record<string, [number, string, number]> = { log: [100, 'critical', 11.478], zscore: [88.4, 'high', 6.064], robust: [100, 'critical', 28.33] };
+      for (const method of ['log', 'zscore', 'robust']) {
         const out = run(populationOutliers, { method });
-        assert.deepEqual(out.findings.map((f) => f.entity.value), [PLANTED.populationOutlier.user], method);
+        assert.deepEqual(out.findings.map((f) => [f.entity.value, f.risk, f.severity, Number(f.score.toFixed(3))]), [[PLANTED.populationOutlier.user, ...exact[method]]], method);
         const f = out.findings[0];
-        assert.ok(Number(f.metrics.z) > (method === 'zscore' ? 5 : 20), `${method} z ${f.metrics.z}`);
-        assert.equal(f.evidence.total, Number(engine.query(`SELECT count(*) FROM events WHERE user = ?`, [f.entity.value]).rows[0][0]));
-        assert.match(f.reason, method === 'zscore' ? /σ above the population's mean of/ : /robust σ above the population's median of/);
+        const day = String(f.metrics.busiestDay);
+        assert.equal(day, '2024-04-26');
+        assert.equal(f.evidence.total, dayLines(f.entity.value, day).length);
+        assert.equal(f.evidence.total, 150);
+        assert.match(f.reason, method === 'zscore' ? /σ above the population's mean of/ : method === 'log' ? /robust σ \(log scale\) above the population's median of [\d.]+ \(40 entities, ×[\d.]+ a robust σ\); evidence: its busiest day, 2024-04-26 \(150 events\)$/ : /robust σ above the population's median of/);
         await assertChartsRender(out);
       }
+      assert.equal(run(populationOutliers).findings[0].metrics.method, 'log');
     });
 
-    it('day by day: the outlier on nearly every day, the spike on its day', async () => {
+    it('day by day: the outlier on nearly every day, the spike on its day; the busiest ordinary days are chance', async () => {
       const out = run(populationOutliers, { rate: 'day' });
-      // the spike day is also an outlier of that day's population: a true finding of another kind
-      assert.deepEqual(out.findings.map((f) => f.entity.value).sort(), [PLANTED.populationOutlier.user, PLANTED.volumeSpike.user].sort());
-      const oscar = out.findings.find((f) => f.entity.value === PLANTED.populationOutlier.user)!;
+      assert.deepEqual(
+        out.findings.map((f) => [f.entity.value, f.risk, f.severity, f.metrics.day]),
+        [
+          [PLANTED.populationOutlier.user, 100, 'critical', '2024-03-15'],
+          [PLANTED.volumeSpike.user, 56.3, 'medium', PLANTED.volumeSpike.day],
+          ['peggy@example.com', 18.2, 'info', '2024-04-09'],
+          ['yusuf@example.com', 17.4, 'info', '2024-03-16'],
+          ['elena@example.com', 16.7, 'info', '2024-04-27'],
+          ['walter@example.com', 16.7, 'info', '2024-04-27'],
+        ],
+      );
+      const oscar = out.findings[0];
       assert.ok(Number(oscar.metrics.flaggedDays) >= 50, `flagged on ${oscar.metrics.flaggedDays} days`);
-      assert.equal(out.findings.find((f) => f.entity.value === PLANTED.volumeSpike.user)!.metrics.day, PLANTED.volumeSpike.day);
+      assert.deepEqual(oscar.window, { start: '2024-03-15T00:00:00Z', end: '2024-03-16T00:00:00Z' });
       await assertChartsRender(out);
-      // Accepted with method=robust day by day: the median and MAD of a day ignore that users differ in their usual volume (10–25
-      // a day), so the busiest ordinary users stand out on busy days, and US users' Friday evenings fall on Saturday in UTC.
+      // Accepted with method=robust day by day: each day's population includes the zeros of quiet users, so a Saturday
+      // of 15 mails is far above a median of 0; the planted two still rank first.
       const robust = run(populationOutliers, { rate: 'day', method: 'robust' });
       assert.deepEqual(robust.findings.slice(0, 2).map((f) => f.entity.value), [PLANTED.populationOutlier.user, PLANTED.volumeSpike.user]);
-      assert.ok(robust.findings.slice(2).every((f) => f.severity !== 'critical'));
-      assert.ok(robust.findings.length <= 15, `${robust.findings.length} findings`);
+      assert.equal(robust.findings.length, 11);
     });
 
-    it('refuses unknown rate and method values', () => {
+    it('compares with the entities that have minCount events: one-off names do not make ordinary ones heavy', async () => {
+      // 10 users with 3–12 events a day over 10 days, and 200 names tried once each (as attackers try usernames)
+      const rows: object[] = [];
+      for (let u = 0; u < 10; u++) for (let d = 1; d <= 10; d++) for (let k = 0; k < 3 + u; k++) rows.push({ time: `2024-03-${String(d).padStart(2, '0')}T09:${String(k).padStart(2, '0')}:00Z`, user: `u${u}` });
+      for (let n = 0; n < 200; n++) rows.push({ time: `2024-03-${String(1 + (n % 10)).padStart(2, '0')}T03:00:${String(n % 60).padStart(2, '0')}Z`, user: `guess${n}` });
+      const d = tmpDir();
+      const { engine: e2, tables: [t] } = await indexed([writeJsonl(d, 'names.jsonl', rows)]);
+      const out = runAnalysis(populationOutliers, t, (q, p) => e2.query(q, p));
+      assert.deepEqual(out.findings, []);
+      // with everyone in the reference (minCount 1), the median is a one-off name and every real user is far above it
+      assert.equal(runAnalysis(populationOutliers, t, (q, p) => e2.query(q, p), { minCount: '1' }).findings.length, 10);
+      await e2.dispose();
+      fs.rmSync(d, { recursive: true, force: true });
+    });
+
+    it('refuses unknown rate, method and direction values', () => {
       assert.throws(() => run(populationOutliers, { rate: 'weekly' }), /rate is 'overall' or 'day'/);
-      assert.throws(() => run(populationOutliers, { method: 'iqr' }), /method is 'zscore' or 'robust'/);
+      assert.throws(() => run(populationOutliers, { method: 'iqr' }), /method is 'log', 'zscore' or 'robust'/);
+      assert.throws(() => run(populationOutliers, { direction: 'down' }), /direction is 'above' or 'both'/);
     });
   });
 
@@ -142,7 +194,12 @@ describe('event-stream baselines on the generated stream', () => {
       assert.ok(Number(f.metrics.typicalHourBaseline) > 11 && Number(f.metrics.typicalHourBaseline) < 15);
       const recentHour = Number(f.metrics.typicalHourRecent);
       assert.ok(recentHour < 4 || recentHour > 23, `typical recent hour ${recentHour}`);
-      assert.match(f.reason, /Jensen–Shannon divergence 0\.\d\d bits \(threshold 0\.2; G-test p < 1e-12\); the typical hour moved from 1\d:\d\d to 0\d:\d\d UTC; entropy/);
+      assert.match(f.reason, /Jensen–Shannon divergence 0\.\d\d bits \(threshold 0\.2; G-test of the active hours p < 1e-12, 40 users judged\); the typical hour moved from 1\d:\d\d to 0\d:\d\d UTC; entropy/);
+      assert.deepEqual([f.risk, f.severity, Number(f.score.toFixed(3))], [100, 'critical', 8.797]);
+      assert.ok(Number(f.metrics.log10p) < -30, `log10 p ${f.metrics.log10p}`);
+      // the period: the recent window, from its cutoff to the last event
+      const lastTime = String(engine.query(`SELECT max(_time) FROM "${table.table}"`).rows[0][0]);
+      assert.deepEqual(f.window, { start: `${String(f.metrics.recentSince).replace(' ', 'T').slice(0, 19)}Z`, end: `${lastTime.replace(' ', 'T').slice(0, 19)}Z` });
       // the evidence: recent events at the new (night) hours
       const ev = engine.query(f.evidence.sql, f.evidence.params).rows;
       assert.ok(ev.length > 100);
@@ -223,7 +280,7 @@ describe('event-stream baselines: the arithmetic on small hand-made logs', () =>
   before(() => (dir = tmpDir()));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('entity-baseline counts quiet days as zeros in the expanding mean', async () => {
+  it('entity-baseline counts quiet days as zeros, compares weekdays with weekdays, and computes its risk as documented', async () => {
     // user a: 2 events a day on 1–10 March except the 5th (none), then 20 on the 12th (nothing on the 11th)
     const rows: object[] = [];
     for (let d = 1; d <= 12; d++) {
@@ -234,13 +291,33 @@ describe('event-stream baselines: the arithmetic on small hand-made logs', () =>
     for (let d = 1; d <= 12; d++) for (let k = 0; k < 5; k++) rows.push({ time: `2024-03-${String(d).padStart(2, '0')}T11:${String(k).padStart(2, '0')}:00Z`, user: 'b' });
     const file = writeJsonl(dir, 'small.jsonl', rows);
     const { engine, tables: [t] } = await indexed([file]);
-    const out = runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p));
+    const together = runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { weekends: 'together' });
     // before the 12th: 9 days × 2 = 18 events over 11 calendar days → 1.636…; an AVG over the 9 days with events would say 2
+    assert.equal(together.findings.length, 1);
+    assert.equal(together.findings[0].entity.value, 'a');
+    assert.equal(together.findings[0].metrics.expandingMean, Number((18 / 11).toFixed(3)));
+    assert.equal(together.findings[0].metrics.ratio, Number((20 / (18 / 11)).toFixed(2)));
+    assert.equal(together.findings[0].evidence.total, 20);
+    // weekends apart (the default): Tuesday the 12th against the weekdays 1, 4–8 and 11 March (2024-03-01 is a Friday):
+    // 5 of them with 2 events, the 5th and the 11th quiet → 10 / 7
+    const out = runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p));
     assert.equal(out.findings.length, 1);
-    assert.equal(out.findings[0].entity.value, 'a');
-    assert.equal(out.findings[0].metrics.expandingMean, Number((18 / 11).toFixed(3)));
-    assert.equal(out.findings[0].metrics.ratio, Number((20 / (18 / 11)).toFixed(2)));
-    assert.equal(out.findings[0].evidence.total, 20);
+    const f = out.findings[0];
+    assert.equal(f.metrics.expandingMean, Number((10 / 7).toFixed(3)));
+    assert.equal(f.metrics.baselineDays, 7);
+    // the risk by hand: active on 5 of 7 weekdays → (5 + 1) / (7 + 2); an active day's count negative binomial with the
+    // moments of a's 5 active weekdays (2 each) and PRIOR_DAYS (2) of the population's active weekdays (a: 2 ×5 and 20, b: 5 ×8)
+    const weekdays = [2, 2, 2, 2, 2, 20, 5, 5, 5, 5, 5, 5, 5, 5];
+    const pm = weekdays.reduce((x, v) => x + v, 0) / weekdays.length;
+    const pv = weekdays.reduce((x, v) => x + (v - pm) ** 2, 0) / (weekdays.length - 1);
+    assert.equal(PRIOR_DAYS, 2);
+    const mean = (10 + 2 * pm) / 7;
+    const variance = (20 + 2 * (pv + pm * pm)) / 7 - mean * mean;
+    const log10p = Math.log10(6 / 9) + log10NegBinomialTail(20, mean, variance);
+    // judged: a on the 8th, 9th, 10th and 12th, b on the 8th–12th (7 days of history and two earlier days of their kind)
+    assert.equal(f.metrics.tests, 9);
+    assert.equal(f.risk, riskFromLog10P(log10p, 9));
+    assert.deepEqual([f.risk, f.severity, f.metrics.log10p], [56.9, 'medium', -3.51]);
     // minDays: with 12 days of history required, nothing is judged
     assert.equal(runAnalysis(entityBaseline, t, (s, p) => engine.query(s, p), { minDays: '12' }).findings.length, 0);
     // minCount: 20 events are not enough when 21 are required
@@ -255,13 +332,25 @@ describe('event-stream baselines: the arithmetic on small hand-made logs', () =>
     await engine.dispose();
   });
 
-  it('population-outliers: the mean and population standard deviation (ddof 0) of the rates, computed by hand', async () => {
+  it('population-outliers: the log scale, and the mean and population standard deviation (ddof 0) of the rates, computed by hand', async () => {
     // 11 users over the same 2 days: ten with 10 events a day, one with 40
     const rows: object[] = [];
     for (let u = 0; u < 11; u++) for (let d = 1; d <= 2; d++) for (let k = 0; k < (u === 10 ? 40 : 10); k++) rows.push({ time: `2024-03-0${d}T${String(8 + (k % 10)).padStart(2, '0')}:00:${String(k).padStart(2, '0')}Z`, user: `u${u}` });
     const file = writeJsonl(dir, 'pop.jsonl', rows);
     const { engine, tables: [t] } = await indexed([file]);
-    const out = runAnalysis(populationOutliers, t, (s, p) => engine.query(s, p));
+    // log scale (the default), each rate over at least minDays (7) days: 20 / 7 and 80 / 7; the median of log(1 + rate) is
+    // the ten's, its MAD 0, so the scale is 1.2533 × the mean absolute deviation
+    const log = runAnalysis(populationOutliers, t, (s, p) => engine.query(s, p));
+    const lo = Math.log1p(20 / 7);
+    const hi = Math.log1p(80 / 7);
+    const scale = 1.2533 * ((hi - lo) / 11);
+    assert.deepEqual(log.findings.map((f) => f.entity.value), ['u10']);
+    assert.equal(log.findings[0].metrics.z, Number(((hi - lo) / scale).toFixed(2)));
+    assert.equal(log.findings[0].metrics.rate, Number((80 / 7).toFixed(3)));
+    // risk: Student's t with 10 degrees of freedom among the 11 entities
+    assert.equal(log.findings[0].risk, riskFromT((hi - lo) / scale, 11, 11));
+    assert.deepEqual([log.findings[0].risk, log.findings[0].severity], [81.8, 'high']);
+    const out = runAnalysis(populationOutliers, t, (s, p) => engine.query(s, p), { method: 'zscore', minDays: '1' });
     const rates = [...new Array(10).fill(10), 40];
     const mean = rates.reduce((a, v) => a + v, 0) / rates.length;
     const sd = Math.sqrt(rates.reduce((a, v) => a + (v - mean) ** 2, 0) / rates.length);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Reader, type Response } from 'maxmind';
+import { riskFromP } from '../../src/engine/triage/risk';
 import { geoIp } from '../../src/engine/analyses/geoIp';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import { runAnalysis } from '../../src/engine/findings';
@@ -401,6 +402,10 @@ describe('geo-ip analysis', () => {
       assert.equal(f.metrics.country, 'Japan');
       assert.deepEqual(f.evidence.lines, [9]);
       assert.match(f.reason, /Japan is 6\.3 % of the located events \(1 of 16, from 1 IP\)/);
+      // risk: countries this rare (Japan alone) hold 1 of the 16 located events; among the located IPs
+      assert.equal(f.metrics.rarerShare, 0.0625);
+      assert.equal(f.risk, riskFromP(1 / 16, Number(f.metrics.tests)));
+      assert.deepEqual([f.metrics.tests, f.risk, f.severity], [16, 25, 'low'], 'one event in sixteen, among sixteen IPs: expected once by chance');
     } finally {
       await engine.dispose();
     }

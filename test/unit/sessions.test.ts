@@ -6,6 +6,9 @@
  * generated smb_files logs with a planted late-night exfiltration session.
  */
 import * as assert from 'node:assert/strict';
+import { sessionRisk } from '../../src/engine/analyses/sessions';
+import { riskFromLog10P } from '../../src/engine/triage/risk';
+import { log10StudentTail } from '../../src/engine/triage/tails';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
@@ -136,6 +139,7 @@ describe('sessions', () => {
 
   it('flags the planted late-night exfiltration session of generated smb_files logs, and nothing else', async () => {
     // measured over seeds 1–8: the exfiltration is the top finding of both analyses and no other session is flagged
+    const risks: [number, string][] = [];
     for (const seed of [1, 2, 3]) {
       const { file, log } = generated({ seed });
       const ex = log.exfil!;
@@ -148,13 +152,19 @@ describe('sessions', () => {
       assert.deepEqual([f.metrics.events, f.metrics.files, f.metrics.bytes, f.metrics.fileBytes, f.metrics.bucket], [2 * ex.files, ex.files, ex.bytes, ex.bytes / 2, 'late night']);
       assert.ok(Math.abs(Date.parse(String(f.metrics.first).replace(' ', 'T') + 'Z') / 1000 - ex.first) < 0.002, `first ${f.metrics.first}`);
       assert.equal(f.evidence.total, 2 * ex.files);
+      risks.push([f.risk!, f.severity]);
+      assert.deepEqual(f.related, [{ kind: 'ip', value: ex.origHost }, { kind: 'ip', value: ex.respHost }]);
+      assert.equal(f.window?.start.slice(0, 13), new Date(ex.first * 1000).toISOString().slice(0, 13));
 
       const c = run('session-clusters');
       assert.deepEqual(c.findings.map((x) => x.entity.value), [ex.uid], `seed ${seed}`);
       assert.equal(c.findings[0].metrics.clusterSize, 1);
       assert.ok(c.findings[0].score >= 4, `seed ${seed}: score ${c.findings[0].score}`);
+      risks.push([c.findings[0].risk!, c.findings[0].severity]);
       await engine.dispose();
     }
+    // exact on these seeds: sessions, then session-clusters, per seed (both far past the top of the scale)
+    assert.deepEqual(risks, new Array(6).fill([100, 'critical']));
     for (const seed of [1, 2]) {
       const { file } = generated({ seed, exfil: false });
       const { engine, run } = await open(file);
@@ -173,6 +183,12 @@ describe('sessions', () => {
     assert.deepEqual([utc.metrics.bucket, utc.metrics.weekday, shifted.metrics.bucket, shifted.metrics.weekday], ['late night', 'Wednesday', 'morning', 'Wednesday']);
     assert.ok(Math.abs(utc.score / shifted.score - 1.5) < 1e-9);
     assert.ok(Math.abs(run('sessions', { nightFactor: '1' }).findings[0].score - shifted.score) < 1e-9);
+    // the risk counts the sessions of the same time of day: alone in the late night, among the morning's sessions at UTC+8
+    assert.deepEqual([utc.risk, shifted.risk], [100, 100]);
+    // the arithmetic, short of the top of the scale: E = P(T ≥ z) × measures × sessions of the time of day
+    assert.equal(sessionRisk(4, 3, 301, 1), riskFromLog10P(log10StudentTail(4, 300) + Math.log10(3), 1));
+    assert.deepEqual([sessionRisk(4, 3, 301, 1), sessionRisk(4, 3, 301, 100), sessionRisk(6, 3, 301, 300)], [74, 49, 94.9]);
+    assert.match(utc.reason, /; 1 of \d+ sessions began in the late night$/);
     // 22:00 the day before at UTC−5
     assert.deepEqual([run('sessions', { utcOffset: '-5' }).findings[0].metrics.bucket, run('sessions', { utcOffset: '-5' }).findings[0].metrics.weekday], ['night', 'Tuesday']);
     await engine.dispose();

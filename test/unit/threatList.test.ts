@@ -99,7 +99,16 @@ describe('threat-list analysis', () => {
         ['ip', '203.0.113.66', 'high', [12], 'dst_ip'],
       ]);
       const [c2, scanner] = out.findings;
-      assert.equal(c2.reason, `175.16.199.5 is on the threat list (inside 175.16.199.0/28, listed at ${THREATS}:2: botnet C2); 1 event in src_ip, at 2024-03-01 10:00:00`);
+      assert.equal(c2.reason, `175.16.199.5 is on the threat list (inside 175.16.199.0/28, listed at ${THREATS}:2: botnet C2); 1 event in src_ip, at 2024-03-01 10:00:00, by carol`);
+      // the list's stated severity (high by default): 80, the middle of its band, whatever the number of events
+      assert.deepEqual(out.findings.map((f) => [f.risk, f.window, f.related]), [
+        [80, { start: '2024-03-01T10:00:00Z', end: '2024-03-01T10:00:00Z' }, [{ kind: 'user', value: 'carol' }]],
+        [80, { start: '2024-03-01T15:00:00Z', end: '2024-03-01T15:00:00Z' }, [{ kind: 'user', value: 'dave' }]],
+      ]);
+      const critical = runAnalysis(threatListMatches, tables[0], (s, p) => engine.query(s, p), { threats: THREATS, severity: 'critical' });
+      assert.deepEqual(critical.findings.map((f) => [f.risk, f.severity]), [[95, 'critical'], [95, 'critical']]);
+      assert.deepEqual(runAnalysis(threatListMatches, tables[0], (s, p) => engine.query(s, p), { threats: THREATS, severity: 'medium' }).findings.map((f) => f.risk), [60, 60]);
+      assert.throws(() => runAnalysis(threatListMatches, tables[0], (s, p) => engine.query(s, p), { threats: THREATS, severity: 'info' }), /severity is low, medium, high or critical/);
       assert.equal(scanner.metrics.note, 'scanner');
       assert.equal(c2.id, 'threat-list:signins:ip:175.16.199.5');
       assert.match(out.tables[0].title, /4 entries .* 25 distinct values checked in src_ip, dst_ip/);

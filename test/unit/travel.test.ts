@@ -14,7 +14,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { impossibleTravel } from '../../src/engine/analyses/travel';
+import { impossibleTravel, travelRisk } from '../../src/engine/analyses/travel';
+import { riskFromP } from '../../src/engine/triage/risk';
 import type { Engine } from '../../src/engine/engine';
 import type { TableInfo } from '../../src/engine/build';
 import type { SqlValue } from '../../src/engine/database';
@@ -45,7 +46,14 @@ describe('impossible-travel analysis', () => {
     const out = run({});
     assert.deepEqual(users(out), ['heidi', 'alice', 'carol']);
     const [heidi, alice, carol] = out.findings;
-    assert.equal(heidi.severity, 'critical');
+    // a stated severity: high (80) for legs of 500 km or more beyond the accuracy radii at twice the limit or within one second
+    assert.deepEqual(out.findings.map((f) => [f.risk, f.severity]), [[80, 'high'], [80, 'high'], [80, 'high']]);
+    assert.deepEqual(heidi.window, { start: '2024-03-01T18:00:00Z', end: '2024-03-01T18:00:00Z' });
+    assert.deepEqual(heidi.related, [{ kind: 'ip', value: '::ffff:81.2.69.142' }, { kind: 'ip', value: '2001:250::7' }]);
+    assert.equal(heidi.explain?.counterfactual, 'Two places in the same second: no speed would explain it.');
+    assert.equal(alice.explain?.counterfactual, 'It would not be flagged if the leg had taken 7.6 h or more.');
+    assert.deepEqual(alice.window, { start: '2024-03-01T09:00:00Z', end: '2024-03-01T09:30:00Z' });
+    assert.equal(heidi.context, undefined);
     assert.match(heidi.reason, /^heidi went from London, United Kingdom \(2024-03-01 18:00:00\) to People's Republic of China \(2024-03-01 18:00:00\): 7,958 km .* within the same second; 1 impossible leg; the fastest traveller of all$/);
     assert.equal(heidi.metrics.fastestKmh, null, 'no speed within one second');
     assert.deepEqual(heidi.evidence.lines, [16, 17]);
@@ -58,7 +66,7 @@ describe('impossible-travel analysis', () => {
     assert.equal(alice.metrics.effectiveKm, 7610);
     assert.equal(alice.metrics.fastestKmh, 15221);
     assert.deepEqual(alice.evidence.lines, [6, 7], 'the London event before the trip, not the earlier one');
-    assert.equal(alice.severity, 'critical');
+    assert.equal(alice.severity, 'high');
     assert.equal(alice.id, 'impossible-travel:signins:user:alice');
 
     assert.equal(carol.metrics.from, 'Japan');
@@ -72,6 +80,28 @@ describe('impossible-travel analysis', () => {
     assert.equal(out.tables[1].rows.length, 3);
     assert.match(out.tables[1].title, /\(9 changes of place checked\)/);
     assert.equal(out.tables[2].rows.length, 3);
+  });
+
+  it('a leg barely over the limit is medium (60); four legs back and forth between two places carry context (a VPN more likely)', async () => {
+    // carol: 7,592 km in 2 h is 3,796 km/h: twice 1,000 km/h, not twice 3,000
+    const carol = run({ maxSpeed: '3000' }).findings.find((f) => f.entity.value === 'carol')!;
+    assert.deepEqual([carol.risk, carol.severity], [60, 'medium']);
+    assert.equal(travelRisk({ effectiveKm: 400, kmh: 5000, hours: 0.08 }, 1000), 60, 'under HIGH_KM');
+    assert.equal(travelRisk({ effectiveKm: 600, kmh: 2000, hours: 0.3 }, 1000), 80);
+    const dir = tmpDir();
+    const log = path.join(dir, 'vpn.csv');
+    const rows = ['time,user,ip'];
+    for (let k = 0; k < 5; k++) rows.push(`2024-01-01T1${k}:00:00Z,zoe,${k % 2 ? '216.160.83.58' : '81.2.69.160'}`);
+    fs.writeFileSync(log, rows.join('\n') + '\n');
+    const r = await indexed([log]);
+    try {
+      const [zoe] = runAnalysis(impossibleTravel, r.tables[0], (s, p) => r.engine.query(s, p), { geo: LITE }).findings;
+      assert.equal(zoe.metrics.legs, 4);
+      assert.deepEqual(zoe.context, [{ kind: 'other', text: '4 impossible legs, all between London, United Kingdom and Milton, United States: a VPN, a mobile network\'s exit or a geo-IP error is more likely than travel' }]);
+      assert.equal(zoe.risk, 80, 'the context is for triage to weigh; the leg keeps its own risk');
+    } finally {
+      await r.engine.dispose();
+    }
   });
 
   it('follows the distance method, the accuracy radii, maxSpeed and minKm', () => {
@@ -136,10 +166,14 @@ describe('impossible-travel analysis', () => {
       assert.equal(f.metrics.hours, 1);
       assert.equal(f.metrics.fromTime, planted.from.time.replace('T', ' ').replace('Z', ''));
       assert.equal(f.evidence.lines.length, 2);
+      assert.deepEqual([f.risk, f.severity], [80, 'high']);
+      assert.deepEqual(f.related, [{ kind: 'ip', value: planted.from.ip }, { kind: 'ip', value: planted.to.ip }]);
       assert.deepEqual(q(f.evidence.sql, f.evidence.params).rows.map((row) => row[t.columns.findIndex((c) => c.role === 'ip')]), [planted.from.ip, planted.to.ip]);
 
       const threats = runAnalysis(threatListMatches, t, q, { threats: THREAT_IPS.join(',') });
       assert.deepEqual(threats.findings.map((x) => [x.entity.value, x.metrics.events, x.metrics.first]), [[PLANTED.threatIp.ip, 1, PLANTED.threatIp.time.replace('T', ' ').replace('Z', '')]]);
+      // a stated severity (high, 80) with the sign-in's moment and its user
+      assert.deepEqual([threats.findings[0].risk, threats.findings[0].severity, threats.findings[0].window, threats.findings[0].related], [80, 'high', { start: PLANTED.threatIp.time, end: PLANTED.threatIp.time }, [{ kind: 'user', value: PLANTED.threatIp.user }]]);
 
       const geo = runAnalysis(geoIp, t, q, { geo: FLAT });
       const summary = geo.tables[1].rows;
@@ -147,6 +181,11 @@ describe('impossible-travel analysis', () => {
       assert.equal(summary.slice(2).reduce((n, row) => n + Number(row[1]), 0), 0, 'every address of the stream is located');
       // the only sign-ins from countries that make up less than 0.1 % of the events are the planted ones
       assert.deepEqual(geo.findings.map((x) => [x.entity.value, x.metrics.country]).sort(), [[planted.to.ip, 'China'], [PLANTED.threatIp.ip, 'Bhutan']].sort());
+      // risk: the two countries of one event each hold 2 of the located events; among the located IPs
+      const located = Number(summary[0][1]) + Number(summary[1][1]);
+      const events = Number(summary[0][2]) + Number(summary[1][2]);
+      for (const x of geo.findings) assert.equal(x.risk, riskFromP(2 / events, located));
+      assert.deepEqual(geo.findings.map((x) => [x.risk, x.severity]), [[57.4, 'medium'], [57.4, 'medium']]);
     } finally {
       await r.engine.dispose();
     }

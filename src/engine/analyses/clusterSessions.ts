@@ -11,15 +11,21 @@
  * least one standardised unit); numeric features are standardised with σ at
  * least log10(2), so that in a log where almost every session is alike (one
  * event, no bytes) a session with 2 events is not an outlier.
+ *
+ * Risk (docs/risk/events.md): the upper tail of that robust z-score
+ * (Student's t with n − 1 degrees of freedom), among the n sessions clustered.
  */
 import { costCurve, kneeOf, type CostPoint } from '../cluster/costCurve';
 import { distanceToPrototype, INIT_METHODS, kPrototypes, prepareMixed, type InitMethod } from '../cluster/kprototypes';
 import { sampleIndices, seededRng } from '../cluster/random';
 import { LogInvestigatorError } from '../errors';
 import type { Analysis, AnalysisContext, Finding } from '../findings';
-import { findingId, robustStats, robustZ, severityOf } from '../findings';
+import { findingId, robustStats, robustZ } from '../findings';
+import { severityOfRisk } from '../triage/risk';
+import { riskFromT } from '../triage/tails';
 import { quoteIdent } from '../names';
 import { endpointsText, humanBytes, MIN_LOG_SCALE, SESSION_PARAMS } from './sessions';
+import { isoUtc } from './windows';
 import { aggregateSessions, BUCKETS_TEXT, modalValues, rowGroupKey, sessionColumns, sessionWhere, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -152,6 +158,7 @@ export const sessionClusters: Analysis = {
       const apart = tiny[ik] && tinyScore >= threshold;
       if (!far && !apart) return;
       const score = Math.max(far ? z : 0, apart ? tinyScore : 0);
+      const risk = riskFromT(score, n, n);
       const differs = catNames.filter((_, a) => (catRows[i][a] ?? null) !== fit.prototypes[ik].categorical[a]);
       const parts: string[] = [];
       if (far) {
@@ -167,7 +174,8 @@ export const sessionClusters: Analysis = {
         analysis: 'session-clusters',
         entity: { kind: 'session', value: s.key },
         score,
-        severity: severityOf(score),
+        severity: severityOfRisk(risk),
+        risk,
         reason: `session ${s.key}${endpointsText(s)}${s.first ? ` began ${s.first.slice(0, 16)} (${s.weekday}, ${s.bucket})` : ''} (${mine}) is ${parts.join('; and ')}`,
         metrics: {
           cluster: ik + 1,
@@ -180,6 +188,8 @@ export const sessionClusters: Analysis = {
           gamma: round(fit.gamma, 4),
         },
         evidence: cx.evidence(where, params),
+        ...(s.first && s.last ? { window: { start: isoUtc(s.first), end: isoUtc(s.last) } } : {}),
+        related: [s.origHost, s.respHost].filter((h) => h !== null && h !== undefined && h !== '').map((h) => ({ kind: 'ip' as const, value: String(h) })),
       });
     });
 

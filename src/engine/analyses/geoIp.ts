@@ -1,6 +1,7 @@
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { riskFromP, severityOfRisk } from '../triage/risk';
 import { quoteIdent } from '../names';
 import { loadGeoDb, placeName, type GeoRecord } from '../geo/geoDb';
 import { locateIps, type IpPlace, type Unlocated } from '../geo/locate';
@@ -15,6 +16,10 @@ const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
  * the IPs that could not be located. Findings: IPs in countries that make up
  * a tiny share of the events (only once there are enough events for shares
  * to mean something).
+ *
+ * Risk (docs/risk/events.md): p is the share of the located events that come
+ * from countries at most as common as the IP's (the chance that an event
+ * lands in so rare a country), among the located IPs.
  */
 export const geoIp: Analysis = {
   id: 'geo-ip',
@@ -65,10 +70,14 @@ export const geoIp: Analysis = {
     const rareShare = cx.num('rareShare');
     const ipCol = cx.col('ip');
     if (locatedEvents >= cx.num('minEvents')) {
+      // the chance that an event comes from a country at most this common: the shares of every country with as few events
+      const rarer = (events: number) => countries.reduce((s, [, x]) => s + (x.events <= events ? x.events : 0), 0) / locatedEvents;
       for (const [name, c] of countries) {
         const share = c.events / locatedEvents;
         if (share >= rareShare) continue;
         const score = Math.min(10, -Math.log10(share));
+        const pRare = rarer(c.events);
+        const risk = riskFromP(pRare, located.length);
         for (const p of c.ips) {
           const value = String(p.value);
           findings.push({
@@ -76,8 +85,9 @@ export const geoIp: Analysis = {
             analysis: 'geo-ip',
             entity: { kind: 'ip', value },
             score,
-            severity: severityOf(score),
-            reason: `${value} is in ${placeName(p.place!)}; ${name} is ${(100 * share).toPrecision(2)} % of the located events (${c.events.toLocaleString('en-US')} of ${locatedEvents.toLocaleString('en-US')}, from ${c.ips.length} IP${c.ips.length === 1 ? '' : 's'}); this IP has ${p.events.toLocaleString('en-US')} event${p.events === 1 ? '' : 's'}`,
+            severity: severityOfRisk(risk),
+            risk,
+            reason: `${value} is in ${placeName(p.place!)}; ${name} is ${(100 * share).toPrecision(2)} % of the located events (${c.events.toLocaleString('en-US')} of ${locatedEvents.toLocaleString('en-US')}, from ${c.ips.length} IP${c.ips.length === 1 ? '' : 's'}); this IP has ${p.events.toLocaleString('en-US')} event${p.events === 1 ? '' : 's'}; countries this rare hold ${(100 * pRare).toPrecision(2)} % of the events, among ${located.length.toLocaleString('en-US')} located IPs`,
             metrics: {
               country: name,
               countryCode: c.code,
@@ -87,6 +97,8 @@ export const geoIp: Analysis = {
               events: p.events,
               countryEvents: c.events,
               countryShare: Number(share.toPrecision(3)),
+              rarerShare: Number(pRare.toPrecision(3)),
+              tests: located.length,
             },
             evidence: cx.evidence(`${ipCol} = ?`, [p.value]),
           });

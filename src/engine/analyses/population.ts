@@ -1,47 +1,85 @@
 import type { SqlValue } from '../database';
 import { LogInvestigatorError } from '../errors';
 import type { Analysis, Finding } from '../findings';
-import { findingId, robustStats, severityOf } from '../findings';
+import { findingId, robustStats } from '../findings';
+import { logScale, severityOfRisk } from '../triage/risk';
+import { riskFromT } from '../triage/tails';
 import { entityOf, fmt, measureOf } from './baselineColumns';
+import { dayWindow } from './windows';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
+export type Method = 'log' | 'zscore' | 'robust';
+/** Fewest entities with minCount events that make the reference population (else every entity is in it). */
+export const MIN_REFERENCE = 5;
+export const METHODS: readonly Method[] = ['log', 'zscore', 'robust'];
+
 interface Centre {
+  /** In the values' own units (for 'log': the value at the median of log(1 + v)). */
   centre: number;
+  /** In the units z is measured in (for 'log': natural log of 1 + v). */
   spread: number;
+  z: (v: number) => number;
+  /** The value z standard deviations above the centre, in the values' units. */
+  at: (z: number) => number;
 }
 
-/** Mean and standard deviation (of the population: every entity is in it), or median and robust scale. */
-function centreOf(values: number[], robust: boolean): Centre {
-  if (robust) {
-    const s = robustStats(values);
-    return { centre: s.median, spread: s.scale };
+/**
+ * The centre and spread a value is compared with: median and MAD of
+ * log(1 + v) ('log': a heavy tail of busy entities is not unusual for being
+ * heavy, and a rate ten times the typical one is as far above it as a tenth
+ * is below), mean and standard deviation (of the population: every entity is
+ * in it; 'zscore'), or median and robust scale ('robust').
+ */
+export function centreOf(values: number[], method: Method): Centre {
+  if (method === 'log') {
+    const s = logScale(values);
+    const z = (v: number) => (s.scale > 0 ? (Math.log1p(Math.max(0, v)) - s.median) / s.scale : 0);
+    return { centre: Math.expm1(s.median), spread: s.scale, z, at: (k) => Math.expm1(s.median + k * s.scale) };
   }
-  const n = values.length || 1;
-  const mean = values.reduce((a, v) => a + v, 0) / n;
-  const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / n);
-  return { centre: mean, spread: sd };
+  let centre: number;
+  let spread: number;
+  if (method === 'robust') {
+    const s = robustStats(values);
+    centre = s.median;
+    spread = s.scale;
+  } else {
+    const n = values.length || 1;
+    centre = values.reduce((a, v) => a + v, 0) / n;
+    spread = Math.sqrt(values.reduce((a, v) => a + (v - centre) ** 2, 0) / n);
+  }
+  return { centre, spread, z: (v) => (spread > 0 ? (v - centre) / spread : 0), at: (k) => centre + k * spread };
 }
 
 /**
  * Population baselines: entities whose rate stands more than `threshold`
- * standard deviations from the population's mean (or, with method=robust,
- * robust deviations from the median, which the outliers themselves cannot
- * inflate). The rate is per day over the entity's active span (first to last
- * day, overall), or each day's count against that day's population (rate=day;
- * every entity seen in the table is in each day's population, with zero on
- * its quiet days).
+ * standard deviations above the population's typical rate: by default on a
+ * log scale (median and MAD of log(1 + rate), method=log), or as plain
+ * z-scores of the rates (method=zscore) or robust ones (median and MAD,
+ * method=robust). The rate is per day over the entity's active span (first
+ * to last day, at least minDays, overall; compared with the entities that
+ * have minCount events or more), or each day's count against that day's population
+ * (rate=day; with zscore and robust every entity seen in the table is in each
+ * day's population, with zero on its quiet days; on the log scale the day's
+ * active entities, since the zeros of the quiet ones would make every active
+ * one extreme).
+ *
+ * Risk (docs/risk/events.md): the upper tail of the z-score (Student's t
+ * with n − 1 degrees of freedom for a spread estimated from n entities),
+ * among the entities (overall) or the entity-days (rate=day) compared.
  */
 export const populationOutliers: Analysis = {
   id: 'population-outliers',
   title: 'Entities far from the population’s rate',
-  description: 'Per user (or another entity column): events per day, overall or day by day, against the population of all entities; flags those more than threshold standard deviations from the mean (method=zscore) or robust deviations from the median (method=robust).',
+  description: 'Per user (or another entity column): events per day, overall or day by day, against the population of all entities; flags those more than threshold standard deviations above the typical rate on a log scale (method=log, the default: median and MAD of log(1 + rate)), from the mean (method=zscore) or in robust deviations from the median (method=robust). Risk: the tail of the z-score (Student’s t) among the entities (or entity-days) compared.',
   needs: ['user', 'time'],
   params: [
     { name: 'rate', description: "'overall': events per day over each entity's active days; 'day': each day's count against that day's population", default: 'overall' },
-    { name: 'method', description: "'zscore' (mean and standard deviation) or 'robust' (median and MAD)", default: 'zscore' },
+    { name: 'method', description: "'log' (median and MAD of log(1 + rate)), 'zscore' (mean and standard deviation) or 'robust' (median and MAD)", default: 'log' },
     { name: 'threshold', description: 'standard deviations from the centre that are flagged', default: 3 },
+    { name: 'direction', description: "'above': only entities above the centre are flagged; 'both': also those below it (overall rate)", default: 'above' },
     { name: 'minCount', description: 'fewest events (or measure) of an entity in all (overall) or on the day (day) for it to be flagged above the centre', default: 10 },
+    { name: 'minDays', description: "(overall) a rate is measured over at least this many days, so that an entity seen on one busy day is not taken for a heavy one", default: 7 },
     { name: 'entity', description: 'the entity column (default: the user column)', default: '' },
     { name: 'measure', description: 'a numeric column summed instead of counting events', default: '' },
     { name: 'top', description: 'rows in the table and the chart', default: 40 },
@@ -52,14 +90,18 @@ export const populationOutliers: Analysis = {
     const rate = String(cx.param('rate'));
     const method = String(cx.param('method'));
     if (rate !== 'overall' && rate !== 'day') throw new LogInvestigatorError('BAD_OPTION', `population-outliers: rate is 'overall' or 'day', not '${rate}'`);
-    if (method !== 'zscore' && method !== 'robust') throw new LogInvestigatorError('BAD_OPTION', `population-outliers: method is 'zscore' or 'robust', not '${method}'`);
-    const robust = method === 'robust';
+    if (!METHODS.includes(method as Method)) throw new LogInvestigatorError('BAD_OPTION', `population-outliers: method is 'log', 'zscore' or 'robust', not '${method}'`);
+    const m = method as Method;
+    const direction = String(cx.param('direction'));
+    if (direction !== 'above' && direction !== 'both') throw new LogInvestigatorError('BAD_OPTION', `population-outliers: direction is 'above' or 'both', not '${direction}'`);
     const threshold = cx.num('threshold');
     const top = Math.max(1, Math.floor(cx.num('top')));
     // a day with a handful of events (the partial first and last days, weekends) has a tiny spread: a few events there are not an outlier
     const minCount = cx.num('minCount');
-    const sdWord = robust ? 'robust σ' : 'σ';
-    const centreWord = robust ? 'median' : 'mean';
+    const minDays = Math.max(1, cx.num('minDays'));
+    const sdWord = m === 'log' ? 'robust σ (log scale)' : m === 'robust' ? 'robust σ' : 'σ';
+    const centreWord = m === 'zscore' ? 'mean' : 'median';
+    const spreadText = (c: Centre) => (m === 'log' ? `×${fmt(Math.exp(c.spread))} a robust σ` : `${sdWord} ${fmt(c.spread)}`);
     return rate === 'overall' ? overall() : perDay();
 
     function overall() {
@@ -68,24 +110,37 @@ export const populationOutliers: Analysis = {
         `SELECT +${ent.sql}, ${agg}, min(substr(_time, 1, 10)), max(substr(_time, 1, 10)), julianday(max(substr(_time, 1, 10))) - julianday(min(substr(_time, 1, 10))) + 1
          FROM ${cx.t} WHERE +${ent.sql} IS NOT NULL AND _time IS NOT NULL GROUP BY 1`,
       ).rows as [SqlValue, number, string, string, number][];
-      const rates = rows.map((r) => r[1] / r[4]);
-      const c = centreOf(rates, robust);
-      const z = (v: number) => (c.spread > 0 ? (v - c.centre) / c.spread : 0);
+      const rates = rows.map((r) => r[1] / Math.max(r[4], minDays));
+      // the reference: the entities with minCount events or more (the rates of entities seen a handful of times are
+      // mostly chance, and a log full of one-off names, such as usernames attackers tried, would make every real one busy)
+      const measured = rows.map((r, i) => (r[1] >= minCount ? rates[i] : NaN)).filter((v) => !Number.isNaN(v));
+      const reference = measured.length >= MIN_REFERENCE ? measured : rates;
+      const c = centreOf(reference, m);
+      const peers = reference.length;
+      const z = c.z;
       const findings: Finding[] = [];
       rows.forEach(([e, v, first, last, days], i) => {
         const zi = z(rates[i]);
-        if (Math.abs(zi) < threshold || (zi > 0 && v < minCount)) return;
+        if (Math.abs(zi) < threshold || (zi > 0 && v < minCount) || (zi < 0 && direction === 'above')) return;
         const k = String(e);
         const score = Math.abs(zi);
+        const risk = riskFromT(score, peers, peers);
+        // the evidence: the entity's busiest day, where its rate shows most (all its rows would mark much of a log)
+        const [day, dayValue] = cx.query(`SELECT substr(_time, 1, 10), ${agg} FROM ${cx.t} WHERE ${ent.sql} = ? AND _time IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`, [e]).rows[0] as [string, number];
         findings.push({
           id: findingId('population-outliers', cx.table.table, ent.kind, k),
           analysis: 'population-outliers',
           entity: { kind: ent.kind, value: k },
           score,
-          severity: severityOf(score),
-          reason: `${k}: ${fmt(rates[i])} ${label} a day (${fmt(v)} over ${days} day${days === 1 ? '' : 's'}, ${first} – ${last}), ${fmt(Math.abs(zi))} ${sdWord} ${zi > 0 ? 'above' : 'below'} the population's ${centreWord} of ${fmt(c.centre)} (${rows.length} entities, ${sdWord} ${fmt(c.spread)})`,
-          metrics: { rate: Number(rates[i].toFixed(3)), total: v, days, first, last, z: Number(zi.toFixed(2)), centre: Number(c.centre.toFixed(3)), spread: Number(c.spread.toFixed(3)), method, measure: label },
-          evidence: cx.evidence(`${ent.sql} = ?`, [e]),
+          severity: severityOfRisk(risk),
+          risk,
+          reason: `${k}: ${fmt(rates[i])} ${label} a day (${fmt(v)} over ${days} day${days === 1 ? '' : 's'}, ${first} – ${last}${days < minDays ? `, counted as ${fmt(minDays)}` : ''}), ${fmt(Math.abs(zi))} ${sdWord} ${zi > 0 ? 'above' : 'below'} the population's ${centreWord} of ${fmt(c.centre)} (${peers === rows.length ? `${rows.length} entities` : `${peers} entities with ${fmt(minCount)} ${label} or more, of ${rows.length}`}, ${spreadText(c)}); evidence: its busiest day, ${day} (${fmt(dayValue)} ${label})`,
+          metrics: { rate: Number(rates[i].toFixed(3)), total: v, days, first, last, z: Number(zi.toFixed(2)), centre: Number(c.centre.toFixed(3)), spread: Number(c.spread.toFixed(3)), method, measure: label, busiestDay: day, busiestDayValue: dayValue },
+          evidence: cx.evidence(`${ent.sql} = ? AND substr(_time, 1, 10) = ?`, [e, day]),
+          explain: {
+            peers: `the population's ${centreWord}: ${fmt(c.centre)} ${label} a day over ${peers} entities`,
+            counterfactual: zi > 0 ? `It would not be flagged below ${fmt(c.at(threshold))} ${label} a day.` : `It would not be flagged above ${fmt(c.at(-threshold))} ${label} a day.`,
+          },
         });
       });
       const ranked = rows.map((r, i) => ({ e: String(r[0]), rate: Number(rates[i].toFixed(3)), z: Number(z(rates[i]).toFixed(2)), total: r[1], days: r[4] })).sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.e.localeCompare(b.e));
@@ -111,7 +166,7 @@ export const populationOutliers: Analysis = {
                   },
                 },
                 {
-                  data: { values: [{ x: c.centre, what: centreWord }, { x: c.centre + threshold * c.spread, what: `+${fmt(threshold)} ${sdWord}` }, ...(c.centre - threshold * c.spread > 0 ? [{ x: c.centre - threshold * c.spread, what: `−${fmt(threshold)} ${sdWord}` }] : [])] },
+                  data: { values: [{ x: c.centre, what: centreWord }, { x: c.at(threshold), what: `+${fmt(threshold)} ${sdWord}` }, ...(direction === 'both' && c.at(-threshold) > 0 ? [{ x: c.at(-threshold), what: `−${fmt(threshold)} ${sdWord}` }] : [])] },
                   mark: { type: 'rule', strokeDash: [4, 3] },
                   encoding: { x: { field: 'x', type: 'quantitative' }, tooltip: [{ field: 'what' }, { field: 'x' }] },
                 },
@@ -133,42 +188,57 @@ export const populationOutliers: Analysis = {
         list.push([e, v]);
         byDay.set(day, list);
       }
-      const worst = new Map<string, { e: SqlValue; day: string; v: number; z: number; c: Centre; days: number }>();
+      const worst = new Map<string, { e: SqlValue; day: string; v: number; z: number; c: Centre; n: number; days: number }>();
       const dayRows: { day: string; centre: number; upper: number }[] = [];
       const points: { day: string; entity: string; v: number; z: number }[] = [];
+      let tests = 0;
       for (const [day, list] of byDay) {
-        // the entities without events that day are zeros of its population
         const values = list.map((x) => x[1]);
         let c: Centre;
-        if (robust) c = centreOf(values.concat(new Array<number>(Math.max(0, population - values.length)).fill(0)), true);
-        else {
+        // on the log scale the day's active entities; otherwise the entities without events that day are zeros of its population
+        if (m === 'log') {
+          c = centreOf(values, 'log');
+          tests += values.length;
+        } else if (m === 'robust') {
+          c = centreOf(values.concat(new Array<number>(Math.max(0, population - values.length)).fill(0)), 'robust');
+          tests += population;
+        } else {
           const sum = values.reduce((a, v) => a + v, 0);
           const sum2 = values.reduce((a, v) => a + v * v, 0);
           const mean = sum / population;
-          c = { centre: mean, spread: Math.sqrt(Math.max(0, sum2 / population - mean * mean)) };
+          const sd = Math.sqrt(Math.max(0, sum2 / population - mean * mean));
+          c = { centre: mean, spread: sd, z: (v) => (sd > 0 ? (v - mean) / sd : 0), at: (k) => mean + k * sd };
+          tests += population;
         }
-        dayRows.push({ day, centre: Number(c.centre.toFixed(3)), upper: Number((c.centre + threshold * c.spread).toFixed(3)) });
+        dayRows.push({ day, centre: Number(c.centre.toFixed(3)), upper: Number(c.at(threshold).toFixed(3)) });
         for (const [e, v] of list) {
-          const z = c.spread > 0 ? (v - c.centre) / c.spread : 0;
+          const z = c.z(v);
           if (z < threshold || v < minCount) continue;
           points.push({ day, entity: String(e), v, z: Number(z.toFixed(2)) });
           const k = String(e);
           const w = worst.get(k);
-          if (!w || z > w.z) worst.set(k, { e, day, v, z, c, days: (w?.days ?? 0) + 1 });
+          if (!w || z > w.z) worst.set(k, { e, day, v, z, c, n: m === 'log' ? values.length : population, days: (w?.days ?? 0) + 1 });
           else w.days++;
         }
       }
       const findings: Finding[] = [];
       for (const [k, w] of worst) {
+        const risk = riskFromT(w.z, w.n, tests);
         findings.push({
           id: findingId('population-outliers', cx.table.table, ent.kind, k),
           analysis: 'population-outliers',
           entity: { kind: ent.kind, value: k },
           score: w.z,
-          severity: severityOf(w.z),
-          reason: `${k}: ${fmt(w.v)} ${label} on ${w.day}, ${fmt(w.z)} ${sdWord} above that day's ${centreWord} of ${fmt(w.c.centre)} over ${population} entities; ${w.days} of ${byDay.size} days flagged`,
-          metrics: { day: w.day, value: w.v, z: Number(w.z.toFixed(2)), centre: Number(w.c.centre.toFixed(3)), spread: Number(w.c.spread.toFixed(3)), flaggedDays: w.days, days: byDay.size, method, measure: label },
+          severity: severityOfRisk(risk),
+          risk,
+          reason: `${k}: ${fmt(w.v)} ${label} on ${w.day}, ${fmt(w.z)} ${sdWord} above that day's ${centreWord} of ${fmt(w.c.centre)} over ${m === 'log' ? `its ${byDay.get(w.day)!.length} active` : population} entities; ${w.days} of ${byDay.size} days flagged`,
+          metrics: { day: w.day, value: w.v, z: Number(w.z.toFixed(2)), centre: Number(w.c.centre.toFixed(3)), spread: Number(w.c.spread.toFixed(3)), flaggedDays: w.days, days: byDay.size, method, measure: label, tests },
           evidence: cx.evidence(`${ent.sql} = ? AND substr(_time, 1, 10) = ?`, [w.e, w.day]),
+          window: dayWindow(w.day),
+          explain: {
+            peers: `that day's ${centreWord}: ${fmt(w.c.centre)} ${label}`,
+            counterfactual: `It would not be flagged below ${fmt(w.c.at(threshold))} ${label} that day.`,
+          },
         });
       }
       const table = [...worst.entries()].sort((a, b) => b[1].days - a[1].days || b[1].z - a[1].z).slice(0, top);

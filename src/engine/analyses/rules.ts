@@ -1,14 +1,26 @@
 import type { SqlValue } from '../database';
 import { errorMessage, LogInvestigatorError } from '../errors';
 import type { Analysis, EntityKind, Finding, Severity } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { riskOfSeverity, severityOfRisk } from '../triage/risk';
 import { quoteIdent } from '../names';
 import { compileRule, formatRuleError, readRules, ruleAppliesTo, ruleEntity, type Rule } from '../rules/rules';
+import { isoUtc } from './windows';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
-/** The score of a rule's severity (severityOf gives the severity back); more matching events rank a little higher within it. */
+/** The score of a rule's severity (the analysis's own statistic); more matching events rank a little higher within it. */
 const BASE: Record<Severity, number> = { info: 1, low: 3, medium: 4, high: 6, critical: 10 };
+
+/**
+ * Risk of a rule's finding: the severity its author stated (the middle of its
+ * band: low 35, medium 60, high 80, critical 95), plus 2 × log10 of the
+ * matching events, at most 4, so that more matches rank a little higher
+ * without leaving the band.
+ */
+export function ruleRisk(severity: Severity, events: number): number {
+  return Math.round((riskOfSeverity(severity) + Math.min(4, 2 * Math.log10(Math.max(1, events)))) * 10) / 10;
+}
 const KIND_OF_ROLE: Record<string, EntityKind> = { ip: 'ip', user: 'user', group: 'group', resource: 'resource', session: 'session' };
 
 /**
@@ -89,6 +101,7 @@ export const rulesAnalysis: Analysis = {
     function finding(name: string, entity: { kind: EntityKind; column: string } | undefined, value: string, n: number, first: string | null, last: string | null, where: string, params: SqlValue[]): Finding {
       const rule = set.rules.find((r) => r.name === name)!;
       const score = BASE[rule.severity] + Math.min(0.9, Math.log10(n) / 5);
+      const risk = ruleRisk(rule.severity, n);
       const kind = entity?.kind ?? 'row';
       const who = entity ? ` from ${entity.kind === 'row' ? entity.column : entity.kind === 'ip' ? 'IP' : entity.kind} ${value === '' ? '(empty)' : value}` : '';
       return {
@@ -96,10 +109,12 @@ export const rulesAnalysis: Analysis = {
         analysis: 'rules',
         entity: { kind, value },
         score,
-        severity: severityOf(score),
+        severity: severityOfRisk(risk),
+        risk,
         reason: `rule "${name}" (${rule.severity}): ${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}${who} matched ${rule.condition}${first ? (first === last ? ` at ${first}` : ` between ${first} and ${last}`) : ''}${rule.description ? ` — ${rule.description}` : ''}`,
         metrics: { rule: name, severity: rule.severity, events: n, first, last, condition: rule.condition },
         evidence: cx.evidence(where, params),
+        ...(first && last ? { window: { start: isoUtc(first), end: isoUtc(last) } } : {}),
       };
     }
 

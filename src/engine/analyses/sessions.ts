@@ -8,9 +8,17 @@
  * cannot hide each other the way they would inflate a mean and σ. The plain
  * z-score of the raw total is reported beside it. A session that began in
  * the late night has its score multiplied by nightFactor.
+ *
+ * Risk (docs/risk/events.md): the upper tail of the largest robust z
+ * (Student's t, the spread estimated from the sessions), times the measures compared, among the sessions that began in the same
+ * time of day (a session as big as the day's largest is far rarer among the
+ * few sessions of the late night).
  */
 import type { Analysis, Finding, ResultTable } from '../findings';
-import { findingId, robustStats, robustZ, severityOf } from '../findings';
+import { findingId, robustStats, robustZ } from '../findings';
+import { riskFromLog10P, severityOfRisk } from '../triage/risk';
+import { log10StudentTail } from '../triage/tails';
+import { isoUtc } from './windows';
 import { aggregateSessions, BUCKETS, BUCKETS_TEXT, fileBytesOf, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -89,6 +97,17 @@ export function scoreSessions(rows: SessionRow[], measures: Measure[], nightFact
   });
 }
 
+/**
+ * Risk of a session whose largest robust z (log scale) over `measures`
+ * measures is z, the spread estimated from `sessions` sessions, among the
+ * `inBucket` sessions that began in its time of day:
+ * E = P(T ≥ z) × measures × inBucket, T Student's t with sessions − 1
+ * degrees of freedom (the normal tail for many sessions, heavier for few).
+ */
+export function sessionRisk(z: number, measures: number, sessions: number, inBucket: number): number {
+  return riskFromLog10P(log10StudentTail(z, Math.max(1, sessions - 1)) + Math.log10(Math.max(1, measures)), inBucket);
+}
+
 export function humanBytes(b: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = b;
@@ -129,9 +148,13 @@ export const sessions: Analysis = {
     const scored = scoreSessions(rows, measures, cx.num('nightFactor'));
     const findings: Finding[] = [];
     const medians = Object.fromEntries(measures.map((m) => [m.name, robustStats(rows.map((s) => m.value(s))).median]));
+    const perBucket = new Map<string | null, number>();
+    for (const s of rows) perBucket.set(s.bucket, (perBucket.get(s.bucket) ?? 0) + 1);
     for (const x of scored) {
       if (x.score < threshold) continue;
       const { s } = x;
+      const inBucket = perBucket.get(s.bucket) ?? rows.length;
+      const risk = sessionRisk(x.robust[x.worst.name], measures.length, rows.length, inBucket);
       const amount = (m: Measure) => (m.name === 'bytes' ? humanBytes(m.value(s)) : `${m.value(s).toLocaleString('en-US')} ${m.noun}`);
       const worstMedian = x.worst.name === 'bytes' ? humanBytes(medians.bytes) : `${medians[x.worst.name].toLocaleString('en-US')}`;
       const totals = measures.map((m) => (m.name === 'bytes' ? `${humanBytes(s.bytes)}` : amount(m))).join(', ');
@@ -145,8 +168,9 @@ export const sessions: Analysis = {
         analysis: 'sessions',
         entity: { kind: 'session', value: s.key },
         score: x.score,
-        severity: severityOf(x.score),
-        reason,
+        severity: severityOfRisk(risk),
+        risk,
+        reason: `${reason}; ${inBucket.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')} sessions began ${s.bucket ? `in the ${s.bucket}` : 'at an unknown time'}`,
         metrics: {
           first: s.first,
           last: s.last,
@@ -160,6 +184,11 @@ export const sessions: Analysis = {
           ...Object.fromEntries(measures.flatMap((m) => [[`robustZ_${m.name}`, round(x.robust[m.name])], [`z_${m.name}`, round(x.z[m.name])]])),
         },
         evidence: cx.evidence(where, params),
+        ...(s.first && s.last ? { window: { start: isoUtc(s.first), end: isoUtc(s.last) } } : {}),
+        related: [s.origHost, s.respHost].filter((h) => h !== null && h !== undefined && h !== '').map((h) => ({ kind: 'ip' as const, value: String(h) })),
+        explain: {
+          peers: `the median session: ${worstMedian} ${x.worst.name === 'bytes' ? '' : x.worst.noun}`.trim(),
+        },
       });
     }
     const top = Math.max(1, cx.num('top'));

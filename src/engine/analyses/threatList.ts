@@ -1,18 +1,27 @@
 import type { SqlValue } from '../database';
-import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { LogInvestigatorError } from '../errors';
+import type { Analysis, Finding, Severity } from '../findings';
+import { findingId, SEVERITIES } from '../findings';
+import { riskOfSeverity } from '../triage/risk';
 import { parseValue } from '../geo/locate';
 import { loadThreatList, type ThreatEntry } from '../geo/threatList';
 import { quoteIdent } from '../names';
+import { isoUtc } from './windows';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
-const SCORE = 8; // high: a listed address is a fact, not a statistical hunch
+const SCORE = 8; // the analysis's own statistic: a listed address is a fact, not a statistical hunch
+/** Users named beside a listed address at most (the related entities of its finding). */
+const MAX_RELATED = 20;
 
 /**
  * Threat-list join: every distinct value of every address column (source
  * and destination alike: the ip role and any column typed ip) checked
  * against a list of IPs, CIDRs and ranges; each listed address seen becomes
  * a finding with the events that carry it.
+ *
+ * Risk (docs/risk/events.md): the list's stated severity (`severity`, high by
+ * default: the middle of its band, 80), whatever the number of events; there
+ * is no null to test, the list's maintainers said the address is hostile.
  */
 export const threatListMatches: Analysis = {
   id: 'threat-list',
@@ -23,10 +32,15 @@ export const threatListMatches: Analysis = {
   requiredParams: ['threats'],
   params: [
     { name: 'threats', description: 'threat list: a file of IPs/CIDRs (one per line, # comments, or CSV with an ip/cidr column), or IPs/CIDRs separated by commas', default: '' },
+    { name: 'severity', description: "how much a listed address weighs: the list's severity (low, medium, high, critical)", default: 'high' },
     { name: 'top', description: 'bars in the chart', default: 20 },
   ],
   run(cx) {
+    const severity = String(cx.param('severity')) as Severity;
+    if (!SEVERITIES.includes(severity) || severity === 'info') throw new LogInvestigatorError('BAD_OPTION', `threat-list: severity is low, medium, high or critical, not '${severity}'`);
+    const risk = riskOfSeverity(severity);
     const list = loadThreatList(String(cx.param('threats')));
+    const user = cx.column('user');
     const cols = cx.table.columns.filter((c) => c.role === 'ip' || c.type === 'ip').map((c) => c.name);
     const hasTime = cx.table.columns.some((c) => c.name === '_time');
     const hits = new Map<string, { value: SqlValue; entry: ThreatEntry; columns: string[]; events: number }>();
@@ -56,16 +70,21 @@ export const threatListMatches: Analysis = {
       const events = evidence.total;
       const [first, last] = hasTime ? (cx.query(`SELECT min(_time), max(_time) FROM ${cx.t} WHERE ${where}`, params).rows[0] as [string | null, string | null]) : [null, null];
       const e = h.entry;
+      const related = user ? cx.query(`SELECT DISTINCT ${quoteIdent(user)} FROM ${cx.t} WHERE ${where} AND ${quoteIdent(user)} IS NOT NULL LIMIT ${MAX_RELATED}`, params).rows.map((r) => ({ kind: 'user' as const, value: String(r[0]) })) : [];
       const listed = e.text === key ? `listed at ${e.where}` : `inside ${e.text}, listed at ${e.where}`;
       findings.push({
         id: findingId('threat-list', cx.table.table, 'ip', key),
         analysis: 'threat-list',
         entity: { kind: 'ip', value: key },
         score: SCORE,
-        severity: severityOf(SCORE),
-        reason: `${key} is on the threat list (${listed}${e.note ? `: ${e.note}` : ''}); ${events.toLocaleString('en-US')} event${events === 1 ? '' : 's'} in ${h.columns.join(' and ')}${first ? `, ${first === last ? `at ${first}` : `from ${first} to ${last}`}` : ''}`,
+        severity,
+        risk,
+        reason: `${key} is on the threat list (${listed}${e.note ? `: ${e.note}` : ''}); ${events.toLocaleString('en-US')} event${events === 1 ? '' : 's'} in ${h.columns.join(' and ')}${first ? `, ${first === last ? `at ${first}` : `from ${first} to ${last}`}` : ''}${related.length ? `, by ${related.map((r) => r.value).join(', ')}${related.length === MAX_RELATED ? ' and others' : ''}` : ''}`,
         metrics: { entry: e.text, listedAt: e.where, note: e.note ?? null, columns: h.columns.join(', '), events, first, last },
         evidence,
+        ...(first && last ? { window: { start: isoUtc(first), end: isoUtc(last) } } : {}),
+        ...(related.length ? { related } : {}),
+        explain: { counterfactual: `Only the list flags it: without ${e.text} on the list it would not be a finding.` },
       });
       rows.push([key, e.text, e.note ?? null, h.columns.join(', '), events, first, last]);
     }

@@ -1,12 +1,14 @@
 import type { SqlValue } from '../database';
 import { LogInvestigatorError } from '../errors';
 import type { Analysis, Evidence, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
+import { riskOfSeverity, severityOfRisk } from '../triage/risk';
 import { distanceFn, EARTH_RADIUS_KM } from '../geo/distance';
 import { loadGeoDb, placeName, type GeoRecord } from '../geo/geoDb';
 import { locateIps } from '../geo/locate';
 import { worldMap } from '../geo/worldMap';
 import { quoteIdent } from '../names';
+import { isoUtc } from './windows';
 
 interface Leg {
   user: string;
@@ -22,6 +24,24 @@ interface Leg {
   hours: number;
   kmh: number;
 }
+
+/** Legs over twice the speed limit across at least this many km are high; other impossible legs medium. */
+export const HIGH_KM = 500;
+/** Users with this many impossible legs, all between the same two places, get context: a VPN or a mobile network more likely than travel. */
+export const ALTERNATING_LEGS = 4;
+
+/**
+ * Risk of a user's fastest impossible leg, a stated severity (no test of a
+ * null: geo-IP places are approximate and speeds have no distribution to
+ * speak of): high (80) when it covers at least HIGH_KM beyond the places'
+ * accuracy and needed over twice the speed limit (or happened within the same
+ * second), medium (60) when it is barely too fast or short.
+ */
+export function travelRisk(l: Pick<Leg, 'effectiveKm' | 'kmh' | 'hours'>, maxSpeed: number): number {
+  const clear = l.effectiveKm >= HIGH_KM && (l.hours < MIN_HOURS || l.kmh >= 2 * maxSpeed);
+  return riskOfSeverity(clear ? 'high' : 'medium');
+}
+
 
 /** Timestamps have whole seconds at best: two events in the same second are a second apart. */
 const MIN_HOURS = 1 / 3600;
@@ -163,9 +183,15 @@ export const impossibleTravel: Analysis = {
     const fastestOf = (ls: Leg[]) => ls.reduce((a, b) => (b.kmh > a.kmh ? b : a));
     const users = [...byUser.entries()].map(([u, ls]) => ({ u, ls, f: fastestOf(ls) })).sort((a, b) => b.f.kmh - a.f.kmh || a.u.localeCompare(b.u));
     const radiusNote = (f: Leg) => (useRadius && f.effectiveKm < f.km - 0.5 ? ` (${fmt(f.effectiveKm)} km beyond the places' accuracy radii)` : '');
+    const ipOf = (rowid: number) => cx.query(`SELECT ${ip} FROM ${cx.t} WHERE rowid = ?`, [rowid]).rows[0]?.[0];
     users.forEach(({ u, ls, f }, rank) => {
       const ratio = f.kmh / maxSpeed;
       const score = Math.min(10, 4 + 2 * Math.log2(ratio));
+      const risk = travelRisk(f, maxSpeed);
+      const places = new Set(ls.flatMap((l) => [placeName(l.from), placeName(l.to)]));
+      // back and forth between the same two places, again and again: more likely a VPN or mobile network's exit than travel
+      const alternating = ls.length >= ALTERNATING_LEGS && places.size === 2;
+      const related = [...new Set([ipOf(f.fromRow), ipOf(f.toRow)].filter((v) => v !== undefined && v !== null).map(String))].map((value) => ({ kind: 'ip' as const, value }));
       // the two events of each impossible leg, the fastest legs first
       const rowids = [...new Set([...ls].sort((a, b) => b.kmh - a.kmh).flatMap((l) => [l.fromRow, l.toRow]))].slice(0, 200);
       const evidence = legEvidence(rowids);
@@ -174,7 +200,8 @@ export const impossibleTravel: Analysis = {
         analysis: 'impossible-travel',
         entity: { kind: 'user', value: u },
         score,
-        severity: severityOf(score),
+        severity: severityOfRisk(risk),
+        risk,
         reason: `${u} went from ${placeName(f.from)} (${f.fromTime}) to ${placeName(f.to)} (${f.toTime}): ${fmt(f.km)} km${radiusNote(f)} ${duration(f.hours)}${simultaneous(f) ? '' : `, ${fmt(f.kmh)} km/h, ${ratio >= 10 ? fmt(ratio) : ratio.toFixed(1)}× the ${fmt(maxSpeed)} km/h limit`}; ${ls.length} impossible leg${ls.length === 1 ? '' : 's'}${rank === 0 ? '; the fastest traveller of all' : ''}`,
         metrics: {
           legs: ls.length,
@@ -190,6 +217,12 @@ export const impossibleTravel: Analysis = {
           distance: method,
         },
         evidence,
+        window: { start: isoUtc(f.fromTime), end: isoUtc(f.toTime) },
+        related,
+        ...(alternating ? { context: [{ kind: 'other' as const, text: `${ls.length} impossible legs, all between ${[...places].join(' and ')}: a VPN, a mobile network's exit or a geo-IP error is more likely than travel` }] } : {}),
+        explain: {
+          counterfactual: simultaneous(f) ? 'Two places in the same second: no speed would explain it.' : `It would not be flagged if the leg had taken ${duration(f.effectiveKm / maxSpeed).replace(/^in /, '')} or more.`,
+        },
       });
       userRows.push([u, ls.length, speed(f), placeName(f.from), placeName(f.to), Math.round(f.km), Number(f.hours.toFixed(3)), f.fromTime, f.toTime]);
     });

@@ -1,8 +1,9 @@
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
-import { findingId, severityOf } from '../findings';
+import { findingId } from '../findings';
 import { fmt } from './baselineColumns';
-import { lnGamma } from '../triage/risk';
+import { lnGamma, riskFromLog10P, severityOfRisk } from '../triage/risk';
+import { isoUtc } from './windows';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -33,7 +34,12 @@ export function typicalHour(p: readonly number[]): number {
 
 /** The upper regularized incomplete gamma function Q(a, x): a series below a + 1, a continued fraction above (Numerical Recipes 6.2). */
 function gammaQ(a: number, x: number): number {
-  if (x <= 0) return 1;
+  return Math.exp(lnGammaQ(a, x));
+}
+
+/** ln Q(a, x), accurate where Q is far below a double's range (the continued fraction's side). */
+function lnGammaQ(a: number, x: number): number {
+  if (x <= 0) return 0;
   const lead = -x + a * Math.log(x) - lnGamma(a);
   if (x < a + 1) {
     let sum = 1 / a;
@@ -43,7 +49,7 @@ function gammaQ(a: number, x: number): number {
       sum += term;
       if (Math.abs(term) < Math.abs(sum) * 1e-15) break;
     }
-    return Math.max(0, 1 - sum * Math.exp(lead));
+    return Math.log(Math.max(1e-300, 1 - sum * Math.exp(lead)));
   }
   let b = x + 1 - a;
   let c = 1 / 1e-300;
@@ -61,12 +67,17 @@ function gammaQ(a: number, x: number): number {
     h *= del;
     if (Math.abs(del - 1) < 1e-15) break;
   }
-  return Math.min(1, Math.exp(lead) * h);
+  return Math.min(0, lead + Math.log(h));
 }
 
 /** P(X ≥ x) for X chi-square distributed with df degrees of freedom. */
 export function chiSquareSurvival(x: number, df: number): number {
   return df <= 0 ? 1 : gammaQ(df / 2, x / 2);
+}
+
+/** log10 P(X ≥ x) for X chi-square distributed with df degrees of freedom (far into the tail). */
+export function log10ChiSquareSurvival(x: number, df: number): number {
+  return df <= 0 ? 0 : lnGammaQ(df / 2, x / 2) / Math.LN10;
 }
 
 /**
@@ -75,7 +86,7 @@ export function chiSquareSurvival(x: number, df: number): number {
  * have any count). Small windows give a large divergence by chance alone; the
  * test says whether the data can tell.
  */
-export function gTest(a: readonly number[], b: readonly number[]): { g: number; df: number; p: number } {
+export function gTest(a: readonly number[], b: readonly number[]): { g: number; df: number; p: number; log10p: number } {
   const na = a.reduce((s, v) => s + v, 0);
   const nb = b.reduce((s, v) => s + v, 0);
   const n = na + nb;
@@ -90,8 +101,9 @@ export function gTest(a: readonly number[], b: readonly number[]): { g: number; 
   }
   g *= 2;
   const df = bins - 1;
-  return { g, df, p: chiSquareSurvival(g, df) };
+  return { g, df, p: chiSquareSurvival(g, df), log10p: log10ChiSquareSurvival(g, df) };
 }
+
 
 const hhmm = (h: number) => `${String(Math.floor(h)).padStart(2, '0')}:${String(Math.floor((h % 1) * 60)).padStart(2, '0')}`;
 
@@ -102,7 +114,11 @@ const hhmm = (h: number) => `${String(Math.floor(h)).padStart(2, '0')}:${String(
  * bit); the entropy change says whether the hours spread out or narrowed.
  * A user is flagged when the divergence passes the threshold and a G-test
  * says the two windows really differ (a few dozen events spread over 24
- * hours diverge by 0.3–0.5 bits by chance alone).
+ * hours diverge by 0.3–0.5 bits by chance alone). The test counts each hour
+ * of each day a user was active once (the events of one burst are not
+ * independent draws).
+ *
+ * Risk (docs/risk/events.md): the G-test's p-value, among the users judged.
  */
 export const workingHours: Analysis = {
   id: 'working-hours',
@@ -129,29 +145,32 @@ export const workingHours: Analysis = {
     const cutoff = String(cx.query(`SELECT datetime(?, ?)`, [last, `-${recentDays} days`]).rows[0][0]);
     // +column: SQLite's no-op unary plus keeps the planner off the column's index; walking the index to group would fetch every row at random (several times slower than a scan and a sort in sql.js)
     const rows = cx.query(
-      `SELECT +${usr}, CAST(substr(_time, 12, 2) AS INTEGER), _time > ?, count(*) FROM ${cx.t} WHERE +${usr} IS NOT NULL AND _time IS NOT NULL GROUP BY 1, 2, 3`,
+      `SELECT +${usr}, CAST(substr(_time, 12, 2) AS INTEGER), _time > ?, count(*), count(DISTINCT substr(_time, 1, 10)) FROM ${cx.t} WHERE +${usr} IS NOT NULL AND _time IS NOT NULL GROUP BY 1, 2, 3`,
       [cutoff],
-    ).rows as [SqlValue, number, number, number][];
-    const users = new Map<string, { key: SqlValue; base: number[]; recent: number[] }>();
-    for (const [u, h, recent, n] of rows) {
+    ).rows as [SqlValue, number, number, number, number][];
+    const users = new Map<string, { key: SqlValue; base: number[]; recent: number[]; baseHours: number[]; recentHours: number[] }>();
+    const zeros = () => new Array<number>(24).fill(0);
+    for (const [u, h, recent, n, days] of rows) {
       const k = String(u);
-      const x = users.get(k) ?? { key: u, base: new Array<number>(24).fill(0), recent: new Array<number>(24).fill(0) };
+      const x = users.get(k) ?? { key: u, base: zeros(), recent: zeros(), baseHours: zeros(), recentHours: zeros() };
       (recent ? x.recent : x.base)[h] += n;
+      (recent ? x.recentHours : x.baseHours)[h] += days;
       users.set(k, x);
     }
     const share = (c: number[]) => {
       const n = c.reduce((a, v) => a + v, 0);
       return c.map((v) => (n ? v / n : 0));
     };
-    const judged: { user: string; key: SqlValue; nb: number; nr: number; jsd: number; p: number; g: number; hb: number; hr: number; tb: number; tr: number; pb: number[]; pr: number[] }[] = [];
+    const judged: { user: string; key: SqlValue; nb: number; nr: number; jsd: number; p: number; log10p: number; g: number; hb: number; hr: number; tb: number; tr: number; pb: number[]; pr: number[] }[] = [];
     for (const [user, x] of users) {
       const nb = x.base.reduce((a, v) => a + v, 0);
       const nr = x.recent.reduce((a, v) => a + v, 0);
       if (nb < minEvents || nr < minEvents) continue;
       const pb = share(x.base);
       const pr = share(x.recent);
-      const t = gTest(x.base, x.recent);
-      judged.push({ user, key: x.key, nb, nr, jsd: jensenShannon(pb, pr), p: t.p, g: t.g, hb: entropyBits(pb), hr: entropyBits(pr), tb: typicalHour(pb), tr: typicalHour(pr), pb, pr });
+      // the test counts each hour of each day a user was active once: the events of one burst are not independent draws
+      const t = gTest(x.baseHours, x.recentHours);
+      judged.push({ user, key: x.key, nb, nr, jsd: jensenShannon(pb, pr), p: t.p, log10p: t.log10p, g: t.g, hb: entropyBits(pb), hr: entropyBits(pr), tb: typicalHour(pb), tr: typicalHour(pr), pb, pr });
     }
     judged.sort((a, b) => b.jsd - a.jsd || a.user.localeCompare(b.user));
     const findings: Finding[] = [];
@@ -160,6 +179,7 @@ export const workingHours: Analysis = {
       if (j.p >= alpha) continue;
       // 3 at the threshold, 10 for profiles with nothing in common
       const score = 3 + (7 * (j.jsd - threshold)) / Math.max(1e-9, 1 - threshold);
+      const risk = riskFromLog10P(j.log10p, judged.length);
       // the evidence: the recent events at hours the user now works more than before
       const more = j.pr.map((p, h) => (p > j.pb[h] ? h : -1)).filter((h) => h >= 0);
       const dH = j.hr - j.hb;
@@ -168,10 +188,16 @@ export const workingHours: Analysis = {
         analysis: 'working-hours',
         entity: { kind: 'user', value: j.user },
         score,
-        severity: severityOf(score),
-        reason: `${j.user} works different hours in the last ${recentDays} days (${fmt(j.nr)} events) than before (${fmt(j.nb)} events): Jensen–Shannon divergence ${j.jsd.toFixed(2)} bits (threshold ${fmt(threshold)}; G-test p ${j.p < 1e-12 ? '< 1e-12' : j.p.toExponential(1)}); the typical hour moved from ${hhmm(j.tb)} to ${hhmm(j.tr)} UTC; entropy ${j.hb.toFixed(2)} → ${j.hr.toFixed(2)} bits (${dH >= 0 ? '+' : ''}${dH.toFixed(2)}, ${dH > 0.1 ? 'more spread out' : dH < -0.1 ? 'narrower' : 'about as spread'})`,
-        metrics: { jsd: Number(j.jsd.toFixed(4)), gTestP: Number(j.p.toPrecision(3)), baselineEvents: j.nb, recentEvents: j.nr, entropyBaseline: Number(j.hb.toFixed(3)), entropyRecent: Number(j.hr.toFixed(3)), entropyChange: Number(dH.toFixed(3)), typicalHourBaseline: Number(j.tb.toFixed(2)), typicalHourRecent: Number(j.tr.toFixed(2)), recentSince: cutoff },
+        severity: severityOfRisk(risk),
+        risk,
+        reason: `${j.user} works different hours in the last ${recentDays} days (${fmt(j.nr)} events) than before (${fmt(j.nb)} events): Jensen–Shannon divergence ${j.jsd.toFixed(2)} bits (threshold ${fmt(threshold)}; G-test of the active hours p ${j.log10p < -12 ? '< 1e-12' : j.p.toExponential(1)}, ${judged.length} users judged); the typical hour moved from ${hhmm(j.tb)} to ${hhmm(j.tr)} UTC; entropy ${j.hb.toFixed(2)} → ${j.hr.toFixed(2)} bits (${dH >= 0 ? '+' : ''}${dH.toFixed(2)}, ${dH > 0.1 ? 'more spread out' : dH < -0.1 ? 'narrower' : 'about as spread'})`,
+        metrics: { jsd: Number(j.jsd.toFixed(4)), gTestP: Number(j.p.toPrecision(3)), log10p: Number(j.log10p.toFixed(2)), tests: judged.length, baselineEvents: j.nb, recentEvents: j.nr, entropyBaseline: Number(j.hb.toFixed(3)), entropyRecent: Number(j.hr.toFixed(3)), entropyChange: Number(dH.toFixed(3)), typicalHourBaseline: Number(j.tb.toFixed(2)), typicalHourRecent: Number(j.tr.toFixed(2)), recentSince: cutoff },
         evidence: cx.evidence(`${usr} = ? AND _time > ? AND CAST(substr(_time, 12, 2) AS INTEGER) IN (${more.map(() => '?').join(', ') || 'NULL'})`, [j.key, cutoff, ...more]),
+        window: { start: isoUtc(cutoff), end: isoUtc(last) },
+        explain: {
+          baseline: `before ${cutoff.slice(0, 10)}: typically ${hhmm(j.tb)} UTC (${fmt(j.nb)} events)`,
+          counterfactual: `It would not be flagged with profiles less than ${fmt(threshold)} bits apart.`,
+        },
       });
     }
     const flaggedUsers = new Set(findings.map((f) => f.entity.value));
