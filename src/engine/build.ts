@@ -97,6 +97,15 @@ const INDEXED_ROLES = new Set<Role>(['ip', 'user', 'group', 'resource', 'session
 const MAX_INDEX_KEYS = 250_000;
 const MAX_REJECT_RAW = 1 << 20;
 /**
+ * Columns of the file kept as columns of their own. SQLite allows 2,000 per
+ * table (with _line, _time and the indexes); past this, a record's further
+ * values (a CSV thousands of fields wide, JSON Lines whose keys keep
+ * changing) go into one JSON column, EXTRA_COLUMN, as {"name": value}, so
+ * nothing is lost and the table can still be created.
+ */
+export const MAX_COLUMNS = 1900;
+export const EXTRA_COLUMN = '_extra';
+/**
  * 16 KiB pages: a 4 KiB page leaves about half a row unused at its end and
  * needs four times the interior cells, 3-4% of the image; 64 KiB pages save
  * a little more but make every lookup of one row by its line copy 64 KiB.
@@ -182,7 +191,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const write = (values: RawRecord, line: number) => {
     // JSON Lines may have grown new columns after the schema was fixed
     const cols = parser.columns();
-    if (cols.length > plan.length) extendPlan(cols);
+    if (cols.length > planned) extendPlan(cols);
     const n = plan.length;
     const offset = (timeOf ? 2 : 1) + (tpl ? 1 : 0);
     row.length = n + offset;
@@ -190,8 +199,8 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     if (timeOf) row[1] = timeOf(values);
     if (tpl) row[offset - 1] = tpl.value(values[tpl.position] ?? null, line);
     for (let i = 0; i < n; i++) {
-      let v = i < values.length ? values[i] : null;
-      if (typeof v === 'string') {
+      let v = i === extraAt ? extraJson(values, cols) : i < values.length ? values[i] : null;
+      if (typeof v === 'string' && i !== extraAt) {
         const c = plan[i].convert;
         if (c !== null) {
           const x = c(v);
@@ -288,20 +297,43 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     };
   };
 
+  /** The parser's columns the plan covers (all of them, or MAX_COLUMNS and EXTRA_COLUMN for the rest). */
+  let planned = 0;
+  /** The plan position of EXTRA_COLUMN, or -1. */
+  let extraAt = -1;
+  /** A record's values past MAX_COLUMNS as one JSON object (NULL when all of them are NULL). */
+  const extraJson = (values: RawRecord, cols: string[]): string | null => {
+    let obj: Record<string, CellValue> | null = null;
+    for (let i = MAX_COLUMNS; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      (obj ??= {})[cols[i] ?? `col${i + 1}`] = v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v;
+    }
+    return obj ? JSON.stringify(obj) : null;
+  };
   const extendPlan = (cols: string[]) => {
     const fixed = parser.fixed();
-    const names = uniqueColumnNames(cols, [LINE_COLUMN, TIME_COLUMN, TEMPLATE_COLUMN]);
-    for (let i = plan.length; i < cols.length; i++) {
+    const kept = Math.min(cols.length, MAX_COLUMNS);
+    const names = uniqueColumnNames(cols.slice(0, kept), [LINE_COLUMN, TIME_COLUMN, TEMPLATE_COLUMN, EXTRA_COLUMN]);
+    for (let i = plan.length; i < kept; i++) {
       const f = fixed.get(cols[i]);
       const type: ColumnType = f?.type ?? 'text';
       plan.push({ name: names[i], sourceName: cols[i], type, timeFormat: f?.timeFormat, convert: null, mismatches: 0, nullShare: 0 });
     }
+    if (cols.length > MAX_COLUMNS && extraAt < 0) addExtra();
+    planned = cols.length;
+  };
+  const addExtra = () => {
+    extraAt = plan.length;
+    plan.push({ name: EXTRA_COLUMN, sourceName: EXTRA_COLUMN, type: 'json', convert: null, mismatches: 0, nullShare: 0 });
+    warnings.push(`${path} has more than ${MAX_COLUMNS.toLocaleString('en-US')} columns; the values of the further ones are kept in the JSON column ${EXTRA_COLUMN} ({"name": value}).`);
   };
 
   const decideSchema = () => {
     const recs = sample ?? [];
-    const cols = parser.columns().slice();
-    const names = uniqueColumnNames(cols, [LINE_COLUMN, TIME_COLUMN, TEMPLATE_COLUMN]);
+    const all = parser.columns();
+    const cols = all.slice(0, MAX_COLUMNS);
+    const names = uniqueColumnNames(cols, [LINE_COLUMN, TIME_COLUMN, TEMPLATE_COLUMN, ...(all.length > MAX_COLUMNS ? [EXTRA_COLUMN] : [])]);
     const fixed = parser.fixed();
     plan = cols.map((src, i) => {
       const vals: string[] = [];
@@ -334,6 +366,8 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
         nullShare: recs.length ? nulls / recs.length : 1,
       };
     });
+    planned = all.length;
+    if (all.length > MAX_COLUMNS) addExtra();
     const chosen = chooseTime(plan, recs, mtime, opts.year);
     timeOf = chosen?.fn ?? null;
     timeSource = chosen?.source;
@@ -420,7 +454,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       {
         line(buf, s, e, lineNo) {
           if (!sample && active === undefined) active = parser.fastSplitter!();
-          if (sample || !active || parser.isOpen?.()) {
+          if (sample || !active || parser.isOpen?.() || extraAt >= 0) {
             const text = buf.toString('utf8', s, e);
             if (sample) charsRead += text.length + 1;
             parser.line(text, lineNo, sink);
@@ -448,7 +482,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   parser.end(sink);
   if (sample) decideSchema();
   const cols = parser.columns();
-  if (cols.length > plan.length) extendPlan(cols);
+  if (cols.length > planned) extendPlan(cols);
   if (plan.length === 0) {
     throw new LogInvestigatorError('EMPTY', `${path} has no records to index${rejectedCount ? ` (${rejectedCount} lines were rejected)` : ''}.`);
   }

@@ -69,7 +69,13 @@ export interface Detected {
   header?: boolean;
 }
 
-const MAX_RECORD_LINES = 10000;
+/**
+ * A quoted field longer than this (lines, or characters) is taken for a
+ * quote that never closes: the record's first line is rejected and the
+ * lines after it are read again, so one stray quote costs one record.
+ */
+const MAX_RECORD_LINES = 1000;
+const MAX_RECORD_CHARS = 1 << 20;
 
 // ---------------------------------------------------------------- delimited
 
@@ -89,6 +95,7 @@ export class DelimitedParser implements LineParser {
   private open = false;
   private startLine = 0;
   private rawLines: string[] = [];
+  private rawChars = 0;
 
   constructor(
     private readonly delim: string,
@@ -137,16 +144,27 @@ export class DelimitedParser implements LineParser {
       this.field = '';
       this.startLine = lineNo;
       this.rawLines = [];
+      this.rawChars = 0;
     } else {
       this.field += '\n';
     }
     this.rawLines.push(text);
+    this.rawChars += text.length + 1;
     this.scan(text);
     if (this.open) {
-      if (this.rawLines.length >= MAX_RECORD_LINES) this.giveUp(sink);
+      if (this.rawLines.length >= MAX_RECORD_LINES || this.rawChars > MAX_RECORD_CHARS) {
+        this.giveUp(sink, `a quoted field opened on this line is not closed within ${this.rawLines.length >= MAX_RECORD_LINES ? `${MAX_RECORD_LINES} lines` : `${MAX_RECORD_CHARS.toLocaleString('en-US')} characters`}; the lines after it were read again`);
+      }
       return;
     }
     this.fields.push(this.field);
+    if (this.rawLines.length > 1 && this.expected >= 0 && !this.skipHeader && this.fields.length !== this.expected) {
+      // the quote closed on a later line, but what it closed is no record: it was a stray quote, so
+      // its line alone is rejected and the lines after it are read again
+      this.open = true;
+      this.giveUp(sink, `a quote opened on this line closes on line ${this.startLine + this.rawLines.length - 1}, giving ${this.fields.length} fields instead of ${this.expected}; the lines after it were read again`);
+      return;
+    }
     this.emit(this.fields, this.startLine, this.rawLines.join('\n'), sink);
   }
 
@@ -199,14 +217,14 @@ export class DelimitedParser implements LineParser {
   }
 
   /** An unterminated quote: reject its first line and read the rest again. */
-  private giveUp(sink: RecordSink): void {
+  private giveUp(sink: RecordSink, reason: string): void {
     const lines = this.rawLines;
     const start = this.startLine;
     this.open = false;
     this.fields = [];
     this.field = '';
     this.rawLines = [];
-    sink.reject(start, `a quoted field opened on this line is not closed within ${MAX_RECORD_LINES} lines`, lines[0]);
+    sink.reject(start, reason, lines[0]);
     for (let k = 1; k < lines.length; k++) this.line(lines[k], start + k, sink);
   }
 
@@ -234,12 +252,8 @@ export class DelimitedParser implements LineParser {
   }
 
   end(sink: RecordSink): void {
-    if (this.open) {
-      const lines = this.rawLines;
-      const start = this.startLine;
-      this.open = false;
-      sink.reject(start, 'a quoted field opened on this line is never closed (end of file)', lines.join('\n'));
-    }
+    // read again, a line after the stray quote may open another one: repeat until none is open
+    while (this.open) this.giveUp(sink, 'a quoted field opened on this line is never closed (end of file); the lines after it were read again');
   }
 }
 
@@ -348,6 +362,9 @@ export function unescapeZeek(s: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** Longest #fields / #types value read: 64 KiB is over a thousand field names. */
+const MAX_ZEEK_HEADER = 1 << 16;
+
 export class ZeekParser implements LineParser {
   readonly format: FormatId = 'zeek';
 
@@ -379,8 +396,14 @@ export class ZeekParser implements LineParser {
       if (key === '#separator') this.sep = value.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
       else if (key === '#unset_field') this.unset = value;
       else if (key === '#empty_field') this.empty = value;
-      else if (key === '#fields' && this.names.length === 0) this.names = value.split(this.sep);
-      else if (key === '#types' && this.types.length === 0) {
+      else if (key === '#fields' && this.names.length === 0) {
+        // a real Zeek log names a few dozen fields; a huge #fields line is damage, said at once
+        if (value.length > MAX_ZEEK_HEADER) {
+          throw new LogInvestigatorError('UNREADABLE', `line ${lineNo}: the Zeek #fields header is ${value.length.toLocaleString('en-US')} characters long (at most ${MAX_ZEEK_HEADER.toLocaleString('en-US')}); the file is damaged or not a Zeek log.`);
+        }
+        this.names = value.split(this.sep);
+      }
+      else if (key === '#types' && this.types.length === 0 && value.length <= MAX_ZEEK_HEADER) {
         value.split(this.sep).forEach((t, i) => {
           const type: ColumnType = t.startsWith('set[') || t.startsWith('vector[') ? 'text' : ZEEK_TYPES[t] ?? 'text';
           this.types[i] = type;

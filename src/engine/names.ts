@@ -22,11 +22,19 @@ const CONTROL_RE = /[\u0000-\u001f\u007f]/g;
  */
 export function uniqueColumnNames(raw: string[], reserved: string[] = [LINE_COLUMN, TIME_COLUMN]): string[] {
   const seen = new Set(reserved.map((r) => r.toLowerCase()));
+  // the next suffix to try per base name: a header of n equal names costs n steps, not n²/2
+  const next = new Map<string, number>();
   return raw.map((r, i) => {
     let base = (r ?? '').replace(CONTROL_RE, '').trim();
     if (!base) base = `col${i + 1}`;
     let name = base;
-    for (let k = 2; seen.has(name.toLowerCase()); k++) name = `${base}_${k}`;
+    const key = base.toLowerCase();
+    if (seen.has(key)) {
+      let k = next.get(key) ?? 2;
+      while (seen.has(`${key}_${k}`)) k++;
+      name = `${base}_${k}`;
+      next.set(key, k + 1);
+    }
     seen.add(name.toLowerCase());
     return name;
   });

@@ -5,6 +5,8 @@ import * as zlib from 'node:zlib';
 import { Engine } from '../../src/engine/engine';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
+import { uniqueColumnNames } from '../../src/engine/names';
+import { EXTRA_COLUMN, MAX_COLUMNS } from '../../src/engine/build';
 
 async function failure(file: string): Promise<{ code: string; message: string }> {
   const engine = await Engine.create();
@@ -123,7 +125,7 @@ describe('bad input: a clear message, nothing lost, no crash', () => {
     assert.deepEqual(rows(engine, 'SELECT file, line, reason, raw FROM rejects ORDER BY line'), [
       [p, 3, '2 fields, expected 3', '4,5'],
       [p, 4, '4 fields, expected 3', '6,7,8,9'],
-      [p, 5, 'a quoted field opened on this line is never closed (end of file)', '"unterminated,1,2'],
+      [p, 5, 'a quoted field opened on this line is never closed (end of file); the lines after it were read again', '"unterminated,1,2'],
     ]);
     await engine.dispose();
   });
@@ -135,6 +137,25 @@ describe('bad input: a clear message, nothing lost, no crash', () => {
     const { tables } = await indexed([p]);
     assert.equal(tables[0].rejected, 1);
     assert.equal(tables[0].rows, 12000);
+  });
+
+  it('a lone quote before the end of the file costs its own line only: the lines after it are read again', async () => {
+    const p = path.join(tmpDir(), 'lone.csv');
+    const body = Array.from({ length: 999 }, (_, i) => `${i},ok,"x, y"`).join('\n');
+    fs.writeFileSync(p, `a,b,c\n"\n${body}\n`);
+    const { engine, tables } = await indexed([p]);
+    assert.equal(tables[0].rows, 999);
+    assert.equal(tables[0].rejected, 1);
+    assert.deepEqual(rows(engine, 'SELECT line, raw FROM rejects'), [[2, '"']]);
+    assert.deepEqual(rows(engine, 'SELECT min(_line), max(_line), count(DISTINCT c) FROM lone'), [[3, 1001, 1]]);
+    // two stray quotes, the second among the lines read again; a field of over 1 MiB in quotes is given up too
+    const q = path.join(tmpDir(), 'two.csv');
+    fs.writeFileSync(q, `a,b\n"x,1\n1,2\n"y\n2,3\n"${'z'.repeat(1_100_000)}\n3,4\n`);
+    const two = await indexed([q]);
+    assert.deepEqual(rows(two.engine, 'SELECT _line, a, b FROM two'), [[3, 1, 2], [5, 2, 3], [7, 3, 4]]);
+    assert.deepEqual(rows(two.engine, 'SELECT line FROM rejects ORDER BY line'), [[2], [4], [6]]);
+    await two.engine.dispose();
+    await engine.dispose();
   });
 
   it('values that do not fit the inferred type are kept as text and reported', async () => {
@@ -175,5 +196,41 @@ describe('bad input: a clear message, nothing lost, no crash', () => {
     const { tables } = await indexed([p]);
     assert.equal(tables[0].gzip, true);
     assert.equal(tables[0].rows, 500);
+  });
+
+  it('a huge Zeek #fields line is one clear error at once; duplicate header names are suffixed in one pass', async () => {
+    const p = path.join(tmpDir(), 'conn.log');
+    fs.writeFileSync(p, `#separator \\x09\n#fields\t${Array(300_000).fill('x').join('\t')}\n#types\tstring\nv\n`);
+    const engine = await Engine.create();
+    const [o] = await engine.index([p]);
+    assert.equal(o.error?.code, 'UNREADABLE');
+    assert.match(o.error!.message, /line 2: the Zeek #fields header is 599,999 characters long \(at most 65,536\); the file is damaged or not a Zeek log/);
+    await engine.dispose();
+    const names = uniqueColumnNames([...Array(50_000).fill('id'), 'id_3', 'ID', '']);
+    assert.deepEqual(names.slice(0, 4), ['id', 'id_2', 'id_3', 'id_4']);
+    assert.equal(new Set(names.map((n) => n.toLowerCase())).size, names.length);
+    assert.deepEqual(names.slice(-3), ['id_3_2', 'ID_50001', 'col50003']);
+  });
+
+  it('rows wider than a table can hold still keep every value: columns past the 1,900th go into one JSON column', async () => {
+    const dir = tmpDir();
+    const wide = path.join(dir, 'wide.csv');
+    const n = 2500;
+    fs.writeFileSync(wide, Array.from({ length: n }, (_, i) => `c${i}`).join(',') + '\n' + [0, 1, 2].map((r) => Array.from({ length: n }, (_, i) => String(r * 10000 + i)).join(',')).join('\n') + '\n');
+    const keys = path.join(dir, 'keys.jsonl');
+    fs.writeFileSync(keys, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: i, [`k${i}`]: `v${i}` })).join('\n') + '\n');
+    const { engine, tables } = await indexed([wide, keys]);
+    const [w, k] = tables;
+    assert.equal(w.rows, 3);
+    assert.equal(w.columns.filter((c) => c.name !== '_line').length, MAX_COLUMNS + 1);
+    assert.equal(w.columns.at(-1)!.name, EXTRA_COLUMN);
+    assert.ok(w.warnings.some((x) => /more than 1,900 columns.*_extra/.test(x)));
+    assert.deepEqual(rows(engine, `SELECT c0, c1899, json_extract(_extra, '$.c1900'), json_extract(_extra, '$.c2499'), (SELECT count(*) FROM json_each(_extra)) FROM wide WHERE _line = 4`), [[20000, 21899, '21900', '22499', n - MAX_COLUMNS]]);
+    assert.equal(k.rows, 3000);
+    assert.equal(k.rejected, 0);
+    assert.deepEqual(rows(engine, `SELECT count(*), count(_extra), (SELECT json_extract(_extra, '$.k2999') FROM keys WHERE id = 2999) FROM keys`), [[3000, 3000 - (MAX_COLUMNS - 1), 'v2999']]);
+    assert.equal(one(engine, 'SELECT k5 FROM keys WHERE id = 5'), 'v5');
+    assert.equal(one(engine, 'PRAGMA integrity_check'), 'ok');
+    await engine.dispose();
   });
 });
