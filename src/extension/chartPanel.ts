@@ -7,6 +7,7 @@ import { chooseBucket, timelineSpec } from '../shared/views';
 import type { EngineService } from './engineService';
 import { ResultsPanel } from './resultsPanel';
 import { ProtocolPanel } from './webviewPanel';
+import { safeLabel } from '../shared/safeText';
 
 /**
  * A Vega-Lite chart in a webview: a table's (or one entity's) events over
@@ -29,7 +30,7 @@ export class ChartPanel extends ProtocolPanel {
   /** Charts with the tables behind them (evaluations, analysis views). */
   static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, charts: ChartSpec[], tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<ChartPanel> {
     const panel = new ChartPanel(context, service);
-    panel.panel.title = title;
+    panel.panel.title = safeLabel(title, 120);
     await panel.post({ type: 'chart', title, charts, tables });
     return panel;
   }
@@ -44,7 +45,7 @@ export class ChartPanel extends ProtocolPanel {
   private async load(table: TableInfo): Promise<void> {
     this.table = table;
     const f = this.filter;
-    this.panel.title = f ? `Timeline: ${f.value}` : `Timeline: ${table.table}`;
+    this.panel.title = safeLabel(f ? `Timeline: ${f.value}` : `Timeline: ${table.table}`, 120);
     try {
       const t = quoteIdent(table.table);
       const where = f ? ` AND ${quoteIdent(f.column)} = ?` : '';

@@ -10,6 +10,7 @@ import { ResultsPanel } from './resultsPanel';
 import { openSourceLine } from './sourceLinks';
 import { ChartPanel } from './chartPanel';
 import { FINDINGS_COMMANDS, type FindingsContext } from './findingsCommands';
+import { safeLabel, safeText } from '../shared/safeText';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -41,7 +42,7 @@ async function pickTable(cx: CommandContext, arg: unknown, placeHolder: string, 
   }
   if (tables.length === 1) return tables[0];
   const pick = await vscode.window.showQuickPick(
-    tables.map((t) => ({ label: t.table, description: `${t.format} · ${t.rows.toLocaleString()} rows`, detail: t.file, t })),
+    tables.map((t) => ({ label: safeLabel(t.table), description: `${t.format} · ${t.rows.toLocaleString()} rows`, detail: safeLabel(t.file), t })),
     { placeHolder },
   );
   return pick?.t;
@@ -61,7 +62,7 @@ async function resolveAmbiguity(cx: CommandContext, tables: TableInfo[]): Promis
           { label: 'lines', description: 'keep: one message per line', detail: FORMAT_TITLES.lines },
           ...FORMATS.filter((f) => f !== 'lines' && f !== 'sqlite').map((f) => ({ label: f, description: undefined, detail: FORMAT_TITLES[f] })),
         ],
-        { title: `${t.table}: no known log format was recognised. Read it as…`, ignoreFocusOut: true },
+        { title: safeLabel(`${t.table}: no known log format was recognised. Read it as…`), ignoreFocusOut: true },
       );
       if (!pick) continue;
       await cx.service.rememberChoice(t.file, { ...choice, format: pick.label as FormatId });
@@ -74,7 +75,7 @@ async function resolveAmbiguity(cx: CommandContext, tables: TableInfo[]): Promis
     if (t.header !== false || !t.columns.some((c) => /^col\d+$/.test(c.name)) || choice?.columns) continue;
     const n = t.columns.filter((c) => !c.name.startsWith('_')).length;
     const value = await vscode.window.showInputBox({
-      title: `${t.table} has no header: name its ${n} columns`,
+      title: safeLabel(`${t.table} has no header: name its ${n} columns`),
       prompt: 'Comma-separated, e.g. date,time,page,user_id,cohort_id,ip (Escape keeps col1…colN)',
       value: t.columns.filter((c) => !c.name.startsWith('_')).map((c) => c.name).join(','),
     });
@@ -108,7 +109,7 @@ export const COMMANDS: Record<string, Handler> = {
     if (!glob) return [];
     const uris = await vscode.workspace.findFiles(glob, '**/{node_modules,.git}/**', 500);
     if (uris.length === 0) {
-      void vscode.window.showInformationMessage(`No files match ${glob} in this workspace.`);
+      void vscode.window.showInformationMessage(safeText(`No files match ${glob} in this workspace.`));
       return [];
     }
     return cx.service.index(uris.map((u) => u.fsPath).sort());
@@ -130,7 +131,7 @@ export const COMMANDS: Record<string, Handler> = {
     const t = await pickTable(cx, arg, 'Timeline of which table?', (x) => x.columns.some((c) => c.name === '_time'));
     if (!t) return undefined;
     if (!t.columns.some((c) => c.name === '_time')) {
-      void vscode.window.showWarningMessage(`${t.table} has no time column, so it has no timeline. Set a column's role to time and index it again.`);
+      void vscode.window.showWarningMessage(safeText(`${t.table} has no time column, so it has no timeline. Set a column's role to time and index it again.`));
       return undefined;
     }
     return ChartPanel.show(cx.context, cx.service, t);
@@ -164,7 +165,7 @@ export const COMMANDS: Record<string, Handler> = {
     if (!t) return undefined;
     const pick = await vscode.window.showQuickPick(
       FORMATS.map((f) => ({ label: f, description: f === t.format ? 'current' : undefined, detail: FORMAT_TITLES[f] })),
-      { title: `Read ${t.file} as` },
+      { title: safeLabel(`Read ${t.file} as`) },
     );
     if (!pick) return undefined;
     const format = pick.label as FormatId;
@@ -188,10 +189,10 @@ export const COMMANDS: Record<string, Handler> = {
     } else {
       table = await pickTable(cx, arg, 'Set a role in which table?');
       if (!table) return;
-      column = (await vscode.window.showQuickPick(table.columns.map((c) => ({ label: c.name, description: `${c.type}${c.role ? ' · ' + c.role : ''}` }))))?.label;
+      column = (await vscode.window.showQuickPick(table.columns.map((c) => ({ label: safeLabel(c.name), description: `${c.type}${c.role ? ' · ' + c.role : ''}`, name: c.name }))))?.name;
     }
     if (!table || !column) return;
-    const role = await vscode.window.showQuickPick([...ROLES.map((r) => ({ label: r })), { label: '(none)' }], { title: `Role of ${table.table}.${column}` });
+    const role = await vscode.window.showQuickPick([...ROLES.map((r) => ({ label: r })), { label: '(none)' }], { title: safeLabel(`Role of ${table.table}.${column}`) });
     if (!role) return;
     await cx.service.setRole(table.table, column, role.label === '(none)' ? null : (role.label as Role));
   },
@@ -205,7 +206,7 @@ export const COMMANDS: Record<string, Handler> = {
     const uri = await vscode.window.showSaveDialog({ filters: { 'SQLite database': ['sqlite', 'db'] }, saveLabel: 'Save Database' });
     if (!uri) return;
     writeFileAtomic(uri.fsPath, await cx.service.exportDatabase());
-    void vscode.window.showInformationMessage(`Saved every indexed table, the catalog and the rejects to ${uri.fsPath}`);
+    void vscode.window.showInformationMessage(safeText(`Saved every indexed table, the catalog and the rejects to ${uri.fsPath}`));
   },
 
   'logInvestigator.showOutput': (cx) => cx.service.log.show(),
@@ -220,7 +221,7 @@ export function registerCommands(cx: FindingsContext): vscode.Disposable[] {
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         cx.service.log.error(`${id}: ${msg}`);
-        void vscode.window.showErrorMessage(`Log Investigator: ${msg}`, 'Show Log').then((a) => a && cx.service.log.show());
+        void vscode.window.showErrorMessage(safeText(`Log Investigator: ${msg}`), 'Show Log').then((a) => a && cx.service.log.show());
         return undefined;
       }
     }),

@@ -8,6 +8,7 @@ import type { AnalysisOutput } from '../engine/findings';
 import { CancelledError, errorMessage } from '../engine/errors';
 import type { FormatId } from '../engine/formats';
 import type { Role } from '../engine/roles';
+import { safeText } from '../shared/safeText';
 
 /** What the user told us about a file (format, column names); kept per workspace. */
 export interface FileChoice {
@@ -91,7 +92,7 @@ export class EngineService implements vscode.Disposable {
           };
           const name = path.basename(file);
           let lastPct = 0;
-          progress.report({ message: `${name} (${k + 1}/${files.length})` });
+          progress.report({ message: safeText(`${name} (${k + 1}/${files.length})`) });
           const started = Date.now();
           try {
             const [outcome] = await this.engine().index([file], options, {
@@ -100,14 +101,14 @@ export class EngineService implements vscode.Disposable {
                 const pct = Math.floor((100 * p.bytesRead) / Math.max(1, p.fileBytes));
                 progress.report({
                   increment: (pct - lastPct) / files.length,
-                  message: `${name}: ${p.rows.toLocaleString()} rows, ${(p.bytesRead / 1e6).toFixed(1)} of ${(p.fileBytes / 1e6).toFixed(1)} MB`,
+                  message: safeText(`${name}: ${p.rows.toLocaleString()} rows, ${(p.bytesRead / 1e6).toFixed(1)} of ${(p.fileBytes / 1e6).toFixed(1)} MB`),
                 });
                 lastPct = pct;
               },
             });
             if (outcome.error) {
               this.log.error(`${file}: ${outcome.error.message}`);
-              void vscode.window.showErrorMessage(`Log Investigator could not index ${name}: ${outcome.error.message}`, 'Show Log').then((a) => a && this.log.show());
+              void vscode.window.showErrorMessage(safeText(`Log Investigator could not index ${name}: ${outcome.error.message}`), 'Show Log').then((a) => a && this.log.show());
               continue;
             }
             for (const t of outcome.tables) {
@@ -117,7 +118,7 @@ export class EngineService implements vscode.Disposable {
               if (t.rejected > 0 || t.warnings.length) {
                 void vscode.window
                   .showWarningMessage(
-                    `${name}: ${t.rejected.toLocaleString()} line(s) could not be read as ${t.format} and are in the rejects table.${t.warnings.length ? ' ' + t.warnings[0] : ''}`,
+                    safeText(`${name}: ${t.rejected.toLocaleString()} line(s) could not be read as ${t.format} and are in the rejects table.${t.warnings.length ? ' ' + t.warnings[0] : ''}`),
                     'Show Rejected Lines',
                     'Change Format…',
                   )
@@ -133,7 +134,7 @@ export class EngineService implements vscode.Disposable {
               break;
             }
             this.log.error(`${file}: ${errorMessage(e)}`);
-            void vscode.window.showErrorMessage(`Log Investigator: ${errorMessage(e)}`);
+            void vscode.window.showErrorMessage(safeText(`Log Investigator: ${errorMessage(e)}`));
           }
         }
       },

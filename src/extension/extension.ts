@@ -7,7 +7,7 @@ import { FindingsService } from './findingsService';
 import { FindingsView } from './findingsView';
 import { ResultsPanel } from './resultsPanel';
 import { RulesWatcher } from './rulesWatcher';
-import { safeLabel } from '../shared/safeText';
+import { safeLabel, safeText } from '../shared/safeText';
 
 /** What activate() returns: the integration tests reach the running extension through it. */
 export interface LogInvestigatorApi {
@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     if (tables.length === 0) return status.hide();
     const rows = tables.reduce((n, t) => n + t.rows, 0);
     status.text = `$(database) ${tables.length} table${tables.length === 1 ? '' : 's'} · ${rows.toLocaleString()} rows`;
-    status.tooltip = `Log Investigator: ${tables.map((t) => `${t.table} (${t.rows.toLocaleString()})`).join(', ')}`;
+    status.tooltip = safeText(`Log Investigator: ${tables.map((t) => `${t.table} (${t.rows.toLocaleString()})`).join(', ')}`);
     status.show();
   };
   context.subscriptions.push(

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ColumnInfo, TableInfo } from '../engine/build';
 import type { EngineService } from './engineService';
+import { safeLabel, safeText } from '../shared/safeText';
 
 /** contextValue of tree items, used by `when` clauses in package.json. */
 export const CONTEXT = { file: 'li.file', table: 'li.table', column: 'li.column' } as const;
@@ -35,36 +36,36 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
   getTreeItem(node: FilesNode): vscode.TreeItem {
     switch (node.kind) {
       case 'file': {
-        const item = new vscode.TreeItem(path.basename(node.file), vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(safeLabel(path.basename(node.file)), vscode.TreeItemCollapsibleState.Expanded);
         item.resourceUri = vscode.Uri.file(node.file);
         const dir = path.dirname(vscode.workspace.asRelativePath(node.file));
-        item.description = dir === '.' ? undefined : dir;
-        item.tooltip = node.file;
+        item.description = dir === '.' ? undefined : safeLabel(dir);
+        item.tooltip = safeText(node.file);
         item.contextValue = CONTEXT.file;
         item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
         return item;
       }
       case 'table': {
         const t = node.table;
-        const item = new vscode.TreeItem(t.table, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(safeLabel(t.table), vscode.TreeItemCollapsibleState.Collapsed);
         item.iconPath = new vscode.ThemeIcon('table');
         const tpl = t.templates ? ` · ${t.templates.count.toLocaleString()} templates` : '';
         item.description = `${t.format} · ${t.rows.toLocaleString()} rows${t.rejected ? ` · ${t.rejected.toLocaleString()} rejected` : ''}${tpl}`;
         const md = new vscode.MarkdownString();
-        md.appendText(`${t.table} — ${t.rows.toLocaleString()} rows from ${t.file}\nformat ${t.format}, ${t.encoding}${t.gzip ? ', gzip' : ''}`);
-        if (t.indexed.length) md.appendText(`\nindexed: ${t.indexed.join(', ')}`);
+        md.appendText(safeText(`${t.table} — ${t.rows.toLocaleString()} rows from ${t.file}`) + `\nformat ${t.format}, ${t.encoding}${t.gzip ? ', gzip' : ''}`);
+        if (t.indexed.length) md.appendText('\n' + safeText(`indexed: ${t.indexed.join(', ')}`));
         if (t.templates) md.appendText(`\n${t.templates.count.toLocaleString()} message templates of ${t.templates.source} in table ${t.templates.table} (column _template)`);
-        for (const w of t.warnings) md.appendText(`\n⚠ ${w}`);
+        for (const w of t.warnings) md.appendText(`\n⚠ ${safeText(w)}`);
         item.tooltip = md;
         item.contextValue = CONTEXT.table;
         return item;
       }
       case 'column': {
         const c = node.column;
-        const item = new vscode.TreeItem(c.name, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(safeLabel(c.name), vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon(c.role ? 'symbol-key' : 'symbol-field');
         item.description = c.role ? `${c.type} · ${c.role}` : c.type;
-        item.tooltip = `${c.name}: ${c.type}${c.role ? `, role ${c.role}` : ''}${c.sourceName !== c.name ? ` (source name “${c.sourceName}”)` : ''}${c.mismatches ? `, ${c.mismatches} values kept as text` : ''}`;
+        item.tooltip = safeText(`${c.name}: ${c.type}${c.role ? `, role ${c.role}` : ''}${c.sourceName !== c.name ? ` (source name “${c.sourceName}”)` : ''}${c.mismatches ? `, ${c.mismatches} values kept as text` : ''}`);
         item.contextValue = CONTEXT.column;
         return item;
       }

@@ -20,6 +20,7 @@ import { incidentCard, suspectCard } from '../engine/triage/card';
 import type { Incident } from '../engine/triage/incidents';
 import { ResultsPanel } from './resultsPanel';
 import { ChartPanel } from './chartPanel';
+import { safeText } from '../shared/safeText';
 
 export interface FindingsContext extends CommandContext {
   findings: FindingsService;
@@ -181,7 +182,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       // what the person can do, once each: roles, the group table, settings
       const tables = cx.service.tables;
       const todo = new Set(selectAnalyses(id, ANALYSES).flatMap((a) => tables.flatMap((t) => missingRoles(a, t, tables, params).map(remedy))).filter((r): r is string => !!r));
-      void vscode.window.showWarningMessage(`${id} could not run: ${run.skipped.join('; ')}.${todo.size ? ` To run it: ${[...todo].join(', or ')}.` : ''}`);
+      void vscode.window.showWarningMessage(safeText(`${id} could not run: ${run.skipped.join('; ')}.${todo.size ? ` To run it: ${[...todo].join(', or ')}.` : ''}`));
     }
     else {
       const m = cx.findings.model();
@@ -239,7 +240,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const where = await entityColumn(cx, arg);
     if (!where) return undefined;
     if (!where.table.columns.some((c) => c.name === '_time')) {
-      void vscode.window.showWarningMessage(`${where.value}: ${where.table.table} has no time column, so there is no timeline.`);
+      void vscode.window.showWarningMessage(safeText(`${where.value}: ${where.table.table} has no time column, so there is no timeline.`));
       return undefined;
     }
     return ChartPanel.show(cx.context, cx.service, where.table, { column: where.column, value: where.value });
@@ -312,7 +313,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       );
     }
     fs.writeFileSync(target.fsPath, text);
-    void vscode.window.showInformationMessage(`Exported ${outputs.reduce((n, o) => n + o.findings.length, 0)} findings to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(safeText(`Exported ${outputs.reduce((n, o) => n + o.findings.length, 0)} findings to ${target.fsPath}`));
     return target.fsPath;
   },
 
@@ -325,13 +326,13 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const end = stamps.find((c) => /end|to|until|stop/i.test(c) && c !== start) ?? stamps[1];
     const entity = table.columns.find((c) => c.role === 'ip' || c.role === 'user')?.name;
     if (!start || !end) {
-      void vscode.window.showWarningMessage(`${table.table} needs a start and an end time column to give labelled windows.`);
+      void vscode.window.showWarningMessage(safeText(`${table.table} needs a start and an end time column to give labelled windows.`));
       return undefined;
     }
     const r = await cx.service.query(`SELECT ${quoteIdent(start)}, ${quoteIdent(end)}${entity ? `, ${quoteIdent(entity)}` : ', NULL'} FROM ${quoteIdent(table.table)}`);
     const windows = windowsFromRows(r.rows as (string | number | null)[][], table.table);
     await cx.findings.addWindows(windows);
-    void vscode.window.showInformationMessage(`Imported ${windows.length} labelled windows from ${table.table}.`);
+    void vscode.window.showInformationMessage(safeText(`Imported ${windows.length} labelled windows from ${table.table}.`));
     return windows.length;
   },
 

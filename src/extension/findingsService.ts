@@ -9,6 +9,7 @@ import { findingsOf, GROUPS, INCIDENTS_TITLE, triage, type Triage } from '../eng
 import { emptyLabels, entityKey, LABELS_PATH, parseLabels, serializeLabels, type LabelFile, type LabelValue, type WindowLabel } from '../engine/labels';
 import { errorMessage } from '../engine/errors';
 import type { EngineService } from './engineService';
+import { safeText } from '../shared/safeText';
 
 /** A suspect (every finding about one entity, combined: src/engine/triage) with the label a person gave it. */
 export type EntityFindings = Suspect & { label?: LabelValue };
@@ -87,7 +88,7 @@ export class FindingsService implements vscode.Disposable {
       this.labelFile = parseLabels(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8'), vscode.workspace.asRelativePath(uri));
     } catch (e) {
       if ((e as { code?: string }).code === 'FileNotFound' || e instanceof vscode.FileSystemError) this.labelFile = emptyLabels();
-      else void vscode.window.showErrorMessage(`Log Investigator: ${errorMessage(e)}`);
+      else void vscode.window.showErrorMessage(safeText(`Log Investigator: ${errorMessage(e)}`));
     }
     this.changed.fire();
   }

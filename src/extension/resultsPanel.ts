@@ -9,6 +9,7 @@ import { compareCells, sourceTableOf } from '../shared/views';
 import type { EngineService } from './engineService';
 import { openSourceLine } from './sourceLinks';
 import { ProtocolPanel } from './webviewPanel';
+import { safeLabel, safeText } from '../shared/safeText';
 
 const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : v);
 
@@ -46,7 +47,7 @@ export class ResultsPanel extends ProtocolPanel {
   async run(title: string, sql: string, params: SqlValue[] = []): Promise<void> {
     const max = vscode.workspace.getConfiguration('logInvestigator').get<number>('maxResultRows', 100000);
     const started = Date.now();
-    this.panel.title = title;
+    this.panel.title = safeLabel(title, 120);
     try {
       const r = await this.service.query(sql, params, max);
       const src = sourceTableOf(sql, r.columns, this.service.tables);
@@ -94,7 +95,7 @@ export class ResultsPanel extends ProtocolPanel {
         const uri = await vscode.window.showSaveDialog({ filters: { CSV: ['csv'] }, saveLabel: 'Export CSV' });
         if (!uri) return;
         fs.writeFileSync(uri.fsPath, formatCsv(this.columns.map((c) => c.name), this.rows));
-        void vscode.window.showInformationMessage(`Exported ${this.rows.length.toLocaleString()} rows to ${uri.fsPath}`);
+        void vscode.window.showInformationMessage(safeText(`Exported ${this.rows.length.toLocaleString()} rows to ${uri.fsPath}`));
         return;
       }
       case 'copy':

@@ -5,6 +5,7 @@ import { errorMessage } from '../engine/errors';
 import { parseRules, RULES_FILE, type RuleError } from '../engine/rules/rules';
 import { analysisParams, workspaceRoot } from './analysisParams';
 import type { FindingsService } from './findingsService';
+import { safeText } from '../shared/safeText';
 
 /**
  * The workspace's rules file: checked and re-run whenever it is saved (or
@@ -72,7 +73,7 @@ export class RulesWatcher implements vscode.Disposable {
       }
     } catch (e) {
       this.log.error(`rules: ${errorMessage(e)}`);
-      void vscode.window.showErrorMessage(`Log Investigator: the rules in ${path.basename(file)} could not run: ${errorMessage(e)}`);
+      void vscode.window.showErrorMessage(safeText(`Log Investigator: the rules in ${path.basename(file)} could not run: ${errorMessage(e)}`));
     }
     this.diagnostics.set(
       vscode.Uri.file(file),

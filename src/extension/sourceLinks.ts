@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import * as vscode from 'vscode';
+import { safeText } from '../shared/safeText';
 
 /**
  * Opens a log at a 1-based line with that line selected and revealed.
@@ -32,7 +33,7 @@ async function withinLargeFileLimit(file: string): Promise<boolean> {
   if (!limitMb || sizeMb <= limitMb) return true;
   const raise = `Raise the limit to ${Math.ceil(sizeMb)} MB here`;
   const answer = await vscode.window.showWarningMessage(
-    `${file.replace(/^.*[\\/]/, '')} is ${sizeMb.toFixed(0)} MB. VS Code shows files over ${limitMb} MB only after asking, and would not reveal the line.`,
+    safeText(`${file.replace(/^.*[\\/]/, '')} is ${sizeMb.toFixed(0)} MB. VS Code shows files over ${limitMb} MB only after asking, and would not reveal the line.`),
     { modal: true, detail: 'The setting is workbench.editorLargeFileConfirmation; raising it here changes this workspace only.' },
     raise,
   );

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostToWebview, WebviewToHost } from '../shared/protocol';
 import { webviewHtml, webviewOptions } from './webviewHtml';
+import { safeLabel } from '../shared/safeText';
 
 /**
  * A webview panel speaking the shared protocol: messages to the webview wait
@@ -23,7 +24,7 @@ export abstract class ProtocolPanel implements vscode.Disposable {
     script: string,
     icon: string,
   ) {
-    this.panel = vscode.window.createWebviewPanel(viewType, title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(context.extensionUri));
+    this.panel = vscode.window.createWebviewPanel(viewType, safeLabel(title, 120), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(context.extensionUri));
     this.panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', `${icon}.svg`);
     this.ready = new Promise((r) => (this.markReady = r));
     this.panel.webview.html = webviewHtml(this.panel.webview, context.extensionUri, { script, title });

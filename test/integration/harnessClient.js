@@ -69,6 +69,15 @@ function evalWebview({ titleContains, selector, action = 'read' }, timeoutMs) {
   return request({ type: 'evalWebview', titleContains, selector, action }, timeoutMs);
 }
 
+/**
+ * Query the workbench page itself (not a webview): { count, texts[], links[] } of the elements
+ * matching `selector`, links being the href of every <a> inside them. Retries until one matches
+ * or timeoutMs passes (then count is 0).
+ */
+function evalWorkbench({ selector }, timeoutMs) {
+  return request({ type: 'evalWorkbench', selector }, timeoutMs);
+}
+
 /** Write the final result the launcher waits for: {passed, failed, failures:[{title,error}], log}. */
 function writeResult(result) {
   const file = process.env.LI_TEST_RESULT;
@@ -76,4 +85,4 @@ function writeResult(result) {
   writeJsonAtomic(file, result);
 }
 
-module.exports = { available, request, screenshot, evalWebview, writeResult };
+module.exports = { available, request, screenshot, evalWebview, evalWorkbench, writeResult };

@@ -175,6 +175,22 @@ async function handleRequest(page, req) {
       await sleep(250);
     }
   }
+  if (req.type === 'evalWorkbench') {
+    // the workbench page itself (notifications, views): every match's text and the links inside it
+    const deadline = Date.now() + (req.timeoutMs || 30000);
+    for (;;) {
+      const info = await page.evaluate((s) => {
+        const els = [...document.querySelectorAll(s)];
+        return {
+          count: els.length,
+          texts: els.map((e) => e.textContent),
+          links: els.flatMap((e) => [...e.querySelectorAll('a')].map((a) => a.getAttribute('href') || a.getAttribute('data-href') || a.textContent)),
+        };
+      }, req.selector);
+      if (info.count > 0 || Date.now() > deadline) return { ok: true, ...info };
+      await sleep(250);
+    }
+  }
   return { ok: false, error: `unknown request type ${req.type}` };
 }
 
