@@ -166,10 +166,14 @@ function analysisSelection(values: Record<string, unknown>): { chosen: Analysis[
 async function analyze(engine: Engine, values: Record<string, unknown>): Promise<number> {
   const id = typeof values.analysis === 'string' ? values.analysis : 'all';
   const { chosen, params } = analysisSelection(values);
-  const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
-  if (chosen.length === 1 && outputs.length === 0) {
+  // a single analysis that ran nowhere is an error, unless every table only had too little data for it
+  const ranNowhere = chosen.length === 1 && outputs.length === 0 && skipped.length > (rest.tooLittle ?? 0);
+  if (ranNowhere) {
     process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a column a role with --role ROLE=COLUMN, a parameter with --param NAME=VALUE.\n`);
+    // --json always prints JSON, the reasons included
+    if (values.json) process.stdout.write(JSON.stringify({ outputs, skipped }, null, 2) + '\n');
     return 1;
   }
   const cwd = process.cwd();
@@ -181,7 +185,8 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     writeFileAtomic(values.report, md);
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify(outputs, null, 2) + '\n');
+    // one JSON object: the outputs, and every analysis–table pair skipped with its reason
+    process.stdout.write(JSON.stringify({ outputs, skipped }, null, 2) + '\n');
     for (const s of skipped.filter((x) => / failed: /.test(x))) process.stderr.write(`log-investigator: ${s}\n`);
     return failed ? 1 : 0;
   }
@@ -193,7 +198,7 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
     }
     if (o.findings.length > 25) process.stdout.write(`  … ${o.findings.length - 25} more (--json for all)\n`);
   }
-  if (skipped.length && chosen.length > 1) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
+  if (skipped.length && (chosen.length > 1 || outputs.length === 0)) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
   return failed ? 1 : 0;
 }
 
@@ -211,7 +216,7 @@ async function suspects(engine: Engine, values: Record<string, unknown>): Promis
   const { limit, minRisk } = suspectOptions(values);
   const { chosen, params } = analysisSelection(values);
   const a0 = performance.now();
-  const { outputs, skipped, failed = 0 } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
   const t0 = performance.now();
   const t = triage(findingsOf(outputs), { perGroup: limit || undefined, minRisk });
   const t1 = performance.now();

@@ -7,7 +7,9 @@ export type IndexErrorCode =
   | 'BAD_OPTION'
   | 'CANCELLED'
   | 'SQL'
-  | 'MISSING_ROLE';
+  | 'MISSING_ROLE'
+  /** The data is too little for the method (one row for a model that compares rows): the analysis is skipped, with this reason. */
+  | 'TOO_LITTLE_DATA';
 
 export class LogInvestigatorError extends Error {
   constructor(
@@ -23,6 +25,11 @@ export class CancelledError extends LogInvestigatorError {
   constructor() {
     super('CANCELLED', 'Indexing was cancelled.');
   }
+}
+
+/** Too little data for a method: analyses that meet it are skipped with the reason, not failed. */
+export function tooLittleData(message: string): LogInvestigatorError {
+  return new LogInvestigatorError('TOO_LITTLE_DATA', message);
 }
 
 export function errorMessage(e: unknown): string {

@@ -222,6 +222,8 @@ export interface AnalysisRun {
   skipped: string[];
   /** How many analysis–table pairs failed (their errors are among the skipped). */
   failed?: number;
+  /** How many were skipped because the table holds too little data for the method (reasons among the skipped). */
+  tooLittle?: number;
 }
 
 /**
@@ -260,6 +262,11 @@ export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Quer
       try {
         run.outputs.push(runAnalysis(a, t, query, mine, tables));
       } catch (e) {
+        if (e instanceof LogInvestigatorError && e.code === 'TOO_LITTLE_DATA') {
+          run.skipped.push(`${a.id} on ${t.table}: too little data: ${e.message}`);
+          run.tooLittle = (run.tooLittle ?? 0) + 1;
+          continue;
+        }
         // one analysis failing on one table (a bad parameter, an unreadable file) does not stop the others; a single one reports its error
         if (chosen.length === 1 && tables.filter((x) => !only || only.includes(x.table)).length === 1) throw e;
         run.skipped.push(`${a.id} on ${t.table} failed: ${e instanceof Error ? e.message : String(e)}`);

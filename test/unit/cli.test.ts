@@ -102,4 +102,25 @@ describe('command line', function () {
     assert.match(run('--help').out, /log-investigator query FILE/);
     assert.match(run('--version').out, /^\d+\.\d+\.\d+/);
   });
+
+  it('analyze --json is always one JSON object {outputs, skipped}; too little data skips an analysis with its reason', () => {
+    const dir = tmpDir();
+    const tiny = path.join(dir, 'auth.log');
+    fs.writeFileSync(tiny, fs.readFileSync(fixture('OpenSSH_2k.log'), 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
+    const r = run('analyze', tiny, '--analysis', 'login-detectors', '--json');
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { outputs: unknown[]; skipped: string[] };
+    assert.deepEqual(j.outputs, []);
+    assert.equal(j.skipped.length, 1);
+    assert.match(j.skipped[0], /^login-detectors on auth: too little data: Local outlier factor needs at least 2 rows, got 1\.$/);
+    const text = run('analyze', tiny, '--analysis', 'login-detectors');
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.err, /skipped: login-detectors on auth: too little data/);
+    // a log no analysis fits: still JSON, every analysis listed with why it was skipped
+    const all = run('analyze', fixture('Linux_2k.log'), '--analysis', 'all', '--json');
+    assert.equal(all.code, 0, all.err);
+    const aj = JSON.parse(all.out) as { outputs: unknown[]; skipped: string[] };
+    assert.ok(Array.isArray(aj.outputs));
+    assert.ok(aj.skipped.length > 5 && aj.skipped.every((x) => /^[a-z-]+ on linux_2k: /.test(x)), aj.skipped.join('\n'));
+  });
 });

@@ -146,7 +146,7 @@ describe('findings and analyses', () => {
     const sarifFile = path.join(tmpDir(), 'out.sarif');
     const j = r('analyze', log, '--analysis', 'volume-outliers-ip', '--param', 'threshold=5', '--json', '--sarif', sarifFile);
     assert.equal(j.status, 0, j.stderr);
-    const outs = JSON.parse(j.stdout) as AnalysisOutput[];
+    const outs = (JSON.parse(j.stdout) as { outputs: AnalysisOutput[] }).outputs;
     assert.equal(outs[0].findings[0].entity.value, '10.9.9.9');
     assert.equal(JSON.parse(fs.readFileSync(sarifFile, 'utf8')).version, '2.1.0');
     const report = path.join(tmpDir(), 'report.md');
@@ -161,6 +161,12 @@ describe('findings and analyses', () => {
     const missing = r('analyze', fixture('events.jsonl'), '--analysis', 'failure-bursts');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /no column with the role ip, outcome/);
+    // --json is JSON also when nothing ran, with the reasons
+    const missingJson = r('analyze', fixture('events.jsonl'), '--analysis', 'failure-bursts', '--json');
+    assert.equal(missingJson.status, 1);
+    const mj = JSON.parse(missingJson.stdout) as { outputs: unknown[]; skipped: string[] };
+    assert.deepEqual(mj.outputs, []);
+    assert.match(mj.skipped[0], /^failure-bursts on events: .*no column with the role ip, outcome/);
     assert.equal(r('analyze', log, '--analysis', 'nope').status, 2);
   });
 

@@ -44,7 +44,7 @@ describe('suspects on the command line', function () {
 
   it('orders exactly as the engine ranks the findings of analyze (the code the Findings view uses)', () => {
     const a = run('analyze', fixture('log.csv'), '--analysis', 'failure-bursts,login-detectors', '--json');
-    const outputs = JSON.parse(a.out) as AnalysisOutput[];
+    const outputs = (JSON.parse(a.out) as { outputs: AnalysisOutput[] }).outputs;
     const t = triage(outputs.flatMap((o) => o.findings));
     const j = JSON.parse(run(...args, '--json', '--limit', '0').out);
     assert.deepEqual(j.groups.map((g: { suspects: { value: string }[] }) => g.suspects.map((s) => s.value)), t.groups.map((g) => g.suspects.map((s) => s.value)));

@@ -13,6 +13,7 @@
  * in practice, the outlier labels are the same as scikit-learn's.
  */
 import { badInput, checkMatrix, percentile, uniqueRows, type Matrix } from './matrix';
+import { tooLittleData } from '../errors';
 
 export interface LofOptions {
   nNeighbors?: number;
@@ -46,7 +47,7 @@ interface Neighbourhood {
 export function localOutlierFactor(X: Matrix, opts: LofOptions = {}): LofResult {
   const d = checkMatrix(X);
   const n = X.length;
-  if (n < 2) throw badInput('Local outlier factor needs at least 2 rows.');
+  if (n < 2) throw tooLittleData(`Local outlier factor needs at least 2 rows, got ${n}.`);
   const nNeighbors = opts.nNeighbors ?? 20;
   if (!Number.isInteger(nNeighbors) || nNeighbors < 1) throw badInput(`nNeighbors must be a positive integer, got ${nNeighbors}.`);
   const contamination = opts.contamination ?? 'auto';
