@@ -12,7 +12,7 @@ import { EngineClient } from './engine/engineClient';
 import { LogInvestigatorError, errorMessage } from './engine/errors';
 import { FORMATS, FORMAT_TITLES, type FormatId } from './engine/formats';
 import { ROLES, type Role } from './engine/roles';
-import { formatCsv, formatTable } from './engine/output';
+import { formatCsv, formatTable, jsonText } from './engine/output';
 import { runShell } from './shell';
 import { ANALYSES } from './engine/analyses';
 import { runAnalyses, selectAnalyses, type Analysis } from './engine/findings';
@@ -173,11 +173,11 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   if (ranNowhere) {
     process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a column a role with --role ROLE=COLUMN, a parameter with --param NAME=VALUE.\n`);
     // --json always prints JSON, the reasons included
-    if (values.json) process.stdout.write(JSON.stringify({ outputs, skipped }, null, 2) + '\n');
+    if (values.json) process.stdout.write(jsonText({ outputs, skipped }, 2) + '\n');
     return 1;
   }
   const cwd = process.cwd();
-  if (typeof values.sarif === 'string') writeFileAtomic(values.sarif, JSON.stringify(toSarif(outputs, { baseDir: cwd, version: VERSION }), null, 2) + '\n');
+  if (typeof values.sarif === 'string') writeFileAtomic(values.sarif, jsonText(toSarif(outputs, { baseDir: cwd, version: VERSION }), 2) + '\n');
   if (typeof values.csv === 'string') writeFileAtomic(values.csv, findingsCsv(outputs));
   if (typeof values.report === 'string') {
     const chartsDir = values.report.replace(/\.md$/i, '') + '-charts';
@@ -186,7 +186,7 @@ async function analyze(engine: Engine, values: Record<string, unknown>): Promise
   }
   if (values.json) {
     // one JSON object: the outputs, and every analysis–table pair skipped with its reason
-    process.stdout.write(JSON.stringify({ outputs, skipped }, null, 2) + '\n');
+    process.stdout.write(jsonText({ outputs, skipped }, 2) + '\n');
     for (const s of skipped.filter((x) => / failed: /.test(x))) process.stderr.write(`log-investigator: ${s}\n`);
     return failed ? 1 : 0;
   }
@@ -224,7 +224,7 @@ async function suspects(engine: Engine, values: Record<string, unknown>): Promis
     for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
     process.stderr.write(`analyses ${Math.round(t0 - a0)} ms, triage ${Math.round(t1 - t0)} ms, ${t.suspects.length} suspects, ${t.incidents.length} incidents\n`);
   }
-  if (values.json) process.stdout.write(JSON.stringify(triageJson(t, skipped, limit), null, 2) + '\n');
+  if (values.json) process.stdout.write(jsonText(triageJson(t, skipped, limit), 2) + '\n');
   else {
     process.stdout.write(triageText(t, limit));
     if (skipped.length) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
@@ -322,7 +322,7 @@ async function main(argv: string[]): Promise<number> {
       queryMs = performance.now() - q0;
       if (values.json) {
         const objs = res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i] instanceof Uint8Array ? Buffer.from(r[i] as Uint8Array).toString('base64') : r[i]])));
-        process.stdout.write(JSON.stringify(objs, null, 2) + '\n');
+        process.stdout.write(jsonText(objs, 2) + '\n');
       } else if (values.csv) process.stdout.write(formatCsv(res.columns, res.rows));
       else process.stdout.write(formatTable(res.columns, res.rows));
       if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);

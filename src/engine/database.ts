@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import initSqlJs, { type Database, type SqlJsStatic, type SqlValue } from 'sql.js';
+import initSqlJs, { type BindParams, type Database, type SqlJsStatic, type SqlValue as SqlJsValue } from 'sql.js';
 import type { BuiltTable, ColumnInfo, Reject, TableInfo } from './build';
 import { applyTemplateRemap } from './templates/column';
 import { LogInvestigatorError } from './errors';
@@ -9,7 +9,25 @@ import { guessRoles, type Role } from './roles';
 import { registerSigmaFunctions } from './sigma/sqlFunctions';
 import { inferType, type ColumnType } from './values';
 
-export type { SqlValue };
+/** A value of a result row; bigint for an integer beyond ±2^53, which a number would round. */
+export type SqlValue = SqlJsValue | bigint;
+
+/** A result row: sql.js gives integers as numbers; those beyond ±2^53 are read again, exactly, as bigint. */
+function exactRow(stmt: { get(p?: null, o?: { useBigInt: boolean }): unknown[] }): SqlValue[] {
+  const row = stmt.get() as SqlValue[];
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      const exact = stmt.get(null, { useBigInt: true }) as SqlValue[];
+      for (let k = i; k < row.length; k++) {
+        const x = row[k];
+        if (typeof x === 'number' && Number.isInteger(x) && !Number.isSafeInteger(x) && typeof exact[k] === 'bigint') row[k] = exact[k];
+      }
+      break;
+    }
+  }
+  return row;
+}
 
 export interface QueryResult {
   columns: string[];
@@ -286,7 +304,7 @@ export class LogDatabase {
     try {
       for (const stmt of this.db.iterateStatements(sql)) {
         try {
-          if (first && params.length) stmt.bind(params);
+          if (first && params.length) stmt.bind(params as BindParams);
           first = false;
           const columns = stmt.getColumnNames();
           const rows: SqlValue[][] = [];
@@ -296,7 +314,7 @@ export class LogDatabase {
               truncated = true;
               break;
             }
-            rows.push(stmt.get());
+            rows.push(exactRow(stmt as unknown as Parameters<typeof exactRow>[0]));
           }
           if (columns.length) result = { columns, rows, truncated };
         } finally {

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnalysisOutput, Finding, Severity } from './findings';
-import { formatCsv } from './output';
+import { formatCsv, jsonText } from './output';
 
 const LEVEL: Record<Severity, 'none' | 'note' | 'warning' | 'error'> = { info: 'note', low: 'note', medium: 'warning', high: 'error', critical: 'error' };
 
@@ -57,7 +57,7 @@ export function toSarif(outputs: AnalysisOutput[], opts: { baseDir?: string; ver
 
 export function findingsCsv(outputs: AnalysisOutput[]): string {
   const rows = outputs.flatMap((o) =>
-    o.findings.map((f) => [f.analysis, f.entity.kind, f.entity.value, Number(f.score.toFixed(3)), f.severity, f.reason, f.evidence.file, f.evidence.lines.slice(0, 20).join(' '), f.evidence.total, JSON.stringify(f.metrics)]),
+    o.findings.map((f) => [f.analysis, f.entity.kind, f.entity.value, Number(f.score.toFixed(3)), f.severity, f.reason, f.evidence.file, f.evidence.lines.slice(0, 20).join(' '), f.evidence.total, jsonText(f.metrics)]),
   );
   return formatCsv(['analysis', 'entity_kind', 'entity', 'score', 'severity', 'reason', 'file', 'lines', 'evidence_rows', 'metrics'], rows);
 }

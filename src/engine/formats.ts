@@ -1,6 +1,9 @@
 import type { CellValue } from './sqliteImage';
 import type { ColumnType, TimeFormat } from './values';
 import { LogInvestigatorError } from './errors';
+import { parseJsonExact } from './jsonExact';
+import { jsonText } from './output';
+import { exactInteger } from './values';
 import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } from './fastPath';
 
 export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lines', 'sqlite'] as const;
@@ -278,7 +281,7 @@ export class JsonLinesParser implements LineParser {
     if (text.trim() === '') return;
     let obj: unknown;
     try {
-      obj = JSON.parse(text);
+      obj = parseJsonExact(text);
     } catch (e) {
       sink.reject(lineNo, `not valid JSON: ${(e as Error).message}`, text);
       return;
@@ -316,10 +319,10 @@ export class JsonLinesParser implements LineParser {
       else if (typeof v === 'boolean') {
         out[i] = v ? 1 : 0;
         if (!this.fixedCols.has(name)) this.fixedCols.set(name, { name, type: 'boolean' });
-      } else if (typeof v === 'number') out[i] = v;
+      } else if (typeof v === 'number' || typeof v === 'bigint') out[i] = v;
       else if (typeof v === 'string') out[i] = v;
       else {
-        out[i] = JSON.stringify(v);
+        out[i] = jsonText(v);
         if (!this.fixedCols.has(name)) this.fixedCols.set(name, { name, type: 'json' });
       }
     }
@@ -431,7 +434,8 @@ export class ZeekParser implements LineParser {
         const t = this.types[i];
         if (t === 'integer' || t === 'real' || t === 'timestamp') {
           const n = Number(p);
-          out[i] = Number.isFinite(n) ? n : p;
+          // Zeek's count and int are 64-bit: past 2^53 they are kept exactly (or as text beyond 64 bits)
+          out[i] = t === 'integer' && !Number.isSafeInteger(n) && /^-?\d+$/.test(p) ? exactInteger(p) ?? p : Number.isFinite(n) ? n : p;
         } else if (t === 'boolean') out[i] = p === 'T' ? 1 : p === 'F' ? 0 : p;
         else out[i] = p.includes('\\') ? unescapeZeek(p) : p;
       }

@@ -55,6 +55,7 @@ export class KeyIndex {
     if (this.abandoned) return;
     if (v === null || v === undefined || v instanceof Uint8Array) this.addNull();
     else if (typeof v === 'number') this.addNumber(v);
+    else if (typeof v === 'bigint') this.abandoned = true; // beyond ±2^53: this column gets no index
     else {
       const b = Buffer.from(v, 'utf8');
       this.addBytes(b, 0, b.length);

@@ -1,4 +1,4 @@
-import type { SqlValue } from 'sql.js';
+import type { SqlValue } from './database';
 
 function cell(v: SqlValue): string {
   if (v === null) return '';
@@ -27,9 +27,21 @@ export function formatTable(columns: string[], rows: SqlValue[][]): string {
   // a loop, not Math.max(...rows): spreading a large result overflows the call stack
   const widths = heads.map((h) => h.length);
   for (const r of text) for (let i = 0; i < r.length; i++) if (r[i].length > widths[i]) widths[i] = r[i].length;
-  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => r[i] === null || (typeof r[i] === 'number' || typeof r[i] === 'bigint')));
   const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   const out = [line(heads), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)];
   out.push(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
   return out.join('\n') + '\n';
+}
+
+const BIG = '\u0000bigint:';
+
+/**
+ * JSON.stringify that writes a bigint (an integer beyond ±2^53 from the
+ * database) as the exact JSON number it is, where JSON.stringify throws.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  let big = false;
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? ((big = true), `${BIG}${v}`) : v), indent);
+  return big ? text.replace(/"\\u0000bigint:(-?\d+)"/g, '$1') : text;
 }

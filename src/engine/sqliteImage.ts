@@ -11,7 +11,8 @@
  * Format reference: https://www.sqlite.org/fileformat2.html
  */
 
-export type CellValue = null | number | string | Uint8Array;
+/** bigint: an integer beyond ±2^53 (exact; stored as SQLite's 8-byte INTEGER). */
+export type CellValue = null | number | bigint | string | Uint8Array;
 
 const SQLITE_VERSION_NUMBER = 3045000;
 const textEncoder = new TextEncoder();
@@ -248,6 +249,7 @@ export class RecordEncoder {
     if (v === null || v === undefined) this.types[this.nTypes++] = 0;
     else if (typeof v === 'number') this.putNumber(v);
     else if (typeof v === 'string') this.putString(v);
+    else if (typeof v === 'bigint') this.putBigInt(v);
     else {
       this.ensure(this.pos + v.length);
       this.scratch.set(v, this.pos);
@@ -308,6 +310,17 @@ export class RecordEncoder {
     }
     this.types[this.nTypes++] = t;
     this.pos = pos;
+  }
+
+  /** An integer as 8-byte two's complement (type 6), exactly; it must fit in 64 bits. */
+  putBigInt(v: bigint): void {
+    if (v >= -9007199254740991n && v <= 9007199254740991n) return this.putNumber(Number(v));
+    this.ensure(this.pos + 8);
+    const u = BigInt.asUintN(64, v);
+    put32(this.scratch, this.pos, Number(u >> 32n));
+    put32(this.scratch, this.pos + 4, Number(u & 0xffffffffn));
+    this.pos += 8;
+    this.types[this.nTypes++] = 6;
   }
 
   putString(v: string): void {

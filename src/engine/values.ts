@@ -16,7 +16,20 @@ export const SQL_TYPE: Record<ColumnType, string> = {
   text: 'TEXT',
 };
 
-const INT_RE = /^[-+]?(?:0|[1-9]\d{0,14})$/;
+const INT_RE = /^[-+]?(?:0|[1-9]\d{0,19})$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * An integer's text as a value kept exactly: a number up to ±2^53, a bigint
+ * up to SQLite's 64-bit limit, else undefined (the text is kept as text).
+ */
+export function exactInteger(s: string): number | bigint | undefined {
+  const n = +s;
+  if (Number.isSafeInteger(n)) return n;
+  const b = BigInt(s);
+  return b >= INT64_MIN && b <= INT64_MAX ? b : undefined;
+}
 // no leading zeros: 007 is an identifier, not a number
 const REAL_RE = /^[-+]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -208,7 +221,7 @@ export type Converter = (s: string) => CellValue | undefined;
 export function converterFor(t: Inferred): Converter | null {
   switch (t.type) {
     case 'integer':
-      return (s) => (INT_RE.test(s) ? +s : undefined);
+      return (s) => (INT_RE.test(s) ? exactInteger(s) : undefined);
     case 'real':
       return (s) => (REAL_RE.test(s) ? +s : undefined);
     case 'boolean':

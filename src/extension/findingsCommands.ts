@@ -220,7 +220,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       columns: ['severity', 'score', 'entity', 'reason'],
       rows: out.findings.slice(0, 200).map((f) => [f.severity, Number(f.score.toFixed(2)), f.entity.value, f.reason]),
     };
-    const tables = [findingsTable, ...out.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows.map((r) => r.map((v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))) }))];
+    const tables = [findingsTable, ...out.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows.map((r) => r.map((v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? String(v) : v))) }))];
     return ChartPanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, out.charts, tables);
   },
 

@@ -11,7 +11,7 @@ import { openSourceLine } from './sourceLinks';
 import { ProtocolPanel } from './webviewPanel';
 import { safeLabel, safeText } from '../shared/safeText';
 
-const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : v);
+const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? String(v) : v); // a bigint keeps its digits as text
 
 /**
  * Shows query results in a webview: sortable, scrolled by pages the webview

@@ -1,4 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseJsonExact } from '../../src/engine/jsonExact';
+import { jsonText } from '../../src/engine/output';
+import { indexed, one, rows, tmpDir } from '../helpers';
 import { epochToTime, inferType, timeParser } from '../../src/engine/values';
 import { guessRoles } from '../../src/engine/roles';
 import { quoteIdent, tableNameFor, uniqueColumnNames } from '../../src/engine/names';
@@ -62,5 +67,39 @@ describe('types, time stamps, roles and names', () => {
     assert.equal(tableNameFor('/x/rejects.csv', []), 'rejects_2');
     assert.equal(tableNameFor('/x/sqlite_master.csv', []), 't_sqlite_master');
     assert.equal(tableNameFor('/x/access.log', ['ACCESS']), 'access_2');
+  });
+});
+
+describe('integers beyond 2^53 stay exact', () => {
+  const ID = 6249979066121302517n;
+
+  it('CSV, JSON Lines and Zeek store them as 64-bit INTEGER; WHERE finds them; results give them back exactly', async () => {
+    const dir = tmpDir();
+    const csv = path.join(dir, 'ids.csv');
+    fs.writeFileSync(csv, `event_id,user\n${ID},a\n9223372036854775807,b\n-9223372036854775808,c\n92233720368547758070,d\n1,e\n`);
+    const jsonl = path.join(dir, 'ids.jsonl');
+    fs.writeFileSync(jsonl, `{"event_id": ${ID}, "list": [${ID}, 1.5], "s": "${ID}"}\n{"event_id": 2, "list": [], "s": "x"}\n`);
+    const zeek = path.join(dir, 'files.log');
+    fs.writeFileSync(zeek, `#separator \\x09\n#fields\tts\tseen_bytes\n#types\ttime\tcount\n1600000000.5\t${ID}\n1600000001.5\t7\n`);
+    const { engine, tables } = await indexed([csv, jsonl, zeek]);
+    try {
+      assert.equal(one(engine, 'PRAGMA integrity_check'), 'ok');
+      assert.deepEqual(rows(engine, 'SELECT event_id, typeof(event_id) FROM ids ORDER BY _line'), [
+        [ID, 'integer'], [9223372036854775807n, 'integer'], [-9223372036854775808n, 'integer'], ['92233720368547758070', 'text'], [1, 'integer'],
+      ]);
+      assert.equal(one(engine, `SELECT user FROM ids WHERE event_id = ${ID}`), 'a');
+      assert.ok(tables[0].warnings.some((w) => /column event_id: 1 values are not integer/.test(w)), 'beyond 64 bits: text, said so');
+      assert.deepEqual(rows(engine, `SELECT event_id, typeof(event_id), list, s FROM ids_2 WHERE event_id = ${ID}`), [[ID, 'integer', `[${ID},1.5]`, String(ID)]]);
+      assert.deepEqual(rows(engine, `SELECT seen_bytes FROM files WHERE seen_bytes = ${ID}`), [[ID]]);
+      // arithmetic that stays small is a number again
+      assert.equal(one(engine, `SELECT event_id - ${ID - 5n} FROM ids WHERE _line = 2`), 5);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('JSON output writes them as exact numbers', () => {
+    assert.equal(jsonText({ a: ID, b: [1, -ID], c: 'x' }), `{"a":${ID},"b":[1,-${ID}],"c":"x"}`);
+    assert.deepEqual(parseJsonExact(`{"a": ${ID}, "b": "${ID}", "c": 12345678901234567.5, "d": [99999999999999999999]}`), { a: ID, b: String(ID), c: 12345678901234567.5, d: ['99999999999999999999'] });
   });
 });
