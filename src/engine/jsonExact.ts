@@ -26,12 +26,25 @@ export function parseJsonExact(text: string): unknown {
       continue;
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      // one whole number token: -? digits (. digits)? ([eE] [+-]? digits)?
+      const isDigit = (k: number) => text.charCodeAt(k) >= 0x30 && text.charCodeAt(k) <= 0x39;
       let j = i + (c === 0x2d ? 1 : 0);
-      while (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x39) j++;
-      const next = text[j];
-      const digits = j - i - (c === 0x2d ? 1 : 0);
-      // an integer token (not a real, not an exponent) of 16 digits or more
-      if (digits >= 16 && next !== '.' && next !== 'e' && next !== 'E') {
+      const intStart = j;
+      while (j < text.length && isDigit(j)) j++;
+      const intDigits = j - intStart;
+      let plain = true;
+      if (text[j] === '.') {
+        plain = false;
+        j++;
+        while (j < text.length && isDigit(j)) j++;
+      }
+      if (text[j] === 'e' || text[j] === 'E') {
+        plain = false;
+        j++;
+        if (text[j] === '+' || text[j] === '-') j++;
+        while (j < text.length && isDigit(j)) j++;
+      }
+      if (plain && intDigits >= 16) {
         out += text.slice(last, i) + `"\\u0000int:${text.slice(i, j)}"`; // MARK, escaped as JSON text
         last = j;
       }

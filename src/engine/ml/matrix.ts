@@ -1,5 +1,5 @@
 /** Shape checks and small dense helpers shared by the models. */
-import { LogInvestigatorError, tooLittleData } from '../errors';
+import { LogInvestigatorError } from '../errors';
 
 /** Rows of features. */
 export type Matrix = readonly (readonly number[])[];
@@ -15,7 +15,7 @@ export function checkMatrix(X: Matrix, what = 'X', allowEmpty = false): number {
   if (!Array.isArray(X)) throw badInput(`${what} must be an array of rows.`);
   if (X.length === 0) {
     if (allowEmpty) return 0;
-    throw tooLittleData(`${what} has no rows.`);
+    throw badInput(`${what} has no rows.`);
   }
   const d = X[0].length;
   if (d === 0) throw badInput(`${what} has no columns.`);
