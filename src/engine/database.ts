@@ -217,6 +217,7 @@ export class LogDatabase {
         const sql = this.query(`SELECT sql FROM ${quoteIdent(tmp)}.sqlite_schema WHERE type = 'table' AND name = ?`, [t]).rows[0][0];
         this.db.exec(renameCreate(String(sql), `main.${quoteIdent(t)}`));
         this.db.exec(`INSERT INTO main.${quoteIdent(t)} SELECT * FROM ${quoteIdent(tmp)}.${quoteIdent(t)}`);
+        this.copyIndexes(tmp, t, 'main');
       }
       this.db.exec('COMMIT');
     } finally {
@@ -224,6 +225,20 @@ export class LogDatabase {
       handle.close();
     }
     return { schema: 'main' };
+  }
+
+  /**
+   * Creates a table's indexes (the IP, user, group… indexes the builder laid
+   * out) again in the schema the table was copied to: a copied table is
+   * otherwise without them, and grouping by IP or user scans every row.
+   */
+  private copyIndexes(from: string, table: string, to: string): void {
+    const idx = this.query(`SELECT sql FROM ${quoteIdent(from)}.sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`, [table]).rows;
+    for (const [sql] of idx) {
+      const m = /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?/i.exec(String(sql));
+      if (!m) continue;
+      this.db.exec(`CREATE ${m[1] ?? ''}INDEX ${quoteIdent(to)}.${String(sql).slice(m[0].length)}`);
+    }
   }
 
   private writeCatalog(info: TableInfo, rejects: Reject[]): void {
@@ -345,6 +360,7 @@ export class LogDatabase {
         if (!sql) continue;
         this.db.exec(renameCreate(String(sql), `${quoteIdent(out)}.${quoteIdent(table)}`));
         this.db.exec(`INSERT INTO ${quoteIdent(out)}.${quoteIdent(table)} SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table)}`);
+        this.copyIndexes(schema, table, out);
       }
       this.db.exec('COMMIT');
     } catch (e) {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, indexed, one, rows, tmpDir } from '../helpers';
+import { loadSqlJs } from '../../src/engine/database';
 
 describe('indexes on role columns', () => {
   it('the course log gets indexes on its user, group, resource and ip columns, which SQLite checks and uses', async () => {
@@ -57,5 +58,37 @@ describe('indexes on role columns', () => {
     const { engine, tables } = await indexed([fixture('log.csv')], { indexes: false });
     assert.deepEqual(tables[0].indexed, []);
     await engine.dispose();
+  });
+
+  it('the saved database (--out, Save Database As…) and tables past the 8th file keep their indexes', async () => {
+    const dir = tmpDir();
+    const files = Array.from({ length: 10 }, (_, k) => {
+      const f = path.join(dir, `access${k}.log`);
+      fs.copyFileSync(fixture('access.log'), f);
+      return f;
+    });
+    const { engine, tables } = await indexed(files);
+    try {
+      assert.ok(tables.every((t) => t.indexed.includes('client_ip')), 'every table lists client_ip as indexed');
+      // the 9th and 10th files no longer get an attachment of their own: their tables are copied into main
+      for (const t of tables.slice(8)) {
+        const list = rows(engine, `SELECT name FROM main.sqlite_schema WHERE type = 'index' AND tbl_name = ?`, [t.table]).map((r) => r[0]);
+        assert.ok(list.includes(`${t.table}__client_ip`), `${t.table}: ${list.join(', ')}`);
+        const plan = rows(engine, `EXPLAIN QUERY PLAN SELECT client_ip, count(*) FROM "${t.table}" GROUP BY 1`).map((r) => r[3]).join(' ');
+        assert.match(plan, /COVERING INDEX/);
+      }
+      const SQL = await loadSqlJs();
+      const saved = new SQL.Database(engine.db.exportDatabase());
+      try {
+        assert.equal(saved.exec('PRAGMA integrity_check')[0].values[0][0], 'ok');
+        const idx = saved.exec("SELECT tbl_name, name FROM sqlite_schema WHERE type = 'index' AND name LIKE '%client_ip'")[0].values;
+        assert.equal(idx.length, 10);
+        assert.deepEqual(saved.exec('SELECT count(*) FROM access9 INDEXED BY access9__client_ip WHERE client_ip >= \'\'')[0].values, [[300]]);
+      } finally {
+        saved.close();
+      }
+    } finally {
+      await engine.dispose();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { runAnalysis } from '../../src/engine/findings';
 import { agentContext, popularResource, serviceAccount, sharedEgress } from '../../src/engine/triage/context';
 import { buildSuspects } from '../../src/engine/triage/suspects';
 import { indexed, tmpDir } from '../helpers';
+import type { SqlValue } from '../../src/engine/database';
 
 describe('triage: benign context', () => {
   it('a shared egress: many users, many days, each at an ordinary rate; not one afternoon, not mostly failures', () => {
@@ -48,7 +49,7 @@ describe('triage: benign context', () => {
     fs.writeFileSync(file, rows.join('\n') + '\n');
     const { engine } = await indexed([file]);
     const t = engine.tables()[0];
-    const q = (sql: string, p: (string | number | null | Uint8Array)[] = []) => engine.query(sql, p);
+    const q = (sql: string, p: SqlValue[] = []) => engine.query(sql, p);
     const ip = runAnalysis(analysisById('volume-outliers-ip')!, t, q, {}, engine.tables());
     assert.deepEqual(ip.findings.map((f) => [f.entity.value, f.context?.map((c) => c.kind)]), [['10.0.0.1', ['shared-egress']], ['10.9.9.9', ['monitoring']]]);
     const campus = ip.findings[0];
