@@ -338,9 +338,22 @@ export class LogDatabase {
       }
     } catch (e) {
       if (e instanceof LogInvestigatorError) throw e;
-      throw new LogInvestigatorError('SQL', `SQL error: ${(e as Error).message}`);
+      throw new LogInvestigatorError('SQL', `SQL error: ${(e as Error).message}${this.quotingHint((e as Error).message)}`);
     }
     return result;
+  }
+
+  /**
+   * `no such column: id.orig_h` when a table has a column of that very name
+   * (Zeek's dotted names): SQL read it as column orig_h of a table id; say
+   * how to write it.
+   */
+  private quotingHint(message: string): string {
+    const m = /no such column: (\S+)/.exec(message);
+    if (!m || !m[1].includes('.')) return '';
+    const name = m[1];
+    const t = this.tables().find((x) => x.columns.some((c) => c.name === name));
+    return t ? ` (${t.table} has a column named ${name}: a name with a dot is written in double quotes, ${quoteIdent(name)})` : '';
   }
 
   /** One SQLite file with every table and the catalog, for `--out` and "save as". */

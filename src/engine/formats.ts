@@ -245,6 +245,10 @@ export class DelimitedParser implements LineParser {
       this.expected = fields.length;
       this.names = fields.map((_, i) => this.userNames?.[i] ?? `col${i + 1}`);
     }
+    if (fields.length > this.expected && this.delim === '|' && this.expected > 0) {
+      // pipe-separated logs end in free text (a message) that may hold a pipe of its own: it belongs to the last field
+      fields = [...fields.slice(0, this.expected - 1), fields.slice(this.expected - 1).join('|')];
+    }
     if (fields.length !== this.expected) {
       sink.reject(lineNo, `${fields.length} fields, expected ${this.expected}`, raw);
       return;

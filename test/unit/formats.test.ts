@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { col, fixture, indexed, one, rows } from '../helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
 import { detect } from '../../src/engine/formats';
 import { parseSshd, unescapeZeek } from '../../src/engine/formats';
 
@@ -216,5 +218,20 @@ describe('formats', () => {
   it('the user can override the detected format', () => {
     const d = detect(['a,b', '1,2'], { format: 'lines' });
     assert.equal(d.format, 'lines');
+  });
+
+  it('a pipe inside the last field of a pipe-separated line belongs to that field; a dotted Zeek name in SQL is answered with its quoting', async () => {
+    const dir = tmpDir();
+    const p = path.join(dir, 'svc.psv');
+    fs.writeFileSync(p, 'ts|level|message\n2024-03-01T10:00:00Z|INFO|started\n2024-03-01T10:00:05Z|WARN|retry 1 | backoff 2s\n2024-03-01T10:00:06Z|INFO|a|b|c\n');
+    const { engine, tables } = await indexed([p, fixture('zeek/conn.log')]);
+    try {
+      assert.equal(tables[0].rejected, 0);
+      assert.deepEqual(rows(engine, 'SELECT message FROM svc ORDER BY _line'), [['started'], ['retry 1 | backoff 2s'], ['a|b|c']]);
+      assert.throws(() => engine.query('SELECT id.orig_h FROM conn'), /no such column: id\.orig_h \(conn has a column named id\.orig_h: a name with a dot is written in double quotes, "id\.orig_h"\)/);
+      assert.ok(Number(one(engine, 'SELECT count("id.orig_h") FROM conn')) > 0);
+    } finally {
+      await engine.dispose();
+    }
   });
 });
