@@ -8,6 +8,7 @@ import { suspiciousAccess } from './suspiciousAccess';
 import { sessionClusters } from './clusterSessions';
 import { failureBursts } from './failureBursts';
 import { geoIp } from './geoIp';
+import { loginAccounts } from './loginAccounts';
 import { loginDetectors } from './loginDetectors';
 import { loginOnline } from './loginOnline';
 import { loginPerIp } from './loginPerIp';
@@ -45,6 +46,7 @@ export const ANALYSES: readonly Analysis[] = [
   impossibleTravel,
   loginPerIp,
   loginRules,
+  loginAccounts,
   loginDetectors,
   loginSupervised,
   loginOnline,

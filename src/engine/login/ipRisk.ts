@@ -10,8 +10,9 @@
  *
  * The population's rates come from the IPs that are not flagged: attackers
  * make most of the failures in a log under attack (70 % of the attempts of
- * the book's chapter-8 log fail), so the rates are re-estimated without the
- * IPs at low risk or above until the set stops changing (at most 8 rounds).
+ * the book's chapter-8 log fail), so the rates start from the median IP's and
+ * are re-estimated, pooled over the IPs below low risk, until the set stops
+ * changing (at most 8 rounds).
  * A rate that is zero among them (no ordinary IP ever gave a wrong username)
  * is taken as half an event over their attempts: never seen is not impossible.
  */
@@ -92,6 +93,28 @@ export function pooledRates(ips: IpCounts[], reasons: string[]): Rates {
   };
 }
 
+const median = (xs: number[]) => {
+  if (!xs.length) return 0;
+  const v = [...xs].sort((a, b) => a - b);
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+};
+
+/** The median IP's rates (the start of the re-estimation), each at least half an event over all attempts. */
+export function medianRates(ips: IpCounts[], reasons: string[]): Rates {
+  const attempts = ips.reduce((s, c) => s + c.attempts, 0);
+  const floor = 0.5 / Math.max(1, attempts);
+  const withAttempts = ips.filter((c) => c.attempts > 0);
+  const several = ips.filter((c) => c.failures > 1);
+  return {
+    failure: Math.max(floor, median(withAttempts.map((c) => c.failures / c.attempts))),
+    newUsername: Math.max(floor, median(several.map((c) => Math.max(0, c.failedUsernames - 1) / (c.failures - 1)))),
+    byReason: new Map(reasons.map((x) => [x, Math.max(floor, median(withAttempts.map((c) => (c.byReason.get(x) ?? 0) / c.attempts)))])),
+    ips: ips.length,
+    attempts,
+  };
+}
+
 /** Log10 tail of an IP's statistic under the rates (0 when nothing is unusual). */
 function tailOf(c: IpCounts, s: IpStatistic, r: Rates): number {
   const k = observedOf(c, s);
@@ -132,7 +155,8 @@ export function ipRisks(ips: IpCounts[], reasons: string[], minRisk: number = RI
   const tests = Math.max(1, ips.length) * stats.length;
   const cut = Math.min(minRisk, RISK_BANDS.low);
   let clean = ips;
-  let rates = pooledRates(clean, reasons);
+  // start from the median IP, not the pool: when attackers make most of the failures the pooled rate is theirs
+  let rates = medianRates(ips, reasons);
   for (let round = 0; round < 8; round++) {
     const next = ips.filter((c) => riskFromLog10P(bestTail(c, stats, rates).bestLog, tests) < cut);
     if (next.length === clean.length || next.length === 0) break;
