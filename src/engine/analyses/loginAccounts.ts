@@ -9,12 +9,10 @@
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
 import { findingId } from '../findings';
-import { accountBursts, TARGETED_RISK, type UserMinute } from '../login/accounts';
-import { ipRisks, type IpCounts } from '../login/ipRisk';
+import { accountBursts, TARGETED_RISK, targetedUsernames, type UserMinute } from '../login/accounts';
 import { minuteText } from '../login/minutes';
 import { logSource, sourceEvidence } from '../login/source';
 import { spanText } from './failureBursts';
-import { RISK_BANDS } from '../triage/risk';
 
 const ID = 'login-accounts';
 const sig = (x: number) => Number(x.toPrecision(3));
@@ -36,13 +34,6 @@ export const loginAccounts: Analysis = {
     const { ip, user, time } = src.col as Record<'ip' | 'user' | 'time', string>;
     const minRisk = cx.num('minRisk');
     const minIps = Math.max(1, cx.num('minTargetingIps'));
-    // the IPs that guess: login-per-ip's null (ipRisk.ts), at low risk or above
-    const perIp = cx.query(
-      `SELECT ${ip}, count(*), coalesce(sum(${src.fail}), 0), count(DISTINCT CASE WHEN ${src.fail} THEN ${user} END) FROM ${src.from} WHERE ${ip} IS NOT NULL GROUP BY 1`,
-    ).rows;
-    const counts: IpCounts[] = perIp.map((r) => ({ ip: String(r[0]), attempts: Number(r[1]), failures: Number(r[2]), failedUsernames: Number(r[3]), byReason: new Map() }));
-    const guessing = new Set(ipRisks(counts, []).risks.filter((x) => x.risk >= RISK_BANDS.low).map((x) => x.ip));
-
     const m = `CAST(strftime('%s', ${time}) AS INTEGER) / 60`;
     const cells: UserMinute[] = (
       cx.query(`SELECT ${user}, ${m} AS m, coalesce(sum(${src.fail}), 0), count(*) - coalesce(sum(${src.fail}), 0) FROM ${src.from} WHERE ${user} IS NOT NULL AND ${time} IS NOT NULL GROUP BY 1, 2 HAVING m IS NOT NULL`).rows as [SqlValue, number, number, number][]
@@ -50,15 +41,7 @@ export const loginAccounts: Analysis = {
     const bursts = accountBursts(cells, cells.length, minRisk);
     const burstOf = new Map(bursts.map((b) => [b.user, b]));
 
-    const pairs = cx.query(`SELECT ${user}, ${ip}, coalesce(sum(${src.fail}), 0) FROM ${src.from} WHERE ${user} IS NOT NULL AND ${ip} IS NOT NULL AND ${src.fail} GROUP BY 1, 2`).rows;
-    const targeted = new Map<string, { ips: string[]; failures: number }>();
-    for (const [u, x, f] of pairs) {
-      if (!guessing.has(String(x))) continue;
-      const t = targeted.get(String(u)) ?? { ips: [], failures: 0 };
-      if (!t.ips.length) targeted.set(String(u), t);
-      t.ips.push(String(x));
-      t.failures += Number(f);
-    }
+    const { guessing, targeted } = targetedUsernames(cx, src, 1);
 
     const findings: Finding[] = [];
     for (const b of bursts) {
@@ -82,7 +65,6 @@ export const loginAccounts: Analysis = {
     }
     for (const [u, t] of targeted) {
       if (t.ips.length < minIps || burstOf.get(u)?.successAt !== undefined) continue;
-      const text = `a username attackers try: targeted by ${t.ips.length} IPs that guess credentials (${t.failures} failures from them)`;
       findings.push({
         id: findingId(ID, cx.table.table, 'user', u),
         analysis: ID,
@@ -93,7 +75,7 @@ export const loginAccounts: Analysis = {
         reason: `${u}: targeted by ${t.ips.length} IPs (${t.failures} failures from IPs that guess credentials); the account itself shows no burst of failures followed by a success`,
         metrics: { targetingIps: t.ips.length, failuresFromThem: t.failures },
         evidence: t.ips.length <= MAX_EVIDENCE_IPS ? sourceEvidence(cx, src, `${user} = ? AND ${src.fail} AND ${ip} IN (${t.ips.map(() => '?').join(', ')})`, [u, ...t.ips]) : sourceEvidence(cx, src, `${user} = ? AND ${src.fail}`, [u]),
-        context: [{ kind: 'other', text }],
+        context: [t.context],
         explain: { peers: `${guessing.size} IPs guess credentials in this log` },
       });
     }

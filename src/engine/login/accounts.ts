@@ -15,8 +15,11 @@
  *   context — it explains why a username is busy, seen from many IPs, at odd
  *   hours — not a suspicion: a low risk, with benign context.
  */
+import type { AnalysisContext, BenignContext } from '../findings';
 import type { MinuteCount } from './bursts';
 import { episodes, nullRate, type Episode } from './bursts';
+import { ipRisks, type IpCounts } from './ipRisk';
+import { logSource, type LogSource } from './source';
 import { RISK_BANDS } from '../triage/risk';
 
 /** Failures and successes of one user in one minute (epoch minute). */
@@ -84,3 +87,42 @@ export function accountBursts(cells: UserMinute[], tests: number, minRisk: numbe
 
 /** The risk of a targeted username: low, whatever the number of IPs (context, not a suspicion). */
 export const TARGETED_RISK = 30;
+
+export interface Targeted {
+  /** The guessing IPs that failed on the username. */
+  ips: string[];
+  failures: number;
+  /** "a username attackers try: targeted by 44 IPs that guess credentials (141 failures from them)". */
+  context: BenignContext;
+}
+
+/**
+ * The usernames that IPs guessing credentials fail on (login-per-ip's null,
+ * ipRisk.ts, at low risk or above; no reason column needed), with at least
+ * `minIps` such IPs, and the benign context that says so. Any analysis of a
+ * login log can describe a username with it: being busy, seen from many IPs
+ * or at odd hours because attackers try it is no suspicion of the account.
+ * Needs the ip, user and outcome roles.
+ */
+export function targetedUsernames(cx: AnalysisContext, src: LogSource = logSource(cx, false), minIps = 3): { guessing: Set<string>; targeted: Map<string, Targeted> } {
+  const { ip, user } = src.col as Record<'ip' | 'user', string>;
+  const perIp = cx.query(`SELECT ${ip}, count(*), coalesce(sum(${src.fail}), 0), count(DISTINCT CASE WHEN ${src.fail} THEN ${user} END) FROM ${src.from} WHERE ${ip} IS NOT NULL GROUP BY 1`).rows;
+  const counts: IpCounts[] = perIp.map((r) => ({ ip: String(r[0]), attempts: Number(r[1]), failures: Number(r[2]), failedUsernames: Number(r[3]), byReason: new Map() }));
+  const guessing = new Set(ipRisks(counts, []).risks.filter((x) => x.risk >= RISK_BANDS.low).map((x) => x.ip));
+  const targeted = new Map<string, Targeted>();
+  if (!guessing.size) return { guessing, targeted };
+  const pairs = cx.query(`SELECT ${user}, ${ip}, count(*) FROM ${src.from} WHERE ${user} IS NOT NULL AND ${ip} IS NOT NULL AND ${src.fail} GROUP BY 1, 2`).rows;
+  for (const [u, x, f] of pairs) {
+    if (!guessing.has(String(x))) continue;
+    const key = String(u);
+    const t = targeted.get(key) ?? { ips: [], failures: 0, context: { kind: 'other', text: '' } };
+    if (!t.ips.length) targeted.set(key, t);
+    t.ips.push(String(x));
+    t.failures += Number(f);
+  }
+  for (const [k, t] of targeted) {
+    if (t.ips.length < minIps) targeted.delete(k);
+    else t.context = { kind: 'other', text: `a username attackers try: targeted by ${t.ips.length} IPs that guess credentials (${t.failures} failures from them)` };
+  }
+  return { guessing, targeted };
+}
