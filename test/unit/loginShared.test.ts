@@ -163,6 +163,23 @@ const utc = (s: string) => Date.parse(`${s.replace(' ', 'T')}Z`);
     assert.equal(t.incidents.length, 71);
   });
 
+  it('chapter 8 with every analysis, as `suspects` runs them: the top 72 IPs are the attackers, no username is high or critical', async () => {
+    const { engine, tables } = await indexed([path.join(CH08, 'log.csv')]);
+    try {
+      const run = runAnalyses(ANALYSES.slice(), tables, (sql, p = []) => engine.query(sql, p));
+      const t = triage(run.outputs.flatMap((o) => o.findings));
+      const attackers = new Set(csvRows(path.join(CH08, 'attacks.csv')).map((r) => r[2]));
+      const ips = t.groups.find((g) => g.kind === 'ip')!.suspects;
+      assert.deepEqual(new Set(ips.slice(0, 72).map((s) => s.value)), attackers);
+      const users = t.groups.find((g) => g.kind === 'user')!.suspects;
+      // the usernames the attackers try are busy, from many IPs, at odd hours: suspicious-access and working-hours describe them with login-accounts' context
+      assert.equal(users.filter((s) => s.risk >= 75).length, 0);
+      assert.equal(users.length, 361);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('chapter 11, 2018: the top 54 incidents cover 52 of the 54 labelled attack windows, every one of them an attack', async () => {
     const { t } = await loginTriage(path.join(CH11, 'logs_2018.csv'));
     const windows = csvRows(path.join(CH11, 'hackers_2018.csv')).map((r) => ({ start: utc(r[0]), end: utc(r[1]) }));

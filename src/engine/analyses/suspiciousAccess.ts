@@ -23,6 +23,7 @@ import { findingId, robustStats } from '../findings';
 import { quoteIdent } from '../names';
 import { withinAnalysis } from '../triage/combine';
 import { contextOf } from '../triage/context';
+import { targetedUsernames } from '../login/accounts';
 import { logZ, riskFromPoisson, riskFromZ, RISK_BANDS } from '../triage/risk';
 import { evidenceOf, fmt, inTimeOrder, isoDay, isoTime, lineColumn, logData, NO_DAY, secondsOf, VL } from './courseData';
 
@@ -242,6 +243,8 @@ export const suspiciousAccess: Analysis = {
     const inMinute = (m: number) => (line: number) => Math.floor(secondsOf(T, line) / 60) === m;
     const findings: Finding[] = [];
     const userRows: SqlValue[][] = [];
+    // a username that attackers try has "many IPs" because they do: benign context from the login analyses (login/accounts.ts)
+    const targeted = cx.column('outcome') ? targetedUsernames(cx).targeted : new Map();
     for (const [uc, s] of users) {
       const u = U.keys[uc];
       const signals: { name: string; score: number; risk: number; text: string; evidence?: () => Evidence }[] = [];
@@ -319,6 +322,7 @@ export const suspiciousAccess: Analysis = {
           machineAgentRequests: A ? s.agents : null,
         },
         evidence: strongest?.evidence ? strongest.evidence() : evidenceOf(cx, U.linesOf(uc), null, `${usr} = ?`, [u]),
+        ...(targeted.has(String(u)) ? { context: [targeted.get(String(u))!.context] } : {}),
       });
       userRows.push([u, Number(score.toFixed(2)), signals.map((x) => x.name).join(', '), s.requests, s.groups.map(String).join(' ') || null, s.ips, s.peakMinute, s.peakDistinct, s.run, s.hours, A ? s.agents : null]);
     }

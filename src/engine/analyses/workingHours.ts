@@ -4,6 +4,7 @@ import { findingId } from '../findings';
 import { fmt } from './baselineColumns';
 import { lnGamma, riskFromLog10P, severityOfRisk } from '../triage/risk';
 import { isoUtc } from './windows';
+import { targetedUsernames } from '../login/accounts';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -174,6 +175,7 @@ export const workingHours: Analysis = {
     }
     judged.sort((a, b) => b.jsd - a.jsd || a.user.localeCompare(b.user));
     const findings: Finding[] = [];
+    let targeted: Map<string, { context: import('../findings').BenignContext }> | undefined;
     for (const j of judged) {
       if (j.jsd < threshold) break;
       if (j.p >= alpha) continue;
@@ -183,6 +185,9 @@ export const workingHours: Analysis = {
       // the evidence: the recent events at hours the user now works more than before
       const more = j.pr.map((p, h) => (p > j.pb[h] ? h : -1)).filter((h) => h >= 0);
       const dH = j.hr - j.hb;
+      // a username that attackers try works "odd hours" because they do: benign context from the login analyses (login/accounts.ts)
+      targeted ??= cx.column('outcome') && cx.column('ip') ? targetedUsernames(cx).targeted : new Map();
+      const tried = targeted.get(String(j.user));
       findings.push({
         id: findingId('working-hours', cx.table.table, 'user', j.user),
         analysis: 'working-hours',
@@ -198,6 +203,7 @@ export const workingHours: Analysis = {
           baseline: `before ${cutoff.slice(0, 10)}: typically ${hhmm(j.tb)} UTC (${fmt(j.nb)} events)`,
           counterfactual: `It would not be flagged with profiles less than ${fmt(threshold)} bits apart.`,
         },
+        ...(tried ? { context: [tried.context] } : {}),
       });
     }
     const flaggedUsers = new Set(findings.map((f) => f.entity.value));
