@@ -5,6 +5,9 @@ import * as zlib from 'node:zlib';
 import { EVENT_STREAM_DEFAULTS, NETWORKS, PLANTED, THREAT_IPS, eventStreamLines, generateEventStream, plantedCases, userNames, writeEventStream } from '../generators/eventStream';
 import type { EmailEvent } from '../generators/eventStream';
 import { fixture, indexed, tmpDir } from '../helpers';
+import { ANALYSES } from '../../src/engine/analyses';
+import { runAnalyses } from '../../src/engine/findings';
+import { findingsOf, rankOf, triage } from '../../src/engine/triage/triage';
 
 const ipInt = (ip: string) => ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
 const inCidr = (ip: string, cidr: string) => {
@@ -121,5 +124,60 @@ describe('event-stream generator', () => {
     assert.equal(t.columns.find((c) => c.name === 'recipients')?.type, 'integer');
     assert.equal(engine.query(`SELECT count(*) FROM "${t.table}" WHERE _time IS NULL`).rows[0][0], 0);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('suspects on the seeded e-mail/sign-in stream (issue #11: one scale, a short list)', () => {
+  it('ranks every planted case first in its group, with nine loud suspects and incidents: the six cases and three incidents standing for three of them', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'events.jsonl');
+    fs.writeFileSync(file, [...eventStreamLines()].join('\n') + '\n');
+    const { engine, tables } = await indexed([file]);
+    try {
+      const params = { rules: JSON.stringify({ rules: [PLANTED.ruleHit.rule] }), threats: THREAT_IPS.join(','), geo: fixture('geo/GeoLite2-City-Test.mmdb') };
+      const run = runAnalyses([...ANALYSES], tables, (s, p) => engine.query(s, p), params);
+      const t = triage(findingsOf(run.outputs));
+      const rank = (kind: 'ip' | 'user', value: string) => {
+        const r = rankOf(t, kind, value);
+        return r && [r.group, r.rank, t.groups.find((g) => g.title === r.group)?.suspects[r.rank - 1]?.risk];
+      };
+      // the users, by risk then name: three critical (risk 100), two high (80: a rule's and a leg's stated severity)
+      assert.deepEqual(t.groups.find((g) => g.kind === 'user')!.suspects.map((s) => [s.value, s.risk]), [
+        [PLANTED.workingHoursShift.user, 100],
+        [PLANTED.populationOutlier.user, 100],
+        [PLANTED.volumeSpike.user, 100],
+        [PLANTED.ruleHit.user, 80],
+        [PLANTED.impossibleTrip.user, 80],
+      ]);
+      assert.deepEqual(rank('ip', PLANTED.threatIp.ip), ['IPs', 1, 84.6]);
+      // the trip's far end is a country seen once: medium, not loud
+      assert.deepEqual(rank('ip', PLANTED.impossibleTrip.to.ip), ['IPs', 2, 57.4]);
+      // the incidents: the spike day with its user, the threat sign-in with its user, the trip with its two addresses
+      assert.deepEqual(t.incidents.map((i) => [i.risk, i.entities.map((e) => `${e.kind}:${e.value}`)]), [
+        [100, [`window:${PLANTED.volumeSpike.day}`, `user:${PLANTED.volumeSpike.user}`]],
+        [80, [`ip:${PLANTED.threatIp.ip}`, `user:${PLANTED.threatIp.user}`]],
+        [80, [`ip:${PLANTED.impossibleTrip.from.ip}`, `ip:${PLANTED.impossibleTrip.to.ip}`, `user:${PLANTED.impossibleTrip.user}`]],
+      ]);
+      assert.equal(t.loud, 9);
+      assert.equal(t.atLeastMedium, 10);
+      // evidence is the anomaly (item 6): the flagged day, the busiest day, the recent night hours, the matching send,
+      // the listed sign-in, the two legs, the two rare-country sign-ins; not every row of the entity
+      const mine = ['entity-baseline', 'population-outliers', 'working-hours', 'rules', 'threat-list', 'impossible-travel', 'geo-ip'];
+      const shown = run.outputs.filter((o) => mine.includes(o.analysis)).flatMap((o) => o.findings.filter((f) => (f.risk ?? 0) >= 25));
+      assert.deepEqual(shown.map((f) => [f.analysis, f.evidence.total]).sort(), [
+        ['entity-baseline', 116],
+        ['geo-ip', 1],
+        ['geo-ip', 1],
+        ['impossible-travel', 2],
+        ['population-outliers', 150],
+        ['rules', 1],
+        ['threat-list', 1],
+        ['working-hours', 242],
+      ]);
+      assert.ok(shown.reduce((n, f) => n + f.evidence.total, 0) < 0.02 * tables[0].rows, 'under 2 % of the log');
+    } finally {
+      await engine.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,9 @@ import { analysisById } from '../../src/engine/analyses';
 import { bucketOf, BUCKETS } from '../../src/engine/analyses/sessionsAggregate';
 import type { Engine } from '../../src/engine/engine';
 import { LogInvestigatorError } from '../../src/engine/errors';
-import { missingRoles, runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
+import { missingRoles, runAnalyses, runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
+import { ANALYSES } from '../../src/engine/analyses';
+import { findingsOf, rankOf, triage } from '../../src/engine/triage/triage';
 import { generateSmbFiles, type SmbFilesOptions } from '../generators/smbFiles';
 import { fixture, hasShared, indexed, one, SHARED, tmpDir } from '../helpers';
 
@@ -170,6 +172,24 @@ describe('sessions', () => {
       const { engine, run } = await open(file);
       assert.deepEqual(run('sessions').findings, [], `clean log, seed ${seed}`);
       assert.deepEqual(run('session-clusters').findings, [], `clean log, seed ${seed}`);
+      await engine.dispose();
+    }
+  });
+
+  it('suspects on the generated smb_files log (seed 7, the triage bench): the exfiltration session first, one incident with both hosts', async () => {
+    const { file, log } = generated({ seed: 7 });
+    const ex = log.exfil!;
+    const { engine, tables } = await indexed([file]);
+    try {
+      const run = runAnalyses([...ANALYSES], tables, (sql, p) => engine.query(sql, p));
+      const t = triage(findingsOf(run.outputs));
+      const sessionsGroup = t.groups.find((g) => g.kind === 'session')!;
+      assert.deepEqual(sessionsGroup.suspects.map((x) => [x.value, x.risk, x.analyses]), [[ex.uid, 100, ['session-clusters', 'sessions']]]);
+      assert.deepEqual(rankOf(t, 'ip', ex.origHost), { group: 'IPs', rank: 1, of: 1 });
+      assert.deepEqual(t.incidents.map((i) => [i.risk, i.entities.map((e) => `${e.kind}:${e.value}`)]), [[100, [`ip:${ex.origHost}`, `ip:${ex.respHost}`, `session:${ex.uid}`]]]);
+      // its evidence is the session's rows, 800 of the log's
+      assert.ok(sessionsGroup.suspects[0].findings.every((f) => f.evidence.total === 2 * ex.files));
+    } finally {
       await engine.dispose();
     }
   });
