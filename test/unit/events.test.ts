@@ -7,6 +7,7 @@ import type { EmailEvent } from '../generators/eventStream';
 import { fixture, indexed, tmpDir } from '../helpers';
 import { ANALYSES } from '../../src/engine/analyses';
 import { runAnalyses } from '../../src/engine/findings';
+import { ruleRisk } from '../../src/engine/analyses/rules';
 import { findingsOf, rankOf, triage } from '../../src/engine/triage/triage';
 
 const ipInt = (ip: string) => ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
@@ -179,5 +180,12 @@ describe('suspects on the seeded e-mail/sign-in stream (issue #11: one scale, a 
       await engine.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('stated severities of the event-stream analyses', () => {
+  it("a rule's risk is its author's severity, the middle of the band, plus a little for more matches, never out of the band", () => {
+    assert.deepEqual([ruleRisk('high', 1), ruleRisk('high', 10), ruleRisk('high', 100), ruleRisk('high', 1e6)], [80, 82, 84, 84]);
+    assert.deepEqual([ruleRisk('low', 1), ruleRisk('medium', 1), ruleRisk('critical', 1), ruleRisk('critical', 1000)], [35, 60, 95, 99]);
   });
 });
