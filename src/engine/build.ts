@@ -187,8 +187,37 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   let row: CellValue[] = [];
   let lastRows = 0;
   let tpl = null as TemplateColumn | null;
+  // _time far from the file's own times (a corrupt Zeek line in the year 7412) is NULL, counted and said:
+  // it would stretch every series and chart over millennia
+  let yearLo = -Infinity;
+  let yearHi = Infinity;
+  const implausible = { count: 0, example: '', line: 0 };
+  let currentLine = 0;
+  const plausibleTimes = (fn: (r: RawRecord) => string | null, recs: { values: RawRecord }[]) => {
+    // the sample's times, computed once: parsers keep state (syslog's year rolls over at a new year), and the
+    // sample is written next, in this order, taking these
+    const first = recs.map((r) => fn(r.values));
+    let k = 0;
+    const years = first.map(yearOf).filter((y): y is number => y !== null).sort((x, y) => x - y);
+    if (years.length) {
+      const median = years[Math.floor(years.length / 2)];
+      yearLo = median - PLAUSIBLE_YEARS;
+      yearHi = median + PLAUSIBLE_YEARS;
+    }
+    return (r: RawRecord): string | null => {
+      const s = k < first.length ? first[k++] : fn(r);
+      const y = yearOf(s);
+      if (y === null || (y >= yearLo && y <= yearHi)) return s;
+      if (implausible.count++ === 0) {
+        implausible.example = s!;
+        implausible.line = currentLine;
+      }
+      return null;
+    };
+  };
 
   const write = (values: RawRecord, line: number) => {
+    currentLine = line;
     // JSON Lines may have grown new columns after the schema was fixed
     const cols = parser.columns();
     if (cols.length > planned) extendPlan(cols);
@@ -222,6 +251,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     const decodeField = (buf: Buffer, st: number, en: number): CellValue => (st === NULL_FIELD ? null : st === EMPTY_FIELD ? '' : st === en ? null : buf.toString('utf8', st, en));
     const keyAt: (KeyIndex | undefined)[] = plan.map((_, i) => keyIndexes.find((k) => k.position === i));
     return (buf: Buffer, starts: Int32Array, ends: Int32Array, line: number) => {
+      currentLine = line;
       const n = plan.length;
       enc.begin(n + 3);
       enc.putNull(); // _line is the rowid
@@ -231,7 +261,8 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
         if (ft) {
           const a = starts[ft.a];
           if (a >= 0 && ends[ft.a] > a) {
-            if (ft.kind === 'iso') done = putIsoTimeBytes(enc, buf, a, ends[ft.a]);
+            // a year outside the plausible window takes the slow path, which gives it NULL and counts it
+            if (ft.kind === 'iso') done = isoYearWithin(buf, a, ends[ft.a], yearLo, yearHi) && putIsoTimeBytes(enc, buf, a, ends[ft.a]);
             else if (ft.kind === 'apache') done = putApacheTimeBytes(enc, buf, a, ends[ft.a]);
             else {
               const b = starts[ft.b];
@@ -369,7 +400,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     planned = all.length;
     if (all.length > MAX_COLUMNS) addExtra();
     const chosen = chooseTime(plan, recs, mtime, opts.year);
-    timeOf = chosen?.fn ?? null;
+    timeOf = chosen ? plausibleTimes(chosen.fn, recs) : null;
     timeSource = chosen?.source;
     timeSourceIdx = chosen?.idx ?? [];
     fastTime = chosen?.fast ?? null;
@@ -487,6 +518,11 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     throw new LogInvestigatorError('EMPTY', `${path} has no records to index${rejectedCount ? ` (${rejectedCount} lines were rejected)` : ''}.`);
   }
   if (result.truncated) warnings.push(`${path}: ${result.truncated}.`);
+  if (implausible.count) {
+    warnings.push(
+      `${implausible.count.toLocaleString('en-US')} record${implausible.count === 1 ? ' has a time' : 's have times'} far outside the file's own range (years ${yearLo}–${yearHi}; e.g. ${implausible.example} on line ${implausible.line}): ${implausible.count === 1 ? 'its' : 'their'} _time is NULL, the original text is kept.`,
+    );
+  }
   if (sn.encoding !== 'utf-8') warnings.push(`${path} was read as ${sn.encoding === 'windows-1252' ? 'Latin-1 (Windows-1252)' : sn.encoding.toUpperCase()} text.`);
   const total = tb.rows + rejectedCount;
   if (rejectedCount > 0 && rejectedCount >= total * 0.5) {
@@ -556,6 +592,28 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       templates: templates?.info,
     },
   };
+}
+
+/** A time this many years from the median of the first records' times is taken for damage. */
+const PLAUSIBLE_YEARS = 50;
+
+/** The year of a normalized time ('YYYY-MM-DD …', or more digits for a corrupt one), or null. */
+function yearOf(s: string | null): number | null {
+  if (!s) return null;
+  const m = /^(-?\d+)-/.exec(s);
+  return m ? Number(m[1]) : null;
+}
+
+/** Whether an ISO stamp in bytes starts with a four-digit year within [lo, hi]. */
+function isoYearWithin(buf: Uint8Array, s: number, e: number, lo: number, hi: number): boolean {
+  if (e - s < 5 || buf[s + 4] !== 0x2d) return false;
+  let y = 0;
+  for (let k = s; k < s + 4; k++) {
+    const d = buf[k] - 0x30;
+    if (d < 0 || d > 9) return false;
+    y = y * 10 + d;
+  }
+  return y >= lo && y <= hi;
 }
 
 const TIME_PREF = /^(_?time|timestamp|datetime|date_?time|ts|@timestamp|event_?time|start|start_?time|date)$/i;

@@ -7,6 +7,9 @@ import { LogInvestigatorError } from '../../src/engine/errors';
 import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
 import { uniqueColumnNames } from '../../src/engine/names';
 import { EXTRA_COLUMN, MAX_COLUMNS } from '../../src/engine/build';
+import { ANALYSES } from '../../src/engine/analyses';
+import { runAnalyses } from '../../src/engine/findings';
+import { jsonText } from '../../src/engine/output';
 
 async function failure(file: string): Promise<{ code: string; message: string }> {
   const engine = await Engine.create();
@@ -232,5 +235,27 @@ describe('bad input: a clear message, nothing lost, no crash', () => {
     assert.equal(one(engine, 'SELECT k5 FROM keys WHERE id = 5'), 'v5');
     assert.equal(one(engine, 'PRAGMA integrity_check'), 'ok');
     await engine.dispose();
+  });
+
+  it('times far outside the file\'s own range (corrupt Zeek lines in 2342 and 7412) are NULL with a warning; spikes stays small', async () => {
+    const src = fs.readFileSync(fixture('zeek/conn.log'), 'utf8').split('\n');
+    const data = src.filter((l) => l && !l.startsWith('#'));
+    const bad = (ts: string, l: string) => [ts, ...l.split('\t').slice(1)].join('\t');
+    const lines = [...src.filter((l) => l.startsWith('#') && !l.startsWith('#close')), ...data.slice(0, 3), bad('11742000000.5', data[3]), ...data.slice(4), bad('171742000000.5', data[0])];
+    const p = path.join(tmpDir(), 'conn.log');
+    fs.writeFileSync(p, lines.join('\n') + '\n');
+    const { engine, tables } = await indexed([p]);
+    try {
+      const t = tables[0];
+      assert.equal(t.rows, data.length + 1, 'no record is lost');
+      assert.equal(one(engine, 'SELECT count(*) FROM conn WHERE _time IS NULL'), 2);
+      assert.equal(one(engine, "SELECT max(_time) < '2100' FROM conn"), 1);
+      assert.ok(t.warnings.some((w) => /^2 records have times far outside the file's own range \(years 1974–2074; e\.g\. 2342-02-02 18:40:00\.5 on line \d+\): their _time is NULL, the original text is kept\.$/.test(w)), t.warnings.join(' | '));
+      assert.equal(one(engine, 'SELECT count(*) FROM conn WHERE ts > 1e10'), 2, 'the original value is kept');
+      const run = runAnalyses(ANALYSES.filter((a) => a.id === 'spikes'), engine.tables(), (sql, prm = []) => engine.query(sql, prm));
+      assert.ok(jsonText(run).length < 1_000_000, `spikes gave ${jsonText(run).length} characters of JSON`);
+    } finally {
+      await engine.dispose();
+    }
   });
 });
