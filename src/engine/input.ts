@@ -74,26 +74,44 @@ export async function sniff(path: string): Promise<Sniff> {
   return { head, gzip, sqlite, encoding, bomBytes, fileBytes: st.size, textBytes };
 }
 
+/**
+ * Binary when NUL and other control bytes are more than a few in the first
+ * 8 KiB: one stray NUL in a log (a damaged record) makes no binary file, it
+ * costs at most its own record.
+ */
 function looksBinary(b: Uint8Array): boolean {
   const n = Math.min(b.length, 8192);
   let control = 0;
+  let nul = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i];
-    if (c === 0) return true;
-    if (c < 9 || (c > 13 && c < 32 && c !== 27)) control++;
+    if (c === 0) nul++;
+    else if (c < 9 || (c > 13 && c < 32 && c !== 27)) control++;
   }
-  return control > n * 0.05;
+  return nul > Math.max(2, n * 0.001) || nul + control > n * 0.05;
 }
 
+/**
+ * UTF-8 unless invalid sequences are common: Latin-1 text is invalid at
+ * nearly every non-ASCII byte, while a UTF-8 log with one damaged byte has
+ * many valid characters beside it — that byte becomes U+FFFD, the rest of
+ * the file (café) stays as written.
+ */
 function isUtf8(b: Uint8Array): boolean {
   // A multi-byte sequence may be cut at the end of the sample; ignore the last 3 bytes.
   const cut = b.length === SNIFF_BYTES ? Math.max(0, b.length - 3) : b.length;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(0, cut));
-    return true;
-  } catch {
-    return false;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(b.subarray(0, cut));
+  let replaced = 0;
+  let valid = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd) replaced++;
+    else if (c >= 0x80) valid++;
   }
+  let literal = 0; // U+FFFD written in the file itself (EF BF BD)
+  for (let i = 0; i + 2 < cut; i++) if (b[i] === 0xef && b[i + 1] === 0xbf && b[i + 2] === 0xbd) literal++;
+  const invalid = replaced - literal;
+  return invalid <= 0 || valid >= 10 * invalid;
 }
 
 async function gunzipHead(path: string, limit: number): Promise<Uint8Array> {

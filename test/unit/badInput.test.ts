@@ -258,4 +258,31 @@ describe('bad input: a clear message, nothing lost, no crash', () => {
       await engine.dispose();
     }
   });
+
+  it('one NUL byte near the start costs its record at most, one invalid UTF-8 byte its character: the file stays text and UTF-8', async () => {
+    const dir = tmpDir();
+    const rowsText = Array.from({ length: 200 }, (_, i) => `${i},café ${i},ok`);
+    const nul = path.join(dir, 'nul.csv');
+    fs.writeFileSync(nul, Buffer.concat([Buffer.from(`id,name,s\n${rowsText.slice(0, 5).join('\n')}\n5,bad\u0000row,ok\n`), Buffer.from(rowsText.slice(6).join('\n') + '\n')]));
+    const bad = path.join(dir, 'utf8.csv');
+    const bytes = Buffer.from(`id,name,s\n${rowsText.join('\n')}\n`, 'utf8');
+    const at = bytes.indexOf('17,caf') + 3;
+    bytes[at] = 0xff; // one byte that is no UTF-8
+    fs.writeFileSync(bad, bytes);
+    const { engine, tables } = await indexed([nul, bad]);
+    try {
+      assert.equal(tables[0].rows, 200);
+      assert.equal(tables[0].encoding, 'utf-8');
+      assert.equal(one(engine, "SELECT count(*) FROM nul WHERE name LIKE 'café %'"), 199);
+      assert.equal(tables[1].encoding, 'utf-8');
+      assert.equal(tables[1].rows, 200);
+      assert.equal(one(engine, "SELECT count(*) FROM utf8 WHERE name LIKE 'café %'"), 199);
+      assert.match(String(one(engine, 'SELECT name FROM utf8 WHERE id = 17')), /\ufffd/);
+      // a real binary file is still one clear error
+      const [o] = await engine.index([fixture('binary.png')]);
+      assert.equal(o.error?.code, 'BINARY');
+    } finally {
+      await engine.dispose();
+    }
+  });
 });
