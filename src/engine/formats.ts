@@ -5,8 +5,9 @@ import { parseJsonExact } from './jsonExact';
 import { jsonText } from './output';
 import { exactInteger } from './values';
 import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } from './fastPath';
+import { JsonDocumentsParser, looksLikeJsonDocuments } from './ingest/jsonDocuments';
 
-export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lines', 'sqlite'] as const;
+export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lines', 'sqlite'] as const;
 export type FormatId = (typeof FORMATS)[number];
 
 export const FORMAT_TITLES: Record<FormatId, string> = {
@@ -14,6 +15,7 @@ export const FORMAT_TITLES: Record<FormatId, string> = {
   tsv: 'Tab-separated values with a header',
   spaces: 'Whitespace-separated fields without a header (e.g. date time page user cohort ip)',
   jsonl: 'JSON Lines (nested objects flattened to dotted names)',
+  json: 'JSON documents: objects one after another or in an array, pretty-printed or not (EVTX or cloud audit exports)',
   zeek: 'Zeek TSV log (#separator, #fields, #types)',
   'zeek-json': 'Zeek JSON log',
   apache: 'Apache / Nginx access log (common or combined)',
@@ -686,6 +688,8 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
     case 'jsonl':
     case 'zeek-json':
       return { format, parser: new JsonLinesParser(format) };
+    case 'json':
+      return { format, parser: new JsonDocumentsParser() };
     case 'zeek':
       return { format, parser: new ZeekParser() };
     case 'apache':
@@ -749,6 +753,7 @@ export function detect(lines: string[], opts: DetectOptions = {}): Detected {
       return makeParser(zeek ? 'zeek-json' : 'jsonl', lines, opts);
     }
   }
+  if (looksLikeJsonDocuments(nonEmpty[0])) return makeParser('json', lines, opts);
   const probe = nonEmpty.slice(0, 100);
   if (share(probe, (l) => ACCESS_RE.test(l)) >= 0.8) return makeParser('apache', lines, opts);
   if (share(probe, (l) => SYSLOG_LINE_RE.test(l)) >= 0.8) return makeParser('syslog', lines, opts);

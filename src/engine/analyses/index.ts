@@ -17,6 +17,7 @@ import { loginSupervised } from './loginSupervised';
 import { populationOutliers } from './population';
 import { rulesAnalysis } from './rules';
 import { sessions } from './sessions';
+import { sigmaAnalysis } from './sigma';
 import { threatListMatches } from './threatList';
 import { impossibleTravel } from './travel';
 import { volumeOutliers } from './volumeOutliers';
@@ -50,6 +51,7 @@ export const ANALYSES: readonly Analysis[] = [
   loginDetectors,
   loginSupervised,
   loginOnline,
+  sigmaAnalysis,
 ];
 
 export function analysisById(id: string): Analysis | undefined {

@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LogInvestigatorError } from '../errors';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
@@ -183,7 +184,7 @@ export function sigmaFiles(paths: string[]): string[] {
     } else if (/\.ya?ml$/i.test(p)) out.push(p);
   };
   for (const p of paths) {
-    if (!fs.existsSync(p)) throw new Error(`no such Sigma rule file or folder: ${p}`);
+    if (!fs.existsSync(p)) throw new LogInvestigatorError('BAD_OPTION', `no such Sigma rule file or folder: ${p}`);
     visit(p);
   }
   return out;

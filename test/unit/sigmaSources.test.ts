@@ -1,0 +1,215 @@
+/**
+ * Sigma over indexed logs: a rule for each log source (syslog/auth, Apache,
+ * Zeek, Windows events as pretty-printed JSON with Sysmon 1 and Security
+ * 4688, AWS CloudTrail JSON), each positive and negative; the JSON documents
+ * reader; correlation rules (event_count, value_count, temporal,
+ * temporal_ordered); a rule failing at run time reported, the others run.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { parseSigmaText } from '../../src/engine/sigma/rule';
+import { loadMappings, runRulesOnTable } from '../../src/engine/sigma/run';
+import { indexed, one, tmpDir } from '../helpers';
+
+function write(dir: string, name: string, text: string): string {
+  const p = path.join(dir, name);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+const rule = (title: string, logsource: string, detection: string, extra = '') =>
+  `title: ${title}\nid: ${title.toLowerCase().replace(/\W+/g, '-')}\nauthor: Test Author\nreferences:\n  - https://example.org/${title.length}\nlevel: high\ntags:\n  - attack.t1110\nlogsource:\n${logsource}\ndetection:\n${detection}\n${extra}`;
+
+async function sigmaOn(files: string[], rulesDir: string): Promise<AnalysisOutput[]> {
+  const { engine, tables } = await indexed(files);
+  const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+  const outs = tables.map((t) => runAnalysis(sigmaAnalysis, t, q, { sigma: rulesDir }, tables));
+  await engine.dispose();
+  return outs;
+}
+
+const titles = (o: AnalysisOutput) => [...new Set(o.findings.map((f) => String(f.metrics.rule)))].sort();
+
+describe('Sigma on indexed logs', () => {
+  const dir = tmpDir();
+  const rules = path.join(dir, 'rules');
+  write(rules, 'linux/sshd.yml', rule('SSHD Failed Root', '  product: linux\n  service: sshd', "  keywords:\n    - 'Failed password for root'\n  condition: keywords"));
+  write(rules, 'linux/never.yml', rule('Never In Syslog', '  product: linux', "  keywords:\n    - 'no such text anywhere'\n  condition: keywords"));
+  write(rules, 'web/traversal.yml', rule('Web Traversal', '  category: webserver', "  sel:\n    cs-uri-query|contains: '../'\n    sc-status: 200\n  condition: sel"));
+  write(rules, 'web/never.yml', rule('Web Never', '  category: webserver', "  sel:\n    cs-method: DELETE\n  condition: sel"));
+  write(rules, 'zeek/dns.yml', rule('Zeek Suspicious TLD', '  product: zeek\n  service: dns', "  sel:\n    query|endswith: '.evil'\n  condition: sel"));
+  write(rules, 'zeek/dns-never.yml', rule('Zeek Never', '  product: zeek\n  service: dns', "  sel:\n    query|endswith: '.nothing'\n  condition: sel"));
+  write(rules, 'win/proc.yml', rule('Whoami Execution', '  product: windows\n  category: process_creation', "  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel"));
+  write(rules, 'win/parent.yml', rule('Cmd Parent', '  product: windows\n  category: process_creation', "  sel:\n    ParentImage|endswith: '\\cmd.exe'\n  condition: sel"));
+  write(rules, 'win/logon.yml', rule('Failed Logon', '  product: windows\n  service: security', "  sel:\n    EventID: 4625\n  condition: sel"));
+  write(rules, 'aws/trail.yml', rule('CloudTrail Stopped', '  product: aws\n  service: cloudtrail', "  sel:\n    eventSource: cloudtrail.amazonaws.com\n    eventName: [StopLogging, DeleteTrail]\n  condition: sel"));
+  write(rules, 'bad.yml', 'title: [unclosed\n');
+
+  const logs = path.join(dir, 'logs');
+  const syslog = write(logs, 'auth.log', [
+    'Dec 10 06:55:46 host sshd[24200]: Failed password for root from 203.0.113.9 port 50000 ssh2',
+    'Dec 10 06:55:48 host sshd[24202]: Failed password for root from 203.0.113.9 port 50001 ssh2',
+    'Dec 10 07:01:02 host sshd[24210]: Accepted password for alice from 198.51.100.4 port 40000 ssh2',
+    'Dec 10 07:02:00 host CRON[2500]: Failed password for root in a cron message, not sshd',
+  ].join('\n') + '\n');
+  const access = write(logs, 'access.log', [
+    '198.51.100.7 - - [10/Dec/2024:06:55:46 +0000] "GET /a/../../etc/passwd HTTP/1.1" 200 512 "-" "curl/8"',
+    '198.51.100.8 - - [10/Dec/2024:06:55:47 +0000] "GET /a/../../etc/passwd HTTP/1.1" 404 0 "-" "curl/8"',
+    '198.51.100.9 - - [10/Dec/2024:06:55:48 +0000] "GET /index.html HTTP/1.1" 200 100 "-" "Mozilla/5.0"',
+  ].join('\n') + '\n');
+  const zeek = write(logs, 'dns.log', [
+    '#separator \\x09', '#fields\tts\tuid\tid.orig_h\tquery', '#types\ttime\tstring\taddr\tstring',
+    '1733813746.0\tC1\t10.0.0.5\twww.example.org', '1733813747.0\tC2\t10.0.0.6\tc2.bad.evil',
+  ].join('\n') + '\n');
+  const ev = (o: Record<string, unknown>) => JSON.stringify(o, null, 2);
+  const windows = write(logs, 'windows.json', '[\n' + [
+    ev({ EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'ws1', UtcTime: '2024-12-10 06:55:46.000', Image: 'C:\\Windows\\System32\\whoami.exe', ParentImage: 'C:\\Windows\\System32\\cmd.exe', User: 'CORP\\alice' }),
+    ev({ EventID: 4688, Channel: 'Security', Computer: 'ws2', UtcTime: '2024-12-10 06:56:00.000', NewProcessName: 'C:\\Windows\\System32\\whoami.exe', ParentProcessName: 'C:\\Windows\\explorer.exe', SubjectUserName: 'bob' }),
+    ev({ EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'ws1', UtcTime: '2024-12-10 06:57:00.000', Image: 'C:\\Windows\\notepad.exe', ParentImage: 'C:\\Windows\\explorer.exe', User: 'CORP\\alice' }),
+    ev({ EventID: 4625, Channel: 'Security', Computer: 'dc1', UtcTime: '2024-12-10 06:58:00.000', TargetUserName: 'admin', IpAddress: '203.0.113.9' }),
+    ev({ EventID: 4688, Channel: 'System', Computer: 'ws3', UtcTime: '2024-12-10 06:59:00.000', NewProcessName: 'C:\\x\\whoami.exe' }),
+  ].join(',\n') + '\n]\n');
+  const trail = write(logs, 'cloudtrail.json', [
+    ev({ eventVersion: '1.08', eventTime: '2024-12-10T06:55:46Z', eventSource: 'cloudtrail.amazonaws.com', eventName: 'StopLogging', awsRegion: 'eu-west-1', sourceIPAddress: '203.0.113.9', userIdentity: { type: 'IAMUser', userName: 'mallory' } }),
+    ev({ eventVersion: '1.08', eventTime: '2024-12-10T06:56:46Z', eventSource: 'cloudtrail.amazonaws.com', eventName: 'LookupEvents', awsRegion: 'eu-west-1', sourceIPAddress: '198.51.100.4', userIdentity: { type: 'IAMUser', userName: 'alice' } }),
+  ].join('\n') + '\n');
+
+  let outs: AnalysisOutput[];
+  before(async function () {
+    this.timeout(60000);
+    outs = await sigmaOn([syslog, access, zeek, windows, trail], rules);
+  });
+  const out = (table: string) => outs.find((o) => o.table === table)!;
+
+  it('reads pretty-printed JSON documents (an array, and objects one after another) as rows with their first line', async () => {
+    const { engine, tables } = await indexed([windows, trail]);
+    assert.equal(tables[0].format, 'json');
+    assert.equal(tables[0].rows, 5);
+    assert.equal(tables[1].rows, 2);
+    assert.equal(one(engine, 'SELECT _line FROM windows WHERE EventID = 4625'), 29);
+    assert.equal(one(engine, "SELECT \"userIdentity.userName\" FROM cloudtrail WHERE eventName = 'StopLogging'"), 'mallory');
+    await engine.dispose();
+  });
+
+  it('syslog: the sshd keyword rule matches the sshd lines only, grouped by source IP', () => {
+    const o = out('auth');
+    assert.deepEqual(titles(o), ['SSHD Failed Root']);
+    assert.equal(o.findings.length, 1);
+    const f = o.findings[0];
+    assert.deepEqual(f.entity, { kind: 'ip', value: '203.0.113.9' });
+    assert.equal(f.evidence.total, 2);
+    assert.deepEqual(f.evidence.lines, [1, 2]);
+    assert.equal(f.severity, 'high');
+    assert.equal(f.metrics.author, 'Test Author');
+    assert.equal(f.metrics.references, 'https://example.org/16');
+    assert.equal(f.metrics.attack, 'T1110');
+    assert.ok(f.reason.includes('rule by Test Author'));
+  });
+
+  it('web server: cs-uri-query and sc-status onto the Apache columns', () => {
+    const o = out('access');
+    assert.deepEqual(titles(o), ['Web Traversal']);
+    assert.deepEqual(o.findings.map((f) => f.entity.value), ['198.51.100.7']);
+  });
+
+  it('Zeek: the dns service is the dns log', () => {
+    const o = out('dns');
+    assert.deepEqual(titles(o), ['Zeek Suspicious TLD']);
+    assert.deepEqual(o.findings[0].evidence.lines, [5]);
+  });
+
+  it('Windows JSON: process_creation is Sysmon 1 or Security 4688 (Image ← NewProcessName), service security is the Security channel', () => {
+    const o = out('windows');
+    assert.deepEqual(titles(o), ['Cmd Parent', 'Failed Logon', 'Whoami Execution']);
+    const who = o.findings.filter((f) => f.metrics.rule === 'Whoami Execution');
+    assert.deepEqual(who.flatMap((f) => f.evidence.lines), [2, 11], 'the Sysmon 1 and the Security 4688 event, not the 4688 of another channel');
+    assert.deepEqual(o.findings.filter((f) => f.metrics.rule === 'Cmd Parent').flatMap((f) => f.evidence.lines), [2]);
+  });
+
+  it('AWS CloudTrail JSON', () => {
+    const o = out('cloudtrail');
+    assert.deepEqual(titles(o), ['CloudTrail Stopped']);
+    assert.equal(o.findings[0].evidence.total, 1);
+  });
+
+  it('a summary per table, and the unreadable rule file as a problem', () => {
+    const t = out('auth').tables[0];
+    assert.match(t.title, /Linux syslog \/ auth log: 2 of 10 rules apply; 1 matched, 1 ran without a match/);
+    const probs = out('auth').tables.find((x) => x.title === 'Sigma problems')!;
+    assert.ok(probs.rows.some((r) => String(r[1]).endsWith('bad.yml')));
+  });
+
+  it('a rule failing at run time is reported by name; the others still run', async () => {
+    const { engine, tables } = await indexed([syslog]);
+    const set = parseSigmaText(fs.readFileSync(path.join(rules, 'linux/sshd.yml'), 'utf8'), 'sshd.yml').rules.concat(parseSigmaText(fs.readFileSync(path.join(rules, 'linux/never.yml'), 'utf8'), 'never.yml').rules);
+    const q = (sql: string, p?: import('../../src/engine/database').SqlValue[]) => {
+      if (p?.some((v) => String(v).includes('Failed password'))) throw new Error('boom');
+      return engine.query(sql, p);
+    };
+    const tr = runRulesOnTable(set, tables[0], q, loadMappings());
+    assert.deepEqual(tr.runs.map((r) => [r.rule.title, r.status, r.message ?? null]), [['SSHD Failed Root', 'failed', 'boom'], ['Never In Syslog', 'no match', null]]);
+    await engine.dispose();
+  });
+});
+
+describe('Sigma correlation rules', () => {
+  const dir = tmpDir();
+  const logs = path.join(dir, 'auth.log');
+  const lines: string[] = [];
+  // 203.0.113.9 fails 6 times in 50 s for 4 users, then logs in; 198.51.100.4 fails twice an hour apart
+  const users = ['root', 'admin', 'oracle', 'root', 'test', 'admin'];
+  users.forEach((u, i) => lines.push(`Dec 10 06:5${5 + Math.floor((10 + i * 10) / 60)}:${String((10 + i * 10) % 60).padStart(2, '0')} host sshd[1${i}]: Failed password for ${u} from 203.0.113.9 port 5000${i} ssh2`));
+  lines.push('Dec 10 06:56:30 host sshd[20]: Accepted password for admin from 203.0.113.9 port 50010 ssh2');
+  lines.push('Dec 10 07:00:00 host sshd[30]: Failed password for bob from 198.51.100.4 port 40000 ssh2');
+  lines.push('Dec 10 08:00:00 host sshd[31]: Failed password for bob from 198.51.100.4 port 40001 ssh2');
+  lines.push('Dec 10 08:00:05 host sshd[32]: Accepted password for bob from 198.51.100.4 port 40002 ssh2');
+  fs.writeFileSync(logs, lines.join('\n') + '\n');
+  const base = `title: Failed SSH
+name: ssh_failed
+author: T
+logsource: {product: linux, service: sshd}
+detection:
+  keywords: ['Failed password']
+  condition: keywords
+level: low
+---
+title: Accepted SSH
+name: ssh_ok
+author: T
+logsource: {product: linux, service: sshd}
+detection:
+  keywords: ['Accepted password']
+  condition: keywords
+level: low
+`;
+  const corr = (title: string, body: string) => `---\ntitle: ${title}\nauthor: T\nlevel: high\ncorrelation:\n${body}\n`;
+  const file = path.join(dir, 'rules.yml');
+  fs.writeFileSync(
+    file,
+    base +
+      corr('Many Failures', '  type: event_count\n  rules: [ssh_failed]\n  group-by: [src_ip]\n  timespan: 1m\n  condition: {gte: 5}') +
+      corr('Many Users', '  type: value_count\n  rules: [ssh_failed]\n  group-by: [src_ip]\n  timespan: 5m\n  condition: {field: user, gte: 4}') +
+      corr('Fail And Succeed', '  type: temporal\n  rules: [ssh_failed, ssh_ok]\n  group-by: [src_ip]\n  timespan: 2m') +
+      corr('Fail Then Succeed', '  type: temporal_ordered\n  rules: [ssh_failed, ssh_ok]\n  group-by: [src_ip]\n  timespan: 10m') +
+      corr('Bad Condition', '  type: event_count\n  rules: [ssh_failed]\n  group-by: [src_ip]\n  timespan: 1m\n  condition: {about: 5}'),
+  );
+
+  it('event_count, value_count, temporal, temporal_ordered by group within the timespan', async () => {
+    const [o] = await sigmaOn([logs], file);
+    const byRule = (t: string) => o.findings.filter((f) => f.metrics.rule === t).map((f) => [f.entity.value, f.metrics.best]);
+    assert.deepEqual(byRule('Many Failures'), [['203.0.113.9', 6]]);
+    assert.deepEqual(byRule('Many Users'), [['203.0.113.9', 4]]);
+    assert.deepEqual(byRule('Fail And Succeed').sort(), [['198.51.100.4', 2], ['203.0.113.9', 2]], 'both IPs fail and succeed within 2 minutes');
+    assert.deepEqual(byRule('Fail Then Succeed').map((x) => x[0]).sort(), ['198.51.100.4', '203.0.113.9']);
+    const f = o.findings.find((x) => x.metrics.rule === 'Many Failures')!;
+    assert.equal(f.entity.kind, 'ip');
+    assert.equal(f.severity, 'high');
+    assert.equal(f.evidence.total, 6);
+    const ct = o.tables.find((t) => t.title === 'Sigma correlation rules')!;
+    assert.ok(ct.rows.some((r) => r[0] === 'Bad Condition' && /not a comparison/.test(String(r[3]))));
+  });
+});
