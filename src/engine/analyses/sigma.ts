@@ -44,10 +44,12 @@ export const sigmaAnalysis: Analysis = {
   id: 'sigma',
   title: 'Sigma rules',
   description:
-    'Runs Sigma detection and correlation rules (--param sigma=DIR[,FILE…], searched recursively; the bundled curated set by default) on each table whose log source they are for (Windows events as JSON, Linux syslog/auth, Apache/Nginx, Zeek, cloud audit JSON), through field mappings (--param sigmaMappings=FILE adds yours); the rule\'s level gives the severity.',
+    'Runs Sigma detection and correlation rules (--param sigma=DIR[,FILE…], searched recursively; --param sigma=bundled for the curated set shipped with the extension) on each table whose log source they are for (Windows events as JSON, Linux syslog/auth, Apache/Nginx, Zeek, cloud audit JSON), through field mappings (--param sigmaMappings=FILE adds yours); the rule\'s level gives the severity.',
   needs: [],
+  // like the rules analysis it runs where rules are given: `bundled` names the curated set shipped with the extension
+  requiredParams: ['sigma'],
   params: [
-    { name: 'sigma', description: 'Sigma rule files or folders, separated by commas (searched recursively); empty or "bundled": the curated set shipped with the extension', default: '' },
+    { name: 'sigma', description: 'Sigma rule files or folders, separated by commas (searched recursively); "bundled": the curated set shipped with the extension', default: '' },
     { name: 'sigmaMappings', description: 'a JSON file of extra log sources and field mappings (same shape as src/engine/sigma/mappings.json)', default: '' },
     { name: 'maxEntities', description: 'findings per rule at most (the entities with the most matches)', default: 50 },
   ],
