@@ -16,6 +16,7 @@
 //   c  the seven course-site analyses on the log of b (bench/course-analyses.mjs)
 //   d  the login-attempt detectors on the 2018 per-minute features (bench/login-detectors.mjs)
 //   e  geo-IP join and impossible travel on 1,000,000 generated events (bench/events.mjs)
+//   sigma  compile the SigmaHQ rule set, run the applicable rules over 1,000,000 generated Windows events (bench/sigma.mjs)
 //
 // Options: --case a|b|c|d|e (repeatable, default all), --repeat N (best of N, default 1),
 //          --keep-going is implicit: a failing tool is reported and the next one runs.
@@ -415,6 +416,7 @@ const analysisCases = [
   { id: 'e', title: 'geo join and impossible travel on 1,000,000 events (target: under 5 s each)', module: './events.mjs' },
   { id: 'triage', title: 'triage: planted and labelled cases ranked by `suspects` (targets of #11)', module: './triage.mjs' },
   { id: 'evidence', title: 'evidence: share of each log of the sample workspace that the findings mark (target of #11: at most 5 %)', module: './evidence.mjs' },
+  { id: 'sigma', title: 'Sigma: compile the SigmaHQ rules (goal < 2 s), run the applicable ones over 1,000,000 Windows events (goal < 30 s)', module: './sigma.mjs' },
 ];
 for (const c of analysisCases) {
   if (!wants(c.id)) continue;
