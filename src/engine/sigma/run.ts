@@ -11,7 +11,8 @@ import { join, type Frag } from './compile';
 import type { SigmaRule } from './rule';
 import { loadSigmaRules, sigmaFiles, type RuleSet } from './rule';
 import { tryCompile } from './report';
-import { describeTable, loadMappings, type Mappings, type TableSource } from './sources';
+import { describeTable, loadMappings, type LogsourceEntry, type Mappings, type TableSource } from './sources';
+import { quoteIdent } from '../names';
 import type { TableInfo } from '../build';
 
 export type Query = (sql: string, params?: SqlValue[]) => QueryResult;
@@ -36,10 +37,10 @@ export interface TableRun {
   notApplicable: number;
 }
 
-/** The WHERE a rule gets on a table (its log source's condition first), or why it has none. */
-export function ruleWhere(rule: SigmaRule, src: TableSource): { ok: true; where: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[] } | undefined {
-  const entry = src.entryFor(rule.logsource);
-  if (!entry) return undefined;
+/** A rule's own WHERE on a table and its log source's condition, or why it has none. */
+type Prepared = { ok: true; rule: Frag; source?: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[] };
+
+function prepare(rule: SigmaRule, src: TableSource, entry: LogsourceEntry): Prepared {
   const resolver = src.resolver(entry);
   const c = tryCompile(rule, resolver);
   if (!c.ok) return { ok: false, status: 'unsupported', message: `${c.feature}: ${c.reason}`, missing: [] };
@@ -47,12 +48,28 @@ export function ruleWhere(rule: SigmaRule, src: TableSource): { ok: true; where:
   if (fields.length > 0 && missing.length === fields.length) {
     return { ok: false, status: 'no fields', message: `the table has none of the rule's fields (${missing.join(', ')})`, missing };
   }
-  const ls = src.where(entry, resolver);
-  const rw: Frag = { sql: c.compiled.where, params: c.compiled.params };
-  return { ok: true, where: ls ? join([ls, rw], 'AND') : rw, missing, fields };
+  return { ok: true, rule: { sql: c.compiled.where, params: c.compiled.params }, source: src.where(entry, resolver), missing, fields };
 }
 
-/** Runs every applicable rule on a table. */
+/** The WHERE a rule gets on a table (its log source's condition first), or why it has none; undefined when the table does not serve its logsource. */
+export function ruleWhere(rule: SigmaRule, src: TableSource): { ok: true; where: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[] } | undefined {
+  const entry = src.entryFor(rule.logsource);
+  if (!entry) return undefined;
+  const p = prepare(rule, src, entry);
+  if (!p.ok) return p;
+  return { ok: true, where: p.source ? join([p.source, p.rule], 'AND') : p.rule, missing: p.missing, fields: p.fields };
+}
+
+/** Rules counted together in one scan, and the most parameters such a query binds. */
+const BATCH_RULES = 100;
+const BATCH_PARAMS = 20000;
+
+/**
+ * Runs every applicable rule on a table. Rules of one log source are
+ * counted together, a batch per scan (`sum(CASE WHEN rule THEN 1 END)` for
+ * each, under the log source's condition); a batch that fails runs rule by
+ * rule, so the failing rule is named and the others still count.
+ */
 export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Query, mappings: Mappings): TableRun {
   const src = describeTable(table, mappings);
   const out: TableRun = { source: src, runs: [], notApplicable: 0 };
@@ -60,25 +77,65 @@ export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Que
     out.notApplicable = rules.length;
     return out;
   }
-  const t = `"${table.table.replace(/"/g, '""')}"`;
+  const t = quoteIdent(table.table);
   const hasTime = table.columns.some((c) => c.name === '_time');
+  const groups = new Map<LogsourceEntry, { rule: SigmaRule; p: Extract<Prepared, { ok: true }>; run: RuleRun }[]>();
   for (const rule of rules) {
     if (rule.correlation) continue;
-    const w = ruleWhere(rule, src);
-    if (!w) {
+    const entry = src.entryFor(rule.logsource);
+    if (!entry) {
       out.notApplicable++;
       continue;
     }
-    if (!w.ok) {
-      out.runs.push({ rule, status: w.status, matched: 0, missing: w.missing, message: w.message });
+    const p = prepare(rule, src, entry);
+    if (!p.ok) {
+      out.runs.push({ rule, status: p.status, matched: 0, missing: p.missing, message: p.message });
       continue;
     }
+    const where = p.source ? join([p.source, p.rule], 'AND') : p.rule;
+    const run: RuleRun = { rule, status: 'no match', where: where.sql, params: where.params, matched: 0, missing: p.missing };
+    out.runs.push(run);
+    const g = groups.get(entry) ?? [];
+    g.push({ rule, p, run });
+    groups.set(entry, g);
+  }
+  const countOne = (r: RuleRun) => {
     try {
-      const r = query(`SELECT count(*)${hasTime ? ', min(_time), max(_time)' : ''} FROM ${t} WHERE ${w.where.sql}`, w.where.params).rows[0];
-      const matched = Number(r[0]);
-      out.runs.push({ rule, status: matched ? 'matched' : 'no match', where: w.where.sql, params: w.where.params, matched, first: hasTime ? (r[1] as string | null) : null, last: hasTime ? (r[2] as string | null) : null, missing: w.missing });
+      r.matched = Number(query(`SELECT count(*) FROM ${t} WHERE ${r.where}`, r.params).rows[0][0]);
     } catch (e) {
-      out.runs.push({ rule, status: 'failed', where: w.where.sql, params: w.where.params, matched: 0, missing: w.missing, message: (e as Error).message });
+      r.status = 'failed';
+      r.message = (e as Error).message;
+    }
+  };
+  for (const g of groups.values()) {
+    const source = g[0].p.source;
+    for (let i = 0; i < g.length; ) {
+      const batch: typeof g = [];
+      let params = source?.params.length ?? 0;
+      while (i < g.length && batch.length < BATCH_RULES && (batch.length === 0 || params + g[i].p.rule.params.length <= BATCH_PARAMS)) {
+        params += g[i].p.rule.params.length;
+        batch.push(g[i++]);
+      }
+      try {
+        const sql = `SELECT ${batch.map((b) => `sum(CASE WHEN ${b.p.rule.sql} THEN 1 ELSE 0 END)`).join(', ')} FROM ${t}${source ? ` WHERE ${source.sql}` : ''}`;
+        const row = query(sql, [...batch.flatMap((b) => b.p.rule.params), ...(source?.params ?? [])]).rows[0];
+        batch.forEach((b, k) => (b.run.matched = Number(row?.[k] ?? 0)));
+      } catch {
+        for (const b of batch) countOne(b.run);
+      }
+    }
+  }
+  for (const r of out.runs) {
+    if (r.status !== 'no match' || r.matched === 0) continue;
+    r.status = 'matched';
+    if (!hasTime) continue;
+    try {
+      const [first, last] = query(`SELECT min(_time), max(_time) FROM ${t} WHERE ${r.where}`, r.params).rows[0] as [string | null, string | null];
+      r.first = first;
+      r.last = last;
+    } catch (e) {
+      r.status = 'failed';
+      r.message = (e as Error).message;
     }
   }
   return out;
