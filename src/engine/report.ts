@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { SqlValue } from './database';
 import { evaluationSpec, type Evaluation } from './evaluate';
 import { SEVERITIES, type AnalysisOutput, type Finding, type Severity } from './findings';
+import { prepareSpec } from '../shared/chartSpec';
 
 // ---- loading Vega -------------------------------------------------------
 
@@ -91,7 +92,8 @@ function offlineLoader(refused: string[]): object {
 export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
   const { vega, vegaLite } = await loadVega();
   // 'container' widths (the webviews' specs) have no container here
-  const fixed = spec.width === 'container' ? { ...spec, width: 600 } : spec;
+  const prepared = prepareSpec(spec);
+  const fixed = prepared.width === 'container' ? { ...prepared, width: 600 } : prepared;
   // Vega logs failures (a data URL it may not load, a bad expression) and renders on without
   // them; collecting errors makes a broken chart an error, not a silently empty picture.
   // Warnings (e.g. "Dropping fit-y") are not the reader's business.

@@ -4,6 +4,8 @@ import type { TableInfo } from '../engine/build';
 import type { SqlValue } from '../engine/database';
 import { errorMessage } from '../engine/errors';
 import { formatCsv } from '../engine/output';
+import { filterRows, formatCopy } from '../shared/copyFormat';
+import { sqlErrorPosition } from '../shared/sqlError';
 import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
 import { compareCells, sourceTableOf } from '../shared/views';
 import type { EngineService } from './engineService';
@@ -20,7 +22,11 @@ const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} b
  */
 export class ResultsPanel extends ProtocolPanel {
   private static current: ResultsPanel | undefined;
+  /** Every row of the result, in the current sort order. */
+  private all: Cell[][] = [];
+  /** The rows in view: `all`, filtered. */
   private rows: Cell[][] = [];
+  private filter: { text: string; column: number | null } = { text: '', column: null };
   private columns: ResultColumn[] = [];
   private source: ResultSource | null = null;
 
@@ -51,7 +57,9 @@ export class ResultsPanel extends ProtocolPanel {
     try {
       const r = await this.service.query(sql, params, max);
       const src = sourceTableOf(sql, r.columns, this.service.tables);
-      this.rows = r.rows.map((row) => row.map(toCell));
+      this.all = r.rows.map((row) => row.map(toCell));
+      this.rows = this.all;
+      this.filter = { text: '', column: null };
       this.source = src ? { table: src.table.table, file: src.table.file, lineColumn: src.lineColumn } : null;
       this.columns = r.columns.map((name, i) => ({ name, type: src?.table.columns.find((c) => c.name === name)?.type ?? guessType(this.rows, i) }));
       await this.post({
@@ -68,10 +76,19 @@ export class ResultsPanel extends ProtocolPanel {
       });
       this.service.log.info(`query (${Date.now() - started} ms, ${this.rows.length} rows): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
     } catch (e) {
-      this.rows = [];
-      await this.post({ type: 'error', message: errorMessage(e) });
+      this.all = this.rows = [];
+      const message = errorMessage(e);
+      await this.post({ type: 'error', message, sql, position: sqlErrorPosition(sql, message) });
       this.service.log.error(`query failed: ${errorMessage(e)}`);
     }
+  }
+
+  private applyFilter(): void {
+    this.rows = this.filter.text ? filterRows(this.all, this.filter.text, this.filter.column).map((i) => this.all[i]) : this.all;
+  }
+
+  private copyText(m: Extract<WebviewToHost, { type: 'copy' }>): string {
+    return copyOf(this.rows, this.columns, m);
   }
 
   protected async onMessage(m: WebviewToHost): Promise<void> {
@@ -79,15 +96,21 @@ export class ResultsPanel extends ProtocolPanel {
       case 'ready':
         return;
       case 'requestRows':
-        await this.post({ type: 'rows', offset: m.offset, rows: this.rows.slice(m.offset, m.offset + Math.min(m.count, 2000)) });
+        await this.post({ type: 'rows', offset: m.offset, rows: this.rows.slice(m.offset, m.offset + Math.min(m.count, 2000)), total: this.rows.length });
         return;
       case 'sort': {
         const i = m.column;
         const dir = m.descending ? -1 : 1;
-        this.rows.sort((a, b) => compareCells(a[i], b[i]) * dir);
-        await this.post({ type: 'rows', offset: 0, rows: this.rows.slice(0, PAGE_ROWS) });
+        this.all.sort((a, b) => compareCells(a[i], b[i]) * dir);
+        this.applyFilter();
+        await this.post({ type: 'rows', offset: 0, rows: this.rows.slice(0, PAGE_ROWS), total: this.rows.length });
         return;
       }
+      case 'filter':
+        this.filter = { text: m.text, column: m.column !== null && m.column >= 0 && m.column < this.columns.length ? m.column : null };
+        this.applyFilter();
+        await this.post({ type: 'rows', offset: 0, rows: this.rows.slice(0, PAGE_ROWS), total: this.rows.length });
+        return;
       case 'openSource':
         if (this.source) await openSourceLine(this.context, this.source.file, m.line);
         return;
@@ -99,7 +122,7 @@ export class ResultsPanel extends ProtocolPanel {
         return;
       }
       case 'copy':
-        await vscode.env.clipboard.writeText(m.text);
+        await vscode.env.clipboard.writeText(this.copyText(m));
         return;
       case 'brush':
         return;
@@ -109,6 +132,21 @@ export class ResultsPanel extends ProtocolPanel {
     }
   }
 
+}
+
+/** The rows and columns a copy request names, formatted (rows beyond the result are ignored). */
+function copyOf(rows: Cell[][], columns: ResultColumn[], m: Extract<WebviewToHost, { type: 'copy' }>): string {
+  const picked = Array.isArray(m.rows) ? m.rows.filter((i) => i >= 0 && i < rows.length).sort((a, b) => a - b) : range(Math.max(0, m.rows.from), Math.min(rows.length, m.rows.to));
+  const cols = (m.columns ?? columns.map((_, i) => i)).filter((i) => i >= 0 && i < columns.length);
+  const out = picked.map((r) => cols.map((c) => rows[r][c]));
+  const numeric = cols.map((c) => /^(integer|real|number|int|float)/i.test(columns[c].type));
+  return formatCopy(m.format, m.header ? cols.map((c) => columns[c].name) : null, out, numeric);
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
 }
 
 function guessType(rows: Cell[][], i: number): string {

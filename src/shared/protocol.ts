@@ -4,6 +4,7 @@
  * host reaches the browser bundle. Every message has a `type`; both sides
  * switch on it exhaustively.
  */
+import type { CopyFormat } from './copyFormat';
 
 /** A cell as the webview shows it: text, number or NULL (blobs arrive as a text summary). */
 export type Cell = string | number | null;
@@ -36,8 +37,10 @@ export type HostToWebview =
       source: ResultSource | null;
       elapsedMs: number;
     }
-  | { type: 'rows'; offset: number; rows: Cell[][] }
-  | { type: 'error'; message: string }
+  /** A page of the rows in view (after filter and sort); `total` is how many are in view. */
+  | { type: 'rows'; offset: number; rows: Cell[][]; total: number }
+  /** `sql` and `position` (0-based offset of the failing token, when SQLite names one) keep a failed query on view. */
+  | { type: 'error'; message: string; sql?: string; position?: number }
   | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> }
   | { type: 'chart'; title: string; charts: ChartSpec[]; tables: { title: string; columns: string[]; rows: Cell[][] }[] };
 
@@ -53,7 +56,13 @@ export type WebviewToHost =
   | { type: 'sort'; column: number; descending: boolean }
   | { type: 'openSource'; line: number }
   | { type: 'exportCsv' }
-  | { type: 'copy'; text: string }
+  /** Filter the rows in view: text contained (case-insensitive) in one column, or any when `column` is null. */
+  | { type: 'filter'; text: string; column: number | null }
+  /**
+   * Copy rows in view (indices, or a range `[from, to)`), of some columns (null: all), in a format;
+   * the host formats them, so rows not yet sent to the webview copy too.
+   */
+  | { type: 'copy'; rows: number[] | { from: number; to: number }; columns: number[] | null; format: CopyFormat; header: boolean }
   | { type: 'brush'; from: string | null; to: string | null }
   | { type: 'error'; message: string };
 

@@ -65,8 +65,8 @@ function screenshot(name, timeoutMs) {
  * { count, texts[], svgMarks, canvases }; action 'click' clicks the first match as well.
  * The launcher retries until the selector appears or timeoutMs passes.
  */
-function evalWebview({ titleContains, selector, action = 'read' }, timeoutMs) {
-  return request({ type: 'evalWebview', titleContains, selector, action }, timeoutMs);
+function evalWebview({ titleContains, selector, action = 'read', scrollTop, text, key, modifiers }, timeoutMs) {
+  return request({ type: 'evalWebview', titleContains, selector, action, scrollTop, text, key, modifiers }, timeoutMs);
 }
 
 /**

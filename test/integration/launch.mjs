@@ -15,7 +15,8 @@
 //      LI_TEST_RESULT = <tmp>/result.json  run() writes {passed, failed, failures:[{title,error}], log}
 //      LI_TEST_IPC    = <tmp>/ipc/         the test writes req-<id>.json, the launcher answers res-<id>.json
 //    Requests: {"type":"screenshot","name":N}                  -> {ok, path}  (<screenshots>/N.png)
-//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click","timeoutMs":ms}
+//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"scroll"|"fill"|"press",
+//               "scrollTop":px,"text":T,"key":K,"modifiers":[…],"timeoutMs":ms}
 //                                                              -> {ok, count, texts[], svgMarks, canvases, frameUrl}
 //              failures                                        -> {ok:false, error}
 //    All files are written to a temp name and renamed (atomic). Client: test/integration/harnessClient.js.
@@ -155,18 +156,34 @@ async function handleRequest(page, req) {
     for (;;) {
       const frame = await findWebviewFrame(page, req.selector, req.titleContains);
       if (frame) {
+        if (req.action === 'scroll') {
+          await frame.evaluate(([s, top]) => { const e = document.querySelector(s); if (e) e.scrollTop = top; }, [req.selector, Number(req.scrollTop) || 0]);
+          await sleep(400);
+        }
         const info = await frame.evaluate((s) => {
           const els = [...document.querySelectorAll(s)];
           const marks = 'rect,circle,ellipse,line,path,polygon,polyline,text';
           const inside = (el, q) => (el.matches(q) ? 1 : 0) + el.querySelectorAll(q).length;
+          // colours as [r, g, b, a]; the background of an element is the first opaque one up the tree
+          const rgba = (c) => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); if (!m) return null; const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+          const bgOf = (el) => { for (let e = el instanceof SVGElement ? el.closest('svg')?.parentElement : el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } return rgba(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1]; };
+          const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+          const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+          const texts = els.flatMap((e) => [...(e.matches('text') ? [e] : []), ...e.querySelectorAll('svg text')]).filter((t) => (t.textContent || '').trim() !== '');
+          const textContrast = texts.map((t) => { const cs = getComputedStyle(t); const fg = rgba(cs.fill) || rgba(cs.color) || [0, 0, 0, 1]; const bg = bgOf(t); const a = fg[3] * (Number(cs.opacity) || 1) * (Number(cs.fillOpacity) || 1); const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a)); return { text: (t.textContent || '').slice(0, 40), ratio: Math.round(ratio(mixed, bg) * 100) / 100 }; });
           return {
             count: els.length,
             texts: els.map((e) => e.textContent),
             svgMarks: els.reduce((n, e) => n + (e.closest('svg') || e.querySelector('svg') ? inside(e, marks) : 0), 0),
             canvases: els.reduce((n, e) => n + inside(e, 'canvas'), 0),
+            boxes: els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }),
+            textContrast,
           };
         }, req.selector);
-        if (req.action === 'click') await frame.click(req.selector, { timeout: 5000 });
+        if (req.action === 'click') await frame.click(req.selector, { timeout: 5000, modifiers: req.modifiers });
+        // fill: type into the input inside the match (toolkit fields keep theirs in a shadow root)
+        if (req.action === 'fill') await frame.locator(req.selector).first().locator('input').first().fill(String(req.text ?? ''), { timeout: 5000 });
+        if (req.action === 'press') await frame.locator(req.selector).first().press(String(req.key), { timeout: 5000 });
         return { ok: true, ...info, frameUrl: frame.url() };
       }
       if (Date.now() > deadline) {

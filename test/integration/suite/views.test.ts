@@ -1,0 +1,162 @@
+/**
+ * The views as a person sees them, checked from the DOM: every chart has a size and readable
+ * text (contrast ≥ 4.5:1 against its background) in Light, Dark and High Contrast; the grid's
+ * header stays while its rows scroll; filter, selection and copy; a failed query stays on view
+ * with its position. Screenshots of each, per theme, go to the screenshots folder.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TableInfo } from '../../../src/engine/build';
+import type { LogInvestigatorApi } from '../../../src/extension/extension';
+import type { WebviewToHost } from '../../../src/shared/protocol';
+
+interface Box { x: number; y: number; width: number; height: number }
+interface Inspect { count: number; texts: string[]; svgMarks: number; boxes: Box[]; textContrast: { text: string; ratio: number }[] }
+interface Query { titleContains?: string; selector: string; action?: 'read' | 'click' | 'scroll' | 'fill' | 'press'; scrollTop?: number; text?: string; key?: string; modifiers?: string[] }
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
+  available(): boolean;
+  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
+  evalWebview(q: Query, timeoutMs?: number): Promise<Inspect>;
+};
+
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
+const THEMES: [string, string][] = [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']];
+const RESULTS = 'Query Results';
+
+async function table(a: LogInvestigatorApi, file: string): Promise<TableInfo> {
+  const full = path.join(ws(), file);
+  const have = a.service.tables.find((t) => path.resolve(t.file) === path.resolve(full));
+  if (have) return have;
+  const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(full))) as TableInfo[];
+  return tables[0];
+}
+
+/** Resolves with the next message of a type from the results webview. */
+function nextMessage<T extends WebviewToHost['type']>(a: LogInvestigatorApi, type: T, timeoutMs = 30000): Promise<Extract<WebviewToHost, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const panel = a.results();
+    if (!panel) return reject(new Error('no results panel'));
+    const timer = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
+    const sub = panel.onDidReceiveMessage((m) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(m as Extract<WebviewToHost, { type: T }>);
+    });
+  });
+}
+
+/** Waits until a webview query satisfies `ok` (the view redraws after messages and theme changes). */
+async function until(q: Query, ok: (r: Inspect) => boolean, what: string, timeoutMs = 30000): Promise<Inspect> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Inspect | undefined;
+  while (Date.now() < deadline) {
+    last = await harness.evalWebview(q, timeoutMs);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: ${JSON.stringify(last && { count: last.count, texts: last.texts.slice(0, 5), boxes: last.boxes?.slice(0, 3) })}`);
+}
+
+/** Every chart in the panel has a size; every text in it reads at 4.5:1 or better. */
+async function checkCharts(title: string, shot: string): Promise<void> {
+  const svgs = await until({ titleContains: title, selector: '.chart-view svg' }, (r) => r.count > 0 && r.boxes.every((b) => b.width > 100 && b.height > 50), `${title}: every chart has a size`, 60000);
+  const texts = await harness.evalWebview({ titleContains: title, selector: '.chart-view svg' });
+  assert.ok(texts.textContrast.length > 3, `${title}: the chart has text (${texts.textContrast.length})`);
+  const poor = texts.textContrast.filter((t) => t.ratio < 4.5);
+  assert.deepEqual(poor, [], `${title} (${shot}): text under 4.5:1 contrast`);
+  assert.ok(svgs.boxes[0].width > 300, `${title}: a container-wide chart is wide (${svgs.boxes[0].width} px)`);
+  await harness.screenshot(shot);
+}
+
+describe('Views in every theme', function () {
+  before(function () {
+    if (!harness.available()) this.skip();
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('every chart has a size and text at 4.5:1 contrast or better, in Light, Dark and High Contrast', async () => {
+    const a = await api();
+    const access = await table(a, 'access.log');
+    const smb = await table(a, 'smb_files-planted.log');
+    await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'session-clusters');
+    for (const [theme, name] of THEMES) {
+      await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('logInvestigator.showTimeline', access.table);
+      await checkCharts('Timeline', `view-timeline-${name}`);
+      await vscode.commands.executeCommand('logInvestigator.showAnalysis', `session-clusters|${smb.table}`);
+      await checkCharts('Clusters of network sessions', `view-clusters-${name}`);
+    }
+  });
+
+  it('symlog axes spread their labels over the axis instead of piling them at the top', async () => {
+    const a = await api();
+    const smb = await table(a, 'smb_files-planted.log');
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `session-clusters|${smb.table}`);
+    const labels = await until({ titleContains: 'Clusters of network sessions', selector: '.chart-view svg .role-axis-label text' }, (r) => r.count > 4, 'axis labels');
+    // per axis group, labels of a y axis differ in y; measure the spread of the tallest group
+    const ys = labels.boxes.map((b) => Math.round(b.y));
+    const distinct = new Set(ys);
+    assert.ok(distinct.size >= 4, `distinct label positions: ${[...distinct].join(', ')}`);
+    const overlaps = labels.boxes.filter((b, i) => labels.boxes.some((c, j) => j > i && Math.abs(b.x - c.x) < 2 && Math.abs(b.y - c.y) < b.height * 0.8));
+    assert.equal(overlaps.length, 0, `overlapping axis labels: ${overlaps.length} of ${labels.count} (${labels.texts.join(' ')})`);
+  });
+
+  it("the grid's header stays visible while 100,000 rows scroll under it", async () => {
+    await vscode.commands.executeCommand('logInvestigator.runQuery', "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x, 'row ' || x AS label FROM c");
+    await until({ titleContains: RESULTS, selector: 'span.info' }, (r) => /^100,000 rows/.test(r.texts[0] ?? ''), 'the result is shown');
+    await harness.evalWebview({ titleContains: RESULTS, selector: '.scroller', action: 'scroll', scrollTop: 240000 });
+    const scroller = (await harness.evalWebview({ titleContains: RESULTS, selector: '.scroller' })).boxes[0];
+    const heads = await harness.evalWebview({ titleContains: RESULTS, selector: 'thead th' });
+    assert.deepEqual(heads.texts.map((t) => t.replace(/\s+/g, ' ').trim()), ['x integer', 'label text']);
+    for (const b of heads.boxes) assert.ok(Math.abs(b.y - scroller.y) <= 2, `header at ${b.y}, scroller top ${scroller.y}`);
+    // the rows under the header are the ones at that scroll position (about row 10,000), not row 1
+    const cells = await until({ titleContains: RESULTS, selector: 'tbody tr[data-row] td' }, (r) => r.texts.some((t) => /^row \d{4,}$/.test(t)), 'rows near the scroll position');
+    const first = cells.texts.find((t) => /^row \d+$/.test(t))!;
+    assert.ok(Number(first.slice(4)) > 9000, `first rendered row ${first}`);
+    await harness.screenshot('view-grid-scrolled');
+  });
+
+  it('filters rows, selects them with the keyboard and copies exactly the selection', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, client_ip, status, path FROM access ORDER BY _line');
+    await until({ titleContains: RESULTS, selector: 'span.info' }, (r) => /^300 rows/.test(r.texts[0] ?? ''), 'all rows');
+    const filtered = nextMessage(a, 'filter');
+    await harness.evalWebview({ titleContains: RESULTS, selector: 'vscode-text-field.filter', action: 'fill', text: '404' });
+    assert.equal((await filtered).text, '404');
+    const expected = (await a.service.query("SELECT count(*) FROM access WHERE CAST(_line AS TEXT) LIKE '%404%' OR client_ip LIKE '%404%' OR CAST(status AS TEXT) LIKE '%404%' OR path LIKE '%404%'")).rows[0][0] as number;
+    assert.ok(expected > 0 && expected < 300);
+    await until({ titleContains: RESULTS, selector: 'span.info' }, (r) => r.texts[0]?.startsWith(`${expected.toLocaleString()} of 300 rows`), `"${expected} of 300 rows"`);
+    await harness.evalWebview({ titleContains: RESULTS, selector: 'tbody tr[data-row="0"] td[data-col="1"]', action: 'click' });
+    await harness.evalWebview({ titleContains: RESULTS, selector: '.scroller', action: 'press', key: 'Shift+ArrowDown' });
+    await harness.evalWebview({ titleContains: RESULTS, selector: '.scroller', action: 'press', key: 'Shift+ArrowDown' });
+    await until({ titleContains: RESULTS, selector: 'tbody tr.selected' }, (r) => r.count === 3, 'three rows selected');
+    const copied = nextMessage(a, 'copy');
+    await harness.evalWebview({ titleContains: RESULTS, selector: '.scroller', action: 'press', key: 'Control+c' });
+    const m = await copied;
+    assert.deepEqual(m.rows, [0, 1, 2]);
+    assert.equal(m.header, true);
+    assert.equal(m.format, 'tsv');
+    await harness.screenshot('view-grid-filtered-selected');
+  });
+
+  it('a failed query stays in the panel with the error and where it is', async () => {
+    // "WHER" reads as an alias of access, so SQLite stops at "status"
+    const sqlText = 'SELECT client_ip\nFROM access WHER status = 1';
+    await vscode.commands.executeCommand('logInvestigator.runQuery', sqlText);
+    const error = await until({ titleContains: RESULTS, selector: '.error' }, (r) => /syntax error/.test(r.texts[0] ?? ''), 'the error');
+    assert.match(error.texts[0], /near "status": syntax error \(line 2, column 18\)/);
+    const sql = await harness.evalWebview({ titleContains: RESULTS, selector: 'pre.sql' });
+    assert.equal(sql.texts[0], sqlText);
+    const caret = await harness.evalWebview({ titleContains: RESULTS, selector: '.error-at' });
+    assert.equal(caret.texts[0], `FROM access WHER status = 1\n${' '.repeat(17)}^`);
+    await harness.screenshot('view-query-error');
+  });
+});

@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import { prepareSpec, symlogTicks } from '../../src/shared/chartSpec';
+import { filterRows, formatCopy } from '../../src/shared/copyFormat';
+import { clickRow, newGridState, pressKey } from '../../src/shared/gridKeys';
+import { lineColumn, sqlErrorPosition } from '../../src/shared/sqlError';
+
+describe('results grid logic (no VS Code needed)', () => {
+  it('copies as TSV, CSV and Markdown, quoting what would break a field', () => {
+    const rows = [[1, 'a\tb', null], [2, 'say "hi"', 'x|y\nz']];
+    assert.equal(formatCopy('tsv', ['n', 's', 't'], rows), 'n\ts\tt\n1\t"a\tb"\t\n2\t"say ""hi"""\t"x|y\nz"\n');
+    assert.equal(formatCopy('csv', ['n', 's', 't'], rows), 'n,s,t\r\n1,a\tb,\r\n2,"say ""hi""","x|y\nz"\r\n');
+    assert.equal(formatCopy('markdown', ['n', 's', 't'], rows, [true, false, false]), '| n | s | t |\n| ---: | --- | --- |\n| 1 | a\tb | null |\n| 2 | say "hi" | x\\|y<br>z |\n');
+    assert.equal(formatCopy('tsv', null, [['one cell']]), 'one cell', 'a single cell pastes as its value');
+  });
+
+  it('filters on any column or one, case-insensitively, never matching NULL', () => {
+    const rows = [['GET', 404, null], ['post', 200, 'x'], [null, 4041, 'Get']];
+    assert.deepEqual(filterRows(rows, 'get', null), [0, 2]);
+    assert.deepEqual(filterRows(rows, '404', 1), [0, 2]);
+    assert.deepEqual(filterRows(rows, 'null', null), []);
+    assert.deepEqual(filterRows(rows, 'x', 0), []);
+  });
+
+  it('moves the active cell and extends the selection like a spreadsheet', () => {
+    const g = newGridState(10, 3);
+    clickRow(g, 2, 1, false, false);
+    assert.deepEqual([...g.selected], [2]);
+    assert.equal(pressKey(g, 'ArrowDown', { shift: true, ctrl: false }, 5), 'moved');
+    pressKey(g, 'ArrowDown', { shift: true, ctrl: false }, 5);
+    assert.deepEqual([...g.selected].sort(), [2, 3, 4]);
+    assert.deepEqual(g.active, { row: 4, col: 1 });
+    pressKey(g, 'ArrowRight', { shift: false, ctrl: false }, 5);
+    pressKey(g, 'ArrowRight', { shift: false, ctrl: false }, 5);
+    assert.equal(g.active.col, 2, 'stops at the last column');
+    pressKey(g, 'PageDown', { shift: false, ctrl: false }, 5);
+    assert.equal(g.active.row, 9);
+    assert.equal(pressKey(g, 'Home', { shift: false, ctrl: true }, 5), 'moved');
+    assert.equal(g.active.row, 0);
+    clickRow(g, 7, 0, false, true);
+    assert.ok(g.selected.has(7));
+    clickRow(g, 7, 0, false, true);
+    assert.ok(!g.selected.has(7), 'Ctrl+click toggles');
+    clickRow(g, 5, 0, true, false);
+    assert.deepEqual([...g.selected].sort(), [5, 6, 7], 'Shift+click extends from the anchor');
+    assert.equal(pressKey(g, 'c', { shift: false, ctrl: true }, 5), 'copy');
+    assert.equal(pressKey(g, 'f', { shift: false, ctrl: true }, 5), 'find');
+    pressKey(g, 'a', { shift: false, ctrl: true }, 5);
+    assert.equal(g.selected.size, 10);
+    assert.equal(pressKey(g, 'Escape', { shift: false, ctrl: false }, 5), 'moved');
+    assert.equal(g.selected.size, 0);
+    assert.equal(pressKey(g, 'q', { shift: false, ctrl: false }, 5), 'none');
+  });
+
+  it('finds where SQLite says a query failed', () => {
+    const sql = 'SELECT client_ip\nFROM access WHER status = 1';
+    const at = sqlErrorPosition(sql, 'near "status": syntax error')!;
+    assert.deepEqual(lineColumn(sql, at), { line: 2, column: 18 });
+    assert.equal(sqlErrorPosition('SELECT nope FROM t', 'no such column: nope'), 7);
+    assert.equal(sqlErrorPosition('SELECT * FROM t WHERE (', 'incomplete input'), 23);
+    assert.equal(sqlErrorPosition('SELECT 1', 'database is locked'), undefined);
+  });
+
+  it('gives symlog axes ticks at powers of ten, so labels spread over the axis', () => {
+    assert.deepEqual(symlogTicks(0, 12000), [0, 1, 10, 100, 1000, 10000]);
+    assert.deepEqual(symlogTicks(0, 60), [0, 1, 2, 5, 10, 20, 50]);
+    assert.deepEqual(symlogTicks(-100, 10), [-100, -50, -20, -10, -5, -2, -1, 0, 1, 2, 5, 10]);
+    const spec = {
+      data: { values: [{ a: 3, b: 0 }, { a: 40000, b: 7 }] },
+      layer: [{ mark: 'point', encoding: { x: { field: 'a', type: 'quantitative', scale: { type: 'symlog' } }, y: { field: 'b', type: 'quantitative', scale: { type: 'symlog' }, axis: { values: [0, 7] } } } }],
+    };
+    const out = prepareSpec(spec) as typeof spec & { layer: { encoding: { x: { axis?: { values: number[]; format: string } } } }[] };
+    assert.deepEqual(out.layer[0].encoding.x.axis, { values: [0, 1, 10, 100, 1000, 10000], format: '~s' });
+    assert.deepEqual((out.layer[0].encoding.y as { axis: unknown }).axis, { values: [0, 7] }, 'explicit ticks are kept');
+    assert.equal((spec.layer[0].encoding.x as { axis?: unknown }).axis, undefined, 'the input is not changed');
+  });
+});
