@@ -100,8 +100,15 @@ async function renderAll(charts: ChartSpec[]): Promise<void> {
   }
 }
 
-// VS Code changes the body's class when the theme changes: draw again in the new colours
-new MutationObserver(() => lastCharts && void renderAll(lastCharts)).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+// A theme change sets the body's class and the colour variables on <html> (not always at once):
+// draw again, in the new colours, once both have settled
+let themeTimer: ReturnType<typeof setTimeout> | undefined;
+const redraw = () => {
+  clearTimeout(themeTimer);
+  themeTimer = setTimeout(() => lastCharts && void renderAll(lastCharts), 60);
+};
+new MutationObserver(redraw).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+new MutationObserver(redraw).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 
 start(async (m: HostToWebview) => {
   switch (m.type) {

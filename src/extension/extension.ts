@@ -5,8 +5,10 @@ import { FilesView } from './filesView';
 import { FindingMarks } from './findingMarks';
 import { FindingsService } from './findingsService';
 import { FindingsView } from './findingsView';
+import { initQueryHistory, pickFromHistory, queryHistory, type HistoryEntry } from './queryHistory';
 import { ResultsPanel } from './resultsPanel';
 import { RulesWatcher } from './rulesWatcher';
+import { registerSqlEditor, type SqlEditorSupport } from './sqlEditor';
 import { safeLabel, safeText } from '../shared/safeText';
 
 /** What activate() returns: the integration tests reach the running extension through it. */
@@ -20,6 +22,9 @@ export interface LogInvestigatorApi {
   rules: RulesWatcher;
   /** The results panel, when one is open. */
   results(): ResultsPanel | undefined;
+  sqlEditor: SqlEditorSupport;
+  /** The queries run in this workspace, newest first. */
+  history(): HistoryEntry[];
 }
 
 export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
@@ -30,6 +35,8 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   const findingsView = new FindingsView(findings);
   const marks = new FindingMarks(context, findings);
   const rules = new RulesWatcher(findings, () => service.tables.length > 0, log);
+  initQueryHistory(context);
+  const sqlEditor = registerSqlEditor(service);
   const findingsTree = vscode.window.createTreeView('logInvestigator.findings', { treeDataProvider: findingsView, showCollapseAll: true });
   const updateBadge = () => {
     // the badge counts suspects and incidents at medium or above, not every finding
@@ -66,11 +73,13 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
       for (const o of findings.analyses) if (!tables.some((t) => t.table === o.table)) findings.clearFor(o.table);
     }),
     ...registerCommands({ context, service, findings, marks, rules }),
+    sqlEditor,
+    vscode.commands.registerCommand('logInvestigator.queryHistory', pickFromHistory),
   );
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);
   void findings.loadLabels();
   log.info(`Log Investigator ${context.extension.packageJSON.version} activated in VS Code ${vscode.version}`);
-  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active };
+  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active, sqlEditor, history: queryHistory };
 }
 
 export function deactivate(): void {

@@ -9,6 +9,7 @@ import { sqlErrorPosition } from '../shared/sqlError';
 import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
 import { compareCells, sourceTableOf } from '../shared/views';
 import type { EngineService } from './engineService';
+import { recordQuery } from './queryHistory';
 import { openSourceLine } from './sourceLinks';
 import { ProtocolPanel } from './webviewPanel';
 import { safeLabel, safeText } from '../shared/safeText';
@@ -74,10 +75,12 @@ export class ResultsPanel extends ProtocolPanel {
         source: this.source,
         elapsedMs: Date.now() - started,
       });
+      void recordQuery(sql, { rows: this.all.length });
       this.service.log.info(`query (${Date.now() - started} ms, ${this.rows.length} rows): ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
     } catch (e) {
       this.all = this.rows = [];
       const message = errorMessage(e);
+      void recordQuery(sql, { error: message });
       await this.post({ type: 'error', message, sql, position: sqlErrorPosition(sql, message) });
       this.service.log.error(`query failed: ${errorMessage(e)}`);
     }

@@ -166,11 +166,11 @@ async function handleRequest(page, req) {
           const inside = (el, q) => (el.matches(q) ? 1 : 0) + el.querySelectorAll(q).length;
           // colours as [r, g, b, a]; the background of an element is the first opaque one up the tree
           const rgba = (c) => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); if (!m) return null; const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
-          const bgOf = (el) => { for (let e = el instanceof SVGElement ? el.closest('svg')?.parentElement : el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } return rgba(getComputedStyle(document.documentElement).backgroundColor) || [255, 255, 255, 1]; };
+          const bgOf = (el) => { for (let e = el instanceof SVGElement ? el.closest('svg')?.parentElement : el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } const hex = /^#([0-9a-f]{6})/i.exec(getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim()); return hex ? [0, 2, 4].map((i) => parseInt(hex[1].slice(i, i + 2), 16)).concat(1) : [255, 255, 255, 1]; };
           const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
           const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
           const texts = els.flatMap((e) => [...(e.matches('text') ? [e] : []), ...e.querySelectorAll('svg text')]).filter((t) => (t.textContent || '').trim() !== '');
-          const textContrast = texts.map((t) => { const cs = getComputedStyle(t); const fg = rgba(cs.fill) || rgba(cs.color) || [0, 0, 0, 1]; const bg = bgOf(t); const a = fg[3] * (Number(cs.opacity) || 1) * (Number(cs.fillOpacity) || 1); const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a)); return { text: (t.textContent || '').slice(0, 40), ratio: Math.round(ratio(mixed, bg) * 100) / 100 }; });
+          const textContrast = texts.map((t) => { const cs = getComputedStyle(t); const fg = rgba(cs.fill) || rgba(cs.color) || [0, 0, 0, 1]; const bg = bgOf(t); const a = fg[3] * (Number(cs.opacity) || 1) * (Number(cs.fillOpacity) || 1); const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a)); return { text: (t.textContent || '').slice(0, 40), ratio: Math.round(ratio(mixed, bg) * 100) / 100, fg: cs.fill, bg: `rgb(${bg.slice(0, 3).join(', ')})` }; });
           return {
             count: els.length,
             texts: els.map((e) => e.textContent),

@@ -74,3 +74,16 @@ describe('results grid logic (no VS Code needed)', () => {
     assert.equal((spec.layer[0].encoding.x as { axis?: unknown }).axis, undefined, 'the input is not changed');
   });
 });
+
+describe('SQL documents (no VS Code needed)', () => {
+  it('splits statements at semicolons outside strings, names and comments', async () => {
+    const { splitStatements, statementAt } = await import('../../src/shared/sqlStatements');
+    const sql = "SELECT ';' AS a;\n-- one; two\nSELECT \"x;y\" FROM t /* ; */ WHERE b = 'it''s;';\n\n  SELECT [a;b] FROM u\n;-- trailing comment only";
+    const st = splitStatements(sql);
+    assert.deepEqual(st.map((s) => s.text), ["SELECT ';' AS a", "-- one; two\nSELECT \"x;y\" FROM t /* ; */ WHERE b = 'it''s;'", 'SELECT [a;b] FROM u']);
+    for (const s of st) assert.equal(sql.slice(s.start, s.end), s.text);
+    assert.equal(statementAt(st, sql.indexOf('FROM u'))?.text, 'SELECT [a;b] FROM u');
+    assert.equal(statementAt(st, 0)?.text, "SELECT ';' AS a");
+    assert.equal(statementAt(st, sql.indexOf('\n\n') + 1)?.text, st[1].text, 'between statements: the one before');
+  });
+});
