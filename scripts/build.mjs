@@ -40,6 +40,17 @@ const targets = [
     define: {},
     minify: true,
   })),
+  // the notebook renderer: VS Code loads renderers as ES modules
+  {
+    entryPoints: ['webview/notebookRenderer.ts'],
+    outfile: 'dist/webview/notebookRenderer.js',
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    external: [],
+    define: {},
+    minify: true,
+  },
 ];
 for (const t of targets) {
   const opts = { ...common, ...t };

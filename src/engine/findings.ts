@@ -87,6 +87,8 @@ export interface AnalysisOutput {
   charts: { title: string; spec: Record<string, unknown> }[];
   /** Wall time of the run in milliseconds (set by runAnalysis). */
   ms?: number;
+  /** The SQL the analysis ran, in order, each text once (at most 20; set by runAnalysis): "Open as Notebook" writes them as cells. */
+  queries?: { sql: string; params: SqlValue[] }[];
 }
 
 export interface ParamSpec {
@@ -292,6 +294,11 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
   }
   const t = quoteIdent(table.table);
   const hasLines = table.columns.some((c) => c.name === '_line');
+  const queries: { sql: string; params: SqlValue[] }[] = [];
+  const recorded: Querier = (sql, p) => {
+    if (queries.length < 20 && !queries.some((q) => q.sql === sql)) queries.push({ sql, params: [...(p ?? [])] });
+    return query(sql, p);
+  };
   const cx: AnalysisContext = {
     table,
     t,
@@ -311,7 +318,7 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
       if (!Number.isFinite(v)) throw new LogInvestigatorError('BAD_OPTION', `${a.id}: parameter ${name} must be a number, not ${this.param(name)}`);
       return v;
     },
-    query,
+    query: recorded,
     evidence(where, params, limit = 50) {
       const order = hasLines ? '_line' : 'rowid';
       // two queries: the LIMIT stops early, and the count can use a covering index
@@ -331,7 +338,7 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
     f.severity = severityOfRisk(f.risk);
   }
   out.findings.sort((x, y) => (y.risk ?? 0) - (x.risk ?? 0) || y.score - x.score);
-  return { analysis: a.id, title: a.title, table: table.table, ...out, ms: Math.round(performance.now() - t0) };
+  return { analysis: a.id, title: a.title, table: table.table, ...out, ms: Math.round(performance.now() - t0), queries };
 }
 
 /**

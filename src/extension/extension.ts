@@ -5,6 +5,7 @@ import { FilesView } from './filesView';
 import { FindingMarks } from './findingMarks';
 import { FindingsService } from './findingsService';
 import { FindingsView } from './findingsView';
+import { registerNotebooks } from './notebook';
 import { initQueryHistory, pickFromHistory, queryHistory, type HistoryEntry } from './queryHistory';
 import { ResultsPanel } from './resultsPanel';
 import { RulesWatcher } from './rulesWatcher';
@@ -74,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     }),
     ...registerCommands({ context, service, findings, marks, rules }),
     sqlEditor,
+    ...registerNotebooks(service, () => findings.analyses),
     vscode.commands.registerCommand('logInvestigator.queryHistory', pickFromHistory),
   );
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);

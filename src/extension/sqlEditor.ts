@@ -87,7 +87,7 @@ class SqlDiagnostics implements vscode.Disposable {
       try {
         await this.service.query(`EXPLAIN ${s.text}`, [], 1);
       } catch (e) {
-        const message = errorMessage(e);
+        const message = errorMessage(e).replace(/^SQL error: /, '');
         const at = sqlErrorPosition(s.text, message);
         const start = doc.positionAt(s.start + (at ?? 0));
         const token = at === undefined ? s.text.length : /^("[^"]*"|\w+|.)/.exec(s.text.slice(at))?.[0].length ?? 1;

@@ -87,3 +87,34 @@ describe('SQL documents (no VS Code needed)', () => {
     assert.equal(statementAt(st, sql.indexOf('\n\n') + 1)?.text, st[1].text, 'between statements: the one before');
   });
 });
+
+describe('investigation notebooks (no VS Code needed)', () => {
+  it('round-trip through readable JSON: a line of source per array item, outputs cut to 500 rows', async () => {
+    const { parseNotebook, serializeNotebook, SAVED_ROWS } = await import('../../src/shared/notebookFormat');
+    const rows = Array.from({ length: 600 }, (_, i) => [i, `ip ${i}`]);
+    const cells = [
+      { kind: 'markdown' as const, source: '# Title\n\ntext' },
+      { kind: 'sql' as const, source: 'SELECT a,\n  b FROM t', output: { columns: ['a', 'b'], rows, total: 600, ms: 3 } },
+      { kind: 'chart' as const, source: '{"mark": "bar"}', output: { spec: { mark: 'bar' } } },
+      { kind: 'sql' as const, source: 'SELECT nope', output: { error: 'no such column: nope' } },
+    ];
+    const text = serializeNotebook(cells);
+    const doc = JSON.parse(text);
+    assert.equal(doc.logInvestigatorNotebook, 1);
+    assert.deepEqual(doc.cells[1].source, ['SELECT a,', '  b FROM t']);
+    assert.equal(doc.cells[1].output.rows.length, SAVED_ROWS);
+    const back = parseNotebook(text);
+    assert.deepEqual(back.map((c) => [c.kind, c.source]), cells.map((c) => [c.kind, c.source]));
+    assert.deepEqual(back[3].output, { error: 'no such column: nope' });
+    assert.equal(serializeNotebook(back), text, 'a second round trip changes nothing');
+    assert.deepEqual(parseNotebook(''), []);
+    assert.throws(() => parseNotebook('{"cells": [{"kind": "python"}]}'), /Cell 1 has an unknown kind "python"/);
+    assert.throws(() => parseNotebook('{'), /not valid JSON/);
+  });
+
+  it('writes recorded queries as runnable SQL: parameters inlined as literals, strings left alone', async () => {
+    const { inlineParams } = await import('../../src/shared/notebookFormat');
+    assert.equal(inlineParams("SELECT * FROM t WHERE a = ? AND b = '?' AND \"c?\" > ? AND d = ?", ["it's", 3, null]), "SELECT * FROM t WHERE a = 'it''s' AND b = '?' AND \"c?\" > 3 AND d = NULL");
+    assert.equal(inlineParams('SELECT ?', [new Uint8Array([1, 255])]), "SELECT X'01ff'");
+  });
+});

@@ -198,4 +198,56 @@ describe('Views in every theme', function () {
     await harness.screenshot('view-sql-editor');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
+
+  it('an investigation notebook runs SQL and chart cells, draws them with its renderer, saves its outputs and opens again with them', async () => {
+    const a = await api();
+    await table(a, 'access.log');
+    const file = vscode.Uri.file(path.join(ws(), 'investigation.loginv'));
+    const sql = 'SELECT status, count(*) AS n FROM access GROUP BY status ORDER BY n DESC';
+    const chart = { mark: 'bar', data: { sql }, encoding: { x: { field: 'status', type: 'nominal' }, y: { field: 'n', type: 'quantitative' } } };
+    const source = { logInvestigatorNotebook: 1, cells: [{ kind: 'markdown', source: ['# Status codes'] }, { kind: 'sql', source: [sql] }, { kind: 'chart', source: JSON.stringify(chart, null, 2).split('\n') }] };
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(source, null, 2)));
+    const doc = await vscode.workspace.openNotebookDocument(file);
+    assert.equal(doc.notebookType, 'log-investigator-notebook');
+    assert.deepEqual(doc.getCells().map((c) => c.document.languageId), ['markdown', 'sql', 'json']);
+    await vscode.window.showNotebookDocument(doc);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 3 }], document: doc.uri });
+    const deadline = Date.now() + 30000;
+    while (doc.cellAt(1).outputs.length === 0 || doc.cellAt(2).outputs.length === 0) {
+      if (Date.now() > deadline) throw new Error('the cells produced no output');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const expected = await a.service.query(sql);
+    const item = doc.cellAt(1).outputs[0].items.find((i) => i.mime === 'application/vnd.log-investigator.table+json')!;
+    const out = JSON.parse(new TextDecoder().decode(item.data)) as { columns: string[]; rows: unknown[][]; total: number };
+    assert.deepEqual([out.columns, out.rows, out.total], [expected.columns, expected.rows, expected.rows.length]);
+    const cells = await until({ selector: '.li-table td' }, (r) => r.count === expected.rows.length * 2, 'the renderer draws the table');
+    assert.equal(cells.texts[0], String(expected.rows[0][0]));
+    await until({ selector: '.li-chart svg .mark-rect path' }, (r) => r.count === expected.rows.length, 'the renderer draws one bar per status');
+    await harness.screenshot('view-notebook');
+    await doc.save();
+    const saved = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file))) as { cells: { kind: string; source: string[]; output?: { rows?: unknown[][]; spec?: { data: { values: unknown[] } } } }[] };
+    assert.deepEqual(saved.cells.map((c) => c.kind), ['markdown', 'sql', 'chart']);
+    assert.deepEqual(saved.cells[1].output?.rows, expected.rows, 'the SQL output is saved');
+    assert.equal(saved.cells[2].output?.spec?.data.values.length, expected.rows.length, 'the chart is saved with its data');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    const again = await vscode.workspace.openNotebookDocument(file);
+    assert.ok(again.cellAt(1).outputs[0].items.some((i) => i.mime === 'application/vnd.log-investigator.table+json'), 'reopened with its outputs');
+  });
+
+  it('Open Analysis as Notebook writes the analysis\'s SQL and charts as cells', async () => {
+    const a = await api();
+    const smb = await table(a, 'smb_files-planted.log');
+    const run = a.findings.analyses.find((o) => o.analysis === 'session-clusters' && o.table === smb.table) ?? (await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'session-clusters'), a.findings.analyses.find((o) => o.analysis === 'session-clusters' && o.table === smb.table));
+    assert.ok(run?.queries?.length, 'the run recorded its SQL');
+    const editor = (await vscode.commands.executeCommand('logInvestigator.openAnalysisAsNotebook', `session-clusters|${smb.table}`)) as vscode.NotebookEditor;
+    const kinds = editor.notebook.getCells().map((c) => c.document.languageId);
+    assert.equal(kinds.filter((k) => k === 'sql').length, run.queries.length);
+    assert.equal(kinds.filter((k) => k === 'json').length, run.charts.length);
+    const firstSql = editor.notebook.getCells().find((c) => c.document.languageId === 'sql')!.document.getText();
+    assert.ok(!firstSql.includes('?') || run.queries[0].params.length === 0, 'parameters are inlined');
+    await a.service.query(firstSql);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });
