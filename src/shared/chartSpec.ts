@@ -5,7 +5,8 @@
  * Symlog axes: Vega's symlog scale takes its ticks from a linear scale, so on data spanning
  * orders of magnitude every label piles up at the top of the axis. Each positional symlog
  * encoding without explicit `axis.values` gets ticks at 0 and the powers of ten (with 2 and 5
- * between them when there are few) up to the largest value of its field in the inline data.
+ * between them when there are few) up to the largest value of its field in the inline data, each
+ * labelled in its own SI unit.
  */
 type Json = Record<string, unknown>;
 
@@ -40,6 +41,14 @@ function fieldRange(values: unknown[], field: string): [number, number] | null {
   return lo <= hi ? [lo, hi] : null;
 }
 
+/** 1, 20, 500, 1k, 20k, 3M, 1G: a Vega expression (the interpreter evaluates it; no eval). */
+export const SI_LABEL = [
+  "abs(datum.value) >= 1e9 ? format(datum.value / 1e9, '~g') + 'G'",
+  "abs(datum.value) >= 1e6 ? format(datum.value / 1e6, '~g') + 'M'",
+  "abs(datum.value) >= 1e3 ? format(datum.value / 1e3, '~g') + 'k'",
+  "format(datum.value, '~g')",
+].join(' : ');
+
 function fixEncoding(encoding: Json, values: unknown[] | null): void {
   for (const channel of ['x', 'y']) {
     const enc = encoding[channel];
@@ -48,7 +57,8 @@ function fixEncoding(encoding: Json, values: unknown[] | null): void {
     if (axis === null || axis.values !== undefined || !values) continue;
     const range = fieldRange(values, enc.field);
     if (!range) continue;
-    enc.axis = { ...axis, values: symlogTicks(Math.min(0, range[0]), range[1]), format: axis.format ?? '~s' };
+    // each label in its own SI unit: a format such as "~s" would give every tick the unit of the largest ("0G" for 1,000)
+    enc.axis = { ...axis, values: symlogTicks(Math.min(0, range[0]), range[1]), ...(axis.format === undefined && axis.labelExpr === undefined ? { labelExpr: SI_LABEL } : {}) };
   }
 }
 

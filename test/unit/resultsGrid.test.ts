@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { prepareSpec, symlogTicks } from '../../src/shared/chartSpec';
+import { SI_LABEL, prepareSpec, symlogTicks } from '../../src/shared/chartSpec';
 import { filterRows, formatCopy } from '../../src/shared/copyFormat';
 import { clickRow, newGridState, pressKey } from '../../src/shared/gridKeys';
 import { lineColumn, sqlErrorPosition } from '../../src/shared/sqlError';
@@ -69,9 +69,21 @@ describe('results grid logic (no VS Code needed)', () => {
       layer: [{ mark: 'point', encoding: { x: { field: 'a', type: 'quantitative', scale: { type: 'symlog' } }, y: { field: 'b', type: 'quantitative', scale: { type: 'symlog' }, axis: { values: [0, 7] } } } }],
     };
     const out = prepareSpec(spec) as typeof spec & { layer: { encoding: { x: { axis?: { values: number[]; format: string } } } }[] };
-    assert.deepEqual(out.layer[0].encoding.x.axis, { values: [0, 1, 10, 100, 1000, 10000], format: '~s' });
+    assert.deepEqual(out.layer[0].encoding.x.axis, { values: [0, 1, 10, 100, 1000, 10000], labelExpr: SI_LABEL });
     assert.deepEqual((out.layer[0].encoding.y as { axis: unknown }).axis, { values: [0, 7] }, 'explicit ticks are kept');
     assert.equal((spec.layer[0].encoding.x as { axis?: unknown }).axis, undefined, 'the input is not changed');
+  });
+
+  it('labels symlog ticks each in its own SI unit, through the expression interpreter', async () => {
+    const esmImport = new Function('m', 'return import(m)') as (m: string) => Promise<Record<string, unknown>>;
+    const vega = (await esmImport('vega')) as unknown as { parse(s: unknown, c?: unknown, o?: unknown): unknown; View: new (r: unknown, o: unknown) => { toSVG(): Promise<string> } };
+    const vl = (await esmImport('vega-lite')) as unknown as { compile(s: unknown): { spec: unknown } };
+    const { expressionInterpreter } = (await esmImport('vega-interpreter')) as unknown as { expressionInterpreter: unknown };
+    const spec = prepareSpec({ data: { values: [{ a: 0 }, { a: 2e9 }] }, mark: 'point', encoding: { y: { field: 'a', type: 'quantitative', scale: { type: 'symlog' } } } });
+    const view = new vega.View(vega.parse(vl.compile(spec).spec, undefined, { ast: true }), { renderer: 'none', expr: expressionInterpreter });
+    const svg = await view.toSVG();
+    const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]).filter((t) => t !== 'a');
+    assert.deepEqual(labels, ['0', '1', '10', '100', '1k', '10k', '100k', '1M', '10M', '100M', '1G']);
   });
 });
 
