@@ -51,11 +51,27 @@ fs.writeFileSync(
       'logInvestigator.columns': ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'],
       'logInvestigator.geoDatabase': 'geo/GeoLite2-City-Test.mmdb',
       'logInvestigator.threatList': events.THREAT_IPS.join(', '),
+      // open on the logs, not on the Welcome page or a walkthrough
+      'workbench.startupEditor': 'none',
     },
     null,
     2,
   ) + '\n',
 );
+
+// the same for the user profile of this VS Code: no Welcome page, no walkthrough over the workspace
+const userSettings = path.join(base, 'user-data', 'User', 'settings.json');
+fs.mkdirSync(path.dirname(userSettings), { recursive: true });
+let user = {};
+try {
+  user = fs.existsSync(userSettings) ? JSON.parse(fs.readFileSync(userSettings, 'utf8') || '{}') : {};
+} catch {
+  user = null; // edited by hand (comments): left as it is
+}
+if (user) {
+  Object.assign(user, { 'workbench.startupEditor': 'none', 'workbench.welcomePage.walkthroughs.openOnInstall': false, 'workbench.tips.enabled': false });
+  fs.writeFileSync(userSettings, JSON.stringify(user, null, 2) + '\n');
+}
 
 const server = spawn(
   process.execPath,

@@ -6,9 +6,11 @@
 import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import { prepareSpec } from '../src/shared/chartSpec';
-import type { ChartSpec, HostToWebview } from '../src/shared/protocol';
+import type { Cell, ChartSpec, HostToWebview } from '../src/shared/protocol';
+import { compareCells } from '../src/shared/views';
 import { el, post, start } from './api';
 import { themeConfig } from './theme';
+import { TAG, toolkit } from './toolkit';
 
 const app = document.getElementById('app')!;
 const titleEl = el('div', '', 'bar title');
@@ -78,6 +80,59 @@ const redraw = () => {
 new MutationObserver(redraw).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 new MutationObserver(redraw).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 
+/**
+ * A table under the charts: sortable by a click on a column, filterable by text (all columns),
+ * with the count of rows shown. Cells are text only.
+ */
+function staticGrid(t: { title: string; columns: string[]; rows: Cell[][] }): HTMLElement {
+  const box = el('section', undefined, 'table-box');
+  const head = el('div', undefined, 'bar');
+  const count = el('span', '', 'info');
+  const filter = toolkit(TAG.textField);
+  filter.setAttribute('placeholder', 'Filter rows');
+  filter.setAttribute('aria-label', `Filter ${t.title}`);
+  filter.className = 'filter';
+  head.append(el('h3', t.title), count, filter);
+  const table = el('table', undefined, 'grid static');
+  const thead = el('thead');
+  const tbody = el('tbody');
+  table.append(thead, tbody);
+  box.append(head, table);
+  let sort: { column: number; descending: boolean } | null = null;
+  const cellText = (v: Cell) => (v === null ? 'null' : typeof v === 'number' ? String(Number(v.toFixed(4))) : v);
+  const draw = () => {
+    const needle = filter.value.toLowerCase();
+    let rows = needle ? t.rows.filter((r) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle))) : [...t.rows];
+    if (sort) {
+      const { column, descending } = sort;
+      rows = rows.sort((a, b) => compareCells(a[column], b[column]) * (descending ? -1 : 1));
+    }
+    count.textContent = rows.length === t.rows.length ? `${rows.length.toLocaleString()} rows` : `${rows.length.toLocaleString()} of ${t.rows.length.toLocaleString()} rows`;
+    thead.textContent = '';
+    const tr = el('tr');
+    t.columns.forEach((c, i) => {
+      const th = el('th', `${c}${sort?.column === i ? (sort.descending ? ' ▼' : ' ▲') : ''}`);
+      th.title = `${c} — click to sort`;
+      th.setAttribute('aria-sort', sort?.column === i ? (sort.descending ? 'descending' : 'ascending') : 'none');
+      th.addEventListener('click', () => {
+        sort = { column: i, descending: sort?.column === i ? !sort.descending : false };
+        draw();
+      });
+      tr.append(th);
+    });
+    thead.append(tr);
+    tbody.textContent = '';
+    for (const r of rows) {
+      const row = el('tr');
+      for (const v of r) row.append(el('td', cellText(v), v === null ? 'null' : typeof v === 'number' ? 'num' : undefined));
+      tbody.append(row);
+    }
+  };
+  filter.addEventListener('input', draw);
+  draw();
+  return box;
+}
+
 start(async (m: HostToWebview) => {
   switch (m.type) {
     case 'timeline': {
@@ -93,19 +148,7 @@ start(async (m: HostToWebview) => {
       titleEl.textContent = m.title;
       hint.textContent = '';
       tablesEl.textContent = '';
-      for (const t of m.tables) {
-        tablesEl.append(el('h3', t.title));
-        const table = el('table', undefined, 'grid static');
-        const head = el('tr');
-        for (const c of t.columns) head.append(el('th', c));
-        table.append(head);
-        for (const r of t.rows) {
-          const tr = el('tr');
-          for (const v of r) tr.append(el('td', v === null ? 'NULL' : typeof v === 'number' ? String(Number(v.toFixed(4))) : v, typeof v === 'number' ? 'num' : undefined));
-          table.append(tr);
-        }
-        tablesEl.append(table);
-      }
+      for (const t of m.tables) tablesEl.append(staticGrid(t));
       await renderAll(m.charts);
       return;
     }

@@ -13,6 +13,19 @@ export type FilesNode =
   | { kind: 'column'; table: TableInfo; column: ColumnInfo };
 
 /** Indexed Files: file → table → columns with type and role. */
+/** One icon per column type, the same in every table: numbers, time, addresses, JSON, text. */
+const TYPE_ICON: Record<string, string> = {
+  integer: 'symbol-number',
+  real: 'symbol-number',
+  boolean: 'symbol-boolean',
+  timestamp: 'calendar',
+  date: 'calendar',
+  time: 'watch',
+  ip: 'globe',
+  json: 'json',
+  text: 'symbol-string',
+};
+
 export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<FilesNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -63,7 +76,7 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
       case 'column': {
         const c = node.column;
         const item = new vscode.TreeItem(safeLabel(c.name), vscode.TreeItemCollapsibleState.None);
-        item.iconPath = new vscode.ThemeIcon(c.role ? 'symbol-key' : 'symbol-field');
+        item.iconPath = new vscode.ThemeIcon(TYPE_ICON[c.type] ?? 'symbol-field');
         item.description = c.role ? `${c.type} · ${c.role}` : c.type;
         item.tooltip = safeText(`${c.name}: ${c.type}${c.role ? `, role ${c.role}` : ''}${c.sourceName !== c.name ? ` (source name “${c.sourceName}”)` : ''}${c.mismatches ? `, ${c.mismatches} values kept as text` : ''}`);
         item.contextValue = CONTEXT.column;
