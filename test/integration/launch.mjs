@@ -15,7 +15,7 @@
 //      LI_TEST_RESULT = <tmp>/result.json  run() writes {passed, failed, failures:[{title,error}], log}
 //      LI_TEST_IPC    = <tmp>/ipc/         the test writes req-<id>.json, the launcher answers res-<id>.json
 //    Requests: {"type":"screenshot","name":N}                  -> {ok, path}  (<screenshots>/N.png)
-//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"scroll"|"fill"|"press",
+//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"domClick"|"scroll"|"fill"|"press",
 //               "scrollTop":px,"text":T,"key":K,"modifiers":[…],"timeoutMs":ms}
 //                                                              -> {ok, count, texts[], svgMarks, canvases, frameUrl}
 //              failures                                        -> {ok:false, error}
@@ -181,6 +181,8 @@ async function handleRequest(page, req) {
           };
         }, req.selector);
         if (req.action === 'click') await frame.click(req.selector, { timeout: 5000, modifiers: req.modifiers });
+        // domClick: the element's own click(), for a view another webview's iframe lies over
+        if (req.action === 'domClick') await frame.$eval(req.selector, (e) => e.click());
         // fill: type into the input inside the match (toolkit fields keep theirs in a shadow root)
         if (req.action === 'fill') await frame.locator(req.selector).first().locator('input').first().fill(String(req.text ?? ''), { timeout: 5000 });
         if (req.action === 'press') await frame.locator(req.selector).first().press(String(req.key), { timeout: 5000 });

@@ -13,7 +13,7 @@ import type { WebviewToHost } from '../../../src/shared/protocol';
 
 interface Box { x: number; y: number; width: number; height: number }
 interface Inspect { count: number; texts: string[]; svgMarks: number; boxes: Box[]; textContrast: { text: string; ratio: number }[] }
-interface Query { titleContains?: string; selector: string; action?: 'read' | 'click' | 'scroll' | 'fill' | 'press'; scrollTop?: number; text?: string; key?: string; modifiers?: string[] }
+interface Query { titleContains?: string; selector: string; action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press'; scrollTop?: number; text?: string; key?: string; modifiers?: string[] }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
@@ -199,6 +199,28 @@ describe('Views in every theme', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it("an analysis's tables under its charts sort and filter", async () => {
+    const a = await api();
+    const smb = await table(a, 'smb_files-planted.log');
+    if (!a.findings.analyses.some((o) => o.analysis === 'session-clusters' && o.table === smb.table)) await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'session-clusters');
+    const out = a.findings.analyses.find((o) => o.analysis === 'session-clusters' && o.table === smb.table)!;
+    const t = out.tables[0];
+    assert.ok(t && t.rows.length > 2, 'the analysis has a table with rows');
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `session-clusters|${smb.table}`);
+    const title = 'Clusters of network sessions';
+    // the second table box is the analysis's first table (the first lists the findings)
+    const box = '.table-box:nth-of-type(2)';
+    await until({ titleContains: title, selector: `${box} .info` }, (r) => r.texts[0] === `${t.rows.length.toLocaleString()} rows`, 'the row count');
+    await harness.evalWebview({ titleContains: title, selector: `${box} th`, action: 'domClick' });
+    const first = await harness.evalWebview({ titleContains: title, selector: `${box} tbody tr:first-child td` });
+    const sorted = [...t.rows].sort((x, y) => (x[0] === y[0] ? 0 : x[0] === null ? 1 : y[0] === null ? -1 : typeof x[0] === 'number' && typeof y[0] === 'number' ? x[0] - y[0] : String(x[0]) < String(y[0]) ? -1 : 1));
+    assert.equal(first.texts[0], typeof sorted[0][0] === 'number' ? String(Number(sorted[0][0].toFixed(4))) : String(sorted[0][0]), 'sorted by the first column');
+    const needle = String(t.rows[t.rows.length - 1][0]);
+    const expected = t.rows.filter((r) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle.toLowerCase()))).length;
+    await harness.evalWebview({ titleContains: title, selector: `${box} vscode-text-field.filter`, action: 'fill', text: needle });
+    await until({ titleContains: title, selector: `${box} .info` }, (r) => r.texts[0] === (expected === t.rows.length ? `${expected.toLocaleString()} rows` : `${expected.toLocaleString()} of ${t.rows.length.toLocaleString()} rows`), `filtered to ${expected}`);
+  });
+
   it('an investigation notebook runs SQL and chart cells, draws them with its renderer, saves its outputs and opens again with them', async () => {
     const a = await api();
     await table(a, 'access.log');
@@ -251,25 +273,4 @@ describe('Views in every theme', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
-  it("an analysis's tables under its charts sort and filter", async () => {
-    const a = await api();
-    const smb = await table(a, 'smb_files-planted.log');
-    if (!a.findings.analyses.some((o) => o.analysis === 'session-clusters' && o.table === smb.table)) await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'session-clusters');
-    const out = a.findings.analyses.find((o) => o.analysis === 'session-clusters' && o.table === smb.table)!;
-    const t = out.tables[0];
-    assert.ok(t && t.rows.length > 2, 'the analysis has a table with rows');
-    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `session-clusters|${smb.table}`);
-    const title = 'Clusters of network sessions';
-    // the second table box is the analysis's first table (the first lists the findings)
-    const box = '.table-box:nth-of-type(2)';
-    await until({ titleContains: title, selector: `${box} .info` }, (r) => r.texts[0] === `${t.rows.length.toLocaleString()} rows`, 'the row count');
-    await harness.evalWebview({ titleContains: title, selector: `${box} th`, action: 'click' });
-    const first = await harness.evalWebview({ titleContains: title, selector: `${box} tbody tr:first-child td` });
-    const sorted = [...t.rows].sort((x, y) => (x[0] === y[0] ? 0 : x[0] === null ? 1 : y[0] === null ? -1 : typeof x[0] === 'number' && typeof y[0] === 'number' ? x[0] - y[0] : String(x[0]) < String(y[0]) ? -1 : 1));
-    assert.equal(first.texts[0], typeof sorted[0][0] === 'number' ? String(Number(sorted[0][0].toFixed(4))) : String(sorted[0][0]), 'sorted by the first column');
-    const needle = String(t.rows[t.rows.length - 1][0]);
-    const expected = t.rows.filter((r) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle.toLowerCase()))).length;
-    await harness.evalWebview({ titleContains: title, selector: `${box} vscode-text-field.filter`, action: 'fill', text: needle });
-    await until({ titleContains: title, selector: `${box} .info` }, (r) => r.texts[0] === (expected === t.rows.length ? `${expected.toLocaleString()} rows` : `${expected.toLocaleString()} of ${t.rows.length.toLocaleString()} rows`), `filtered to ${expected}`);
-  });
 });
