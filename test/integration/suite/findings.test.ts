@@ -125,7 +125,7 @@ describe('Findings in VS Code', () => {
     const items = (await a.findingsView.getChildren(top[0])).filter((n) => n.kind === 'incident') as Node<'incident'>[];
     assert.deepEqual(items.map((n) => a.findingsView.getTreeItem(n).label), t.incidents.slice(0, 10).map((i) => i.title));
     assert.ok(items.length > 0);
-    assert.match(String(items[0].incident.title), /^\d{4}-\d\d-\d\d \d\d:\d\d–\d\d:\d\d UTC · \d+ windows?$/);
+    assert.match(String(items[0].incident.title), /^\d{4}-\d\d-\d\d \d\d:\d\d–\d\d:\d\d UTC · \d+ windows?(, \d+ IPs?)?$/);
     // the login log's first attack (as `suspects` prints it for log.csv alone): three flagged minutes, one incident
     assert.ok(t.incidents.some((i) => i.title === '2018-11-02 05:07–05:10 UTC · 3 windows' && i.findings.every((f) => f.evidence.table === 'log')), t.incidents.map((i) => i.title).join(' | '));
     const card = (await vscode.commands.executeCommand('logInvestigator.explainSuspect', items[0])) as { markdown: string };
