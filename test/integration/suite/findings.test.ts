@@ -126,8 +126,8 @@ describe('Findings in VS Code', () => {
     assert.deepEqual(items.map((n) => a.findingsView.getTreeItem(n).label), t.incidents.slice(0, 10).map((i) => i.title));
     assert.ok(items.length > 0);
     assert.match(String(items[0].incident.title), /^\d{4}-\d\d-\d\d \d\d:\d\d–\d\d:\d\d UTC · \d+ windows?(, \d+ IPs?)?$/);
-    // the login log's first attack (as `suspects` prints it for log.csv alone): three flagged minutes, one incident
-    assert.ok(t.incidents.some((i) => i.title === '2018-11-02 05:07–05:10 UTC · 3 windows' && i.findings.every((f) => f.evidence.table === 'log')), t.incidents.map((i) => i.title).join(' | '));
+    // the login log's first attack (05:06:17–05:10:30 in attacks.csv, as `suspects` prints it for log.csv alone): one episode, one incident
+    assert.ok(t.incidents.some((i) => i.title === '2018-11-02 05:06–05:11 UTC · 5 windows, 1 IP' && i.findings.every((f) => f.evidence.table === 'log')), t.incidents.map((i) => i.title).join(' | '));
     const card = (await vscode.commands.executeCommand('logInvestigator.explainSuspect', items[0])) as { markdown: string };
     assert.ok(card.markdown.startsWith(`## Incident ${items[0].incident.title.replace(/[-.()]/g, (ch) => `\\${ch}`)}`), card.markdown.split('\n')[0]);
   });
