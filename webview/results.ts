@@ -60,6 +60,7 @@ let columns: ResultColumn[] = [];
 let total = 0;
 let grandTotal = 0;
 let source: ResultSource | null = null;
+let behind = false;
 let cache = new Map<number, Cell[]>();
 const requested = new Set<number>();
 let sort: { column: number; descending: boolean } | null = null;
@@ -81,7 +82,7 @@ function initialWidths(rows: Cell[][]): number[] {
 
 function renderColgroup(): void {
   colgroup.textContent = '';
-  if (source) {
+  if (source || behind) {
     const c = el('col');
     c.style.width = '80px';
     colgroup.append(c);
@@ -91,13 +92,13 @@ function renderColgroup(): void {
     c.style.width = `${w}px`;
     colgroup.append(c);
   }
-  table.style.width = `${widths.reduce((a, b) => a + b, source ? 80 : 0)}px`;
+  table.style.width = `${widths.reduce((a, b) => a + b, source || behind ? 80 : 0)}px`;
 }
 
 function renderHeader(): void {
   thead.textContent = '';
   const tr = el('tr');
-  if (source) tr.append(el('th', 'source', 'src'));
+  if (source || behind) tr.append(el('th', source ? 'source' : 'rows', 'src'));
   columns.forEach((c, i) => {
     const th = el('th');
     th.setAttribute('role', 'columnheader');
@@ -154,8 +155,20 @@ function filler(height: number): HTMLTableRowElement {
   return tr;
 }
 
-function sourceCell(row: Cell[]): HTMLTableCellElement {
+function sourceCell(row: Cell[], r: number): HTMLTableCellElement {
   const td = el('td', undefined, 'src');
+  if (behind) {
+    const a = el('a', 'rows…', 'behindlink');
+    a.href = '#';
+    a.title = 'Show the rows behind this row (its group of the GROUP BY)';
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      post({ type: 'rowsBehind', row: r });
+    });
+    td.append(a);
+    return td;
+  }
   const line = source ? row[source.lineColumn] : null;
   if (source && typeof line === 'number') {
     const a = el('a', `line ${line}`, 'srclink');
@@ -181,7 +194,7 @@ function dataRow(r: number, row: Cell[]): HTMLTableRowElement {
     tr.classList.add('selected');
     tr.setAttribute('aria-selected', 'true');
   }
-  if (source) tr.append(sourceCell(row));
+  if (source || behind) tr.append(sourceCell(row, r));
   row.forEach((v, i) => {
     const cls = [v === null ? 'null' : '', isNumeric(columns[i] ?? { name: '', type: '' }) || typeof v === 'number' ? 'num' : '', grid.active.row === r && grid.active.col === i ? 'active' : ''].filter(Boolean).join(' ');
     const td = el('td', text(v), cls || undefined);
@@ -351,6 +364,7 @@ start((m: HostToWebview) => {
       columns = m.columns;
       total = grandTotal = m.total;
       source = m.source;
+      behind = m.behind;
       sort = null;
       resetRows();
       requested.add(0);

@@ -5,6 +5,7 @@ import type { SqlValue } from '../engine/database';
 import { errorMessage } from '../engine/errors';
 import { formatCsv } from '../engine/output';
 import { filterRows, formatCopy } from '../shared/copyFormat';
+import { rowsBehind, type RowsBehind } from '../shared/rowsBehind';
 import { sqlErrorPosition } from '../shared/sqlError';
 import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
 import { compareCells, sourceTableOf } from '../shared/views';
@@ -28,6 +29,7 @@ export class ResultsPanel extends ProtocolPanel {
   /** The rows in view: `all`, filtered. */
   private rows: Cell[][] = [];
   private filter: { text: string; column: number | null } = { text: '', column: null };
+  private behind: RowsBehind | undefined;
   private columns: ResultColumn[] = [];
   private source: ResultSource | null = null;
 
@@ -62,6 +64,7 @@ export class ResultsPanel extends ProtocolPanel {
       this.rows = this.all;
       this.filter = { text: '', column: null };
       this.source = src ? { table: src.table.table, file: src.table.file, lineColumn: src.lineColumn } : null;
+      this.behind = src ? undefined : rowsBehind(sql, r.columns);
       this.columns = r.columns.map((name, i) => ({ name, type: src?.table.columns.find((c) => c.name === name)?.type ?? guessType(this.rows, i) }));
       await this.post({
         type: 'result',
@@ -73,6 +76,7 @@ export class ResultsPanel extends ProtocolPanel {
         offset: 0,
         rows: this.rows.slice(0, PAGE_ROWS),
         source: this.source,
+        behind: this.behind !== undefined,
         elapsedMs: Date.now() - started,
       });
       void recordQuery(sql, { rows: this.all.length });
@@ -114,6 +118,17 @@ export class ResultsPanel extends ProtocolPanel {
         this.applyFilter();
         await this.post({ type: 'rows', offset: 0, rows: this.rows.slice(0, PAGE_ROWS), total: this.rows.length });
         return;
+      case 'rowsBehind': {
+        const row = this.rows[m.row];
+        if (!this.behind || !row) return;
+        const values = this.behind.columns.map((i) => row[i]);
+        const label = this.behind.columns.map((i, k) => `${this.columns[i].name} = ${values[k] === null ? 'null' : String(values[k])}`).join(', ');
+        // ordered by source line when the table keeps them (the query names one table)
+        const hasLines = this.service.tables.some((t) => t.table === this.behind?.table && t.columns.some((c) => c.name === '_line'));
+        const sql = `${this.behind.sql} ORDER BY ${hasLines ? '_line' : 'rowid'}`;
+        await ResultsPanel.show(this.context, this.service, `Rows behind ${label}`.slice(0, 120), sql, values);
+        return;
+      }
       case 'openSource':
         if (this.source) await openSourceLine(this.context, this.source.file, m.line);
         return;

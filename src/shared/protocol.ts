@@ -35,6 +35,8 @@ export type HostToWebview =
       offset: number;
       rows: Cell[][];
       source: ResultSource | null;
+      /** Rows of an aggregate (single-table GROUP BY) can list the rows behind them. */
+      behind: boolean;
       elapsedMs: number;
     }
   /** A page of the rows in view (after filter and sort); `total` is how many are in view. */
@@ -55,6 +57,8 @@ export type WebviewToHost =
   | { type: 'requestRows'; offset: number; count: number }
   | { type: 'sort'; column: number; descending: boolean }
   | { type: 'openSource'; line: number }
+  /** List the rows an aggregated row (its index in view) summarises. */
+  | { type: 'rowsBehind'; row: number }
   | { type: 'exportCsv' }
   /** Filter the rows in view: text contained (case-insensitive) in one column, or any when `column` is null. */
   | { type: 'filter'; text: string; column: number | null }

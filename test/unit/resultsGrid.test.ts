@@ -130,3 +130,35 @@ describe('investigation notebooks (no VS Code needed)', () => {
     assert.equal(inlineParams('SELECT ?', [new Uint8Array([1, 255])]), "SELECT X'01ff'");
   });
 });
+
+describe('the rows behind an aggregated row (no VS Code needed)', () => {
+  it('turns a single-table GROUP BY into the query of one group, its WHERE kept', async () => {
+    const { rowsBehind } = await import('../../src/shared/rowsBehind');
+    assert.deepEqual(rowsBehind('SELECT client_ip, count(*) AS n FROM access WHERE status >= 400 GROUP BY 1 ORDER BY 2 DESC LIMIT 10', ['client_ip', 'n']), {
+      sql: 'SELECT * FROM access WHERE (status >= 400) AND (client_ip) IS ?',
+      columns: [0],
+      table: 'access',
+    });
+    assert.deepEqual(rowsBehind("SELECT strftime('%H', _time) AS hour, status, count(*) FROM access a GROUP BY hour, status HAVING count(*) > 1", ['hour', 'status', 'count(*)']), {
+      sql: "SELECT * FROM access a WHERE (strftime('%H', _time)) IS ? AND (status) IS ?",
+      columns: [0, 1],
+      table: 'access',
+    });
+    assert.deepEqual(rowsBehind('select "user name", count(*) from "my table" group by "user name";', ['user name', 'count(*)']), {
+      sql: 'SELECT * FROM "my table" WHERE ("user name") IS ?',
+      columns: [0],
+      table: 'my table',
+    });
+  });
+
+  it('says nothing where it cannot be exact', async () => {
+    const { rowsBehind } = await import('../../src/shared/rowsBehind');
+    assert.equal(rowsBehind('SELECT a, count(*) FROM t JOIN u ON t.id = u.id GROUP BY a', ['a', 'count(*)']), undefined);
+    assert.equal(rowsBehind('SELECT a, count(*) FROM t, u GROUP BY a', ['a', 'count(*)']), undefined);
+    assert.equal(rowsBehind('SELECT a, count(*) FROM (SELECT * FROM t) GROUP BY a', ['a', 'count(*)']), undefined);
+    assert.equal(rowsBehind('WITH x AS (SELECT 1) SELECT a, count(*) FROM t GROUP BY a', ['a', 'count(*)']), undefined);
+    assert.equal(rowsBehind('SELECT count(*) FROM t GROUP BY a', ['count(*)']), undefined, 'the grouped value is not in the result');
+    assert.equal(rowsBehind('SELECT a, b FROM t', ['a', 'b']), undefined, 'no GROUP BY');
+    assert.equal(rowsBehind("SELECT a, count(*) FROM t WHERE x = 'GROUP BY' GROUP BY a", ['a', 'count(*)'])?.sql, "SELECT * FROM t WHERE (x = 'GROUP BY') AND (a) IS ?");
+  });
+});

@@ -156,6 +156,25 @@ describe('Views in every theme', function () {
     await harness.screenshot('view-grid-filtered-selected');
   });
 
+  it('an aggregated row lists the rows behind it, which link to their lines', async () => {
+    const a = await api();
+    await table(a, 'access.log');
+    const sql = 'SELECT client_ip, count(*) AS n FROM access WHERE status = 200 GROUP BY 1 ORDER BY 2 DESC, 1';
+    const top = (await a.service.query(sql)).rows[0] as [string, number];
+    await vscode.commands.executeCommand('logInvestigator.runQuery', sql);
+    await until({ titleContains: RESULTS, selector: 'a.behindlink' }, (r) => r.count > 0, 'a "rows…" link per row');
+    const asked = nextMessage(a, 'rowsBehind');
+    await harness.evalWebview({ titleContains: RESULTS, selector: 'tbody tr[data-row="0"] a.behindlink', action: 'domClick' });
+    assert.equal((await asked).row, 0);
+    await until({ titleContains: RESULTS, selector: 'span.info' }, (r) => (r.texts[0] ?? '').startsWith(`${top[1].toLocaleString()} row`), `the ${top[1]} rows of ${top[0]}`);
+    const ips = await harness.evalWebview({ titleContains: RESULTS, selector: 'tbody tr[data-row] td[data-col]' });
+    assert.ok(ips.texts.includes(top[0]), 'the rows are the group\'s');
+    const links = await harness.evalWebview({ titleContains: RESULTS, selector: 'a.srclink' });
+    const expected = (await a.service.query('SELECT _line FROM access WHERE status = 200 AND client_ip = ? ORDER BY _line', [top[0]])).rows.map((r) => `line ${r[0]}`);
+    assert.deepEqual(links.texts.slice(0, expected.length), expected.slice(0, links.texts.length));
+    await harness.screenshot('view-rows-behind');
+  });
+
   it('a failed query stays in the panel with the error and where it is', async () => {
     // "WHER" reads as an alias of access, so SQLite stops at "status"
     const sqlText = 'SELECT client_ip\nFROM access WHER status = 1';
