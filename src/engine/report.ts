@@ -151,11 +151,19 @@ const rank = (s: Severity) => SEVERITIES.indexOf(s);
 const highest = (found: Finding[]): Severity | undefined => found.reduce<Severity | undefined>((m, f) => (m === undefined || rank(f.severity) > rank(m) ? f.severity : m), undefined);
 const num = (x: number) => (Number.isFinite(x) ? String(Number(x.toFixed(3))) : String(x));
 
-function evidenceText(f: Finding): { md: string } {
-  const file = escapeMarkdown(path.basename(f.evidence.file));
-  const shown = f.evidence.lines.slice(0, EVIDENCE_LINES).map((l) => `${file}:${l}`);
+/** A link to a source file from the report's folder: a relative path, never the machine's absolute one. */
+function fileLink(file: string, baseDir: string, line?: number): { text: string; href: string } {
+  const rel = path.relative(baseDir, file).split(path.sep).join('/');
+  return { text: path.basename(file), href: `${linkPrefix(rel)}${line !== undefined ? `#L${line}` : ''}` };
+}
+
+function evidenceText(f: Finding, baseDir: string): { md: string } {
+  const shown = f.evidence.lines.slice(0, EVIDENCE_LINES).map((l) => {
+    const link = fileLink(f.evidence.file, baseDir, l);
+    return `[${escapeMarkdown(link.text)}:${l}](${link.href})`;
+  });
   const more = f.evidence.total > shown.length ? ` (${f.evidence.total} rows)` : '';
-  return { md: (shown.length ? shown.join(', ') : file) + more };
+  return { md: (shown.length ? shown.join(', ') : escapeMarkdown(path.basename(f.evidence.file))) + more };
 }
 
 /** A file name made of [a-z0-9-] only, so it needs no escaping in a link and cannot leave chartsDir. */
@@ -180,8 +188,10 @@ function linkPrefix(prefix: string): string {
 
 export async function markdownReport(
   outputs: AnalysisOutput[],
-  opts: { title?: string; chartsDir: string; chartsLink?: string; evaluation?: Evaluation[] },
+  opts: { title?: string; chartsDir: string; chartsLink?: string; evaluation?: Evaluation[]; baseDir?: string },
 ): Promise<string> {
+  // links to the logs are relative to the report, which sits beside its charts folder
+  const baseDir = opts.baseDir ?? path.dirname(path.resolve(opts.chartsDir));
   fs.mkdirSync(opts.chartsDir, { recursive: true });
   const prefix = linkPrefix(opts.chartsLink ?? opts.chartsDir);
   const used = new Set<string>();
@@ -206,21 +216,28 @@ export async function markdownReport(
   );
 
   for (const o of outputs) {
+    // an analysis with nothing to show keeps its line in the summary and no empty section
+    if (o.findings.length === 0 && o.tables.length === 0 && o.charts.length === 0) continue;
     md.push(`## ${escapeMarkdown(`${o.title} — ${o.table}`)}`, '');
     const files = [...new Set(o.findings.map((f) => f.evidence.file))];
-    md.push(`Analysis ${escapeMarkdown(o.analysis)} on table ${escapeMarkdown(o.table)}${files.length ? `, source ${files.map((f) => escapeMarkdown(f)).join(', ')}` : ''}.`, '');
-    md.push(`### Findings (${o.findings.length})`, '');
+    const sources = files.map((f) => {
+      const link = fileLink(f, baseDir);
+      return `[${escapeMarkdown(link.text)}](${link.href})`;
+    });
+    md.push(`Analysis ${escapeMarkdown(o.analysis)} on table ${escapeMarkdown(o.table)}${sources.length ? `, source ${sources.join(', ')}` : ''}.`, '');
     if (o.findings.length) {
+      md.push(`### Findings (${o.findings.length})`, '');
       md.push(
         ...table(
           ['Severity', 'Score', 'Entity', 'Reason', 'Evidence'],
-          o.findings.map((f) => [f.severity, num(f.score), `${f.entity.kind} ${f.entity.value}`, f.reason, evidenceText(f)]),
+          o.findings.map((f) => [f.severity, num(f.score), `${f.entity.kind} ${f.entity.value}`, f.reason, evidenceText(f, baseDir)]),
           ['l', 'r', 'l', 'l', 'l'],
         ),
         '',
       );
-    } else md.push('No findings.', '');
+    }
     for (const t of o.tables) {
+      if (t.rows.length === 0) continue;
       md.push(`### ${escapeMarkdown(t.title)}`, '', ...table(t.columns, t.rows.slice(0, MAX_TABLE_ROWS)), '');
       if (t.rows.length > MAX_TABLE_ROWS) md.push(`… ${t.rows.length - MAX_TABLE_ROWS} more rows.`, '');
     }

@@ -150,6 +150,14 @@ function openCardUri(cx: FindingsContext, name: string, markdown: string): vscod
   return uri;
 }
 
+/** The export formats, each with what it is for (shown in the picker). */
+const EXPORT_FORMATS = [
+  { id: 'sarif', label: 'SARIF 2.1.0', detail: 'Results located on the log lines, for SARIF viewers and code scanning' },
+  { id: 'markdown', label: 'Markdown report', detail: 'A readable report with the charts as SVG files beside it; evidence links to the logs by relative path' },
+  { id: 'csv', label: 'CSV', detail: 'One row per finding (analysis, entity, score, severity, reason, file, evidence lines), for spreadsheets' },
+  { id: 'json', label: 'JSON', detail: 'Every analysis output as it is (findings, tables, charts), for scripts' },
+];
+
 /** Commands of the Findings view, in the same table as the others (commands.ts merges them). */
 export const FINDINGS_COMMANDS: Record<string, Handler> = {
   'logInvestigator.runAnalysis': async (cx, idArg, paramsArg) => {
@@ -296,10 +304,14 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       void vscode.window.showInformationMessage('No findings to export yet: run an analysis first.');
       return undefined;
     }
-    const format = typeof formatArg === 'string' ? formatArg : (await vscode.window.showQuickPick(['sarif', 'csv', 'json', 'markdown'], { title: 'Export findings as' })) ?? '';
+    const format = typeof formatArg === 'string' ? formatArg : (await vscode.window.showQuickPick(EXPORT_FORMATS, { title: 'Export findings as', matchOnDetail: true }))?.id ?? '';
     if (!format) return undefined;
     const ext = { sarif: 'sarif', csv: 'csv', json: 'json', markdown: 'md' }[format] ?? format;
-    const target = typeof fileArg === 'string' ? vscode.Uri.file(fileArg) : await vscode.window.showSaveDialog({ filters: { [format]: [ext] }, saveLabel: 'Export' });
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const proposed = `${format === 'markdown' ? 'investigation-report' : 'findings'}.${ext}`;
+    const target = typeof fileArg === 'string'
+      ? vscode.Uri.file(fileArg)
+      : await vscode.window.showSaveDialog({ filters: { [EXPORT_FORMATS.find((f) => f.id === format)?.label ?? format]: [ext] }, saveLabel: 'Export', defaultUri: folder ? vscode.Uri.joinPath(folder, proposed) : undefined });
     if (!target) return undefined;
     const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     let text: string;

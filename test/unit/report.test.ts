@@ -58,13 +58,29 @@ describe('investigation report', () => {
     assert.match(md, /^# Planted\n/);
     assert.ok(md.includes(`| ${escapeMarkdown(out.title)} (volume-outliers-ip) | planted | 1 | ${out.findings[0].severity} |`), 'summary row');
     assert.ok(md.includes(escapeMarkdown(out.findings[0].reason)), 'the finding’s reason');
-    assert.match(md, /planted\.csv:\d+, planted\.csv:\d+, planted\.csv:\d+, planted\.csv:\d+, planted\.csv:\d+ \(200 rows\)/);
+    // evidence lines link to the log by a relative path and line; no absolute path of this machine
+    const link = /\[planted\.csv:(\d+)\]\(([^)#]*planted\.csv)#L\1\)/g;
+    const links = [...md.matchAll(link)];
+    assert.equal(links.length, 5, md);
+    const file = out.findings[0].evidence.file;
+    assert.equal(path.resolve(dir, decodeURIComponent(links[0][2])), file, 'the link resolves to the log from the report folder');
+    assert.match(md, /planted\.csv#L\d+\) \(200 rows\)/);
+    assert.ok(!md.includes(path.dirname(file)), 'no absolute path');
     assert.match(md, /!\[Events per IP\]\(charts\/volume-outliers-ip-planted-1\.svg\)/);
     assert.match(md, /!\[Evaluation of volume-outliers-ip\]\(charts\/evaluation-volume-outliers-ip\.svg\)/);
     assert.match(md, /\| malicious \| 1 \| 1 \| 1 \| 1 \|/);
     // the result table is cut at 20 rows
     const tableRows = md.split('\n').filter((l) => /^\| 10\.0\.0\.\d+ \| \d+ \|/.test(l));
     assert.equal(tableRows.length, Math.min(20, out.tables[0].rows.length) - 1);
+  });
+
+  it('leaves out the sections of analyses that found and showed nothing', async () => {
+    const out = await plantedOutput();
+    const empty = { ...out, analysis: 'spikes', title: 'Spikes', findings: [], tables: [], charts: [] };
+    const md = await markdownReport([out, empty], { chartsDir: path.join(tmpDir(), 'c') });
+    assert.ok(md.includes('| Spikes \\(spikes\\) | planted | 0 | — |') || md.includes('| Spikes (spikes) | planted | 0 | — |'), 'listed in the summary');
+    assert.ok(!md.includes('## Spikes'), 'no section of its own');
+    assert.ok(!md.includes('No findings.'));
   });
 
   it('log-derived text cannot inject HTML or links', async () => {
