@@ -12,6 +12,7 @@
  * inlined when the cell runs.
  */
 import type { Cell } from './protocol';
+import { skipQuoted } from './sqlStatements';
 
 export const NOTEBOOK_TYPE = 'log-investigator-notebook';
 export const TABLE_MIME = 'application/vnd.log-investigator.table+json';
@@ -94,14 +95,7 @@ export function inlineParams(sql: string, params: readonly unknown[]): string {
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c;
-      let j = i + 1;
-      for (; j < sql.length; j++) {
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) j++;
-          else break;
-        }
-      }
+      const j = skipQuoted(sql, i);
       out += sql.slice(i, j + 1);
       i = j;
     } else if (c === '?' && k < params.length) out += sqlLiteral(params[k++]);

@@ -5,6 +5,8 @@
  * the grouped columns bound. Undefined for what it cannot say exactly (joins, unions, CTEs,
  * sub-selects in FROM, a grouped expression that is not a result column).
  */
+import { skipQuoted } from './sqlStatements';
+
 export interface RowsBehind {
   /** SQL with one `?` per grouped column, in `columns` order. */
   sql: string;
@@ -31,13 +33,7 @@ function scan(sql: string): Scan | undefined {
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c;
-      for (i++; i < sql.length; i++) {
-        if (sql[i] === close) {
-          if (close !== ']' && sql[i + 1] === close) i++;
-          else break;
-        }
-      }
+      i = skipQuoted(sql, i);
       continue;
     }
     if (c === '-' && sql[i + 1] === '-') return undefined;

@@ -10,6 +10,23 @@ export interface Statement {
   end: number;
 }
 
+/**
+ * When `sql[i]` opens a string ('…'), a quoted name ("…", `…`) or a bracketed name ([…]): the index
+ * of the character that closes it (doubled quotes stay inside); else `i` itself.
+ */
+export function skipQuoted(sql: string, i: number): number {
+  const c = sql[i];
+  if (c !== "'" && c !== '"' && c !== '`' && c !== '[') return i;
+  const close = c === '[' ? ']' : c;
+  let j = i + 1;
+  for (; j < sql.length; j++) {
+    if (sql[j] !== close) continue;
+    if (close !== ']' && sql[j + 1] === close) j++;
+    else break;
+  }
+  return j;
+}
+
 export function splitStatements(sql: string): Statement[] {
   const out: Statement[] = [];
   let from = 0;
@@ -22,13 +39,7 @@ export function splitStatements(sql: string): Statement[] {
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c;
-      for (i++; i < sql.length; i++) {
-        if (sql[i] === close) {
-          if (close !== ']' && sql[i + 1] === close) i++;
-          else break;
-        }
-      }
+      i = skipQuoted(sql, i);
     } else if (c === '-' && sql[i + 1] === '-') {
       while (i < sql.length && sql[i] !== '\n') i++;
     } else if (c === '/' && sql[i + 1] === '*') {
