@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
 import { selectAnalyses, type Missing } from '../engine/findings';
+import { safeText } from '../shared/safeText';
 
 /**
  * Parameters that come from settings rather than from the person running an
@@ -77,3 +78,37 @@ export function remedy(m: Missing): string | undefined {
       return undefined; // tables of periods are left alone on purpose
   }
 }
+
+/** A button that fixes what keeps an analysis from running: the command it runs, with its arguments. */
+export interface FixAction {
+  title: string;
+  command: string;
+  args: unknown[];
+}
+
+/** The buttons for what is missing, each once: set a role, index the group table, open a setting. */
+export function fixActions(missing: Missing[]): FixAction[] {
+  const out: FixAction[] = [];
+  const add = (a: FixAction) => {
+    if (!out.some((x) => x.title === a.title)) out.push(a);
+  };
+  for (const m of missing) {
+    if (m.kind === 'role') add({ title: "Set Column's Role…", command: 'logInvestigator.setRole', args: [] });
+    else if (m.kind === 'groups') add({ title: 'Index File…', command: 'logInvestigator.indexFile', args: [] });
+    else if (m.kind === 'param') {
+      const s = FROM_SETTINGS.find((x) => x.param === m.name);
+      if (s) add({ title: `Open Setting ${s.setting}`, command: 'workbench.action.openSettings', args: [`logInvestigator.${s.setting}`] });
+    }
+  }
+  return out;
+}
+
+/** Shows why an analysis cannot run, in one line, with the buttons that fix it; runs the one chosen. */
+export async function offerFixes(message: string, missing: Missing[]): Promise<void> {
+  const actions = fixActions(missing);
+  // the reasons name tables and columns from files: no command links, icons or bidi tricks
+  const chosen = await vscode.window.showWarningMessage(safeText(message), ...actions.map((a) => a.title));
+  const action = actions.find((a) => a.title === chosen);
+  if (action) await vscode.commands.executeCommand(action.command, ...action.args);
+}
+

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
-import { analysisParams, remedy } from './analysisParams';
+import { analysisParams, offerFixes, remedy } from './analysisParams';
 import type { RulesWatcher } from './rulesWatcher';
 import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../engine/evaluate';
 import { findingsCsv, toSarif } from '../engine/export';
@@ -177,6 +177,14 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       id = pick?.label;
       if (id && id !== 'all') {
         const a = ANALYSES.find((x) => x.id === id)!;
+        // nothing it could run on: say why, with the buttons that fix it, before asking for parameters
+        const missing = tables.map((t) => missingRoles(a, t, tables, analysisParams(a.id)));
+        if (missing.every((m) => m.length > 0)) {
+          const all = missing.flat();
+          const todo = [...new Set(all.map(remedy).filter((r): r is string => !!r))];
+          void offerFixes(`${a.id} cannot run yet: ${todo.length ? todo.join(', or ') : 'no indexed table fits it'}.`, all);
+          return undefined;
+        }
         const given = await askParams(cx, a);
         if (!given) return undefined;
         paramsArg = given;
@@ -189,8 +197,9 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     if (run.outputs.length === 0) {
       // what the person can do, once each: roles, the group table, settings
       const tables = cx.service.tables;
-      const todo = new Set(selectAnalyses(id, ANALYSES).flatMap((a) => tables.flatMap((t) => missingRoles(a, t, tables, params).map(remedy))).filter((r): r is string => !!r));
-      void vscode.window.showWarningMessage(safeText(`${id} could not run: ${run.skipped.join('; ')}.${todo.size ? ` To run it: ${[...todo].join(', or ')}.` : ''}`));
+      const missing = selectAnalyses(id, ANALYSES).flatMap((a) => tables.flatMap((t) => missingRoles(a, t, tables, params)));
+      const todo = new Set(missing.map(remedy).filter((r): r is string => !!r));
+      void offerFixes(`${id} could not run: ${run.skipped.join('; ')}.${todo.size ? ` To run it: ${[...todo].join(', or ')}.` : ''}`, missing);
     }
     else {
       const m = cx.findings.model();

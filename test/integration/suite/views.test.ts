@@ -175,6 +175,40 @@ describe('Views in every theme', function () {
     await harness.screenshot('view-rows-behind');
   });
 
+  it('an analysis that cannot run offers the button that fixes it, and the button opens the setting', async () => {
+    const a = await api();
+    await table(a, 'signins.csv');
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const c = vscode.commands as unknown as Record<string, unknown>;
+    const saved = { warn: w.showWarningMessage, exec: c.executeCommand };
+    const shown: { message: string; buttons: string[] }[] = [];
+    const executed: unknown[][] = [];
+    w.showWarningMessage = async (message: string, ...buttons: string[]) => {
+      shown.push({ message, buttons });
+      return buttons.find((b) => b.startsWith('Open Setting'));
+    };
+    const real = saved.exec as (...args: unknown[]) => Thenable<unknown>;
+    c.executeCommand = (...args: unknown[]) => {
+      if (args[0] === 'workbench.action.openSettings') {
+        executed.push(args);
+        return Promise.resolve(undefined);
+      }
+      return real.apply(vscode.commands, args);
+    };
+    try {
+      await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'threat-list');
+      const deadline = Date.now() + 5000;
+      while (executed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      w.showWarningMessage = saved.warn;
+      c.executeCommand = saved.exec;
+    }
+    assert.equal(shown.length, 1, 'one message');
+    assert.ok(!shown[0].message.includes('\n'), 'one line');
+    assert.deepEqual(shown[0].buttons, ['Open Setting threatList']);
+    assert.deepEqual(executed, [['workbench.action.openSettings', 'logInvestigator.threatList']]);
+  });
+
   it('a failed query stays in the panel with the error and where it is', async () => {
     // "WHER" reads as an alias of access, so SQLite stops at "status"
     const sqlText = 'SELECT client_ip\nFROM access WHER status = 1';
