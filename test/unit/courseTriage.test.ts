@@ -75,11 +75,13 @@ describe('triage of the course-site analyses on the planted generated log', func
     });
     assert.deepEqual(
       [risk('user', '5001'), risk('ip', P.scraper.ip), risk('user', '5201'), risk('user', '5202'), risk('group', '58'), risk('user', '5301'), risk('user', '5401'), risk('window', P.spikeDay), risk('ip', P.sharedIp), risk('user', '5501')],
-      [100, 100, 51.4, 98.1, 100, 60, 100, 43.2, 100, 98.6],
+      [100, 100, 51.4, 98.1, 100, 60, 100, 100, 100, 98.6],
     );
     assert.equal(t.incidents[0].title, '2020-01-20 – 2020-05-29 · 6 users, 1 group');
     assert.deepEqual(t.incidents[0].entities.filter((e) => e.kind === 'user').map((e) => e.value), P.cross.users.map(String));
-    assert.equal(t.loud, 9, 'loud: the planted cases (the six readers as one incident) and the scraper\'s day');
+    // loud: 2 IPs, 4 users (5001, 5202, 5401, 5501), cohort 58, the two flagged days; incidents: the readers, each day
+    assert.deepEqual([t.suspects.filter((s) => s.risk >= 75).map((s) => s.value), t.incidents.filter((i) => i.risk >= 75).length], [[P.scraper.ip, P.sharedIp, '5001', '5401', '5501', '5202', '58', P.spikeDay, P.scraper.day], 3]);
+    assert.equal(t.loud, 12);
   });
 
   it('answers are not suspects; the campus NATs are described and rank low', () => {

@@ -11,7 +11,7 @@
 import type { SqlValue } from '../database';
 import type { Analysis, Finding } from '../findings';
 import { findingId } from '../findings';
-import { riskFromZ } from '../triage/risk';
+import { riskFromZ, RISK_BANDS } from '../triage/risk';
 import { evidenceOf, fmt, isoDay, logData, NO_DAY, VL } from './courseData';
 
 /** pandas' ewm(span=span).mean() and .std() (adjust=True, bias=False): weights (1 − α)^age, α = 2 / (span + 1). */
@@ -61,6 +61,34 @@ export function bands(counts: ArrayLike<number>, firstDay: number, span: number,
   return out;
 }
 
+/**
+ * Each day against the same weekday of the weeks before (the median of up to `weeks` of them, at
+ * least 4): log(1 + n) − log(1 + median), divided by the robust σ of that ratio over the log's days
+ * (at least 0.1: day-to-day wobble under 10 % is no spread to trust). Bollinger bands over a
+ * weekday/weekend series are wide (the weekend dips are their σ) and include the day itself; a
+ * Wednesday at 2.5× the Wednesdays before stands out here. NaN where there are too few weeks.
+ */
+export function weekdayZ(counts: ArrayLike<number>, weeks = 8): { base: Float64Array; z: Float64Array } {
+  const n = counts.length;
+  const base = new Float64Array(n).fill(NaN);
+  const ratio = new Float64Array(n).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    const prev: number[] = [];
+    for (let j = 1; j <= weeks && i - 7 * j >= 0; j++) prev.push(counts[i - 7 * j]);
+    if (prev.length < 4) continue;
+    prev.sort((a, b) => a - b);
+    const m = prev.length % 2 ? prev[prev.length >> 1] : (prev[(prev.length >> 1) - 1] + prev[prev.length >> 1]) / 2;
+    base[i] = m;
+    ratio[i] = Math.log1p(counts[i]) - Math.log1p(m);
+  }
+  const rs = [...ratio].filter((r) => !Number.isNaN(r)).sort((a, b) => a - b);
+  const med = (xs: number[]) => (xs.length ? (xs.length % 2 ? xs[xs.length >> 1] : (xs[(xs.length >> 1) - 1] + xs[xs.length >> 1]) / 2) : 0);
+  const centre = med(rs);
+  const scale = Math.max(0.1, 1.4826 * med(rs.map((r) => Math.abs(r - centre)).sort((a, b) => a - b)));
+  const z = ratio.map((r) => (Number.isNaN(r) ? NaN : (r - centre) / scale));
+  return { base, z };
+}
+
 const round = (v: number, d = 2) => (Number.isFinite(v) ? Number(v.toFixed(d)) : null);
 
 function chart(title: string, series: Band[]): { title: string; spec: Record<string, unknown> } {
@@ -104,20 +132,25 @@ export const spikes: Analysis = {
     const counts = new Float64Array(T.lastDay - T.firstDay + 1);
     for (const line of data.lines) if (T.day[line] !== NO_DAY) counts[T.day[line] - T.firstDay]++;
     const overall = bands(counts, T.firstDay, span, k);
+    const weekday = weekdayZ(counts);
     const dayRows: SqlValue[][] = [];
-    for (const x of overall) {
-      if (!(x.b > 1)) continue;
-      const z = k * (2 * x.b - 1);
+    for (const [i, x] of overall.entries()) {
+      const wz = weekday.z[i];
+      const wRisk = wz > 0 ? riskFromZ(wz, overall.length) : 0;
+      const byWeekday = wRisk >= RISK_BANDS.medium;
+      if (!(x.b > 1) && !byWeekday) continue;
+      const z = x.b > 1 ? k * (2 * x.b - 1) : 0;
       const day = isoDay(x.day);
+      const weekdayText = byWeekday ? `${(x.n / Math.max(1, weekday.base[i])).toFixed(1)}× the median of the same weekday in the weeks before (${fmt(weekday.base[i])})` : '';
       findings.push({
         id: findingId('spikes', cx.table.table, 'window', day),
         analysis: 'spikes',
         entity: { kind: 'window', value: day },
-        score: Math.min(20, z),
-        risk: riskFromZ(z, overall.length),
+        score: Math.min(20, Math.max(z, byWeekday ? wz : 0)),
+        risk: Math.max(z > 0 ? riskFromZ(z, overall.length) : 0, byWeekday ? wRisk : 0),
         severity: 'info',
-        reason: `${fmt(x.n)} requests on ${day}, above the upper band ${x.upper.toFixed(1)} (moving average ${x.mean.toFixed(1)} + ${k} × ${((x.upper - x.mean) / k).toFixed(1)}); %b ${x.b.toFixed(2)}`,
-        metrics: { day, requests: x.n, average: round(x.mean), upper: round(x.upper), percentB: round(x.b, 3) },
+        reason: `${fmt(x.n)} requests on ${day}, ${x.b > 1 ? `above the upper band ${x.upper.toFixed(1)} (moving average ${x.mean.toFixed(1)} + ${k} × ${((x.upper - x.mean) / k).toFixed(1)}); %b ${x.b.toFixed(2)}` : `%b ${x.b.toFixed(2)}`}${weekdayText ? `${x.b > 1 ? '; ' : ', '}${weekdayText}` : ''}`,
+        metrics: { day, requests: x.n, average: round(x.mean), upper: round(x.upper), percentB: round(x.b, 3), weekdayMedian: Number.isNaN(weekday.base[i]) ? null : weekday.base[i], weekdayZ: Number.isNaN(wz) ? null : round(wz) },
         evidence: evidenceOf(cx, data.lines, (line) => T.day[line] === x.day, '_time >= ? AND _time < ?', [day, isoDay(x.day + 1)]),
       });
       dayRows.push([day, x.n, round(x.mean), round(x.upper), round(x.b, 3)]);

@@ -19,7 +19,7 @@
  */
 import type { SqlValue } from '../database';
 import type { Analysis, Evidence, Finding } from '../findings';
-import { findingId, robustStats } from '../findings';
+import { failureCondition, findingId, robustStats } from '../findings';
 import { quoteIdent } from '../names';
 import { withinAnalysis } from '../triage/combine';
 import { contextOf } from '../triage/context';
@@ -84,6 +84,19 @@ export const suspiciousAccess: Analysis = {
     const agentCol = cx.table.columns.find((c) => !c.role && /^(user[_ -]?agent|useragent|agent|ua|http_user_agent|cs\(user-agent\))$/i.test(c.name))?.name;
     const A = agentCol ? data.keyOf(agentCol) : undefined;
     const machine = A ? A.keys.map((k) => k !== null && MACHINE_AGENT.test(String(k).trim())) : [];
+    // with an outcome column, a user's IPs are those it succeeded from: failures from many IPs are attempts on the
+    // account (the login analyses' business), not an account used from many places
+    const outcome = cx.column('outcome');
+    const O = outcome ? data.keyOf(outcome) : undefined;
+    const failedCode = new Uint8Array(O ? O.keys.length : 0);
+    if (O && outcome) {
+      const fail = failureCondition(cx.table, outcome);
+      for (const [v, f] of cx.query(`SELECT DISTINCT ${quoteIdent(outcome)}, CASE WHEN ${fail} THEN 1 ELSE 0 END FROM ${cx.t}`).rows) {
+        const k = O.keys.findIndex((x) => x === v);
+        if (k >= 0 && Number(f) === 1) failedCode[k] = 1;
+      }
+    }
+    const failedLine = (line: number) => !!O && failedCode[O.codes[line]] === 1;
     const zMin = cx.num('z');
     const usr = cx.col('user');
     const ipc = cx.col('ip');
@@ -124,7 +137,7 @@ export const suspiciousAccess: Analysis = {
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
         const ic = I.codes[line];
-        if (ic !== I.nullCode && ipSeen[ic] !== uc) {
+        if (ic !== I.nullCode && ipSeen[ic] !== uc && !failedLine(line)) {
           ipSeen[ic] = uc;
           s.ips++;
         }
@@ -227,11 +240,13 @@ export const suspiciousAccess: Analysis = {
     const all = [...users.values()];
     const stat = (f: (s: UserStats) => number) => robustStats(all.map((s) => Math.log1p(f(s))));
     const med = (f: (s: UserStats) => number) => robustStats(all.map(f)).median;
-    const sIps = stat((s) => s.ips);
+    // with an outcome, the peers are the accounts that exist (succeeded at least once), not the names attackers made up
+    const accounts = O ? all.filter((s) => s.ips > 0) : all;
+    const sIps = robustStats(accounts.map((s) => Math.log1p(s.ips)));
     const sRpm = stat((s) => s.peakMinute);
     const sDpm = stat((s) => s.peakDistinct);
     const sRun = stat((s) => s.run);
-    const medians = { ips: med((s) => s.ips), rpm: med((s) => s.peakMinute), dpm: med((s) => s.peakDistinct), run: med((s) => s.run), hours: med((s) => s.hours) };
+    const medians = { ips: robustStats(accounts.map((s) => s.ips)).median, rpm: med((s) => s.peakMinute), dpm: med((s) => s.peakDistinct), run: med((s) => s.run), hours: med((s) => s.hours) };
     // extra users per address (beyond the first): the Poisson null of users sharing an IP
     const extraUsers = ips.reduce((sum, x) => sum + Math.max(0, x.users - 1), 0) / Math.max(1, ips.length);
     const sUsers = robustStats(ips.map((x) => Math.log1p(x.users)));
@@ -250,16 +265,17 @@ export const suspiciousAccess: Analysis = {
       const signals: { name: string; score: number; risk: number; text: string; evidence?: () => Evidence }[] = [];
       const unusual = (v: number, floor: number, st: { median: number; scale: number }) => (v >= floor ? logZ(v, st) : 0);
       const nUsers = users.size;
-      const firstOf = (codes: Int32Array, column: string) => () => {
+      const firstOf = (codes: Int32Array, column: string, okOnly = false) => () => {
         // the user's first row with each value of a column (each IP, each cohort): the rows that make the count
         const seen = new Set<number>();
-        return evidenceOf(cx, U.linesOf(uc), (line) => !seen.has(codes[line]) && (seen.add(codes[line]), true), `${usr} = ? AND ${L} IN (SELECT min(${L}) FROM ${cx.t} WHERE ${usr} = ? GROUP BY ${column})`, [u, u]);
+        const ok = okOnly && O && outcome ? ` AND NOT (${failureCondition(cx.table, outcome)})` : '';
+        return evidenceOf(cx, U.linesOf(uc), (line) => !(ok && failedLine(line)) && !seen.has(codes[line]) && (seen.add(codes[line]), true), `${usr} = ? AND ${L} IN (SELECT min(${L}) FROM ${cx.t} WHERE ${usr} = ?${ok} GROUP BY ${column})`, [u, u]);
       };
       if (s.onlyNullGroup) signals.push({ name: 'no cohort', score: 3, risk: 0, text: `no cohort in any of its ${fmt(s.requests)} requests` });
       if (s.groups.length > 1)
         signals.push({ name: 'several cohorts', score: 4 + Math.min(6, s.groups.length - 2), risk: s.groups.length > 2 ? RULE_RISK.manyGroups : RULE_RISK.severalGroups, text: `seen in ${s.groups.length} cohorts (${s.groups.map(String).join(', ')})`, evidence: G ? firstOf(G.codes, cx.col('group')) : undefined });
       const zIps = unusual(s.ips, cx.num('minIps'), sIps);
-      if (zIps >= zMin) signals.push({ name: 'many IPs', score: cap(zIps), risk: riskFromZ(zIps, nUsers), text: `${fmt(s.ips)} different IPs (the median user: ${medians.ips})`, evidence: firstOf(I.codes, ipc) });
+      if (zIps >= zMin) signals.push({ name: 'many IPs', score: cap(zIps), risk: riskFromZ(zIps, accounts.length), text: `${fmt(s.ips)} different IPs${O ? ' it succeeded from' : ''} (the median user: ${medians.ips})`, evidence: firstOf(I.codes, ipc, true) });
       const zRpm = unusual(s.peakMinute, cx.num('perMinute'), sRpm);
       const minuteEvidence = (m: number) => () => {
         const [from, to] = minuteWindow(m);
