@@ -87,7 +87,8 @@ export function volumeOutliers(by: keyof typeof BY): Analysis {
           severity: 'info',
           reason: `${n.toLocaleString('en-US')} events from ${noun} ${k}, ${z.toFixed(1)} robust σ above the median ${noun} (${median.toLocaleString('en-US')} events) on a log scale${inHour ? `; busiest hour ${h}:00 with ${Number(hour![1]).toLocaleString('en-US')}` : ''}`,
           metrics: { events: n, median, robustZ: Number(z.toFixed(2)), logMedian: Number(scale.median.toFixed(3)), logScale: Number(scale.scale.toFixed(3)), share: Number((n / total).toFixed(4)), busiestHour: inHour ? `${h}:00` : null },
-          evidence: cx.evidence(where, params),
+          // marks: the first 10 rows of that hour (a volume has no row more telling than another); "show all" lists them all
+          evidence: cx.evidence(where, params, 10),
           ...(ctx ? { context: ctx } : {}),
           explain: {
             peers: `the median ${noun} has ${median.toLocaleString('en-US')} events; on a log scale ${noun}s spread by ×${Math.exp(scale.scale).toFixed(1)} (one robust σ)`,

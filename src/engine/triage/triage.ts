@@ -3,9 +3,9 @@
  * view and `log-investigator suspects`. Incidents first, then one group per
  * kind of entity, each by risk (then value in natural order).
  *
- * An entity whose findings all lie inside incidents that each hold two or
- * more entities of its kind (an attack minute with its 29 source IPs) is not
- * listed in its own group: the incident stands for it, so the IP group is not
+ * An entity whose findings at medium or above (all of them, when it has
+ * none) lie inside incidents that each hold two or more entities of its kind
+ * (an attack minute with its 29 source IPs) is not listed in its own group: the incident stands for it, so the IP group is not
  * flooded by one attack. It stays a suspect (in `absorbed`) and its incident
  * lists it. An entity with any finding outside an incident, or alone of its
  * kind in its incidents, keeps its place in its group.
@@ -71,7 +71,12 @@ export function triage(all: Finding[], opts: TriageOptions = {}): Triage {
   const suspects = buildSuspects(findings);
   const groups: SuspectGroup[] = GROUPS.map(({ kind, title }) => {
     const mine = suspects.filter((s) => s.kind === kind);
-    const absorbed = mine.filter((s) => s.findings.every((f) => incidentOf.has(f) && crowded(incidentOf.get(f)!, kind)));
+    // its findings at medium or above (all of them when it has none) lie in incidents crowded with its kind: a low
+    // finding elsewhere (a volume measure of the same student) does not list it again beside its incident
+    const absorbed = mine.filter((s) => {
+      const strong = s.findings.filter((f) => riskOf(f) >= RISK_BANDS.medium);
+      return (strong.length ? strong : s.findings).every((f) => incidentOf.has(f) && crowded(incidentOf.get(f)!, kind));
+    });
     const gone = new Set(absorbed.map((s) => s.key));
     const listed = mine.filter((s) => !gone.has(s.key));
     explainShown(listed, perGroup);
