@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export default async function run({ benchDir = path.join(ROOT, '.bench') } = {}) {
   fs.mkdirSync(benchDir, { recursive: true });
   const cjs = path.join(benchDir, 'evidenceShare.cjs');
-  const b = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'), [path.join(ROOT, 'bench', 'evidenceShare.ts'), '--bundle', '--platform=node', '--format=cjs', '--log-level=warning', `--outfile=${cjs}`], { cwd: ROOT, encoding: 'utf8' });
+  const b = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'), [path.join(ROOT, 'bench', 'evidenceShare.ts'), '--bundle', '--platform=node', '--format=cjs', '--main-fields=module,main', '--log-level=warning', `--outfile=${cjs}`], { cwd: ROOT, encoding: 'utf8' });
   if (b.status !== 0) throw new Error(`bundling bench/evidenceShare.ts failed: ${b.stderr}`);
   const { createRequire } = await import('node:module');
   const shares = await createRequire(import.meta.url)(cjs).measure(ROOT, path.join(benchDir, 'sample-workspace'));
