@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
 import { selectAnalyses, type Missing } from '../engine/findings';
 import { safeText } from '../shared/safeText';
+import { sigmaRulesParam } from './sigma';
 
 /**
  * Parameters that come from settings rather than from the person running an
@@ -55,6 +56,11 @@ export function analysisParams(selection: string, given: Record<string, string> 
       if (file) out[param] = file;
       else if (kind === 'fileOrList' && !/[\\/]/.test(v)) out[param] = v; // a list of IPs and networks
     }
+  }
+  // Sigma rules: the folders and files of logInvestigator.sigmaRules ("bundled" is the shipped set)
+  if (declared.has('sigma')) {
+    const rules = sigmaRulesParam();
+    if (rules) out.sigma = rules;
   }
   for (const { param, file } of WORKSPACE_FILES) {
     const p = declared.has(param) ? resolveFile(file) : undefined;

@@ -11,6 +11,7 @@ import { openSourceLine } from './sourceLinks';
 import { ChartPanel } from './chartPanel';
 import { FINDINGS_COMMANDS, type FindingsContext } from './findingsCommands';
 import { safeLabel, safeText } from '../shared/safeText';
+import { SIGMA_COMMANDS } from './sigma';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -213,7 +214,7 @@ export const COMMANDS: Record<string, Handler> = {
 };
 
 export function registerCommands(cx: FindingsContext): vscode.Disposable[] {
-  const all: Record<string, (cx: FindingsContext, ...args: unknown[]) => unknown> = { ...COMMANDS, ...FINDINGS_COMMANDS };
+  const all: Record<string, (cx: FindingsContext, ...args: unknown[]) => unknown> = { ...COMMANDS, ...FINDINGS_COMMANDS, ...SIGMA_COMMANDS };
   return Object.entries(all).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
