@@ -93,6 +93,16 @@ describe('Sigma detection → SQL', () => {
     assert.deepEqual(ids("sel: {CommandLine|contains|all: [net, /add]}\ncondition: sel"), [5]);
     assert.deepEqual(ids("sel: {CommandLine|contains|all: [net, /del]}\ncondition: sel"), []);
   });
+  it('long value lists (12 or more) run as one regular expression with the same matches', () => {
+    const filler = Array.from({ length: 12 }, (_, i) => `'nothing${i}%_'`).join(', ');
+    const c = compileDetection(parse(`sel: {Image|endswith: [${filler}, '\\NET.exe', '/curl']}\ncondition: sel`) as Record<string, unknown>, RESOLVER);
+    assert.match(c.where, /^regexp\(\?, "Image", \?\)$/);
+    assert.deepEqual(ids(`sel: {Image|endswith: [${filler}, '\\NET.exe', '/curl']}\ncondition: sel`), [4, 5]);
+    assert.deepEqual(ids(`sel: {CommandLine|contains: [${filler}, 'WHOAMI']}\ncondition: sel`), [1, 6]);
+    assert.deepEqual(ids(`sel: {User: [${filler}, 'ca?ol', 'BOB']}\ncondition: sel`), [2, 3]);
+    assert.deepEqual(ids(`sel: {Image|contains: [${filler}, '100%_fake\\?']}\ncondition: sel`), [3], 'escaped wildcards and LIKE metacharacters stay literal');
+    assert.deepEqual(ids(`sel: {User|cased: [${filler}, 'bob']}\ncondition: sel`), [], '|cased keeps case');
+  });
   it('|cased is case-sensitive', () => {
     assert.deepEqual(ids('sel: {User|cased: BOB}\ncondition: sel'), [2]);
     assert.deepEqual(ids('sel: {User|cased: bob}\ncondition: sel'), []);

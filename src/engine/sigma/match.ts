@@ -57,8 +57,36 @@ export function fieldMatch(key: string, value: unknown, scope: FieldScope): Frag
   const values = Array.isArray(value) ? value : [value];
   if (values.length === 0) return FALSE;
   const keyword = field === '';
+  const many = !mods.all && col !== undefined && patternList(values, mods, keyword);
+  if (many) return regexMatch(col, many, mods.cased ? 's' : 'is');
   const frags = values.map((v) => valueMatch(col, v, mods, keyword, scope));
   return join(frags, mods.all ? 'AND' : 'OR');
+}
+
+/** From this many patterns on one field, one regular expression replaces the ORed LIKEs (one call per row instead of one LIKE per value). */
+const LIST_AS_REGEX = 12;
+
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** A long list of string values (after the value modifiers and wildcards) as one anchored regular expression, or undefined. */
+function patternList(values: unknown[], mods: Mods, keyword: boolean): string | undefined {
+  if (mods.type && !['contains', 'startswith', 'endswith'].includes(mods.type)) return undefined;
+  if (values.length < 2 || values.some((v) => typeof v !== 'string')) return undefined;
+  let vals: Value[] = values.map((v) => ({ kind: 'text', s: parseSigmaString(v as string) }));
+  for (const t of mods.transforms) vals = transform(vals, t)!;
+  if (vals.length < LIST_AS_REGEX || vals.some((v) => v.kind !== 'text')) return undefined;
+  const start = mods.type === 'contains' || mods.type === 'endswith' || (keyword && !mods.type);
+  const end = mods.type === 'contains' || mods.type === 'startswith' || (keyword && !mods.type);
+  const alts = vals.map((v) => {
+    let re = wrap((v as { s: ReturnType<typeof parseSigmaString> }).s, start, end).map((p) => (typeof p === 'string' ? reEscape(p) : p.w === '*' ? '.*' : '.')).join('');
+    // a leading or trailing * is a search without that anchor (faster than .* and the same)
+    const head = re.startsWith('.*');
+    if (head) re = re.slice(2);
+    const tail = re.endsWith('.*');
+    if (tail) re = re.slice(0, -2);
+    return `${head ? '' : '^'}${re}${tail ? '' : '$'}`;
+  });
+  return `(?:${alts.join('|')})`;
 }
 
 function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: boolean, scope: FieldScope): Frag {
