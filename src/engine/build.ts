@@ -11,6 +11,7 @@ import { LINE_COLUMN, quoteIdent, TIME_COLUMN, uniqueColumnNames, tableNameFor }
 import { guessRoles, type Role } from './roles';
 import { KeyIndex } from './keyIndex';
 import { messageColumn, TEMPLATE_COLUMN, TemplateColumn, type TemplatesInfo } from './templates/column';
+import { startYear } from './ingest/timestamps';
 import { ImageWriter, TableBuilder, writeIndex, type CellValue, type SchemaEntry } from './sqliteImage';
 import {
   converterFor, dateTimeParser, inferType, SQL_TYPE, syslogYear, timeParser,
@@ -20,7 +21,7 @@ import {
 export interface IndexOptions extends DetectOptions {
   /** Table name to use instead of one derived from the file name. */
   table?: string;
-  /** Year for syslog stamps, which carry none. */
+  /** Year for stamps that carry none (syslog's, Android's `03-17 16:13:38.811`, …). */
   year?: number;
   roles?: Partial<Record<Role, string | null>>;
   pageSize?: number;
@@ -144,7 +145,7 @@ export async function buildTable(path: string, opts: IndexOptions = {}, ctx: Bui
 
 async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: BuildContext): Promise<BuiltTable> {
   const lines = headLines(sn);
-  const det = detect(lines, opts);
+  const det = detect(lines, opts, path);
   const parser: LineParser = det.parser;
   const table = opts.table ?? tableNameFor(path, ctx.takenNames ?? []);
   const mtime = (await fs.promises.stat(path)).mtime;
@@ -525,7 +526,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   }
   if (sn.encoding !== 'utf-8') warnings.push(`${path} was read as ${sn.encoding === 'windows-1252' ? 'Latin-1 (Windows-1252)' : sn.encoding.toUpperCase()} text.`);
   const total = tb.rows + rejectedCount;
-  if (rejectedCount > 0 && rejectedCount >= total * 0.5) {
+  if (rejectedCount > 0) {
     warnings.push(
       `${rejectedCount.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} records did not fit the ${det.format} format and are in the rejects table; if the format is wrong, choose one with --format.`,
     );
@@ -641,6 +642,10 @@ function chooseTime(
     if (p.timeFormat === 'syslog' && y === undefined) {
       const first = sample.find((r) => typeof r.values[i] === 'string')?.values[i] as string | undefined;
       y = syslogYear(first, mtime);
+    } else if (y === undefined && p.timeFormat?.startsWith('layout:')) {
+      // a layout without a year (03-17 16:13:38.811) starts in the file's year, like syslog
+      const first = sample.find((r) => typeof r.values[i] === 'string')?.values[i] as string | undefined;
+      y = startYear(p.timeFormat.slice(7), first, mtime);
     }
     const parse = timeParser(p.timeFormat as TimeFormat, y);
     const fast: FastTime | null = p.timeFormat === 'iso' ? { kind: 'iso', a: i, b: -1 } : p.timeFormat === 'apache' ? { kind: 'apache', a: i, b: -1 } : null;

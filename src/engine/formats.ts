@@ -6,8 +6,9 @@ import { jsonText } from './output';
 import { exactInteger } from './values';
 import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } from './fastPath';
 import { JsonDocumentsParser, looksLikeJsonDocuments } from './ingest/jsonDocuments';
+import { learnHeader, LearnedParser, stampHoldsDelimiter } from './ingest/learned';
 
-export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lines', 'sqlite'] as const;
+export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'learned', 'lines', 'sqlite'] as const;
 export type FormatId = (typeof FORMATS)[number];
 
 export const FORMAT_TITLES: Record<FormatId, string> = {
@@ -21,6 +22,7 @@ export const FORMAT_TITLES: Record<FormatId, string> = {
   apache: 'Apache / Nginx access log (common or combined)',
   syslog: 'Syslog lines (with sshd authentication details)',
   'apache-error': 'Apache error log',
+  learned: 'Lines with a header learned from the first lines (time stamp, level, pid, component…, then the message); lines without one continue the record above',
   lines: 'Plain text, one message per line',
   sqlite: 'SQLite database file',
 };
@@ -705,6 +707,11 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
     }
     case 'apache-error':
       return { format, parser: makeApacheErrorParser() };
+    case 'learned': {
+      const h = learnHeader(lines);
+      if (!h) throw new LogInvestigatorError('BAD_OPTION', 'No time stamp was found where most of the first lines have one; choose another format.');
+      return { format, parser: new LearnedParser(h) };
+    }
     case 'lines':
       return { format, parser: makeLinesParser() };
     case 'sqlite':
@@ -712,13 +719,21 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
   }
 }
 
-function guessDelimiter(lines: string[]): string | null {
+/**
+ * Share of the first records that must have the most common field count for
+ * a delimiter to be taken; a file whose name says .csv or .tsv needs half.
+ */
+const CSV_CONSISTENT_SHARE = 0.95;
+const CSV_NAMED_SHARE = 0.5;
+
+function guessDelimiter(lines: string[], minShare = CSV_CONSISTENT_SHARE): string | null {
   let best: { d: string; score: number } | null = null;
   for (const d of [',', '\t', ';', '|']) {
     const counts = fieldCounts(lines.slice(0, 200), d);
     if (counts.length === 0) continue;
     const m = mode(counts);
-    if (m.value < 2 || m.share < 0.5) continue;
+    // a file is CSV only when its records agree on the number of fields
+    if (m.value < 2 || m.share < minShare) continue;
     const score = m.share * 1000 + m.value;
     if (!best || score > best.score) best = { d, score };
   }
@@ -733,7 +748,7 @@ function consistentSpaces(lines: string[]): boolean {
 }
 
 /** Decides the format from the first lines of a file. */
-export function detect(lines: string[], opts: DetectOptions = {}): Detected {
+export function detect(lines: string[], opts: DetectOptions = {}, fileName?: string): Detected {
   if (opts.format) return makeParser(opts.format, lines, opts);
   const nonEmpty = lines.filter((l) => l.trim().length > 0).slice(0, 200);
   if (nonEmpty.length === 0) throw new LogInvestigatorError('EMPTY', 'The file holds only blank lines: there is nothing to index.');
@@ -758,11 +773,16 @@ export function detect(lines: string[], opts: DetectOptions = {}): Detected {
   if (share(probe, (l) => ACCESS_RE.test(l)) >= 0.8) return makeParser('apache', lines, opts);
   if (share(probe, (l) => SYSLOG_LINE_RE.test(l)) >= 0.8) return makeParser('syslog', lines, opts);
   if (share(probe, (l) => APACHE_ERROR_RE.test(l) && /^\[[A-Z][a-z]{2} /.test(l)) >= 0.8) return makeParser('apache-error', lines, opts);
-  const delim = opts.delimiter ?? guessDelimiter(lines);
-  if (delim) return makeParser(delim === '\t' ? 'tsv' : 'csv', lines, { ...opts, delimiter: delim });
+  // a header learned from the lines (ingest/learned.ts) wins over a delimiter that is part of its stamp (`18:01:47,978`)
+  const learned = learnHeader(nonEmpty);
+  const delim = opts.delimiter ?? guessDelimiter(lines, fileName && /\.(csv|tsv)(\.gz)?$/i.test(fileName) ? CSV_NAMED_SHARE : CSV_CONSISTENT_SHARE);
+  if (delim && !(learned && !opts.delimiter && stampHoldsDelimiter(learned, nonEmpty, delim))) {
+    return makeParser(delim === '\t' ? 'tsv' : 'csv', lines, { ...opts, delimiter: delim });
+  }
   if (consistentSpaces(lines) || share(probe, (l) => l.trim().split(/\s+/).length >= 2) === 1) {
     const counts = probe.map((l) => l.trim().split(/\s+/).length);
     if (consistentSpaces(lines) || mode(counts).share >= 0.95) return makeParser('spaces', lines, opts);
   }
+  if (learned) return { format: 'learned', parser: new LearnedParser(learned) };
   return makeParser('lines', lines, opts);
 }

@@ -1,5 +1,6 @@
 import { isIPv6 } from 'node:net';
 import type { CellValue } from './sqliteImage';
+import { columnLayout, layoutParser } from './ingest/timestamps';
 
 /** Semantic column types shown in the catalog. */
 export type ColumnType = 'integer' | 'real' | 'boolean' | 'timestamp' | 'date' | 'time' | 'ip' | 'json' | 'text';
@@ -90,7 +91,7 @@ export function epochToTime(sec: number): string | null {
 }
 
 /** How a timestamp column's text is turned into normalized UTC time. */
-export type TimeFormat = 'iso' | 'apache' | 'syslog' | 'ctime' | 'slash' | 'epoch-s' | 'epoch-ms';
+export type TimeFormat = 'iso' | 'apache' | 'syslog' | 'ctime' | 'slash' | 'epoch-s' | 'epoch-ms' | `layout:${string}`;
 
 export type TimeParser = (v: CellValue) => string | null;
 
@@ -107,6 +108,10 @@ export function timeParser(format: TimeFormat, year = new Date().getUTCFullYear(
     lastOut = v === null || v === '' ? null : f(v);
     return lastOut;
   };
+  if (format.startsWith('layout:')) {
+    const parse = layoutParser(format.slice(7), year);
+    return memo((v) => parse(String(v)));
+  }
   switch (format) {
     case 'iso':
       return memo((v) => {
@@ -148,6 +153,8 @@ export function timeParser(format: TimeFormat, year = new Date().getUTCFullYear(
       return memo((v) => epochToTime(typeof v === 'number' ? v : Number(v)));
     case 'epoch-ms':
       return memo((v) => epochToTime((typeof v === 'number' ? v : Number(v)) / 1000));
+    default:
+      return memo(() => null);
   }
 }
 
@@ -173,7 +180,9 @@ export function detectTimeFormat(values: string[], name: string): TimeFormat | n
     if (nums.every((n) => n >= 1e8 && n < 1e10)) return 'epoch-s';
     if (nums.every((n) => n >= 1e11 && n < 1e13)) return 'epoch-ms';
   }
-  return null;
+  // other layouts (ingest/timestamps.ts): 081109 203615, 17/06/09 20:10:40, 20171223-22:15:29:606, …
+  const layout = columnLayout(values);
+  return layout ? `layout:${layout.id}` : null;
 }
 
 export const TIME_NAME_RE = /(^|[^a-z])(ts|time|timestamp|datetime|date_?time|epoch|start_?time|end_?time|event_?time|created|created_?at|@timestamp)$/i;

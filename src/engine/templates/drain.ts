@@ -69,6 +69,7 @@ function kindOf(t: string): Kind {
 }
 
 const attrKey = (t: string) => t.slice(0, t.indexOf('=') + 1);
+const HAS_DIGIT_RE = /\d/;
 
 interface Cluster {
   id: number;
@@ -234,7 +235,8 @@ export class TemplateMiner {
     const levels = Math.min(this.opts.depth - 2, tokens.length);
     for (let d = 0; d < levels; d++) {
       const kd = kinds[d];
-      const key = kd === Kind.Wild || kd === Kind.Part ? WILDCARD : kd === Kind.Attr ? attrKey(tokens[d]) : tokens[d];
+      // as in Drain, a token with a digit in it goes under `<*>` (dn228, ssh2: names that vary by number)
+      const key = kd === Kind.Wild || kd === Kind.Part || HAS_DIGIT_RE.test(tokens[d]) ? WILDCARD : kd === Kind.Attr ? attrKey(tokens[d]) : tokens[d];
       if (!node.children) node.children = new Map();
       let next = node.children.get(key);
       if (!next) {

@@ -53,6 +53,7 @@ export function maskStamps(message: string): string {
 }
 
 const KEY_RE = /^[A-Za-z_][\w.-]*$/;
+const ID_LIKE_RE = /^[\w.:-]+$/;
 
 /** The token with its variable parts replaced by `<*>` (the same string when nothing varies). */
 export function maskToken(t: string): string {
@@ -84,7 +85,9 @@ function maskPart(t: string): string {
   }
   if (mayBeWhole(t) && WHOLE_RE.test(t)) return WILDCARD;
   NUM_RUN_RE.lastIndex = 0;
-  return t.replace(NUM_RUN_RE, WILDCARD);
+  const m = t.replace(NUM_RUN_RE, WILDCARD);
+  // two variables or more in one token that is no bracketed group: an id as a whole (R02-M1-N0-C:J12-U11)
+  return m.indexOf(WILDCARD) !== m.lastIndexOf(WILDCARD) && ID_LIKE_RE.test(t) ? WILDCARD : m;
 }
 
 /** Splits a message at runs of whitespace (no empty tokens). */

@@ -1,0 +1,107 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
+import { LAYOUTS, layoutParser, stampAt } from '../../src/engine/ingest/timestamps';
+import { detect } from '../../src/engine/formats';
+
+/** Year of the samples whose stamps carry none (as --year gives it). */
+const YEAR: Record<string, number> = { Android: 2017, Proxifier: 2016, Mac: 2017 };
+const FORMAT: Record<string, string> = { HealthApp: 'csv', Mac: 'syslog' };
+const SYSTEMS = ['HDFS', 'BGL', 'HPC', 'Hadoop', 'Spark', 'Zookeeper', 'OpenStack', 'Android', 'Windows', 'Proxifier', 'Thunderbird', 'HealthApp', 'Mac'];
+
+describe('any log: time stamps and learned headers', () => {
+  it('every time stamp layout reads its example', () => {
+    const want: Record<string, string> = {
+      iso: '2015-10-18 18:01:47.978',
+      'iso-dashed': '2005-06-03 15:42:50.675872',
+      'iso-underscore': '2017-05-16 13:53:08',
+      'compact-dash': '2017-12-23 22:15:29.606',
+      'compact-t': '2017-12-23 22:15:29',
+      'slash-ymd': '2015-10-18 18:01:47',
+      'dot-ymd': '2005-11-09 12:01:01',
+      'slash-mdy': '2015-10-18 18:01:47',
+      'slash-dmy': '2015-10-18 18:01:47',
+      apache: '2015-10-18 16:01:47',
+      'dmy-mon': '2015-10-18 18:01:47.978',
+      ctime: '2005-12-04 04:47:44',
+      'mon-d-y': '2015-10-18 18:01:47',
+      'yymmdd-hhmmss': '2008-11-09 20:36:15',
+      'slash-yymmdd': '2017-06-09 20:10:40',
+      'epoch-ms': '2015-10-18 05:00:23.722',
+      'epoch-s': '2005-06-03 22:42:50',
+      syslog: '2024-06-14 15:16:01',
+      'md-dash': '2024-03-17 16:13:38.811',
+      'md-dot': '2024-10-30 16:49:06',
+      'md-slash': '2024-10-30 16:49:06',
+    };
+    assert.deepEqual(LAYOUTS.map((l) => l.id).sort(), Object.keys(want).sort());
+    for (const l of LAYOUTS) {
+      assert.equal(stampAt(l.example, 0)?.layout.id, l.id, l.example);
+      assert.equal(layoutParser(l.id, 2024)(l.example), want[l.id], l.example);
+    }
+    // no year: the next year once the month goes back (Dec → Jan); impossible dates are no time
+    const md = layoutParser('md-dash', 2017);
+    assert.deepEqual(['12-31 23:59:59.999', '01-01 00:00:01.5'].map(md), ['2017-12-31 23:59:59.999', '2018-01-01 00:00:01.5']);
+    assert.equal(layoutParser('iso', 2024)('2015-02-30 10:00:00'), null);
+    assert.equal(layoutParser('yymmdd-hhmmss', 2024)('081309 203615'), null);
+    assert.equal(stampAt('1234567 203615', 0), null);
+  });
+
+  for (const sys of SYSTEMS) {
+    it(`${sys}: every record's time is read, continuation lines join the record above`, async () => {
+      const file = fixture(path.join('systems', `${sys}.log`));
+      const times = fs.readFileSync(fixture(path.join('systems', `${sys}.times`)), 'utf8').trim().split('\n');
+      const { engine, tables } = await indexed([file], YEAR[sys] ? { year: YEAR[sys] } : {});
+      const [t] = tables;
+      assert.equal(t.format, FORMAT[sys] ?? 'learned');
+      assert.equal(t.rejected, 0);
+      const expected = times.map((x, i) => [i + 1, x] as const).filter(([, x]) => x !== '-');
+      const got = rows(engine, `SELECT _line, _time FROM "${t.table}" ORDER BY _line`);
+      assert.deepEqual(got, expected.map(([l, x]) => [l, x]));
+      if (t.format !== 'csv') assert.ok(t.templates && t.templates.count < t.rows, 'messages are grouped into templates');
+      await engine.dispose();
+    });
+  }
+
+  it('learned columns: level, pid, tid, thread, component, message', async () => {
+    const { engine, tables } = await indexed([fixture('systems/Android.log'), fixture('systems/Hadoop.log'), fixture('systems/HDFS.log')], { year: 2017 });
+    const [android, hadoop, hdfs] = tables;
+    assert.deepEqual(android.columns.map((c) => c.name), ['_line', '_time', '_template', 'time', 'pid', 'tid', 'level', 'component', 'message']);
+    assert.equal(col(android, 'pid').type, 'integer');
+    assert.deepEqual(hadoop.columns.map((c) => c.name).slice(3), ['time', 'level', 'thread', 'component', 'message']);
+    assert.equal(one(engine, 'SELECT thread FROM hadoop WHERE _line = 1'), 'IPC Server handler 13 on 62270');
+    assert.equal(one(engine, 'SELECT count(*) FROM hadoop WHERE instr(message, char(10)) > 0'), 2, 'the two stack traces');
+    assert.match(String(one(engine, 'SELECT message FROM hadoop WHERE _line = 7')), /^ERROR IN CONTACTING RM\. \njava\.net\.ConnectException.*\n\t\.\.\. 12 more$/s);
+    assert.deepEqual(hdfs.columns.map((c) => c.name).slice(3), ['time', 'pid', 'level', 'component', 'message']);
+    assert.equal(one(engine, "SELECT count(*) FROM hdfs WHERE level NOT IN ('INFO', 'WARN')"), 0);
+    await engine.dispose();
+  });
+
+  it('a comma inside the stamp (18:01:47,978; 04:30:30,) is no CSV delimiter; a CSV whose lines start with a time stays CSV', () => {
+    const hadoop = fs.readFileSync(fixture('systems/Hadoop.log'), 'utf8').split('\n');
+    assert.equal(detect(hadoop).format, 'learned');
+    const windows = fs.readFileSync(fixture('systems/Windows.log'), 'utf8').split('\n');
+    assert.equal(detect(windows).format, 'learned');
+    const csv = ['time,client_ip,user,status', ...Array.from({ length: 50 }, (_, i) => `2024-03-01 10:00:${String(i).padStart(2, '0')},10.0.0.${i},u${i},200`)];
+    assert.equal(detect(csv).format, 'csv');
+  });
+
+  it('CSV only when the field counts agree; rejected records are always reported with their count', async () => {
+    const dir = tmpDir();
+    // one line in ten has an extra comma: not a CSV (90% agree), read as lines
+    const loose = path.join(dir, 'loose.txt');
+    fs.writeFileSync(loose, Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? `note ${i}, with a comma, two` : `note ${i}, plain`)).join('\n') + '\n');
+    const { engine, tables } = await indexed([loose]);
+    assert.notEqual(tables[0].format, 'csv');
+    await engine.dispose();
+    // 2 bad records of 300: still CSV, and a warning says how many
+    const mostly = path.join(dir, 'mostly.csv');
+    fs.writeFileSync(mostly, ['a,b,c', ...Array.from({ length: 300 }, (_, i) => (i === 100 || i === 200 ? `${i},x` : `${i},x,y`))].join('\n') + '\n');
+    const r = await indexed([mostly]);
+    assert.equal(r.tables[0].format, 'csv');
+    assert.equal(r.tables[0].rejected, 2);
+    assert.ok(r.tables[0].warnings.some((w) => /^2 of 300 records did not fit the csv format/.test(w)), r.tables[0].warnings.join('\n'));
+    await r.engine.dispose();
+  });
+});
