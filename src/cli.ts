@@ -11,6 +11,7 @@ import { Engine, type IndexContext, type IndexOutcome } from './engine/engine';
 import { EngineClient } from './engine/engineClient';
 import { LogInvestigatorError, errorMessage } from './engine/errors';
 import { FORMATS, FORMAT_TITLES, type FormatId } from './engine/formats';
+import { lnavFormatDirs, lnavFormatsIn } from './engine/ingest/lnav';
 import { ROLES, type Role } from './engine/roles';
 import { formatCsv, formatTable, jsonText } from './engine/output';
 import { runShell } from './shell';
@@ -48,7 +49,9 @@ Options:
   --columns a,b,c    Column names for files without a header (e.g. date,time,page,user_id,cohort_id,ip).
   --header / --no-header   Whether the first line of a delimited file is a header.
   --delimiter D      Field delimiter of a delimited file (',' ';' '|' or 'tab').
-  --year YYYY        Year of syslog time stamps (they carry none; default: from the file's date).
+  --year YYYY        Year of time stamps that carry none (syslog's, Android's; default: from the file's date).
+  --formats DIR      Also read lnav format files (*.json) from DIR (repeatable); .log-investigator/formats
+                     and ~/.lnav/formats/installed are always read.
   --role role=column Give a column a role (${ROLES.join(', ')}); repeatable; 'role=' removes it.
   --table NAME       Table name (only with one file).
   --out FILE         (index) Also save the database, catalog and rejects included, as a SQLite file.
@@ -85,6 +88,8 @@ function optionsFrom(values: Record<string, unknown>, files: string[]): IndexOpt
     if (!/^\d{4}$/.test(values.year)) throw new UsageError(`--year takes a four-digit year, not '${values.year}'`);
     o.year = Number(values.year);
   }
+  // lnav format files: --formats folders, then .log-investigator/formats here and lnav's own folder
+  o.formatDirs = [...((values.formats as string[] | undefined) ?? []).map((d) => path.resolve(d)), ...lnavFormatDirs(process.cwd())];
   if (typeof values.table === 'string') {
     if (files.length !== 1) throw new UsageError('--table names one table: give exactly one file');
     o.table = values.table;
@@ -106,6 +111,7 @@ function describe(t: TableInfo) {
     file: t.file,
     table: t.table,
     format: t.format,
+    ...(t.formatName ? { formatName: t.formatName } : {}),
     encoding: t.encoding,
     gzip: t.gzip,
     rows: t.rows,
@@ -243,6 +249,7 @@ async function main(argv: string[]): Promise<number> {
       'no-header': { type: 'boolean' },
       delimiter: { type: 'string' },
       year: { type: 'string' },
+      formats: { type: 'string', multiple: true },
       role: { type: 'string', multiple: true },
       table: { type: 'string' },
       out: { type: 'string' },
@@ -274,6 +281,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'formats') {
     for (const f of FORMATS) process.stdout.write(`${f.padEnd(14)}${FORMAT_TITLES[f]}\n`);
+    const dirs = [...((values.formats as string[] | undefined) ?? []).map((d) => path.resolve(d)), ...lnavFormatDirs(process.cwd())];
+    const { formats, diagnostics } = lnavFormatsIn(dirs);
+    if (formats.length || diagnostics.length) process.stdout.write(`\nlnav formats (${dirs.join(', ')}):\n`);
+    for (const f of formats) process.stdout.write(`  ${f.name.padEnd(22)}${f.title} (${path.basename(f.file)})\n`);
+    for (const d of diagnostics) process.stdout.write(`  ! ${path.basename(d.file)}${d.format ? ` ${d.format}` : ''}: ${d.message}\n`);
     return 0;
   }
   if (command === 'analyze' && values.list) {

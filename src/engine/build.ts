@@ -54,6 +54,8 @@ export interface TableInfo {
   timeSource?: string[];
   delimiter?: string;
   header?: boolean;
+  /** The lnav format the file was read with. */
+  formatName?: string;
   /** Columns with an index, which makes GROUP BY and lookups on them fast. */
   indexed: string[];
   warnings: string[];
@@ -588,6 +590,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       timeSource,
       delimiter: det.delimiter,
       header: det.header,
+      ...(det.formatName ? { formatName: det.formatName } : {}),
       indexed,
       warnings,
       templates: templates?.info,

@@ -7,8 +7,9 @@ import { exactInteger } from './values';
 import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } from './fastPath';
 import { JsonDocumentsParser, looksLikeJsonDocuments } from './ingest/jsonDocuments';
 import { learnHeader, LearnedParser, stampHoldsDelimiter } from './ingest/learned';
+import { detectLnav, lnavFormatsIn, LnavParser } from './ingest/lnav';
 
-export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'learned', 'lines', 'sqlite'] as const;
+export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lnav', 'learned', 'lines', 'sqlite'] as const;
 export type FormatId = (typeof FORMATS)[number];
 
 export const FORMAT_TITLES: Record<FormatId, string> = {
@@ -22,6 +23,7 @@ export const FORMAT_TITLES: Record<FormatId, string> = {
   apache: 'Apache / Nginx access log (common or combined)',
   syslog: 'Syslog lines (with sshd authentication details)',
   'apache-error': 'Apache error log',
+  lnav: 'A format defined by an lnav format file (.log-investigator/formats/*.json, ~/.lnav/formats/installed)',
   learned: 'Lines with a header learned from the first lines (time stamp, level, pid, component…, then the message); lines without one continue the record above',
   lines: 'Plain text, one message per line',
   sqlite: 'SQLite database file',
@@ -67,6 +69,8 @@ export interface DetectOptions {
   columns?: string[];
   header?: boolean;
   delimiter?: string;
+  /** Folders of lnav format files (JSON) to try; see ingest/lnav.ts. */
+  formatDirs?: string[];
 }
 
 export interface Detected {
@@ -74,6 +78,8 @@ export interface Detected {
   parser: LineParser;
   delimiter?: string;
   header?: boolean;
+  /** The name of the lnav format used. */
+  formatName?: string;
 }
 
 /**
@@ -707,6 +713,11 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
     }
     case 'apache-error':
       return { format, parser: makeApacheErrorParser() };
+    case 'lnav': {
+      const f = detectLnav(lnavFormatsIn(opts.formatDirs ?? []).formats, lines);
+      if (!f) throw new LogInvestigatorError('BAD_OPTION', 'No lnav format file (in .log-investigator/formats or lnav\'s folder) has patterns that match most of the first lines.');
+      return { format, parser: new LnavParser(f, lines), formatName: f.name };
+    }
     case 'learned': {
       const h = learnHeader(lines);
       if (!h) throw new LogInvestigatorError('BAD_OPTION', 'No time stamp was found where most of the first lines have one; choose another format.');
@@ -773,6 +784,10 @@ export function detect(lines: string[], opts: DetectOptions = {}, fileName?: str
   if (share(probe, (l) => ACCESS_RE.test(l)) >= 0.8) return makeParser('apache', lines, opts);
   if (share(probe, (l) => SYSLOG_LINE_RE.test(l)) >= 0.8) return makeParser('syslog', lines, opts);
   if (share(probe, (l) => APACHE_ERROR_RE.test(l) && /^\[[A-Z][a-z]{2} /.test(l)) >= 0.8) return makeParser('apache-error', lines, opts);
+  if (opts.formatDirs?.length) {
+    const f = detectLnav(lnavFormatsIn(opts.formatDirs).formats, nonEmpty);
+    if (f) return { format: 'lnav', parser: new LnavParser(f, nonEmpty), formatName: f.name };
+  }
   // a header learned from the lines (ingest/learned.ts) wins over a delimiter that is part of its stamp (`18:01:47,978`)
   const learned = learnHeader(nonEmpty);
   const delim = opts.delimiter ?? guessDelimiter(lines, fileName && /\.(csv|tsv)(\.gz)?$/i.test(fileName) ? CSV_NAMED_SHARE : CSV_CONSISTENT_SHARE);

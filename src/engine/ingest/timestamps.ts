@@ -26,6 +26,8 @@ export interface StampLayout {
 const MON = '(?<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const FRAC = '(?:[.,:](?<f>\\d{1,9}))?';
 const ZONE = '(?<z>Z|[+-]\\d{2}:?\\d{2}|\\s?UTC|\\s?GMT)?';
+// a zone abbreviation other than UTC/GMT (PDT, CET) is matched and left out: the time is kept as written
+const ZONE_NAME = '(?: (?:PST|PDT|MST|MDT|CST|CDT|EST|EDT|AKST|AKDT|HST|WET|WEST|BST|CET|CEST|EET|EEST|MSK|IST|SGT|HKT|JST|KST|AEST|AEDT|NZST|NZDT))?';
 const HMS = '(?<h>[01]\\d|2[0-3]):(?<mi>[0-5]\\d):(?<s>[0-5]\\d|60)';
 const Y4 = '(?<y>(?:19|20)\\d{2})';
 const MM = '(?<mo>0[1-9]|1[0-2])';
@@ -43,18 +45,21 @@ const L = (id: string, example: string, rank: 0 | 1 | 2, src: string, shortYear 
 
 /** Every layout, most specific first (the first that matches at a place wins). */
 export const LAYOUTS: StampLayout[] = [
-  L('iso', '2015-10-18 18:01:47,978', 0, `${Y4}-${MM}-${DD}[T ]${HMS}${FRAC}${ZONE}`),
+  L('iso', '2015-10-18 18:01:47,978', 0, `${Y4}-${MM}-${DD}[T ]${HMS}${FRAC}${ZONE}${ZONE_NAME}`),
   L('iso-dashed', '2005-06-03-15.42.50.675872', 0, `${Y4}-${MM}-${DD}-(?<h>[01]\\d|2[0-3])\\.(?<mi>[0-5]\\d)\\.(?<s>[0-5]\\d)(?:\\.(?<f>\\d{1,9}))?`),
   L('iso-underscore', '2017-05-16_13:53:08', 0, `${Y4}-${MM}-${DD}_${HMS}${FRAC}`),
   L('compact-dash', '20171223-22:15:29:606', 0, `${Y4}${MM}${DD}-${HMS}${FRAC}`),
   L('compact-t', '20171223T221529', 0, `${Y4}${MM}${DD}T(?<h>[01]\\d|2[0-3])(?<mi>[0-5]\\d)(?<s>[0-5]\\d)${FRAC}${ZONE}`),
-  L('slash-ymd', '2015/10/18 18:01:47', 0, `${Y4}/${MM}/${DD}[ T-]${HMS}${FRAC}`),
+  L('slash-ymd', '2015/10/18 18:01:47', 0, `${Y4}/${MM}/${DD}[ T-]${HMS}${FRAC}(?: ?(?<z>[+-]\\d{2}:?\\d{2}))?`),
   L('dot-ymd', '2005.11.09 12:01:01', 0, `${Y4}\\.${MM}\\.${DD}[ T-]${HMS}${FRAC}`),
   L('slash-mdy', '10/18/2015 18:01:47', 0, `${MM}/${DD}/${Y4}[ :]${HMS}${FRAC}`),
   L('slash-dmy', '18/10/2015 18:01:47', 0, `${DD}/${MM}/${Y4}[ :]${HMS}${FRAC}`),
   L('apache', '18/Oct/2015:18:01:47 +0200', 0, `${DD}/${MON}/${Y4}:${HMS}${FRAC}(?: (?<z>[+-]\\d{4}))?`),
   L('dmy-mon', '18-Oct-2015 18:01:47.978', 0, `(?<d>[0-3]?\\d)-${MON}-${Y4}[ :]${HMS}${FRAC}`),
-  L('ctime', 'Sun Dec 04 04:47:44 2005', 0, `(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MON} {1,2}(?<d>[0-3]?\\d) ${HMS}${FRAC} ${Y4}`),
+  L('ctime', 'Sun Dec 04 04:47:44 2005', 0, `(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MON} {1,2}(?<d>[0-3]?\\d) ${HMS}${FRAC}(?: (?<z>UTC|GMT)|${ZONE_NAME})? ${Y4}`),
+  L('d-mon-y', '29 Aug 2023 13:47:38.984', 0, `(?<d>[0-3]?\\d) ${MON} ${Y4} ${HMS}${FRAC}`),
+  L('ymd-time', '20200308 23:47:32.089828', 0, `${Y4}${MM}${DD} ${HMS}${FRAC}`),
+  L('yymmdd-time', '170213 16:00:33', 0, `(?<y>\\d{2})${MM}${DD} {1,2}${HMS}${FRAC}`, true),
   L('mon-d-y', 'Oct 18, 2015 6:01:47 PM', 0, `${MON} (?<d>[0-3]?\\d),? ${Y4},? (?<h>[01]?\\d|2[0-3]):(?<mi>[0-5]\\d):(?<s>[0-5]\\d)${FRAC}(?: (?<ampm>AM|PM|am|pm))?`),
   L('yymmdd-hhmmss', '081109 203615', 0, `(?<y>\\d{2})${MM}${DD} (?<h>[01]\\d|2[0-3])(?<mi>[0-5]\\d)(?<s>[0-5]\\d)`, true),
   L('slash-yymmdd', '17/06/09 20:10:40', 0, `(?<y>\\d{2})/${MM}/${DD} ${HMS}${FRAC}`, true),
@@ -64,6 +69,8 @@ export const LAYOUTS: StampLayout[] = [
   L('md-dash', '03-17 16:13:38.811', 2, `${MM}-${DD} ${HMS}${FRAC}`),
   L('md-dot', '10.30 16:49:06', 2, `${MM}\\.${DD} ${HMS}${FRAC}`),
   L('md-slash', '10/30 16:49:06', 2, `${MM}/${DD} ${HMS}${FRAC}`),
+  L('mmdd-time', '0517 15:04:22.619632', 2, `${MM}${DD} ${HMS}${FRAC}`),
+  L('mon-d-time', 'Mar-18 21:41:15.684', 2, `${MON}-(?<d>[0-3]?\\d) ${HMS}${FRAC}`),
 ];
 
 const BY_ID = new Map(LAYOUTS.map((l) => [l.id, l]));
@@ -170,6 +177,23 @@ export function startYear(id: string, firstStamp: string | undefined, mtime: Dat
   const t = layoutParser(id, y)(firstStamp);
   if (!t) return y;
   return Date.parse(t.replace(' ', 'T') + 'Z') > mtime.getTime() + 86400000 ? y - 1 : y;
+}
+
+/** The layout most values (`share`) are written in, whole, or null: for captures of lnav patterns. */
+export function mostValuesLayout(values: readonly string[], share = 0.8): StampLayout | null {
+  if (values.length === 0) return null;
+  let best: StampLayout | null = null;
+  let bestN = 0;
+  for (const l of LAYOUTS) {
+    let n = 0;
+    for (const v of values) {
+      l.re.lastIndex = 0;
+      const m = l.re.exec(v);
+      if (m !== null && m[0].length === v.length) n++;
+    }
+    if (n > bestN) [best, bestN] = [l, n];
+  }
+  return bestN >= values.length * share ? best : null;
 }
 
 /** The layout every value of a column is written in (the whole value), or null. */

@@ -10,7 +10,7 @@ import { TemplateMiner } from './drain';
 export const TEMPLATE_COLUMN = '_template';
 
 /** Names of a column holding a free-text message. */
-const MESSAGE_NAME_RE = /^(message|msg|content|log_?message|event_?message|text|description|log)$/i;
+const MESSAGE_NAME_RE = /^(message|msg|content|log_?message|event_?message|text|description|log|body)$/i;
 
 export interface TemplatesInfo {
   /** The table of templates: id, template, count, first_line, last_line. */
