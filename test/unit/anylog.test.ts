@@ -34,6 +34,11 @@ describe('any log: time stamps and learned headers', () => {
       'md-dash': '2024-03-17 16:13:38.811',
       'md-dot': '2024-10-30 16:49:06',
       'md-slash': '2024-10-30 16:49:06',
+      'd-mon-y': '2023-08-29 13:47:38.984',
+      'ymd-time': '2020-03-08 23:47:32.089828',
+      'yymmdd-time': '2017-02-13 16:00:33',
+      'mmdd-time': '2024-05-17 15:04:22.619632',
+      'mon-d-time': '2024-03-18 21:41:15.684',
     };
     assert.deepEqual(LAYOUTS.map((l) => l.id).sort(), Object.keys(want).sort());
     for (const l of LAYOUTS) {
@@ -46,6 +51,10 @@ describe('any log: time stamps and learned headers', () => {
     assert.equal(layoutParser('iso', 2024)('2015-02-30 10:00:00'), null);
     assert.equal(layoutParser('yymmdd-hhmmss', 2024)('081309 203615'), null);
     assert.equal(stampAt('1234567 203615', 0), null);
+    // a zone name is matched and left out; a word after the stamp is not a zone
+    assert.equal(layoutParser('iso', 2024)('2025-08-13 01:45:01.127 PDT'), '2025-08-13 01:45:01.127');
+    assert.equal(stampAt('2015-10-18 18:01:47,978 INFO [main] x', 0)?.end, 23);
+    assert.equal(layoutParser('ctime', 2024)('Thu Jun 2 08:00:01 UTC 2022'), '2022-06-02 08:00:01');
   });
 
   for (const sys of SYSTEMS) {
