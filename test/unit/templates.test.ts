@@ -80,6 +80,16 @@ describe('message templates', () => {
     assert.equal(m.size, 1);
   });
 
+  it('a full leaf pushes out the template matched longest ago (it keeps its id and count)', () => {
+    const m = new TemplateMiner({ maxLeafTemplates: 3 });
+    const ids = ['alpha one two', 'beta three four', 'gamma five six', 'alpha one two', 'delta seven eight', 'beta three four'].map((s, i) =>
+      m.add(`job runs ${s}`, i + 1),
+    );
+    // delta pushes out beta (last matched on line 2); beta comes back as a new template
+    assert.deepEqual(ids, [1, 2, 3, 1, 4, 5]);
+    assert.deepEqual(m.templates().map((t) => [t.id, t.count]), [[1, 2], [2, 1], [3, 1], [4, 1], [5, 1]]);
+  });
+
   it('grouping accuracy as loghub scores it, with pairwise F-measure', () => {
     // true events A A B B C; predicted 1 1 1 2 3: only C is parsed right (group {4} is part of B)
     const s = groupingAccuracy(['A', 'A', 'B', 'B', 'C'], [1, 1, 1, 2, 3]);

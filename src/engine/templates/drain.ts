@@ -22,6 +22,12 @@ export interface DrainOptions {
   maxChildren?: number;
   /** Templates kept at most; past this, messages that match none get no template. */
   maxTemplates?: number;
+  /**
+   * Templates a leaf compares a message with at most: a new one pushes out
+   * the one matched longest ago (it keeps its id and rows; later messages like
+   * it start a new template). Keeps a log of all-different messages linear.
+   */
+  maxLeafTemplates?: number;
   /** Tokens of a message looked at; longer messages are cut (their tail forms one token). */
   maxTokens?: number;
   /**
@@ -90,7 +96,7 @@ interface TreeNode {
   clusters: Cluster[] | null;
 }
 
-const DEFAULTS: Required<DrainOptions> = { depth: 4, similarity: 0.5, maxChildren: 100, maxTemplates: 100_000, maxTokens: 256, attributeValues: 4 };
+const DEFAULTS: Required<DrainOptions> = { depth: 4, similarity: 0.5, maxChildren: 100, maxTemplates: 100_000, maxTokens: 256, attributeValues: 4, maxLeafTemplates: 200 };
 
 interface Match {
   best: Cluster | null;
@@ -149,6 +155,11 @@ export class TemplateMiner {
       c.members = [c];
     }
     this.clusters.push(c);
+    if (leaf.length >= this.opts.maxLeafTemplates) {
+      let old = 0;
+      for (let k = 1; k < leaf.length; k++) if (leaf[k].lastLine < leaf[old].lastLine) old = k;
+      leaf.splice(old, 1);
+    }
     leaf.push(c);
     return c.id;
   }
