@@ -7,7 +7,6 @@ import type { AnalysisRun } from '../engine/engineProtocol';
 import type { AnalysisOutput } from '../engine/findings';
 import { CancelledError, errorMessage } from '../engine/errors';
 import type { FormatId } from '../engine/formats';
-import { lnavFormatDirs } from '../engine/ingest/lnav';
 import type { Role } from '../engine/roles';
 import { safeText } from '../shared/safeText';
 
@@ -89,8 +88,6 @@ export class EngineService implements vscode.Disposable {
             ...(choice?.format ? { format: choice.format } : {}),
             ...(columns.length ? { columns } : {}),
             indexes: settings.get<boolean>('createIndexes', true),
-            // lnav format files of the file's workspace folder (.log-investigator/formats) and of lnav itself
-            formatDirs: lnavFormatDirs(vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file))?.uri.fsPath),
             ...extra,
           };
           const name = path.basename(file);
