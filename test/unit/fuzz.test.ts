@@ -68,6 +68,8 @@ function checkLines(text: string, lineStarts: Set<number>, rejected: Set<number>
       sawHeader = true;
       continue;
     }
+    // learned headers and lnav formats join a line without the header to the record above (stack traces)
+    if ((format === 'learned' || format === 'lnav') && last > 0) continue;
     // inside a quoted CSV record that started on an earlier line
     if ((format === 'csv' || format === 'tsv') && last > 0 && lines.slice(last - 1, i).join('\n').includes('"')) continue;
     return `line ${n} (${JSON.stringify(line.slice(0, 80))}) is neither a row nor a reject`;
