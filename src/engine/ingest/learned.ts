@@ -8,6 +8,7 @@
  * message) continues the record above, which keeps its first line number.
  */
 import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
+import { PendingRecord } from './multiline';
 import { LAYOUTS, type StampLayout } from './timestamps';
 
 type Kind = 'dash' | 'level' | 'int' | 'bracket' | 'component' | 'dotted' | 'word' | 'field';
@@ -33,7 +34,6 @@ const LEVEL_RE = /^[[<(]?(TRACE|DEBUG|FINE|FINER|FINEST|CONFIG|INFO|INFORMATION|
 const ANDROID_LEVEL_RE = /^[VDIWEFA]$/;
 const DOTTED_RE = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$/;
 const MAX_FIELDS = 10;
-const MAX_RECORD_CHARS = 1 << 20;
 
 /** The whitespace-separated fields at the start of a line; `[…]` is one field, brackets nested. */
 function fields(line: string, max = MAX_FIELDS): Field[] {
@@ -195,11 +195,8 @@ export class LearnedParser implements LineParser {
   private readonly cols: FixedColumn[];
   private readonly names: string[];
   private readonly fixedCols: Map<string, FixedColumn>;
-  private pending: RawRecord | null = null;
-  private pendingLine = 0;
   private msgIndex: number;
-  /** Lines appended to records (continuations). */
-  continued = 0;
+  private readonly pending: PendingRecord;
 
   constructor(readonly header: LearnedHeader) {
     this.cols = headerColumns(header);
@@ -207,6 +204,12 @@ export class LearnedParser implements LineParser {
     // the fields before the stamp are typed by inference; the rest are fixed by the header
     this.fixedCols = new Map(this.cols.filter((c) => !/^field\d+$/.test(c.name)).map((c) => [c.name, c]));
     this.msgIndex = this.cols.length - 1;
+    this.pending = new PendingRecord(this.msgIndex);
+  }
+
+  /** Lines appended to records (continuations). */
+  get continued(): number {
+    return this.pending.continued;
   }
 
   columns(): string[] {
@@ -222,19 +225,13 @@ export class LearnedParser implements LineParser {
     const h = this.header;
     const end = headerEnd(text, h);
     if (end < 0) {
-      if (this.pending) {
-        const m = this.pending[this.msgIndex] as string | null;
-        if ((m?.length ?? 0) < MAX_RECORD_CHARS) this.pending[this.msgIndex] = m === null ? text : m + '\n' + text;
-        this.continued++;
-        return;
-      }
+      if (this.pending.append(text)) return;
       // no record above: a record of its own, with the message only
       const rec: RawRecord = new Array(this.cols.length).fill(null);
       rec[this.msgIndex] = text;
       sink.record(rec, lineNo);
       return;
     }
-    this.flush(sink);
     const rec: RawRecord = new Array(this.cols.length).fill(null);
     const fs = fields(text, h.before);
     for (let i = 0; i < h.before; i++) rec[i] = text.slice(fs[i].start, fs[i].end);
@@ -257,18 +254,11 @@ export class LearnedParser implements LineParser {
     }
     while (pos < text.length && (text[pos] === ' ' || text[pos] === '\t')) pos++;
     rec[this.msgIndex] = text.slice(pos);
-    this.pending = rec;
-    this.pendingLine = lineNo;
-  }
-
-  private flush(sink: RecordSink): void {
-    if (!this.pending) return;
-    sink.record(this.pending, this.pendingLine);
-    this.pending = null;
+    this.pending.start(rec, lineNo, sink);
   }
 
   end(sink: RecordSink): void {
-    this.flush(sink);
+    this.pending.flush(sink);
   }
 }
 

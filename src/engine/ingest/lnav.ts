@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
 import type { ColumnType } from '../values';
+import { PendingRecord } from './multiline';
 import { mostValuesLayout } from './timestamps';
 
 export interface LnavDiagnostic {
@@ -34,7 +35,6 @@ export interface LnavFormat {
   samples: string[];
 }
 
-const MAX_RECORD_CHARS = 1 << 20;
 
 /** Folders searched for lnav format files: the workspace's, then lnav's own. */
 export function lnavFormatDirs(workspace?: string): string[] {
@@ -186,8 +186,7 @@ export class LnavParser implements LineParser {
   private readonly index = new Map<string, number>();
   private readonly levelAt: number;
   private readonly bodyAt: number;
-  private pending: RawRecord | null = null;
-  private pendingLine = 0;
+  private readonly pending: PendingRecord;
 
   constructor(readonly def: LnavFormat, sample: readonly string[]) {
     const names: string[] = [];
@@ -198,6 +197,7 @@ export class LnavParser implements LineParser {
     names.forEach((n, i) => this.index.set(n, i));
     this.levelAt = def.levels.length ? names.length - 1 : -1;
     this.bodyAt = this.index.get(def.bodyField)!;
+    this.pending = new PendingRecord(this.bodyAt);
     for (const [v, kind] of def.kinds) {
       const t = KIND_TYPE[kind];
       const i = this.index.get(v);
@@ -238,15 +238,10 @@ export class LnavParser implements LineParser {
     if (text.trim() === '') return;
     const g = this.match(text);
     if (!g) {
-      if (this.pending) {
-        const b = this.pending[this.bodyAt] as string | null;
-        if ((b?.length ?? 0) < MAX_RECORD_CHARS) this.pending[this.bodyAt] = b === null ? text : b + '\n' + text;
-        return;
-      }
+      if (this.pending.append(text)) return;
       sink.reject(lineNo, `matches none of the patterns of lnav format ${this.def.name}`, text);
       return;
     }
-    this.flush(sink);
     const rec: RawRecord = new Array(this.names.length).fill(null);
     for (const [k, v] of Object.entries(g)) {
       const i = this.index.get(k);
@@ -256,17 +251,11 @@ export class LnavParser implements LineParser {
       const lv = this.def.levelField ? g[this.def.levelField] : undefined;
       rec[this.levelAt] = lv === undefined ? null : this.def.levels.find(([, re]) => re.test(lv))?.[0] ?? null;
     }
-    this.pending = rec;
-    this.pendingLine = lineNo;
-  }
-
-  private flush(sink: RecordSink): void {
-    if (this.pending) sink.record(this.pending, this.pendingLine);
-    this.pending = null;
+    this.pending.start(rec, lineNo, sink);
   }
 
   end(sink: RecordSink): void {
-    this.flush(sink);
+    this.pending.flush(sink);
   }
 }
 
