@@ -5,10 +5,16 @@ import type { QueryResult, SqlValue } from './database';
 import type { IndexContext, IndexOutcome } from './engine';
 import type { AnalysisRun, EngineMessage, EngineReplies, EngineRequest } from './engineProtocol';
 import { CancelledError, LogInvestigatorError, type IndexErrorCode } from './errors';
-import type { AnalysisOutput } from './findings';
+import type { AnalysisOutput, AnalysisStep } from './findings';
 import type { Role } from './roles';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: IndexProgress) => void };
+/** How a caller follows and stops an analysis run. */
+export interface AnalyzeContext {
+  signal?: AbortSignal;
+  onStep?: (step: AnalysisStep) => void;
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: IndexProgress) => void; onStep?: (s: AnalysisStep) => void };
 type Without<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
 
 /**
@@ -33,6 +39,10 @@ export class EngineClient {
         p.onProgress?.(m.progress);
         return;
       }
+      if (m.type === 'step') {
+        p.onStep?.(m.step);
+        return;
+      }
       this.pending.delete(m.id);
       if (m.type === 'reply') p.resolve(m.value);
       else p.reject(m.code === 'CANCELLED' ? new CancelledError() : new LogInvestigatorError(m.code as IndexErrorCode, m.message));
@@ -51,11 +61,12 @@ export class EngineClient {
   private request<K extends EngineRequest['type']>(
     req: Without<Extract<EngineRequest, { type: K }>, 'id'>,
     onProgress?: (p: IndexProgress) => void,
+    onStep?: (s: AnalysisStep) => void,
   ): { id: number; promise: Promise<EngineReplies[K]> } {
     const w = this.ensure();
     const id = this.nextId++;
     const promise = new Promise<EngineReplies[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress, onStep });
       w.postMessage({ ...req, id });
     });
     return { id, promise };
@@ -85,9 +96,18 @@ export class EngineClient {
     return this.request<'setRole'>({ type: 'setRole', table, column, role }).promise;
   }
 
-  /** Runs an analysis (or 'all') on every table, or the named ones, that has the roles it needs. */
-  analyze(analysis: string, params: Record<string, string> = {}, tables?: string[]): Promise<AnalysisRun> {
-    return this.request<'analyze'>({ type: 'analyze', analysis, params, tables }).promise;
+  /**
+   * Runs an analysis (or 'all') on every table, or the named ones, that has the roles it needs.
+   * `onStep` hears of each analysis–table pair as it starts; aborting `signal` stops the run at
+   * its next query, and the reply holds what finished (`cancelled` says how much).
+   */
+  analyze(analysis: string, params: Record<string, string> = {}, tables?: string[], ctx: AnalyzeContext = {}): Promise<AnalysisRun> {
+    const cancel = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancel);
+    const onAbort = () => Atomics.store(flag, 0, 1);
+    if (ctx.signal?.aborted) onAbort();
+    ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    return this.request<'analyze'>({ type: 'analyze', analysis, params, tables, cancel }, undefined, ctx.onStep).promise.finally(() => ctx.signal?.removeEventListener('abort', onAbort));
   }
 
   /** A Markdown report of analysis outputs; its charts are written as SVG files into chartsDir. */

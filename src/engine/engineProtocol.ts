@@ -2,7 +2,7 @@ import type { IndexOptions, IndexProgress, TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import type { IndexOutcome } from './engine';
 import type { Role } from './roles';
-import type { AnalysisOutput, AnalysisRun } from './findings';
+import type { AnalysisOutput, AnalysisRun, AnalysisStep } from './findings';
 
 export type { AnalysisRun } from './findings';
 
@@ -14,7 +14,8 @@ export type EngineRequest =
   | { type: 'remove'; id: number; table: string }
   | { type: 'setRole'; id: number; table: string; column: string; role: Role | null }
   | { type: 'export'; id: number }
-  | { type: 'analyze'; id: number; analysis: string; params: Record<string, string>; tables?: string[] }
+  /** `cancel` is a one-int SharedArrayBuffer the caller sets to 1 to stop the run: the worker is busy while analyses run, so a message could not reach it. */
+  | { type: 'analyze'; id: number; analysis: string; params: Record<string, string>; tables?: string[]; cancel?: SharedArrayBuffer }
   | { type: 'report'; id: number; outputs: AnalysisOutput[]; title: string; chartsDir: string; chartsLink: string }
   | { type: 'cancel'; id: number; target: number };
 
@@ -34,4 +35,6 @@ export interface EngineReplies {
 export type EngineMessage =
   | { type: 'reply'; id: number; value: unknown }
   | { type: 'error'; id: number; code: string; message: string }
-  | { type: 'progress'; id: number; progress: IndexProgress };
+  | { type: 'progress'; id: number; progress: IndexProgress }
+  /** An analysis–table pair of a run is starting. */
+  | { type: 'step'; id: number; step: AnalysisStep };

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { Engine } from './engine';
-import { LogInvestigatorError } from './errors';
+import { CancelledError, LogInvestigatorError } from './errors';
 import type { AnalysisRun, EngineMessage, EngineRequest } from './engineProtocol';
 import { ANALYSES } from './analyses';
 import type { SqlValue } from './database';
@@ -60,7 +60,17 @@ async function handle(req: EngineRequest): Promise<void> {
       post({ type: 'reply', id: req.id, value: engine.db.setRole(req.table, req.column, req.role) });
       return;
     case 'analyze': {
-      const run = runAnalyses(selectAnalyses(req.analysis, ANALYSES), engine.tables(), (sql, params = []) => engine.query(sql, params), req.params, req.tables);
+      const flag = req.cancel ? new Int32Array(req.cancel) : undefined;
+      const cancelled = () => flag !== undefined && Atomics.load(flag, 0) !== 0;
+      // a query between two of an analysis's steps is where a cancel takes effect (sql.js cannot stop a statement midway)
+      const query = (sql: string, params: SqlValue[] = []) => {
+        if (cancelled()) throw new CancelledError('The analysis was cancelled.');
+        return engine.query(sql, params);
+      };
+      const run = runAnalyses(selectAnalyses(req.analysis, ANALYSES), engine.tables(), query, req.params, req.tables, {
+        cancelled,
+        onStep: (step) => post({ type: 'step', id: req.id, step }),
+      });
       post({ type: 'reply', id: req.id, value: run });
       return;
     }

@@ -22,8 +22,8 @@ export class LogInvestigatorError extends Error {
 }
 
 export class CancelledError extends LogInvestigatorError {
-  constructor() {
-    super('CANCELLED', 'Indexing was cancelled.');
+  constructor(message = 'Indexing was cancelled.') {
+    super('CANCELLED', message);
   }
 }
 

@@ -226,6 +226,24 @@ export interface AnalysisRun {
   failed?: number;
   /** How many were skipped because the table holds too little data for the method (reasons among the skipped). */
   tooLittle?: number;
+  /** The person cancelled: how many analysis–table pairs had finished, of how many; `outputs` holds theirs. */
+  cancelled?: { done: number; total: number };
+}
+
+/** One analysis on one table, as a run announces it before it starts. */
+export interface AnalysisStep {
+  /** Pairs finished before this one. */
+  done: number;
+  total: number;
+  analysis: string;
+  table: string;
+}
+
+/** How a caller follows a run and stops it. */
+export interface RunHooks {
+  onStep?(step: AnalysisStep): void;
+  /** Checked before each pair; a query may also throw CancelledError. Either way the run returns what finished. */
+  cancelled?(): boolean;
 }
 
 /**
@@ -245,35 +263,46 @@ export function selectAnalyses(selection: string, all: readonly Analysis[]): Ana
  * roles each needs. Each analysis gets the parameters it declares; a
  * parameter that none of the selected analyses declares is an error.
  */
-export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Querier, params: Record<string, string> = {}, only?: string[]): AnalysisRun {
+export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Querier, params: Record<string, string> = {}, only?: string[], hooks: RunHooks = {}): AnalysisRun {
   for (const k of Object.keys(params)) {
     if (!chosen.some((a) => a.params.some((p) => p.name === k))) {
       throw new LogInvestigatorError('BAD_OPTION', `no chosen analysis has a parameter ${k}; ${chosen.length === 1 ? `${chosen[0].id} takes ${chosen[0].params.map((p) => p.name).join(', ') || 'none'}` : 'see analyze --list'}.`);
     }
   }
   const run: AnalysisRun = { outputs: [], skipped: [] };
+  const plan: { a: Analysis; t: TableInfo; mine: Record<string, string> }[] = [];
   for (const a of chosen) {
     const mine = Object.fromEntries(Object.entries(params).filter(([k]) => a.params.some((p) => p.name === k)));
     for (const t of tables) {
       if (only && !only.includes(t.table)) continue;
       const missing = missingRoles(a, t, tables, mine);
-      if (missing.length) {
-        run.skipped.push(`${a.id} on ${t.table}: ${describeMissing(missing)}`);
+      if (missing.length) run.skipped.push(`${a.id} on ${t.table}: ${describeMissing(missing)}`);
+      else plan.push({ a, t, mine });
+    }
+  }
+  const single = chosen.length === 1 && tables.filter((x) => !only || only.includes(x.table)).length === 1;
+  for (const [done, { a, t, mine }] of plan.entries()) {
+    if (hooks.cancelled?.()) {
+      run.cancelled = { done, total: plan.length };
+      break;
+    }
+    hooks.onStep?.({ done, total: plan.length, analysis: a.id, table: t.table });
+    try {
+      run.outputs.push(runAnalysis(a, t, query, mine, tables));
+    } catch (e) {
+      if (e instanceof LogInvestigatorError && e.code === 'CANCELLED') {
+        run.cancelled = { done, total: plan.length };
+        break;
+      }
+      if (e instanceof LogInvestigatorError && e.code === 'TOO_LITTLE_DATA') {
+        run.skipped.push(`${a.id} on ${t.table}: too little data: ${e.message}`);
+        run.tooLittle = (run.tooLittle ?? 0) + 1;
         continue;
       }
-      try {
-        run.outputs.push(runAnalysis(a, t, query, mine, tables));
-      } catch (e) {
-        if (e instanceof LogInvestigatorError && e.code === 'TOO_LITTLE_DATA') {
-          run.skipped.push(`${a.id} on ${t.table}: too little data: ${e.message}`);
-          run.tooLittle = (run.tooLittle ?? 0) + 1;
-          continue;
-        }
-        // one analysis failing on one table (a bad parameter, an unreadable file) does not stop the others; a single one reports its error
-        if (chosen.length === 1 && tables.filter((x) => !only || only.includes(x.table)).length === 1) throw e;
-        run.skipped.push(`${a.id} on ${t.table} failed: ${e instanceof Error ? e.message : String(e)}`);
-        run.failed = (run.failed ?? 0) + 1;
-      }
+      // one analysis failing on one table (a bad parameter, an unreadable file) does not stop the others; a single one reports its error
+      if (single) throw e;
+      run.skipped.push(`${a.id} on ${t.table} failed: ${e instanceof Error ? e.message : String(e)}`);
+      run.failed = (run.failed ?? 0) + 1;
     }
   }
   return run;

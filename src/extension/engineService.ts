@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { IndexOptions, TableInfo } from '../engine/build';
 import type { QueryResult, SqlValue } from '../engine/database';
-import { EngineClient } from '../engine/engineClient';
+import { EngineClient, type AnalyzeContext } from '../engine/engineClient';
 import type { AnalysisRun } from '../engine/engineProtocol';
 import type { AnalysisOutput } from '../engine/findings';
 import { CancelledError, errorMessage } from '../engine/errors';
@@ -159,8 +159,8 @@ export class EngineService implements vscode.Disposable {
     await this.refresh();
   }
 
-  async analyze(analysis: string, params: Record<string, string> = {}): Promise<AnalysisRun> {
-    return this.engine().analyze(analysis, params);
+  async analyze(analysis: string, params: Record<string, string> = {}, ctx: AnalyzeContext = {}): Promise<AnalysisRun> {
+    return this.engine().analyze(analysis, params, undefined, ctx);
   }
 
   /** A Markdown report, rendered in the engine worker (Vega draws the charts there). */

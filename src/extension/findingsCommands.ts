@@ -20,6 +20,7 @@ import { incidentCard, suspectCard } from '../engine/triage/card';
 import type { Incident } from '../engine/triage/incidents';
 import { ResultsPanel } from './resultsPanel';
 import { ChartPanel } from './chartPanel';
+import { cancelledNote, runWithProgress } from './analysisProgress';
 import { safeText } from '../shared/safeText';
 
 export interface FindingsContext extends CommandContext {
@@ -192,8 +193,9 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     }
     if (!id) return undefined;
     const params = analysisParams(id, (paramsArg && typeof paramsArg === 'object' ? paramsArg : {}) as Record<string, string>);
-    const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Log Investigator: running ${id}…` }, () => cx.findings.run(id!, params));
+    const run = await runWithProgress(cx.findings, id, params);
     const n = run.outputs.reduce((s, o) => s + o.findings.length, 0);
+    if (run.cancelled && run.outputs.length === 0) return run;
     if (run.outputs.length === 0) {
       // what the person can do, once each: roles, the group table, settings
       const tables = cx.service.tables;
@@ -206,7 +208,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       const suspects = m.groups.reduce((k, g) => k + g.entities.length, 0);
       const tables = new Set(run.outputs.map((o) => o.table));
       // one line, whatever the number of analyses and tables
-      void vscode.window.showInformationMessage(safeLabel(`${id}: ${n.toLocaleString('en-US')} finding${n === 1 ? '' : 's'} → ${suspects} suspect${suspects === 1 ? '' : 's'}, ${m.triage.incidents.length} incident${m.triage.incidents.length === 1 ? '' : 's'}, ${m.atLeastMedium} at medium or above (${tables.size} table${tables.size === 1 ? '' : 's'}).`, 300));
+      void vscode.window.showInformationMessage(safeLabel(`${id}: ${n.toLocaleString('en-US')} finding${n === 1 ? '' : 's'} → ${suspects} suspect${suspects === 1 ? '' : 's'}, ${m.triage.incidents.length} incident${m.triage.incidents.length === 1 ? '' : 's'}, ${m.atLeastMedium} at medium or above (${tables.size} table${tables.size === 1 ? '' : 's'})${cancelledNote(run)}.`, 300));
       await vscode.commands.executeCommand('logInvestigator.findings.focus');
       // run by a person (no arguments) on one analysis that found something: also show its own tables and chart
       if (typeof idArg !== 'string' && id !== 'all' && n > 0) await vscode.commands.executeCommand('logInvestigator.showAnalysis', `${run.outputs[0].analysis}|${run.outputs[0].table}`);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { AnalyzeContext } from '../engine/engineClient';
 import type { AnalysisRun } from '../engine/engineProtocol';
 import { SEVERITIES, type AnalysisOutput, type EntityKind, type Finding, type Severity } from '../engine/findings';
 import type { Incident } from '../engine/triage/incidents';
@@ -123,9 +124,10 @@ export class FindingsService implements vscode.Disposable {
     return this.labelFile.labels[entityKey(kind, value)]?.label;
   }
 
-  /** Runs an analysis (or all) in the engine worker; its findings replace that analysis's earlier ones. */
-  async run(analysis: string, params: Record<string, string> = {}): Promise<AnalysisRun> {
-    const run = await this.engine.analyze(analysis, params);
+  /** Runs an analysis (or all) in the engine worker; its findings replace that analysis's earlier ones (a cancelled run keeps those that finished). */
+  async run(analysis: string, params: Record<string, string> = {}, ctx: AnalyzeContext = {}): Promise<AnalysisRun> {
+    const run = await this.engine.analyze(analysis, params, ctx);
+    if (run.cancelled) this.engine.log.info(`${analysis}: cancelled after ${run.cancelled.done} of ${run.cancelled.total} analysis–table pairs`);
     const replaced = new Set(run.outputs.map((o) => `${o.analysis}|${o.table}`));
     this.extra.clear();
     this.outputs = [...this.outputs.filter((o) => !replaced.has(`${o.analysis}|${o.table}`)), ...run.outputs];

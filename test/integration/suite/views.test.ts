@@ -211,6 +211,43 @@ describe('Views in every theme', function () {
     assert.deepEqual(executed, [['workbench.action.openSettings', 'logInvestigator.threatList']]);
   });
 
+  it('a long analysis runs under a progress notification naming each step, and Cancel stops it keeping what finished', async () => {
+    const a = await api();
+    await table(a, 'course-planted.txt');
+    await table(a, 'log.csv');
+    const w = vscode.window as unknown as Record<string, unknown>;
+    const saved = w.withProgress;
+    const seen: { options: vscode.ProgressOptions; messages: string[]; increments: number[] } = { options: {} as vscode.ProgressOptions, messages: [], increments: [] };
+    // the notification as a person meets it: its options, its messages, and a Cancel pressed after the second step
+    w.withProgress = (options: vscode.ProgressOptions, task: (p: vscode.Progress<{ message?: string; increment?: number }>, t: vscode.CancellationToken) => Thenable<unknown>) => {
+      seen.options = options;
+      const source = new vscode.CancellationTokenSource();
+      return task({
+        report: (v) => {
+          if (v.message) seen.messages.push(v.message);
+          seen.increments.push(v.increment ?? 0);
+          if (seen.messages.length === 2) source.cancel();
+        },
+      }, source.token);
+    };
+    let run: { cancelled?: { done: number; total: number }; outputs: { analysis: string }[] } | undefined;
+    try {
+      run = (await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'all')) as typeof run;
+    } finally {
+      w.withProgress = saved;
+    }
+    assert.equal(seen.options.cancellable, true, 'the notification has a Cancel button');
+    assert.equal(seen.options.location, vscode.ProgressLocation.Notification);
+    assert.match(seen.messages[0], /^[a-z-]+ on [\w-]+ \(1 of \d+\)$/, seen.messages[0]);
+    assert.ok(run?.cancelled, 'the run was cancelled');
+    const { done, total } = run.cancelled;
+    assert.ok(done >= 1 && done < total && total > 10, `stopped after ${done} of ${total}`);
+    assert.ok(seen.messages.length < total, `${seen.messages.length} steps announced of ${total}`);
+    assert.ok(run.outputs.length >= 1 && run.outputs.length <= done, `${run.outputs.length} outputs kept`);
+    // what finished is in the Findings model; the next run is not cancelled
+    assert.ok(run.outputs.every((o) => a.findings.analyses.some((x) => x.analysis === o.analysis)));
+  });
+
   it('a failed query stays in the panel with the error and where it is', async () => {
     // "WHER" reads as an alias of access, so SQLite stops at "status"
     const sqlText = 'SELECT client_ip\nFROM access WHER status = 1';
