@@ -6,7 +6,7 @@
 import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import { prepareSpec } from '../src/shared/chartSpec';
-import type { Cell, ChartSpec, HostToWebview } from '../src/shared/protocol';
+import type { Cell, ChartSpec, ChartTable, HostToWebview } from '../src/shared/protocol';
 import { compareCells } from '../src/shared/views';
 import { el, post, start } from './api';
 import { themeConfig } from './theme';
@@ -80,11 +80,26 @@ const redraw = () => {
 new MutationObserver(redraw).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 new MutationObserver(redraw).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 
+/** The "rows…" cell of a linked row: asks the host for the log rows behind it (`row` is its index as sent). */
+function rowsLink(t: ChartTable, table: number, row: number): HTMLTableCellElement {
+  const td = el('td', undefined, 'src');
+  const a = el('a', 'rows…', 'behindlink');
+  a.href = '#';
+  a.title = `Show ${t.linkTitle ?? 'the rows behind this row'}, each linked to its line`;
+  a.dataset.row = String(row);
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    post({ type: 'tableRows', table, row });
+  });
+  td.append(a);
+  return td;
+}
+
 /**
  * A table under the charts: sortable by a click on a column, filterable by text (all columns),
- * with the count of rows shown. Cells are text only.
+ * with the count of rows shown; a linked table has a "rows…" link per row. Cells are text only.
  */
-function staticGrid(t: { title: string; columns: string[]; rows: Cell[][] }): HTMLElement {
+function staticGrid(t: ChartTable, index: number): HTMLElement {
   const box = el('section', undefined, 'table-box');
   const head = el('div', undefined, 'bar');
   const count = el('span', '', 'info');
@@ -102,14 +117,16 @@ function staticGrid(t: { title: string; columns: string[]; rows: Cell[][] }): HT
   const cellText = (v: Cell) => (v === null ? 'null' : typeof v === 'number' ? String(Number(v.toFixed(4))) : v);
   const draw = () => {
     const needle = filter.value.toLowerCase();
-    let rows = needle ? t.rows.filter((r) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle))) : [...t.rows];
+    const all = t.rows.map((r, k) => ({ r, k }));
+    let rows = needle ? all.filter(({ r }) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle))) : all;
     if (sort) {
       const { column, descending } = sort;
-      rows = rows.sort((a, b) => compareCells(a[column], b[column]) * (descending ? -1 : 1));
+      rows = rows.sort((a, b) => compareCells(a.r[column], b.r[column]) * (descending ? -1 : 1));
     }
     count.textContent = rows.length === t.rows.length ? `${rows.length.toLocaleString()} rows` : `${rows.length.toLocaleString()} of ${t.rows.length.toLocaleString()} rows`;
     thead.textContent = '';
     const tr = el('tr');
+    if (t.linked) tr.append(el('th', 'rows', 'src'));
     t.columns.forEach((c, i) => {
       const th = el('th', `${c}${sort?.column === i ? (sort.descending ? ' ▼' : ' ▲') : ''}`);
       th.title = `${c} — click to sort`;
@@ -122,8 +139,9 @@ function staticGrid(t: { title: string; columns: string[]; rows: Cell[][] }): HT
     });
     thead.append(tr);
     tbody.textContent = '';
-    for (const r of rows) {
+    for (const { r, k } of rows) {
       const row = el('tr');
+      if (t.linked) row.append(rowsLink(t, index, k));
       for (const v of r) row.append(el('td', cellText(v), v === null ? 'null' : typeof v === 'number' ? 'num' : undefined));
       tbody.append(row);
     }
@@ -148,7 +166,7 @@ start(async (m: HostToWebview) => {
       titleEl.textContent = m.title;
       hint.textContent = '';
       tablesEl.textContent = '';
-      for (const t of m.tables) tablesEl.append(staticGrid(t));
+      m.tables.forEach((t, k) => tablesEl.append(staticGrid(t, k)));
       await renderAll(m.charts);
       return;
     }

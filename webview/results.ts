@@ -59,7 +59,7 @@ app.append(header, sqlEl, errorEl, scroller);
 let columns: ResultColumn[] = [];
 let total = 0;
 let grandTotal = 0;
-let source: ResultSource | null = null;
+let sources: ResultSource[] = [];
 let behind = false;
 let cache = new Map<number, Cell[]>();
 const requested = new Set<number>();
@@ -82,9 +82,9 @@ function initialWidths(rows: Cell[][]): number[] {
 
 function renderColgroup(): void {
   colgroup.textContent = '';
-  if (source || behind) {
+  if (sources.length || behind) {
     const c = el('col');
-    c.style.width = '80px';
+    c.style.width = `${sourceWidth()}px`;
     colgroup.append(c);
   }
   for (const w of widths) {
@@ -92,13 +92,13 @@ function renderColgroup(): void {
     c.style.width = `${w}px`;
     colgroup.append(c);
   }
-  table.style.width = `${widths.reduce((a, b) => a + b, source || behind ? 80 : 0)}px`;
+  table.style.width = `${widths.reduce((a, b) => a + b, sources.length || behind ? sourceWidth() : 0)}px`;
 }
 
 function renderHeader(): void {
   thead.textContent = '';
   const tr = el('tr');
-  if (source || behind) tr.append(el('th', source ? 'source' : 'rows', 'src'));
+  if (sources.length || behind) tr.append(el('th', sources.length ? 'source' : 'rows', 'src'));
   columns.forEach((c, i) => {
     const th = el('th');
     th.setAttribute('role', 'columnheader');
@@ -155,6 +155,12 @@ function filler(height: number): HTMLTableRowElement {
   return tr;
 }
 
+/** The source column: "line 12345" for one table, "table 12345 · table 67" for a join. */
+function sourceWidth(): number {
+  if (sources.length <= 1) return 80;
+  return Math.min(420, sources.reduce((w, x) => w + (x.table.length + 9) * 7.2, 0) + 16);
+}
+
 function sourceCell(row: Cell[], r: number): HTMLTableCellElement {
   const td = el('td', undefined, 'src');
   if (behind) {
@@ -169,19 +175,23 @@ function sourceCell(row: Cell[], r: number): HTMLTableCellElement {
     td.append(a);
     return td;
   }
-  const line = source ? row[source.lineColumn] : null;
-  if (source && typeof line === 'number') {
-    const a = el('a', `line ${line}`, 'srclink');
+  // one link per table the row comes from: "line 12", or "course 12 · cohorts 3" for a join
+  sources.forEach((source, k) => {
+    const line = row[source.lineColumn];
+    if (typeof line !== 'number') return;
+    if (td.childElementCount) td.append(' · ');
+    const a = el('a', sources.length > 1 ? `${source.table} ${line}` : `line ${line}`, 'srclink');
     a.href = '#';
     a.title = `Open ${source.file} at line ${line}`;
     a.dataset.line = String(line);
+    a.dataset.source = String(k);
     a.addEventListener('click', (e) => {
       e.preventDefault();
       e.stopPropagation();
-      post({ type: 'openSource', line });
+      post({ type: 'openSource', line, source: k });
     });
     td.append(a);
-  }
+  });
   return td;
 }
 
@@ -194,7 +204,7 @@ function dataRow(r: number, row: Cell[]): HTMLTableRowElement {
     tr.classList.add('selected');
     tr.setAttribute('aria-selected', 'true');
   }
-  if (source || behind) tr.append(sourceCell(row, r));
+  if (sources.length || behind) tr.append(sourceCell(row, r));
   row.forEach((v, i) => {
     const cls = [v === null ? 'null' : '', isNumeric(columns[i] ?? { name: '', type: '' }) || typeof v === 'number' ? 'num' : '', grid.active.row === r && grid.active.col === i ? 'active' : ''].filter(Boolean).join(' ');
     const td = el('td', text(v), cls || undefined);
@@ -321,8 +331,9 @@ scroller.addEventListener('keydown', (e) => {
   if (effect === 'copy') copySelection(true);
   else if (effect === 'find') filterBox.focus();
   else if (effect === 'open') {
-    const line = source ? cache.get(grid.active.row)?.[source.lineColumn] : null;
-    if (typeof line === 'number') post({ type: 'openSource', line });
+    // Enter opens the line of the first table the row comes from
+    const line = sources.length ? cache.get(grid.active.row)?.[sources[0].lineColumn] : null;
+    if (typeof line === 'number') post({ type: 'openSource', line, source: 0 });
   } else {
     scrollToActive();
     renderRows();
@@ -363,14 +374,14 @@ start((m: HostToWebview) => {
       errorEl.textContent = '';
       columns = m.columns;
       total = grandTotal = m.total;
-      source = m.source;
+      sources = m.sources;
       behind = m.behind;
       sort = null;
       resetRows();
       requested.add(0);
       store(m.offset, m.rows);
       titleEl.textContent = m.title;
-      summary = `${m.truncated ? ' (limit reached: more rows exist)' : ''} · ${m.elapsedMs} ms${source ? ` · from ${source.file}` : ''}`;
+      summary = `${m.truncated ? ' (limit reached: more rows exist)' : ''} · ${m.elapsedMs} ms${sources.length ? ` · from ${sources.map((x) => x.file).join(', ')}` : ''}`;
       showInfo();
       sqlEl.textContent = m.sql;
       widths = initialWidths(m.rows);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { TableInfo } from '../engine/build';
 import { errorMessage } from '../engine/errors';
 import { quoteIdent } from '../engine/names';
-import type { ChartSpec, WebviewToHost } from '../shared/protocol';
+import type { ChartSpec, ChartTable, WebviewToHost } from '../shared/protocol';
 import { chooseBucket, timelineSpec } from '../shared/views';
 import type { EngineService } from './engineService';
 import { ResultsPanel } from './resultsPanel';
@@ -18,6 +18,7 @@ import { safeLabel } from '../shared/safeText';
 export class ChartPanel extends ProtocolPanel {
   private table?: TableInfo;
   private filter?: { column: string; value: string };
+  private onTableRow?: (table: number, row: number) => Promise<unknown>;
 
   /** A table's timeline, or one entity's (rows where column = value). */
   static async show(context: vscode.ExtensionContext, service: EngineService, table: TableInfo, filter?: { column: string; value: string }): Promise<ChartPanel> {
@@ -27,9 +28,10 @@ export class ChartPanel extends ProtocolPanel {
     return panel;
   }
 
-  /** Charts with the tables behind them (evaluations, analysis views). */
-  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, charts: ChartSpec[], tables: { title: string; columns: string[]; rows: (string | number | null)[][] }[]): Promise<ChartPanel> {
+  /** Charts with the tables behind them (evaluations, analysis views); `onTableRow` opens what a linked table row's "rows…" lists. */
+  static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, charts: ChartSpec[], tables: ChartTable[], onTableRow?: (table: number, row: number) => Promise<unknown>): Promise<ChartPanel> {
     const panel = new ChartPanel(context, service);
+    panel.onTableRow = onTableRow;
     panel.panel.title = safeLabel(title, 120);
     await panel.post({ type: 'chart', title, charts, tables });
     return panel;
@@ -68,6 +70,10 @@ export class ChartPanel extends ProtocolPanel {
 
   protected async onMessage(m: WebviewToHost): Promise<void> {
     if (m.type === 'error') this.service.log.error(`timeline view: ${m.message}`);
+    if (m.type === 'tableRows') {
+      await this.onTableRow?.(m.table, m.row);
+      return;
+    }
     if (m.type !== 'brush' || !this.table || !m.from || !m.to) return;
     // the brushed range, as the normalized text of _time (UTC)
     const from = m.from.replace('T', ' ').replace(/Z$/, '');

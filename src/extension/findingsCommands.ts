@@ -20,6 +20,7 @@ import { incidentCard, suspectCard } from '../engine/triage/card';
 import type { Incident } from '../engine/triage/incidents';
 import { ResultsPanel } from './resultsPanel';
 import { ChartPanel } from './chartPanel';
+import { showAnalysisOutput } from './tableLinks';
 import { cancelledNote, runWithProgress } from './analysisProgress';
 import { safeText } from '../shared/safeText';
 
@@ -234,13 +235,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
         ? outputs.find((o) => `${o.analysis}|${o.table}` === keyArg)
         : (await vscode.window.showQuickPick(resultItems(outputs), { title: 'Show which analysis?', matchOnDescription: true, matchOnDetail: true, placeHolder: 'Type to search analyses, tables and titles' }))?.o;
     if (!out) return undefined;
-    const findingsTable = {
-      title: `${out.findings.length} finding${out.findings.length === 1 ? '' : 's'}`,
-      columns: ['severity', 'score', 'entity', 'reason'],
-      rows: out.findings.slice(0, 200).map((f) => [f.severity, Number(f.score.toFixed(2)), f.entity.value, f.reason]),
-    };
-    const tables = [findingsTable, ...out.tables.map((t) => ({ title: t.title, columns: t.columns, rows: t.rows.map((r) => r.map((v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? String(v) : v))) }))];
-    return ChartPanel.chart(cx.context, cx.service, `${out.title} — ${out.table}`, out.charts, tables);
+    return showAnalysisOutput(cx.context, cx.service, out);
   },
 
   'logInvestigator.showEvidence': async (cx, arg) => {

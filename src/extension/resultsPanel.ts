@@ -8,6 +8,7 @@ import { filterRows, formatCopy } from '../shared/copyFormat';
 import { rowsBehind, type RowsBehind } from '../shared/rowsBehind';
 import { sqlErrorPosition } from '../shared/sqlError';
 import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
+import { lineSources } from '../shared/lineSources';
 import { compareCells, sourceTableOf } from '../shared/views';
 import type { EngineService } from './engineService';
 import { recordQuery } from './queryHistory';
@@ -31,7 +32,7 @@ export class ResultsPanel extends ProtocolPanel {
   private filter: { text: string; column: number | null } = { text: '', column: null };
   private behind: RowsBehind | undefined;
   private columns: ResultColumn[] = [];
-  private source: ResultSource | null = null;
+  private sources: ResultSource[] = [];
 
   static async show(context: vscode.ExtensionContext, service: EngineService, title: string, sql: string, params: SqlValue[] = []): Promise<ResultsPanel> {
     if (!ResultsPanel.current?.visible) ResultsPanel.current = new ResultsPanel(context, service);
@@ -59,13 +60,15 @@ export class ResultsPanel extends ProtocolPanel {
     this.panel.title = safeLabel(title, 120);
     try {
       const r = await this.service.query(sql, params, max);
-      const src = sourceTableOf(sql, r.columns, this.service.tables);
+      const tables = this.service.tables;
       this.all = r.rows.map((row) => row.map(toCell));
       this.rows = this.all;
       this.filter = { text: '', column: null };
-      this.source = src ? { table: src.table.table, file: src.table.file, lineColumn: src.lineColumn } : null;
-      this.behind = src ? undefined : rowsBehind(sql, r.columns);
-      this.columns = r.columns.map((name, i) => ({ name, type: src?.table.columns.find((c) => c.name === name)?.type ?? guessType(this.rows, i) }));
+      this.sources = resultSources(sql, r.columns, tables);
+      this.behind = this.sources.length ? undefined : rowsBehind(sql, r.columns);
+      // a column's type from the catalog when one table of the query has a column of that name
+      const named = tables.filter((t) => this.sources.some((x) => x.table === t.table) || sourceTableOf(sql, ['_line'], [t]));
+      this.columns = r.columns.map((name, i) => ({ name, type: named.find((t) => t.columns.some((c) => c.name === name))?.columns.find((c) => c.name === name)?.type ?? guessType(this.rows, i) }));
       await this.post({
         type: 'result',
         title,
@@ -75,7 +78,7 @@ export class ResultsPanel extends ProtocolPanel {
         truncated: r.truncated,
         offset: 0,
         rows: this.rows.slice(0, PAGE_ROWS),
-        source: this.source,
+        sources: this.sources,
         behind: this.behind !== undefined,
         elapsedMs: Date.now() - started,
       });
@@ -130,7 +133,7 @@ export class ResultsPanel extends ProtocolPanel {
         return;
       }
       case 'openSource':
-        if (this.source) await openSourceLine(this.context, this.source.file, m.line);
+        if (this.sources[m.source]) await openSourceLine(this.context, this.sources[m.source].file, m.line);
         return;
       case 'exportCsv': {
         const uri = await vscode.window.showSaveDialog({ filters: { CSV: ['csv'] }, saveLabel: 'Export CSV' });
@@ -150,6 +153,17 @@ export class ResultsPanel extends ProtocolPanel {
     }
   }
 
+}
+
+/** The tables each row links to: every `_line` the query takes from a table (joins too), else the one table a `_line` can come from. */
+function resultSources(sql: string, columns: string[], tables: TableInfo[]): ResultSource[] {
+  const file = (name: string) => tables.find((t) => t.table === name)!.file;
+  const found = lineSources(sql, columns, tables);
+  if (found.length) return found.map((x) => ({ table: x.table, file: file(x.table), lineColumn: x.lineColumn }));
+  // an aggregated row stands for many lines: it lists them ("rows…") rather than link one
+  if (rowsBehind(sql, columns)) return [];
+  const one = sourceTableOf(sql, columns, tables);
+  return one ? [{ table: one.table.table, file: one.table.file, lineColumn: one.lineColumn }] : [];
 }
 
 /** The rows and columns a copy request names, formatted (rows beyond the result are ignored). */

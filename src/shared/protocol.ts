@@ -15,7 +15,7 @@ export interface ResultColumn {
   type: string;
 }
 
-/** Where the rows of a result came from, so each row can link to its source line. */
+/** A table the rows of a result came from, so each row can link to its source line there (a join has several). */
 export interface ResultSource {
   table: string;
   file: string;
@@ -34,7 +34,8 @@ export type HostToWebview =
       truncated: boolean;
       offset: number;
       rows: Cell[][];
-      source: ResultSource | null;
+      /** One per `_line` column the query takes from a table: none, one, or one per joined log. */
+      sources: ResultSource[];
       /** Rows of an aggregate (single-table GROUP BY) can list the rows behind them. */
       behind: boolean;
       elapsedMs: number;
@@ -44,7 +45,17 @@ export type HostToWebview =
   /** `sql` and `position` (0-based offset of the failing token, when SQLite names one) keep a failed query on view. */
   | { type: 'error'; message: string; sql?: string; position?: number }
   | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> }
-  | { type: 'chart'; title: string; charts: ChartSpec[]; tables: { title: string; columns: string[]; rows: Cell[][] }[] };
+  | { type: 'chart'; title: string; charts: ChartSpec[]; tables: ChartTable[] };
+
+/** A table under the charts; with `linked`, each row has a "rows…" link to the log rows behind it. */
+export interface ChartTable {
+  title: string;
+  columns: string[];
+  rows: Cell[][];
+  linked?: boolean;
+  /** What the link lists, for its tooltip ("the finding's evidence", "rows with this ip"). */
+  linkTitle?: string;
+}
 
 /** A Vega-Lite spec with its data inline, and the heading it is shown under. */
 export interface ChartSpec {
@@ -56,7 +67,8 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'requestRows'; offset: number; count: number }
   | { type: 'sort'; column: number; descending: boolean }
-  | { type: 'openSource'; line: number }
+  /** Open line `line` of the result's `sources[source]`. */
+  | { type: 'openSource'; line: number; source: number }
   /** List the rows an aggregated row (its index in view) summarises. */
   | { type: 'rowsBehind'; row: number }
   | { type: 'exportCsv' }
@@ -68,6 +80,8 @@ export type WebviewToHost =
    */
   | { type: 'copy'; rows: number[] | { from: number; to: number }; columns: number[] | null; format: CopyFormat; header: boolean }
   | { type: 'brush'; from: string | null; to: string | null }
+  /** The rows behind row `row` (its index as sent) of table `table` under the charts. */
+  | { type: 'tableRows'; table: number; row: number }
   | { type: 'error'; message: string };
 
 /** Rows per page sent to the webview; the table asks for more as it scrolls. */

@@ -175,6 +175,30 @@ describe('Views in every theme', function () {
     await harness.screenshot('view-rows-behind');
   });
 
+  it('a joined row links to its line in each table, and each link opens that file at that line', async () => {
+    const a = await api();
+    const log = await table(a, 'log.csv');
+    const attacks = await table(a, 'attacks.csv');
+    const sql = `SELECT l._line, a._line AS attack_line, l.source_ip, l.username FROM "${log.table}" l JOIN "${attacks.table}" a ON a.source_ip = l.source_ip ORDER BY l._line`;
+    const first = (await a.service.query(sql)).rows[0] as [number, number, string, string];
+    await vscode.commands.executeCommand('logInvestigator.runQuery', sql);
+    const links = await until({ titleContains: RESULTS, selector: 'tbody tr[data-row="0"] a.srclink' }, (r) => r.count === 2, 'two links on a joined row');
+    assert.deepEqual(links.texts, [`${log.table} ${first[0]}`, `${attacks.table} ${first[1]}`]);
+    const asked = nextMessage(a, 'openSource');
+    await harness.evalWebview({ titleContains: RESULTS, selector: 'tbody tr[data-row="0"] a.srclink[data-source="1"]', action: 'domClick' });
+    assert.deepEqual(await asked, { type: 'openSource', line: first[1], source: 1 });
+    const deadline = Date.now() + 10000;
+    let ed = vscode.window.activeTextEditor;
+    while (Date.now() < deadline && !(ed && path.basename(ed.document.uri.fsPath) === 'attacks.csv' && ed.selection.active.line === first[1] - 1)) {
+      await new Promise((r) => setTimeout(r, 100));
+      ed = vscode.window.activeTextEditor;
+    }
+    assert.equal(path.basename(ed?.document.uri.fsPath ?? ''), 'attacks.csv');
+    assert.equal(ed!.selection.active.line, first[1] - 1, 'the attack\'s line is selected');
+    assert.ok(ed!.document.lineAt(first[1] - 1).text.endsWith(first[2]), 'and it is the attack of that IP');
+    await harness.screenshot('view-join-links');
+  });
+
   it('an analysis that cannot run offers the button that fixes it, and the button opens the setting', async () => {
     const a = await api();
     await table(a, 'signins.csv');
@@ -303,14 +327,38 @@ describe('Views in every theme', function () {
     // the second table box is the analysis's first table (the first lists the findings)
     const box = '.table-box:nth-of-type(2)';
     await until({ titleContains: title, selector: `${box} .info` }, (r) => r.texts[0] === `${t.rows.length.toLocaleString()} rows`, 'the row count');
-    await harness.evalWebview({ titleContains: title, selector: `${box} th`, action: 'domClick' });
-    const first = await harness.evalWebview({ titleContains: title, selector: `${box} tbody tr:first-child td` });
+    await harness.evalWebview({ titleContains: title, selector: `${box} th:not(.src)`, action: 'domClick' });
+    const first = await harness.evalWebview({ titleContains: title, selector: `${box} tbody tr:first-child td:not(.src)` });
     const sorted = [...t.rows].sort((x, y) => (x[0] === y[0] ? 0 : x[0] === null ? 1 : y[0] === null ? -1 : typeof x[0] === 'number' && typeof y[0] === 'number' ? x[0] - y[0] : String(x[0]) < String(y[0]) ? -1 : 1));
     assert.equal(first.texts[0], typeof sorted[0][0] === 'number' ? String(Number(sorted[0][0].toFixed(4))) : String(sorted[0][0]), 'sorted by the first column');
     const needle = String(t.rows[t.rows.length - 1][0]);
     const expected = t.rows.filter((r) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle.toLowerCase()))).length;
     await harness.evalWebview({ titleContains: title, selector: `${box} vscode-text-field.filter`, action: 'fill', text: needle });
     await until({ titleContains: title, selector: `${box} .info` }, (r) => r.texts[0] === (expected === t.rows.length ? `${expected.toLocaleString()} rows` : `${expected.toLocaleString()} of ${t.rows.length.toLocaleString()} rows`), `filtered to ${expected}`);
+  });
+
+  it("the rows of an analysis's tables lead to the log rows behind them: a finding's evidence, an IP's rows", async () => {
+    const a = await api();
+    const log = await table(a, 'log.csv');
+    await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'volume-outliers-ip');
+    const out = a.findings.analyses.find((o) => o.analysis === 'volume-outliers-ip' && o.table === log.table)!;
+    const perIp = out.tables.findIndex((t) => t.columns[0] === 'IP');
+    assert.ok(perIp >= 0 && out.findings.length > 0, 'findings and a table per IP');
+    await vscode.commands.executeCommand('logInvestigator.showAnalysis', `volume-outliers-ip|${log.table}`);
+    const title = out.title;
+    // the per-IP table is box perIp + 2 (the findings come first); its first row's "rows…" lists that IP's rows
+    const ip = String(out.tables[perIp].rows[0][0]);
+    const n = Number((await a.service.query(`SELECT count(*) FROM "${log.table}" WHERE source_ip = ?`, [ip])).rows[0][0]);
+    await until({ titleContains: title, selector: `.table-box:nth-of-type(${perIp + 2}) a.behindlink` }, (r) => r.count === out.tables[perIp].rows.length, 'a "rows…" link per IP');
+    await harness.evalWebview({ titleContains: title, selector: `.table-box:nth-of-type(${perIp + 2}) tbody tr:first-child a.behindlink`, action: 'domClick' });
+    await until({ titleContains: RESULTS, selector: 'span.info' }, (r) => (r.texts[0] ?? '').startsWith(`${n.toLocaleString()} rows`), `the ${n} rows of ${ip}`);
+    const lines = await harness.evalWebview({ titleContains: RESULTS, selector: 'a.srclink' });
+    const expected = (await a.service.query(`SELECT _line FROM "${log.table}" WHERE source_ip = ? ORDER BY _line LIMIT 5`, [ip])).rows.map((r) => `line ${r[0]}`);
+    assert.deepEqual(lines.texts.slice(0, 5), expected, 'each linked to its line');
+    // the first finding's "rows…" lists its evidence
+    const f = out.findings[0];
+    await harness.evalWebview({ titleContains: title, selector: '.table-box:nth-of-type(1) tbody tr:first-child a.behindlink', action: 'domClick' });
+    await until({ titleContains: RESULTS, selector: 'span.info' }, (r) => (r.texts[0] ?? '').startsWith(`${f.evidence.total.toLocaleString()} row`), `the ${f.evidence.total} evidence rows of ${f.entity.value}`);
   });
 
   it('an investigation notebook runs SQL and chart cells, draws them with its renderer, saves its outputs and opens again with them', async () => {
