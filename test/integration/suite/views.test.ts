@@ -345,7 +345,7 @@ describe('Views in every theme', function () {
     const perIp = out.tables.findIndex((t) => t.columns[0] === 'IP');
     assert.ok(perIp >= 0 && out.findings.length > 0, 'findings and a table per IP');
     await vscode.commands.executeCommand('logInvestigator.showAnalysis', `volume-outliers-ip|${log.table}`);
-    const title = out.title;
+    const title = `${out.title} — ${log.table}`;
     // the per-IP table is box perIp + 2 (the findings come first); its first row's "rows…" lists that IP's rows
     const ip = String(out.tables[perIp].rows[0][0]);
     const n = Number((await a.service.query(`SELECT count(*) FROM "${log.table}" WHERE source_ip = ?`, [ip])).rows[0][0]);
