@@ -5,10 +5,15 @@ export interface ByteLineSink {
   line(buf: Buffer, start: number, end: number, lineNo: number): void;
 }
 
+const LF = 10;
+const CR = 13;
+
 /**
  * Streams a UTF-8 file (or gzip of one) as byte ranges of lines, so that
  * parsers can copy fields into records without making strings. A line that
  * spans chunks is assembled in a carry buffer that grows by doubling.
+ * Lines end at LF, CRLF or a lone CR, as in VS Code, so that line numbers
+ * agree with the editor's.
  */
 export async function readByteLines(
   path: string,
@@ -21,10 +26,19 @@ export async function readByteLines(
   let carryLen = 0;
   let lineNo = 0;
   let first = true;
+  // the chunk before ended with a CR: an LF starting this chunk belongs to it
+  let skipLf = false;
 
-  const emit = (buf: Buffer, start: number, end: number) => {
-    if (end > start && buf[end - 1] === 13) end--;
-    sink.line(buf, start, end, ++lineNo);
+  const append = (chunk: Buffer, from: number, to: number) => {
+    if (carryLen + to - from > carry.length) {
+      let size = carry.length;
+      while (size < carryLen + to - from) size *= 2;
+      const next = Buffer.allocUnsafe(size);
+      carry.copy(next, 0, 0, carryLen);
+      carry = next;
+    }
+    chunk.copy(carry, carryLen, from, to);
+    carryLen += to - from;
   };
 
   const onChunk = (chunk: Buffer) => {
@@ -33,38 +47,42 @@ export async function readByteLines(
       first = false;
       if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) pos = 3;
     }
-    if (carryLen > 0) {
-      const nl = chunk.indexOf(10, pos);
-      const take = nl < 0 ? chunk.length : nl;
-      if (carryLen + take - pos > carry.length) {
-        let size = carry.length;
-        while (size < carryLen + take - pos) size *= 2;
-        const next = Buffer.allocUnsafe(size);
-        carry.copy(next, 0, 0, carryLen);
-        carry = next;
-      }
-      chunk.copy(carry, carryLen, pos, take);
-      carryLen += take - pos;
-      if (nl < 0) return;
-      emit(carry, 0, carryLen);
-      carryLen = 0;
-      pos = nl + 1;
+    if (skipLf && chunk.length > 0) {
+      skipLf = false;
+      if (chunk[pos] === LF) pos++;
     }
+    // the next LF and the next CR at or after pos (-1: none left in this chunk); each is searched for
+    // again only once passed, so a chunk is scanned about twice however its lines end
+    let lf = chunk.indexOf(LF, pos);
+    let cr = chunk.indexOf(CR, pos);
     for (;;) {
-      const nl = chunk.indexOf(10, pos);
-      if (nl < 0) break;
-      emit(chunk, pos, nl);
-      pos = nl + 1;
+      if (lf >= 0 && lf < pos) lf = chunk.indexOf(LF, pos);
+      if (cr >= 0 && cr < pos) cr = chunk.indexOf(CR, pos);
+      // the line's end: the first LF, or a CR before it
+      let end: number;
+      let next: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        end = cr;
+        if (cr + 1 < chunk.length) next = chunk[cr + 1] === LF ? cr + 2 : cr + 1;
+        else {
+          next = cr + 1;
+          skipLf = true;
+        }
+      } else if (lf >= 0) {
+        end = lf;
+        next = lf + 1;
+      } else break;
+      if (carryLen > 0) {
+        append(chunk, pos, end);
+        sink.line(carry, 0, carryLen, ++lineNo);
+        carryLen = 0;
+      } else sink.line(chunk, pos, end, ++lineNo);
+      pos = next;
     }
-    if (pos < chunk.length) {
-      const rest = chunk.length - pos;
-      if (rest > carry.length) carry = Buffer.allocUnsafe(rest * 2);
-      chunk.copy(carry, 0, pos);
-      carryLen = rest;
-    }
+    if (pos < chunk.length) append(chunk, pos, chunk.length);
   };
   const truncated = await pump(path, sn, opts, onChunk, () => {
-    if (carryLen > 0) emit(carry, 0, carryLen);
+    if (carryLen > 0) sink.line(carry, 0, carryLen, ++lineNo);
   }, () => lineNo);
   return { lines: lineNo, truncated };
 }

@@ -60,6 +60,15 @@ export async function sniff(path: string): Promise<Sniff> {
     encoding = 'utf-16be';
     bomBytes = 2;
   }
+  if (!sqlite && encoding === 'utf-8' && !gzip && bomBytes === 0) {
+    // UTF-16 without a byte-order mark: ASCII text has a NUL in every other byte
+    const guess = utf16WithoutBom(head);
+    if (guess) encoding = guess;
+  }
+  if (encoding !== 'utf-8') {
+    const at = misalignedAt(head, bomBytes, encoding === 'utf-16le', 0);
+    if (at >= 0) throw misaligned(path, encoding, at);
+  }
   if (!sqlite && encoding === 'utf-8') {
     if (looksBinary(head)) {
       throw new LogInvestigatorError(
@@ -72,6 +81,64 @@ export async function sniff(path: string): Promise<Sniff> {
   }
   const textBytes = gzip ? (isize >= st.size ? isize : st.size * 6) : st.size;
   return { head, gzip, sqlite, encoding, bomBytes, fileBytes: st.size, textBytes };
+}
+
+/** Pairs of bytes compared at a time when checking UTF-16's alignment. */
+const ALIGN_WINDOW = 4096;
+
+/**
+ * Where UTF-16 text is read one byte off (a byte missing or extra before that
+ * point), or -1. Mostly-ASCII UTF-16 has its NULs in the high byte of each
+ * unit (odd offsets for little-endian); read off by one they sit at the other
+ * parity and every character decodes as garbage (U+6100, 'a' shifted). Each
+ * window of 4 KiB is judged on its own: one with many NULs, nearly all at the
+ * wrong parity, is misaligned. `base` is the offset of buf in the text.
+ */
+export function misalignedAt(buf: Uint8Array, from: number, le: boolean, base: number): number {
+  const high = le ? 1 : 0; // parity of the high bytes, counted from the text's start
+  for (let w = from; w < buf.length; w += 2 * ALIGN_WINDOW) {
+    const end = Math.min(buf.length, w + 2 * ALIGN_WINDOW);
+    let right = 0;
+    let wrong = 0;
+    for (let i = w; i < end; i++) {
+      if (buf[i] !== 0) continue;
+      if (((base + i) & 1) === high) right++;
+      else wrong++;
+    }
+    const pairs = (end - w) >> 1;
+    if (pairs >= 16 && wrong > pairs * 0.3 && wrong > 8 * right) return base + slipAt(buf, Math.max(from, w - 2 * ALIGN_WINDOW), end, base, high);
+  }
+  return -1;
+}
+
+/** The first NUL at the wrong parity after the last one at the right parity: about where the byte slipped. */
+function slipAt(buf: Uint8Array, from: number, end: number, base: number, high: number): number {
+  let i = end - 1;
+  while (i >= from && !(buf[i] === 0 && ((base + i) & 1) === high)) i--;
+  for (i = Math.max(from, i + 1); i < end; i++) if (buf[i] === 0 && ((base + i) & 1) !== high) return i;
+  return from;
+}
+
+function misaligned(path: string, encoding: Encoding, at: number): LogInvestigatorError {
+  return new LogInvestigatorError(
+    'UNREADABLE',
+    `${path} is ${encoding.toUpperCase()} text read one byte off from about byte ${at.toLocaleString('en-US')} on ` +
+      '(a byte is missing or extra there), so every character after it would decode as garbage; nothing was indexed. ' +
+      'Repair the file (e.g. re-export it, or convert it with iconv) and index it again.',
+  );
+}
+
+/** 'utf-16le' or 'utf-16be' when the bytes look like UTF-16 without a byte-order mark (NULs at one parity only). */
+function utf16WithoutBom(b: Uint8Array): Encoding | undefined {
+  const n = Math.min(b.length, 8192) & ~1;
+  if (n < 32) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i++) if (b[i] === 0) (i & 1 ? odd++ : even++);
+  const pairs = n / 2;
+  if (odd > pairs * 0.5 && even < pairs * 0.02) return 'utf-16le';
+  if (even > pairs * 0.5 && odd < pairs * 0.02) return 'utf-16be';
+  return undefined;
 }
 
 /**
@@ -256,22 +323,41 @@ export async function readLines(
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
       first = false;
     }
+    // lines end at LF, CRLF or a lone CR (as in VS Code); a CR that ends the text so far waits for the next
+    // text, which may begin with its LF
     let start = 0;
+    let lf = s.indexOf('\n');
+    let cr = s.indexOf('\r');
     for (;;) {
-      const nl = s.indexOf('\n', start);
-      if (nl < 0) break;
-      const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      if (lf >= 0 && lf < start) lf = s.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = s.indexOf('\r', start);
+      let end: number;
+      if (cr >= 0 && (lf < 0 || cr < lf)) {
+        if (cr + 1 === s.length && !final) break;
+        end = cr;
+      } else if (lf >= 0) end = lf;
+      else break;
       sink.line(s.slice(start, end), ++lineNo);
-      start = nl + 1;
+      start = end + (s.charCodeAt(end) === 13 && s.charCodeAt(end + 1) === 10 ? 2 : 1);
     }
     rest = start === 0 ? s : s.slice(start);
     if (final && rest.length) {
-      const end = rest.charCodeAt(rest.length - 1) === 13 ? rest.length - 1 : rest.length;
-      sink.line(rest.slice(0, end), ++lineNo);
+      sink.line(rest, ++lineNo);
       rest = '';
     }
   };
-  const truncated = await pump(path, sn, opts, (chunk) => feed(decoder.decode(chunk, { stream: true }), false), () => feed(decoder.decode(), true), () => lineNo);
+  // UTF-16 that slips a byte further on is garbage from there: an error, not lines of mojibake
+  const utf16 = sn.encoding === 'utf-16le' || sn.encoding === 'utf-16be';
+  let offset = 0;
+  const onChunk = (chunk: Buffer) => {
+    if (utf16) {
+      const at = misalignedAt(chunk, 0, sn.encoding === 'utf-16le', offset);
+      if (at >= 0) throw misaligned(path, sn.encoding, at);
+      offset += chunk.length;
+    }
+    feed(decoder.decode(chunk, { stream: true }), false);
+  };
+  const truncated = await pump(path, sn, opts, onChunk, () => feed(decoder.decode(), true), () => lineNo);
   return { lines: lineNo, truncated };
 }
 
@@ -298,6 +384,7 @@ export async function pump(path: string, sn: Sniff, opts: ReadOptions, onChunk: 
       opts.onProgress?.({ bytesRead: source.bytesRead(), fileBytes: sn.fileBytes });
     }
   } catch (e) {
+    if (e instanceof LogInvestigatorError) throw e; // the parser's own verdict (misaligned UTF-16), already worded
     truncated = source.failure(e, lines());
   } finally {
     source.close();
@@ -314,8 +401,8 @@ export async function pump(path: string, sn: Sniff, opts: ReadOptions, onChunk: 
 export function headLines(sn: Sniff, max = 2000): string[] {
   let text = new TextDecoder(sn.encoding).decode(sn.head);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split('\n');
+  const lines = text.split(/\r\n|\r|\n/);
   // the last line may be cut by the sample size
   if (sn.head.length >= SNIFF_BYTES) lines.pop();
-  return lines.slice(0, max).map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  return lines.slice(0, max);
 }

@@ -51,7 +51,8 @@ const MUTATIONS: Record<string, Mutation> = {
 
 /** Every line of a text file that indexed is a row, a reject, or a line that holds no record. */
 function checkLines(text: string, lineStarts: Set<number>, rejected: Set<number>, format: string): string | undefined {
-  const lines = text.split(/\r\n|\n/);
+  // line ends as the engine (and VS Code) count them: LF, CRLF or a lone CR
+  const lines = text.split(/\r\n|\r|\n/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   let sawHeader = false;
   let last = 0; // the last line a record started on
