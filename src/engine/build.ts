@@ -14,7 +14,7 @@ import { messageColumn, TEMPLATE_COLUMN, TemplateColumn, type TemplatesInfo } fr
 import { startYear } from './ingest/timestamps';
 import { ImageWriter, TableBuilder, writeIndex, type CellValue, type SchemaEntry } from './sqliteImage';
 import {
-  converterFor, dateTimeParser, inferType, SQL_TYPE, syslogYear, timeParser,
+  converterFor, dateTimeParser, inferType, isIp, SQL_TYPE, syslogYear, timeParser,
   TIME_NAME_RE, type ColumnType, type Converter, type Inferred, type TimeFormat,
 } from './values';
 
@@ -136,6 +136,17 @@ function declaredType(p: ColumnPlan): string {
   if (p.mismatches > 0 || p.numbersAsIs) return '';
   if (p.type === 'timestamp' && (p.timeFormat === 'epoch-s' || p.timeFormat === 'epoch-ms')) return 'REAL';
   return SQL_TYPE[p.type];
+}
+
+/**
+ * A format's address column (Apache's client, Zeek's addr) holds host names when the server looks
+ * them up (HostnameLookups): such a column is text, and plays no ip role, unless nine in ten of the
+ * sampled values are addresses.
+ */
+function mostlyIps(values: string[]): boolean {
+  let ips = 0;
+  for (const v of values) if (isIp(v)) ips++;
+  return ips >= 0.9 * values.length;
 }
 
 /** Indexes one text log (any supported format, gzip or not) into a database image. */
@@ -385,7 +396,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       }
       const f: FixedColumn | undefined = fixed.get(src);
       let inf: Inferred;
-      if (f) inf = { type: f.type, timeFormat: f.timeFormat };
+      if (f) inf = f.type === 'ip' && !mostlyIps(vals) ? { type: 'text' } : { type: f.type, timeFormat: f.timeFormat };
       else if (numbers > 0 && numbers === vals.length) {
         inf = inferType(vals, names[i]);
         if (inf.type !== 'timestamp' && inf.type !== 'boolean') inf = { type: integers === numbers ? 'integer' : 'real' };
