@@ -297,7 +297,7 @@ export class JsonLinesParser implements LineParser {
     try {
       obj = parseJsonExact(text);
     } catch (e) {
-      sink.reject(lineNo, `not valid JSON: ${(e as Error).message}`, text);
+      sink.reject(lineNo, e instanceof RangeError ? tooDeep(text) : `not valid JSON: ${(e as Error).message}`, text);
       return;
     }
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
@@ -305,7 +305,14 @@ export class JsonLinesParser implements LineParser {
       return;
     }
     const out: CellValue[] = new Array(this.names.length).fill(null);
-    this.flatten(obj as Record<string, unknown>, '', out);
+    try {
+      this.flatten(obj as Record<string, unknown>, '', out, 0);
+    } catch (e) {
+      // JSON.parse reads any depth; writing a value back as text recurses, and thousands of levels exhaust the stack
+      if (!(e instanceof RangeError)) throw e;
+      sink.reject(lineNo, tooDeep(text), text);
+      return;
+    }
     sink.record(out, lineNo);
   }
 
@@ -320,12 +327,13 @@ export class JsonLinesParser implements LineParser {
     return i;
   }
 
-  private flatten(obj: Record<string, unknown>, prefix: string, out: CellValue[]): void {
+  private flatten(obj: Record<string, unknown>, prefix: string, out: CellValue[], depth: number): void {
     for (const key of Object.keys(obj)) {
       const v = obj[key];
       const name = prefix + key;
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        this.flatten(v as Record<string, unknown>, name + '.', out);
+      // objects become dotted columns down to MAX_FLATTEN_DEPTH; deeper ones are kept whole, as JSON text
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && depth < MAX_FLATTEN_DEPTH) {
+        this.flatten(v as Record<string, unknown>, name + '.', out, depth + 1);
         continue;
       }
       const i = this.slot(name, out);
@@ -343,6 +351,28 @@ export class JsonLinesParser implements LineParser {
   }
 
   end(): void {}
+}
+
+/** Levels of nested objects that become dotted column names (a.b.c); a deeper object is one JSON column. */
+const MAX_FLATTEN_DEPTH = 16;
+
+const tooDeep = (text: string) => `a JSON value nested too deep to store (${jsonDepth(text).toLocaleString('en-US')} levels of [ and {); the line is kept here as it was`;
+
+/** The deepest nesting of [ and { outside strings in a JSON text. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 // ---------------------------------------------------------------- Zeek TSV
