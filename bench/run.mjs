@@ -17,6 +17,7 @@
 //   d  the login-attempt detectors on the 2018 per-minute features (bench/login-detectors.mjs)
 //   e  geo-IP join and impossible travel on 1,000,000 generated events (bench/events.mjs)
 //   sigma  compile the SigmaHQ rule set, run the applicable rules over 1,000,000 generated Windows events (bench/sigma.mjs)
+//   huge  a database past 1 GiB: full scan in memory, and the saved file's PRAGMA integrity_check (bench/huge.mjs)
 //   anylog  template mining and header inference on logs outside the named formats (bench/anylog.mjs)
 //
 // Options: --case a|b|c|d|e (repeatable, default all), --repeat N (best of N, default 1),
@@ -418,6 +419,7 @@ const analysisCases = [
   { id: 'triage', title: 'triage: planted and labelled cases ranked by `suspects` (targets of #11)', module: './triage.mjs' },
   { id: 'evidence', title: 'evidence: share of each log of the sample workspace that the findings mark (target of #11: at most 5 %)', module: './evidence.mjs' },
   { id: 'sigma', title: 'Sigma: compile the SigmaHQ rules (goal < 2 s), run the applicable ones over 1,000,000 Windows events (goal < 30 s)', module: './sigma.mjs' },
+  { id: 'huge', title: 'a database past 1 GiB (#12): the Apache sample x 450 (1.07 GB) queried in memory and saved, integrity_check on the file', module: './huge.mjs' },
   { id: 'anylog', title: 'any log (#14): template mining (target: 200,000 lines/s, grouping accuracy 0.90) and header inference', module: './anylog.mjs' },
 ];
 for (const c of analysisCases) {
