@@ -75,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     }),
     ...registerCommands({ context, service, findings, marks, rules }),
     sqlEditor,
-    ...registerNotebooks(service, () => findings.analyses),
+    ...registerNotebooks(context, service, () => findings.analyses),
     vscode.commands.registerCommand('logInvestigator.queryHistory', pickFromHistory),
   );
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);

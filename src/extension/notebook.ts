@@ -10,11 +10,14 @@ import { errorMessage } from '../engine/errors';
 import type { AnalysisOutput } from '../engine/findings';
 import { formatTable } from '../engine/output';
 import {
-  CHART_MIME, NOTEBOOK_TYPE, SAVED_ROWS, TABLE_MIME, inlineParams, parseNotebook, serializeNotebook,
+  CHART_MIME, NOTEBOOK_TYPE, SAVED_ROWS, TABLE_MIME, inlineParams, isRendererMessage, parseNotebook, serializeNotebook,
   type CellKind, type ChartOutput, type NotebookCellData, type TableOutput,
 } from '../shared/notebookFormat';
 import type { Cell } from '../shared/protocol';
+import { resultLineSources } from '../shared/lineSources';
+import { safeText } from '../shared/safeText';
 import type { EngineService } from './engineService';
+import { openSourceLine } from './sourceLinks';
 
 const KIND_KEY = 'logInvestigatorKind';
 
@@ -97,7 +100,8 @@ class Controller implements vscode.Disposable {
     const started = Date.now();
     const r = await this.service.query(text, [], 100000);
     const rows = r.rows.map((row) => row.map((v): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : (v as Cell))));
-    return { columns: r.columns, rows: rows.slice(0, SAVED_ROWS), total: rows.length, ms: Date.now() - started };
+    const sources = resultLineSources(text, r.columns, this.service.tables);
+    return { columns: r.columns, rows: rows.slice(0, SAVED_ROWS), total: rows.length, ms: Date.now() - started, ...(sources.length ? { sources } : {}) };
   }
 
   private async chart(text: string): Promise<ChartOutput> {
@@ -134,7 +138,21 @@ export function analysisCells(out: AnalysisOutput, file: string): NotebookCellDa
   return cells;
 }
 
-export function registerNotebooks(service: EngineService, analyses: () => AnalysisOutput[]): vscode.Disposable[] {
+/** The renderer's "line N" links: the table is looked up in the catalog (a shared notebook names tables, not paths of another machine). */
+function rendererLinks(context: vscode.ExtensionContext, service: EngineService): vscode.Disposable {
+  const messaging = vscode.notebooks.createRendererMessaging('log-investigator.renderer');
+  return messaging.onDidReceiveMessage(async ({ message }) => {
+    if (!isRendererMessage(message)) return;
+    const t = service.tables.find((x) => x.table === message.table);
+    if (!t) {
+      void vscode.window.showWarningMessage(safeText(`The table ${message.table} is not indexed here: index its file, then follow the link again.`));
+      return;
+    }
+    await openSourceLine(context, t.file, message.line);
+  });
+}
+
+export function registerNotebooks(context: vscode.ExtensionContext, service: EngineService, analyses: () => AnalysisOutput[]): vscode.Disposable[] {
   const controller = new Controller(service);
   const open = async (cells: NotebookCellData[]) => {
     const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, new vscode.NotebookData(cells.map(toVsCell)));
@@ -143,6 +161,7 @@ export function registerNotebooks(service: EngineService, analyses: () => Analys
   return [
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new Serializer(), { transientOutputs: false }),
     controller,
+    rendererLinks(context, service),
     vscode.commands.registerCommand('logInvestigator.newNotebook', () => {
       const first = service.tables[0]?.table ?? 'my_table';
       return open([

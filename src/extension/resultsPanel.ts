@@ -8,7 +8,7 @@ import { filterRows, formatCopy } from '../shared/copyFormat';
 import { rowsBehind, type RowsBehind } from '../shared/rowsBehind';
 import { sqlErrorPosition } from '../shared/sqlError';
 import { PAGE_ROWS, type Cell, type ResultColumn, type ResultSource, type WebviewToHost } from '../shared/protocol';
-import { lineSources } from '../shared/lineSources';
+import { resultLineSources } from '../shared/lineSources';
 import { compareCells, sourceTableOf } from '../shared/views';
 import type { EngineService } from './engineService';
 import { recordQuery } from './queryHistory';
@@ -155,15 +155,9 @@ export class ResultsPanel extends ProtocolPanel {
 
 }
 
-/** The tables each row links to: every `_line` the query takes from a table (joins too), else the one table a `_line` can come from. */
+/** The tables each row links to, with their files. */
 function resultSources(sql: string, columns: string[], tables: TableInfo[]): ResultSource[] {
-  const file = (name: string) => tables.find((t) => t.table === name)!.file;
-  const found = lineSources(sql, columns, tables);
-  if (found.length) return found.map((x) => ({ table: x.table, file: file(x.table), lineColumn: x.lineColumn }));
-  // an aggregated row stands for many lines: it lists them ("rows…") rather than link one
-  if (rowsBehind(sql, columns)) return [];
-  const one = sourceTableOf(sql, columns, tables);
-  return one ? [{ table: one.table.table, file: one.table.file, lineColumn: one.lineColumn }] : [];
+  return resultLineSources(sql, columns, tables).map((x) => ({ ...x, file: tables.find((t) => t.table === x.table)!.file }));
 }
 
 /** The rows and columns a copy request names, formatted (rows beyond the result are ignored). */

@@ -8,6 +8,9 @@
  * a `*` would expand, a NATURAL join, or a GROUP BY (one row stands for many lines; "rows…"
  * lists them instead) give no links rather than guessed ones.
  */
+import { rowsBehind } from './rowsBehind';
+import { sourceTableOf } from './views';
+
 export interface LineSource {
   /** The catalog table (as named in the catalog). */
   table: string;
@@ -207,4 +210,17 @@ export function lineSources(sql: string, columns: string[], catalog: Catalog[]):
   // what the query says must match what SQLite returned
   if (column !== columns.length) return [];
   return out;
+}
+
+/**
+ * The tables each row of a result links to: every `_line` the query takes from a table (joins
+ * too), else the one table named in the query that a `_line` column can come from; none for an
+ * aggregate (its rows list the rows behind them instead).
+ */
+export function resultLineSources(sql: string, columns: string[], catalog: Catalog[]): LineSource[] {
+  const found = lineSources(sql, columns, catalog);
+  if (found.length) return found;
+  if (rowsBehind(sql, columns)) return [];
+  const one = sourceTableOf(sql, columns, catalog);
+  return one ? [{ table: one.table.table, lineColumn: one.lineColumn }] : [];
 }

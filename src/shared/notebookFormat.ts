@@ -28,6 +28,20 @@ export interface TableOutput {
   /** Rows the query returned (more than `rows` when cut at SAVED_ROWS). */
   total: number;
   ms?: number;
+  /** Tables the rows come from (by name; files are looked up when a link is followed), each with its `_line` column. */
+  sources?: { table: string; lineColumn: number }[];
+}
+
+/** What the notebook renderer asks of the extension: open a table's source line. */
+export interface RendererMessage {
+  type: 'openSource';
+  table: string;
+  line: number;
+}
+
+export function isRendererMessage(m: unknown): m is RendererMessage {
+  const x = m as Partial<RendererMessage> | null;
+  return !!x && x.type === 'openSource' && typeof x.table === 'string' && Number.isInteger(x.line) && (x.line as number) > 0;
 }
 
 export interface ChartOutput {

@@ -398,6 +398,46 @@ describe('Views in every theme', function () {
     assert.ok(again.cellAt(1).outputs[0].items.some((i) => i.mime === 'application/vnd.log-investigator.table+json'), 'reopened with its outputs');
   });
 
+  it("a notebook's SQL result sorts, filters and links each row to its source line", async () => {
+    const a = await api();
+    const access = await table(a, 'access.log');
+    const sql = `SELECT _line, client_ip, status FROM "${access.table}" WHERE status >= 400 ORDER BY _line LIMIT 8`;
+    const expected = (await a.service.query(sql)).rows as [number, string, number][];
+    const doc = await vscode.workspace.openNotebookDocument('log-investigator-notebook', new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, sql, 'sql')]));
+    await vscode.window.showNotebookDocument(doc);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: doc.uri });
+    const deadline = Date.now() + 30000;
+    while (doc.cellAt(0).outputs.length === 0) {
+      if (Date.now() > deadline) throw new Error('the cell produced no output');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const item = doc.cellAt(0).outputs[0].items.find((i) => i.mime === 'application/vnd.log-investigator.table+json')!;
+    assert.deepEqual((JSON.parse(new TextDecoder().decode(item.data)) as { sources?: unknown }).sources, [{ table: access.table, lineColumn: 0 }]);
+    const links = await until({ selector: '.li-table a.li-src' }, (r) => r.count === expected.length, 'a line link per row');
+    assert.deepEqual(links.texts, expected.map((r) => `line ${r[0]}`));
+    // sorted by status, descending after a second click
+    await harness.evalWebview({ selector: '.li-table th:nth-child(4)', action: 'domClick' });
+    await harness.evalWebview({ selector: '.li-table th:nth-child(4)', action: 'domClick' });
+    const top = [...expected].sort((x, y) => y[2] - x[2] || 0)[0];
+    await until({ selector: '.li-table tbody tr:first-child td:nth-child(4)' }, (r) => r.texts[0] === String(top[2]), 'sorted by status, highest first');
+    await harness.evalWebview({ selector: '.li-filterbox', action: 'fill', text: String(expected[0][1]) });
+    const want = expected.filter((r) => r.some((v) => String(v).includes(String(expected[0][1])))).length;
+    await until({ selector: '.li-info' }, (r) => (r.texts[0] ?? '').startsWith(`${want} of ${expected.length} rows`), 'filtered');
+    // the link opens the log at its line
+    await harness.evalWebview({ selector: '.li-table tbody tr:first-child a.li-src', action: 'domClick' });
+    const end = Date.now() + 10000;
+    let ed = vscode.window.activeTextEditor;
+    while (Date.now() < end && !(ed && path.basename(ed.document.uri.fsPath) === 'access.log')) {
+      await new Promise((r) => setTimeout(r, 100));
+      ed = vscode.window.activeTextEditor;
+    }
+    assert.equal(path.basename(ed?.document.uri.fsPath ?? ''), 'access.log');
+    const line = ed!.selection.active.line + 1;
+    assert.ok(expected.some((r) => r[0] === line && String(r[1]) === String(expected[0][1])), `line ${line} is a row of ${expected[0][1]}`);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('Open Analysis as Notebook writes the analysis\'s SQL and charts as cells', async () => {
     const a = await api();
     const smb = await table(a, 'smb_files-planted.log');
