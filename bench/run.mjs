@@ -19,6 +19,7 @@
 //   sigma  compile the SigmaHQ rule set, run the applicable rules over 1,000,000 generated Windows events (bench/sigma.mjs)
 //   huge  a database past 1 GiB: full scan in memory, and the saved file's PRAGMA integrity_check (bench/huge.mjs)
 //   anylog  template mining and header inference on logs outside the named formats (bench/anylog.mjs)
+//   beacons  the beacons analysis over 1,000,000 Zeek connections (bench/beacons.mjs)
 //
 // Options: --case a|b|c|d|e (repeatable, default all), --repeat N (best of N, default 1),
 //          --keep-going is implicit: a failing tool is reported and the next one runs.
@@ -421,6 +422,7 @@ const analysisCases = [
   { id: 'sigma', title: 'Sigma: compile the SigmaHQ rules (goal < 2 s), run the applicable ones over 1,000,000 Windows events (goal < 30 s)', module: './sigma.mjs' },
   { id: 'huge', title: 'a database past 1 GiB (#12): the Apache sample x 450 (1.07 GB) queried in memory and saved, integrity_check on the file', module: './huge.mjs' },
   { id: 'anylog', title: 'any log (#14): template mining (target: 200,000 lines/s, grouping accuracy 0.90) and header inference', module: './anylog.mjs' },
+  { id: 'beacons', title: 'beaconing (#15) over 1,000,000 Zeek connections (target: under 5 s after indexing)', module: './beacons.mjs' },
 ];
 for (const c of analysisCases) {
   if (!wants(c.id)) continue;

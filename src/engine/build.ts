@@ -95,7 +95,7 @@ export interface BuildContext {
 
 const SAMPLE_ROWS = 2000;
 /** Roles whose columns get an index: the ones analyses group and join by. */
-const INDEXED_ROLES = new Set<Role>(['ip', 'user', 'group', 'resource', 'session']);
+const INDEXED_ROLES = new Set<Role>(['ip', 'destination', 'user', 'group', 'resource', 'session']);
 /** Past this many distinct keys an index costs more than it saves. */
 const MAX_INDEX_KEYS = 250_000;
 const MAX_REJECT_RAW = 1 << 20;
@@ -387,7 +387,8 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       let integers = 0;
       for (const r of recs) {
         const v = r.values[i];
-        if (v === null || v === undefined || v === '') nulls++;
+        // an always-empty list or set ([], {}, Zeek's (empty)) says no more than a null: it plays no role
+        if (v === null || v === undefined || v === '' || v === '[]' || v === '{}' || v === '(empty)') nulls++;
         else if (typeof v === 'number') {
           numbers++;
           if (Number.isInteger(v)) integers++;

@@ -159,6 +159,8 @@ export interface Analysis {
   params: ParamSpec[];
   /** Parameters without a usable default that must be given (e.g. a geo database file); missing ones are reported like missing roles. */
   requiredParams?: string[];
+  /** Beyond roles, the kind of log the analysis reads (a DNS log's query and rcode, a connection log's bytes): why this table is not one, or undefined when it is. */
+  shape?(t: TableInfo): string | undefined;
   run(cx: AnalysisContext): Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
 }
 
@@ -193,7 +195,9 @@ export type Missing =
   | { kind: 'groups' }
   | { kind: 'param'; name: string }
   /** the table lists periods (start and end: cohorts, labelled windows): it describes a log, it is not one */
-  | { kind: 'log' };
+  | { kind: 'log' }
+  /** the table is not the kind of log the analysis reads (Analysis.shape) */
+  | { kind: 'shape'; text: string };
 
 /** What an analysis needs that a table lacks: roles, the group table, required parameters; or that the table is no log at all. */
 export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = [], params: Record<string, string> = {}): Missing[] {
@@ -203,6 +207,8 @@ export function missingRoles(a: Analysis, t: TableInfo, others: TableInfo[] = []
   const missing: Missing[] = a.needs.filter((r) => (r === 'time' ? !t.columns.some(hasTime) : !t.columns.some((c) => c.role === r))).map((role) => ({ kind: 'role', role }));
   if (a.needsGroups && !findGroupTable(t, others)) missing.push({ kind: 'groups' });
   for (const p of a.requiredParams ?? []) if (!params[p]) missing.push({ kind: 'param', name: p });
+  const shape = missing.length ? undefined : a.shape?.(t);
+  if (shape) missing.push({ kind: 'shape', text: shape });
   return missing;
 }
 
@@ -214,6 +220,7 @@ export function describeMissing(missing: Missing[]): string {
     if (m.kind === 'groups') parts.push('no group table (a table with group, start and end columns, e.g. cohorts.csv)');
     else if (m.kind === 'param') parts.push(`the parameter ${m.name} is not given`);
     else if (m.kind === 'log') parts.push('a table of periods (start and end), not a log');
+    else if (m.kind === 'shape') parts.push(m.text);
   }
   return parts.join('; ');
 }

@@ -1,8 +1,9 @@
 import type { ColumnType } from './values';
 
 /** What a column means to the analyses; guessed from names and types, overridable by the user. */
-export type Role = 'time' | 'ip' | 'user' | 'group' | 'program' | 'resource' | 'outcome' | 'label' | 'session' | 'start' | 'end';
-export const ROLES: readonly Role[] = ['time', 'ip', 'user', 'group', 'program', 'resource', 'outcome', 'label', 'session', 'start', 'end'];
+export type Role = 'time' | 'ip' | 'destination' | 'port' | 'user' | 'group' | 'program' | 'resource' | 'outcome' | 'label' | 'session' | 'start' | 'end';
+/** ip: the source (the client, the host that opens a connection); destination: the server it talks to (an address or a host name) and port its port. */
+export const ROLES: readonly Role[] = ['time', 'ip', 'destination', 'port', 'user', 'group', 'program', 'resource', 'outcome', 'label', 'session', 'start', 'end'];
 
 interface RoleRule {
   role: Role;
@@ -12,6 +13,10 @@ interface RoleRule {
 }
 
 const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+/** Columns that make a table an HTTP log, whose `host` is the server asked (a destination), not the client. */
+const HTTP_SIBLINGS = ['method', 'uri', 'useragent', 'statuscode', 'csmethod', 'csuristem', 'request'];
+/** Columns of a Kerberos log, whose `client` is a principal (user@REALM), the user of the request. */
+const KERBEROS_SIBLINGS = ['requesttype', 'service', 'errormsg', 'errorcode', 'ticketoptions'];
 
 const RULES: RoleRule[] = [
   { role: 'time', exact: ['time', 'timestamp', 'datetime', 'ts', 'date', 'eventtime', 'timegenerated', 'createdat'], contains: /time|date/, types: ['timestamp', 'date'] },
@@ -21,6 +26,13 @@ const RULES: RoleRule[] = [
     contains: /ip|addr|orig|src|source|client|remote/,
     types: ['ip'],
   },
+  // the other end: Zeek's id.resp_h, dst_ip, dest, server…; an address or a host name (an HTTP log's host)
+  {
+    role: 'destination',
+    exact: ['idresph', 'resph', 'dstip', 'destip', 'destinationip', 'dst', 'dest', 'destination', 'dstaddr', 'destaddr', 'dstaddress', 'destinationaddress', 'serverip', 'server', 'serveraddr', 'serveraddress', 'dsthost', 'desthost', 'dsthostname', 'destinationhost', 'targetip', 'txhosts'],
+    contains: /resp|dst|dest|server/,
+  },
+  { role: 'port', exact: ['idrespp', 'respp', 'dstport', 'destport', 'destinationport', 'dport', 'serverport', 'targetport'], contains: /(resp|dst|dest|server).*port|dport/, types: ['integer'] },
   { role: 'user', exact: ['user', 'username', 'userid', 'login', 'account', 'accountname', 'email', 'sender', 'principal', 'actor', 'usr', 'student', 'studentid', 'employee'], contains: /user|login|account|email|sender|student/ },
   // a program (track, department…) groups groups: a cohort table names its program
   { role: 'program', exact: ['program', 'programid', 'track', 'trackid', 'curriculum', 'department', 'dept'], contains: /program|track|curriculum/ },
@@ -51,24 +63,38 @@ export interface RoleCandidate {
 export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role, string | null>> = {}): Map<string, Role> {
   const assigned = new Map<string, Role>();
   const taken = new Set<string>();
+  const names = new Set(cols.map((c) => norm(c.name)));
+  const http = HTTP_SIBLINGS.some((n) => names.has(n));
+  const kerberos = KERBEROS_SIBLINGS.filter((n) => names.has(n)).length >= 2;
   for (const rule of RULES) {
     if (rule.role in overrides) continue;
     let best: { name: string; score: number } | null = null;
     for (const c of cols) {
-      if (taken.has(c.name) || c.nullShare > 0.95 || c.eligible === false) continue;
-      if (c.name.startsWith('_') && !(rule.role === 'time' && c.name === '_time')) continue;
+      if (taken.has(c.name) || c.eligible === false) continue;
       const n = norm(c.name);
+      // a mostly empty column plays no role, except an address column by its name (an Apache error log's client_ip, on the few lines naming a client)
+      const addressByName = (rule.role === 'ip' || rule.role === 'destination') && c.type === 'ip' && rule.exact.includes(n);
+      if (c.nullShare > 0.95 && !(addressByName && c.nullShare < 1)) continue;
+      if (c.name.startsWith('_') && !(rule.role === 'time' && c.name === '_time')) continue;
       let score = 0;
       if (rule.role === 'time' && c.name === '_time') score = 100;
       else if (rule.exact.includes(n)) score = 10;
       else if (rule.contains.test(n)) score = 5;
+      if (rule.role === 'destination' && n === 'host' && http) score = 8;
+      if (rule.role === 'destination' && c.type === 'ip') score += 3;
+      if (rule.role === 'destination' && !(c.type === 'ip' || c.type === 'text')) score = 0;
+      if (rule.role === 'user' && n === 'client' && kerberos) score = 10;
       if (rule.types) {
         // a date is not a start or end date by its type alone: those need their name too
-        if ((rule.role === 'start' || rule.role === 'end') && score === 0) continue;
+        if ((rule.role === 'start' || rule.role === 'end' || rule.role === 'port') && score === 0) continue;
         if (rule.types.includes(c.type)) score += score ? 3 : 2;
         else if (rule.role === 'time' || rule.role === 'ip' || rule.role === 'start' || rule.role === 'end') score = 0; // these roles need the right type
       }
-      if (rule.role === 'ip' && /resp|dst|dest|server|target/.test(n)) score -= 1;
+      // the other end of a connection is a destination, never the source
+      if (rule.role === 'ip' && /resp|dst|dest|server|target/.test(n)) score = 0;
+      if (rule.role === 'ip' && n === 'host' && http) score = 0;
+      // a count (stats.log's files) or a flag is no resource; nor is an HTTP log's host
+      if (rule.role === 'resource' && (c.type === 'integer' || c.type === 'real' || c.type === 'boolean' || n === 'host')) score = 0;
       if (rule.role === 'user' && /agent/.test(n)) score = 0;
       if ((rule.role === 'user' || rule.role === 'group' || rule.role === 'program' || rule.role === 'resource') && (c.type === 'timestamp' || c.type === 'date')) score = 0;
       if (score > 0 && (!best || score > best.score)) best = { name: c.name, score };

@@ -23,7 +23,7 @@ describe('indexes on role columns', () => {
     const byName = Object.fromEntries(tables.map((t) => [t.table, t.indexed]));
     assert.deepEqual(byName.access.sort(), ['client_ip', 'path']);
     assert.deepEqual(byName.openssh_2k.sort(), ['src_ip', 'user']);
-    assert.deepEqual(byName.smb_files.sort(), ['id.orig_h', 'path', 'uid']);
+    assert.deepEqual(byName.smb_files.sort(), ['id.orig_h', 'id.resp_h', 'path', 'uid']);
     assert.deepEqual(byName.log.sort(), ['source_ip', 'username']);
     for (let k = 1; k <= tables.length; k++) assert.equal(one(engine, `PRAGMA f${k}.integrity_check`), 'ok', tables[k - 1].table);
     await engine.dispose();

@@ -315,16 +315,17 @@ describe('login analyses', () => {
     const { engine, run } = await setup([fixture('OpenSSH_2k.log')], 'openssh_2k');
     const out = run('login-per-ip');
     const per = table(out, 'Attempts per IP');
-    // the reason of a failed sshd attempt is its event
-    const events = engine.query(`SELECT event, count(*) FROM openssh_2k WHERE outcome = 'failure' GROUP BY 1 ORDER BY 2 DESC, 1`).rows.map((r) => `failures: ${r[0]}`);
+    // the reason of a failed sshd attempt is its event; one attempt is its Failed/Accepted line (PAM's line and 'Invalid user' are parts of it)
+    const attempt = `(event LIKE 'failed\\_%' ESCAPE '\\' OR event LIKE 'accepted\\_%' ESCAPE '\\')`;
+    const events = engine.query(`SELECT event, count(*) FROM openssh_2k WHERE outcome = 'failure' AND ${attempt} GROUP BY 1 ORDER BY 2 DESC, 1`).rows.map((r) => `failures: ${r[0]}`);
     assert.deepEqual(per.columns.filter((c) => c.startsWith('failures: ')), events);
-    const sql = engine.query(`SELECT src_ip, count(outcome), sum(outcome = 'failure'), count(DISTINCT user) FROM openssh_2k WHERE src_ip IS NOT NULL GROUP BY 1 HAVING count(outcome) > 0 ORDER BY 2 DESC, 1`).rows;
+    const sql = engine.query(`SELECT src_ip, count(outcome), sum(outcome = 'failure'), count(DISTINCT user) FROM openssh_2k WHERE src_ip IS NOT NULL AND ${attempt} GROUP BY 1 HAVING count(outcome) > 0 ORDER BY 2 DESC, 1`).rows;
     assert.deepEqual(per.rows.map((r) => [r[0], r[1], r[3], cell(per, per.rows.indexOf(r), 'distinct usernames')]), sql);
     await renders(out);
     const rules = run('login-rules');
     assert.ok(table(rules, 'Rules').rows.length === 5);
     const det = run('login-detectors', { contamination: '0.05' });
-    const [first, last] = engine.query(`SELECT min(_time), max(_time) FROM openssh_2k WHERE outcome = 'failure'`).rows[0] as string[];
+    const [first, last] = engine.query(`SELECT min(_time), max(_time) FROM openssh_2k WHERE outcome = 'failure' AND ${attempt}`).rows[0] as string[];
     assert.equal(rowWhere(table(det, 'Detectors'), 'measure', 'minutes')[1], minuteOf(last) - minuteOf(first) + 1);
     await renders(det);
     await engine.dispose();

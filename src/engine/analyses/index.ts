@@ -22,6 +22,7 @@ import { threatListMatches } from './threatList';
 import { impossibleTravel } from './travel';
 import { volumeOutliers } from './volumeOutliers';
 import { workingHours } from './workingHours';
+import { NETWORK_ANALYSES } from './network';
 
 /** Every analysis, by id. The investigations add theirs here. */
 export const ANALYSES: readonly Analysis[] = [
@@ -52,6 +53,7 @@ export const ANALYSES: readonly Analysis[] = [
   loginSupervised,
   loginOnline,
   sigmaAnalysis,
+  ...NETWORK_ANALYSES,
 ];
 
 export function analysisById(id: string): Analysis | undefined {

@@ -40,7 +40,9 @@ export function measuresOf(c: SessionColumns): Measure[] {
   const m: Measure[] = [];
   if (c.bytes.length) m.push({ name: 'bytes', noun: 'total bytes', value: (s) => s.bytes });
   m.push({ name: 'events', noun: 'events', value: (s) => s.events });
-  if (c.files.length) m.push({ name: 'files', noun: 'distinct files', value: (s) => s.files ?? 0 });
+  // the words fit the log: a DNS session asks for names, it has no files
+  const fileLike = c.files.some((f) => /file|path|fuid|share|^name$/i.test(f));
+  if (c.files.length) m.push({ name: 'files', noun: fileLike ? 'distinct files' : `distinct ${c.files.join(' / ')} values`, value: (s) => s.files ?? 0 });
   return m;
 }
 
@@ -54,6 +56,9 @@ const log1p10 = (v: number) => Math.log10(1 + Math.max(0, v));
  * times the median is still 10.
  */
 export const MIN_LOG_SCALE = Math.log10(2);
+
+/** A flagged session also lies this many standard deviations above the mean of its measure (the plain z the reason states). */
+export const MIN_PLAIN_Z = 1;
 
 function meanSd(xs: number[]): { mean: number; sd: number } {
   const mean = xs.reduce((s, v) => s + v, 0) / Math.max(1, xs.length);
@@ -151,7 +156,8 @@ export const sessions: Analysis = {
     const perBucket = new Map<string | null, number>();
     for (const s of rows) perBucket.set(s.bucket, (perBucket.get(s.bucket) ?? 0) + 1);
     for (const x of scored) {
-      if (x.score < threshold) continue;
+      // far above the median of many tiny sessions but not above the mean (z = −0.1) is ordinary for a heavy-tailed log: not flagged
+      if (x.score < threshold || !(x.z[x.worst.name] >= MIN_PLAIN_Z)) continue;
       const { s } = x;
       const inBucket = perBucket.get(s.bucket) ?? rows.length;
       const risk = sessionRisk(x.robust[x.worst.name], measures.length, rows.length, inBucket);

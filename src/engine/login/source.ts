@@ -142,19 +142,49 @@ export function logSource(cx: AnalysisContext, combine: boolean, reasonParam = '
     if (c) col[r] = quoteIdent(c);
   }
   col.time = quoteIdent(cx.column('time') ?? '_time');
-  let from = cx.t;
+  const attempt = attemptCondition(cx);
+  let from = attempt ? `(SELECT * FROM ${cx.t} WHERE ${attempt})` : cx.t;
   if (tables.length > 1) {
     const names = cx.table.columns.map((c) => quoteIdent(c.name)).join(', ');
-    from = `(${tables.map((t) => `SELECT ${names}, ${sqlString(t.table)} AS _table FROM ${quoteIdent(t.table)}`).join(' UNION ALL ')})`;
+    from = `(${tables.map((t) => `SELECT ${names}, ${sqlString(t.table)} AS _table FROM ${quoteIdent(t.table)}${attempt ? ` WHERE ${attempt}` : ''}`).join(' UNION ALL ')})`;
   }
+  const fail = outcome ? failureCondition(cx.table, outcome) : '0';
   return {
     from,
     tables,
     owner: tables[0].table === cx.table.table,
-    fail: outcome ? failureCondition(cx.table, outcome) : '0',
+    fail: attempt && outcome ? `(${fail} AND ${attempt})` : kerberosFail(cx.table, fail),
     col,
     ...(reason ? { reason: quoteIdent(reason) } : {}),
   };
+}
+
+/** sshd's lines that are an attempt each: "Failed password …", "Accepted publickey …". */
+const SSHD_ATTEMPT = `("event" LIKE 'failed\\_%' ESCAPE '\\' OR "event" LIKE 'accepted\\_%' ESCAPE '\\')`;
+
+/**
+ * One attempt counts once. An sshd log writes several lines for one
+ * attempt (PAM's "authentication failure", "Invalid user …", then "Failed
+ * password for invalid user …"; "Accepted …" then PAM's "session opened"),
+ * and each carries an outcome; when the log has sshd's Failed/Accepted
+ * lines, only those are attempts (OpenSSH_2k.log: 183.62.140.253 made 286
+ * failed attempts, as many as its "Failed password" lines, not the 582 lines
+ * with a failure outcome). Undefined for every other log.
+ */
+export function attemptCondition(cx: AnalysisContext): string | undefined {
+  const t = cx.table;
+  if (t.format !== 'syslog' || !t.columns.some((c) => c.name === 'event') || !t.columns.some((c) => c.name === 'outcome')) return undefined;
+  return cx.query(`SELECT 1 FROM ${cx.t} WHERE ${SSHD_ATTEMPT} LIMIT 1`).rows.length ? SSHD_ATTEMPT : undefined;
+}
+
+/** Kerberos errors that are steps of an ordinary exchange (analyses/network/verdicts.ts says why). */
+const ROUTINE_KERBEROS_SQL = `('KDC_ERR_PREAUTH_REQUIRED', 'KDC_ERR_BADOPTION', 'KRB_ERR_RESPONSE_TOO_BIG')`;
+
+/** In a Kerberos log (client, request_type, error_msg) "pre-authentication required" is not a failed logon: every Windows logon begins with it. */
+function kerberosFail(t: TableInfo, fail: string): string {
+  const has = (n: string) => t.columns.some((c) => c.name === n);
+  if (fail === '0' || !has('client') || !has('request_type') || !has('error_msg')) return fail;
+  return `(${fail} AND coalesce("error_msg", '') NOT IN ${ROUTINE_KERBEROS_SQL})`;
 }
 
 /** A string literal for SQL text (only table names from the catalog go through here; values are bound). */

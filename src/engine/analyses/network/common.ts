@@ -1,0 +1,66 @@
+/**
+ * What the network analyses share: a table's columns by their Zeek (or
+ * common) names, the event time in epoch seconds, and plain-words figures.
+ */
+import type { TableInfo } from '../../build';
+import { quoteIdent } from '../../names';
+
+export const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** The first column of `names` the table has (case-insensitive), unquoted. */
+export function columnNamed(t: TableInfo, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const c = t.columns.find((x) => x.name.toLowerCase() === n.toLowerCase());
+    if (c) return c.name;
+  }
+  return undefined;
+}
+
+/** The same, quoted for SQL. */
+export function qcol(t: TableInfo, ...names: string[]): string | undefined {
+  const c = columnNamed(t, ...names);
+  return c === undefined ? undefined : quoteIdent(c);
+}
+
+/**
+ * Epoch seconds of an event as SQL: Zeek's numeric `ts` when the table has
+ * one (exact to the microsecond and cheap), else from `_time`.
+ */
+export function epochSql(t: TableInfo): string {
+  const ts = t.columns.find((c) => c.name === 'ts' && (c.type === 'real' || c.type === 'integer'));
+  return ts ? '"ts"' : `((julianday("_time") - 2440587.5) * 86400.0)`;
+}
+
+/** "1.2 MB", "734 kB", "420 B". */
+export function bytesText(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? Math.round(v) : Number(v.toPrecision(3))} ${units[i]}`;
+}
+
+/** "45 s", "3.3 min", "6 h", "2.1 days". */
+export function durationText(s: number): string {
+  if (s < 90) return `${Number(s.toPrecision(3))} s`;
+  if (s < 5400) return `${Number((s / 60).toPrecision(3))} min`;
+  if (s < 172800) return `${Number((s / 3600).toPrecision(3))} h`;
+  return `${Number((s / 86400).toPrecision(3))} days`;
+}
+
+export const sig = (x: number, p = 3): number => Number(x.toPrecision(p));
+
+/** ISO 8601 UTC of epoch seconds. */
+export const isoOf = (s: number): string => new Date(s * 1000).toISOString();
+
+/** Whether an address is private, loopback or link-local (RFC 1918, 4193, …): one of ours. */
+export function isLocalAddress(ip: string): boolean {
+  if (/^10\.|^192\.168\.|^127\.|^169\.254\./.test(ip)) return true;
+  const m = /^172\.(\d+)\./.exec(ip);
+  if (m && Number(m[1]) >= 16 && Number(m[1]) <= 31) return true;
+  return /^(fc|fd|fe80|::1$)/i.test(ip);
+}

@@ -1,0 +1,277 @@
+/**
+ * Seeded generator of one Zeek capture: conn, dns, http, files, ssl and
+ * notice logs in Zeek's TSV format (#separator … #fields, #types, #close),
+ * the logs joined as Zeek joins them (a connection's `uid` in dns/http/ssl,
+ * a file's `fuid` in http's resp_fuids and files.log, files' conn_uids).
+ *
+ * Ordinary traffic: `hosts` workstations (10.3.0.10 …) browse during office
+ * hours (fewer connections at night) to a Zipf-weighted pool of external
+ * servers (443 mostly, some 80), each connection after a DNS lookup at the
+ * local resolver 10.3.0.2; an intranet server 10.3.1.5:80 where each
+ * workstation's user signs in with HTTP basic auth (username column); every
+ * workstation asks the NTP server 10.3.0.3:123 every 1,024 s (a perfectly
+ * regular, benign beacon that every host shares); a few ordinary notices.
+ *
+ * Planted (each can be turned off with `planted: false`):
+ * - beacon: 10.3.0.23 → 185.225.19.40:449 every 200 s, each gap jittered by
+ *   up to ±20 % and 10 % of beats missing, all day, ~300 bytes out;
+ * - long connection: 10.3.0.31 → 203.0.113.77:8443, one connection of 6 h
+ *   with 900 MB out;
+ * - DNS tunnel: 10.3.0.17 asks 1,500 TXT queries for 50-character base32
+ *   labels under t.cdn-sync.net in two hours;
+ * - DGA burst: 10.3.0.42 asks 150 random .com/.net/.info names in 5 minutes,
+ *   all NXDOMAIN;
+ * - disguised executable: 10.3.0.12 downloads /invoice_0412.pdf from
+ *   dl.quick-docs.info, which files.log says is application/x-dosexec;
+ * - guessed password: 198.51.100.66 fails basic auth on the intranet as
+ *   `admin` 60 times in 3 minutes (401), then succeeds (200);
+ * - self-signed certificate: 10.3.0.27 → 45.77.3.9:443 (a server no other
+ *   host contacts), validation_status "self signed certificate".
+ *
+ * Deterministic: the same options give the same bytes (own PRNG).
+ *
+ * CLI: node out/test/generators/zeek.js [--seed 5] [--hosts 40] [--hours 24] [--out DIR]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { mulberry32 } from './courseLog';
+
+export interface ZeekOptions {
+  seed?: number;
+  /** Workstations, default 40. */
+  hosts?: number;
+  /** Hours of capture from `start`, default 24. */
+  hours?: number;
+  /** Epoch seconds of the capture's start, default 2024-03-05 00:00 UTC. */
+  start?: number;
+  /** Plant the cases, default true. */
+  planted?: boolean;
+  /** Browsing connections per workstation and office hour, default 12. */
+  perHour?: number;
+}
+
+export interface ZeekPlanted {
+  beacon: { src: string; dst: string; port: number; interval: number; beats: number };
+  longConnection: { src: string; dst: string; port: number; duration: number; uid: string };
+  dnsTunnel: { src: string; domain: string; queries: number };
+  dga: { src: string; queries: number };
+  disguisedExe: { src: string; host: string; uri: string; fuid: string; uid: string };
+  guessedPassword: { src: string; user: string; failures: number };
+  selfSigned: { src: string; dst: string; server: string };
+}
+
+export interface ZeekCapture {
+  /** Log name (conn, dns, http, files, ssl, notice) → the file's text. */
+  logs: Record<string, string>;
+  /** Data rows per log. */
+  rows: Record<string, number>;
+  planted?: ZeekPlanted;
+}
+
+const FIELDS: Record<string, [string, string][]> = {
+  conn: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['proto', 'enum'], ['service', 'string'], ['duration', 'interval'], ['orig_bytes', 'count'], ['resp_bytes', 'count'], ['conn_state', 'string'], ['local_orig', 'bool'], ['local_resp', 'bool'], ['missed_bytes', 'count'], ['history', 'string'], ['orig_pkts', 'count'], ['orig_ip_bytes', 'count'], ['resp_pkts', 'count'], ['resp_ip_bytes', 'count'], ['tunnel_parents', 'set[string]']],
+  dns: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['proto', 'enum'], ['trans_id', 'count'], ['rtt', 'interval'], ['query', 'string'], ['qclass', 'count'], ['qclass_name', 'string'], ['qtype', 'count'], ['qtype_name', 'string'], ['rcode', 'count'], ['rcode_name', 'string'], ['AA', 'bool'], ['TC', 'bool'], ['RD', 'bool'], ['RA', 'bool'], ['Z', 'count'], ['answers', 'vector[string]'], ['TTLs', 'vector[interval]'], ['rejected', 'bool']],
+  http: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['trans_depth', 'count'], ['method', 'string'], ['host', 'string'], ['uri', 'string'], ['referrer', 'string'], ['version', 'string'], ['user_agent', 'string'], ['request_body_len', 'count'], ['response_body_len', 'count'], ['status_code', 'count'], ['status_msg', 'string'], ['username', 'string'], ['password', 'string'], ['resp_fuids', 'vector[string]'], ['resp_filenames', 'vector[string]'], ['resp_mime_types', 'vector[string]']],
+  files: [['ts', 'time'], ['fuid', 'string'], ['tx_hosts', 'set[addr]'], ['rx_hosts', 'set[addr]'], ['conn_uids', 'set[string]'], ['source', 'string'], ['depth', 'count'], ['analyzers', 'set[string]'], ['mime_type', 'string'], ['filename', 'string'], ['duration', 'interval'], ['is_orig', 'bool'], ['seen_bytes', 'count'], ['total_bytes', 'count'], ['md5', 'string'], ['sha1', 'string']],
+  ssl: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['version', 'string'], ['cipher', 'string'], ['server_name', 'string'], ['established', 'bool'], ['subject', 'string'], ['issuer', 'string'], ['validation_status', 'string']],
+  notice: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['fuid', 'string'], ['proto', 'enum'], ['note', 'enum'], ['msg', 'string'], ['sub', 'string'], ['src', 'addr'], ['dst', 'addr'], ['p', 'port'], ['actions', 'set[enum]']],
+};
+
+type Row = { ts: number; v: (string | number | null)[] };
+
+const RESOLVER = '10.3.0.2';
+const NTP = '10.3.0.3';
+const INTRANET = '10.3.1.5';
+const UAS = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Safari/537.36', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:123.0) Gecko/20100101 Firefox/123.0'];
+const WORDS = ['news', 'mail', 'cdn', 'static', 'api', 'shop', 'docs', 'video', 'maps', 'search', 'cloud', 'img', 'login', 'update', 'portal'];
+const TLDS = ['com', 'net', 'org', 'io'];
+
+export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
+  const rnd = mulberry32(opts.seed ?? 5);
+  const hosts = opts.hosts ?? 40;
+  const hours = opts.hours ?? 24;
+  const start = opts.start ?? Date.UTC(2024, 2, 5) / 1000;
+  const end = start + hours * 3600;
+  const perHour = opts.perHour ?? 12;
+  const rows: Record<string, Row[]> = { conn: [], dns: [], http: [], files: [], ssl: [], notice: [] };
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const int = (a: number, b: number) => a + Math.floor(rnd() * (b - a + 1));
+  const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const id = (prefix: string) => prefix + Array.from({ length: 17 }, () => ALNUM[Math.floor(rnd() * ALNUM.length)]).join('');
+  const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[Math.floor(rnd() * 16)]).join('');
+  const ws = Array.from({ length: hosts }, (_, i) => `10.3.0.${10 + i}`);
+  // external servers, Zipf-weighted: a few are very popular
+  const servers = Array.from({ length: 300 }, (_, i) => ({ ip: `${93 + (i % 90)}.${(i * 37) % 250}.${(i * 11) % 250}.${10 + (i % 200)}`, name: `${pick(WORDS)}.${pick(WORDS)}${i}.${pick(TLDS)}` }));
+  const zipf = servers.map((_, i) => 1 / (i + 1));
+  const zsum = zipf.reduce((a, b) => a + b, 0);
+  const server = () => {
+    let r = rnd() * zsum;
+    for (let i = 0; i < servers.length; i++) if ((r -= zipf[i]) <= 0) return servers[i];
+    return servers[servers.length - 1];
+  };
+  const conn = (ts: number, uid: string, src: string, dst: string, port: number, proto: string, service: string, duration: number, ob: number, rb: number, state = 'SF') =>
+    rows.conn.push({ ts, v: [ts, uid, src, int(49152, 65000), dst, port, proto, service || null, duration, ob, rb, state, 'T', dst.startsWith('10.') ? 'T' : 'F', 0, state === 'SF' ? 'ShADadFf' : 'S', Math.ceil(ob / 500) + 3, ob + 40 * (Math.ceil(ob / 500) + 3), Math.ceil(rb / 1400) + 2, rb + 40 * (Math.ceil(rb / 1400) + 2), null] });
+  const dns = (ts: number, src: string, query: string, qtype: string, rcode: string, answers: string | null, resolver = RESOLVER) => {
+    const uid = id('C');
+    rows.dns.push({ ts, v: [ts, uid, src, int(49152, 65000), resolver, 53, 'udp', int(1, 65535), 0.002 + rnd() * 0.02, query, 1, 'C_INTERNET', qtype === 'TXT' ? 16 : 1, qtype, rcode === 'NOERROR' ? 0 : 3, rcode, 'F', 'F', 'T', 'T', 0, answers, answers ? '300.000000' : null, 'F'] });
+    conn(ts, uid, src, resolver, 53, 'udp', 'dns', 0.01, 40 + query.length, answers ? 80 + query.length : 40 + query.length);
+  };
+  const http = (ts: number, uid: string, src: string, dst: string, host: string, uri: string, method: string, status: number, body: number, user: string | null, ua: string, fuid: string | null, fname: string | null, mime: string | null, port = 80) => {
+    rows.http.push({ ts, v: [ts, uid, src, int(49152, 65000), dst, port, 1, method, host, uri, null, '1.1', ua, method === 'POST' ? 64 : 0, body, status, status === 200 ? 'OK' : status === 401 ? 'Unauthorized' : 'Not Found', user, null, fuid, fname, mime] });
+  };
+  const file = (ts: number, fuid: string, tx: string, rx: string, uid: string, mime: string, fname: string | null, size: number) =>
+    rows.files.push({ ts, v: [ts, fuid, tx, rx, uid, 'HTTP', 0, mime === 'application/x-dosexec' ? 'PE,MD5,SHA1' : 'MD5,SHA1', mime, fname, 0.2, 'F', size, size, hex(32), hex(40)] });
+
+  // ordinary browsing
+  for (let h = 0; h < hours; h++) {
+    const hourOfDay = (Math.floor((start + h * 3600) / 3600) % 24 + 24) % 24;
+    const office = hourOfDay >= 8 && hourOfDay < 18;
+    for (let w = 0; w < ws.length; w++) {
+      const src = ws[w];
+      const n = office ? int(Math.floor(perHour / 2), Math.floor(perHour * 1.5)) : rnd() < 0.3 ? int(0, 2) : 0;
+      for (let k = 0; k < n; k++) {
+        const ts = start + h * 3600 + rnd() * 3600;
+        const s = server();
+        dns(ts, src, s.name, 'A', 'NOERROR', s.ip);
+        const uid = id('C');
+        const secure = rnd() < 0.8;
+        const ob = int(300, 2500);
+        const rb = Math.floor(Math.exp(8 + rnd() * 4));
+        conn(ts + 0.02, uid, src, s.ip, secure ? 443 : 80, 'tcp', secure ? 'ssl' : 'http', 0.1 + rnd() * 20, ob, rb);
+        if (secure) rows.ssl.push({ ts: ts + 0.03, v: [ts + 0.03, uid, src, int(49152, 65000), s.ip, 443, 'TLSv13', 'TLS_AES_128_GCM_SHA256', s.name, 'T', `CN=${s.name}`, "CN=R3,O=Let's Encrypt,C=US", 'ok'] });
+        else {
+          const img = rnd() < 0.4;
+          const fuid = id('F');
+          const mime = img ? 'image/png' : 'text/html';
+          http(ts + 0.03, uid, src, s.ip, s.name, img ? `/img/${int(1, 500)}.png` : `/${pick(WORDS)}/${int(1, 99)}`, 'GET', 200, rb, null, UAS[w % 2], fuid, null, mime);
+          file(ts + 0.04, fuid, s.ip, src, uid, mime, null, rb);
+        }
+      }
+      // the intranet, as the workstation's user
+      const m = office ? int(1, 4) : 0;
+      for (let k = 0; k < m; k++) {
+        const ts = start + h * 3600 + rnd() * 3600;
+        const uid = id('C');
+        conn(ts, uid, src, INTRANET, 80, 'tcp', 'http', 0.3, 400, 6000);
+        http(ts + 0.01, uid, src, INTRANET, 'intranet.corp', `/${pick(['wiki', 'hr', 'tickets'])}/${int(1, 40)}`, 'GET', rnd() < 0.03 ? 404 : 200, 6000, `user${String(w).padStart(2, '0')}`, UAS[w % 2], null, null, null);
+      }
+    }
+  }
+  // NTP: every workstation, every 1,024 s, from a random phase
+  for (const src of ws) {
+    for (let ts = start + rnd() * 1024; ts < end; ts += 1024) conn(ts, id('C'), src, NTP, 123, 'udp', 'ntp', 0.001, 48, 48);
+  }
+  // ordinary notices: an internal scanner and an expired internal certificate
+  for (let i = 0; i < 3; i++) {
+    const ts = start + 3600 * (9 + i * 3);
+    rows.notice.push({ ts, v: [ts, null, null, null, null, null, null, null, 'Scan::Port_Scan', '10.3.0.5 scanned at least 15 unique ports of host 10.3.1.9 in 0m2s', 'local', '10.3.0.5', '10.3.1.9', null, 'Notice::ACTION_LOG'] });
+  }
+
+  let planted: ZeekPlanted | undefined;
+  if (opts.planted !== false) {
+    // beacon
+    const bsrc = '10.3.0.23';
+    const bdst = '185.225.19.40';
+    let beats = 0;
+    for (let ts = start + 37; ts < end; ts += 200 * (0.8 + 0.4 * rnd())) {
+      if (rnd() < 0.1) continue;
+      conn(ts, id('C'), bsrc, bdst, 449, 'tcp', '', 0.3 + rnd() * 0.2, int(280, 320), int(900, 1300));
+      beats++;
+    }
+    // long connection
+    const luid = id('C');
+    const lts = start + 3600 * 10.5;
+    conn(lts, luid, '10.3.0.31', '203.0.113.77', 8443, 'tcp', '', 6 * 3600, 900_000_000, 2_000_000);
+    // DNS tunnel
+    const B32 = 'abcdefghijklmnopqrstuvwxyz234567';
+    const tq = 1500;
+    for (let i = 0; i < tq; i++) {
+      const ts = start + 3600 * 14 + (i / tq) * 7200 + rnd();
+      const label = Array.from({ length: 50 }, () => B32[Math.floor(rnd() * 32)]).join('');
+      dns(ts, '10.3.0.17', `${label}.t.cdn-sync.net`, 'TXT', 'NOERROR', 'TXT 32 ' + hex(32));
+    }
+    // DGA burst
+    const LET = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < 150; i++) {
+      const ts = start + 3600 * 16 + (i / 150) * 300;
+      const name = Array.from({ length: int(12, 16) }, () => LET[Math.floor(rnd() * 26)]).join('');
+      dns(ts, '10.3.0.42', `${name}.${pick(['com', 'net', 'info'])}`, 'A', 'NXDOMAIN', null);
+    }
+    // disguised executable
+    const euid = id('C');
+    const efuid = id('F');
+    const ets = start + 3600 * 11.2;
+    dns(ets - 0.05, '10.3.0.12', 'dl.quick-docs.info', 'A', 'NOERROR', '91.215.85.17');
+    conn(ets, euid, '10.3.0.12', '91.215.85.17', 80, 'tcp', 'http', 1.8, 420, 734_208);
+    http(ets + 0.01, euid, '10.3.0.12', '91.215.85.17', 'dl.quick-docs.info', '/invoice_0412.pdf', 'GET', 200, 734_208, null, UAS[0], efuid, 'invoice_0412.pdf', 'application/x-dosexec');
+    file(ets + 0.02, efuid, '91.215.85.17', '10.3.0.12', euid, 'application/x-dosexec', 'invoice_0412.pdf', 734_208);
+    // guessed password on the intranet
+    const gts = start + 3600 * 3.1;
+    for (let i = 0; i <= 60; i++) {
+      const ts = gts + i * 3;
+      const uid = id('C');
+      const ok = i === 60;
+      conn(ts, uid, '198.51.100.66', INTRANET, 80, 'tcp', 'http', 0.05, 380, ok ? 6000 : 420);
+      http(ts + 0.01, uid, '198.51.100.66', INTRANET, 'intranet.corp', '/login', 'POST', ok ? 200 : 401, ok ? 6000 : 180, 'admin', 'python-requests/2.31.0', null, null, null);
+    }
+    // self-signed certificate to a rare server
+    for (let i = 0; i < 4; i++) {
+      const ts = start + 3600 * 13 + i * 610;
+      const uid = id('C');
+      conn(ts, uid, '10.3.0.27', '45.77.3.9', 443, 'tcp', 'ssl', 12, 5200, 90_000);
+      rows.ssl.push({ ts, v: [ts + 0.01, uid, '10.3.0.27', int(49152, 65000), '45.77.3.9', 443, 'TLSv12', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'secure-mail-login.top', 'T', 'CN=secure-mail-login.top', 'CN=secure-mail-login.top', 'self signed certificate'] });
+    }
+    planted = {
+      beacon: { src: bsrc, dst: bdst, port: 449, interval: 200, beats },
+      longConnection: { src: '10.3.0.31', dst: '203.0.113.77', port: 8443, duration: 6 * 3600, uid: luid },
+      dnsTunnel: { src: '10.3.0.17', domain: 'cdn-sync.net', queries: tq },
+      dga: { src: '10.3.0.42', queries: 150 },
+      disguisedExe: { src: '10.3.0.12', host: 'dl.quick-docs.info', uri: '/invoice_0412.pdf', fuid: efuid, uid: euid },
+      guessedPassword: { src: '198.51.100.66', user: 'admin', failures: 60 },
+      selfSigned: { src: '10.3.0.27', dst: '45.77.3.9', server: 'secure-mail-login.top' },
+    };
+  }
+  const logs: Record<string, string> = {};
+  const counts: Record<string, number> = {};
+  for (const [name, rs] of Object.entries(rows)) {
+    rs.sort((a, b) => a.ts - b.ts);
+    logs[name] = zeekText(name, FIELDS[name], rs, start);
+    counts[name] = rs.length;
+  }
+  return { logs, rows: counts, planted };
+}
+
+function zeekText(name: string, fields: [string, string][], rows: Row[], start: number): string {
+  const stamp = (s: number) => new Date(s * 1000).toISOString().slice(0, 19).replace('T', '-').replace(/:/g, '-');
+  const cell = (v: string | number | null, type: string) => {
+    if (v === null) return '-';
+    if (type === 'time' || type === 'interval') return Number(v).toFixed(6);
+    if (typeof v === 'number' && (type === 'count' || type === 'port')) return String(Math.round(v));
+    return String(v);
+  };
+  const out = ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', `#path\t${name}`, `#open\t${stamp(start)}`, `#fields\t${fields.map((f) => f[0]).join('\t')}`, `#types\t${fields.map((f) => f[1]).join('\t')}`];
+  for (const r of rows) out.push(r.v.map((v, i) => cell(v, fields[i][1])).join('\t'));
+  out.push(`#close\t${stamp(start + 86400)}`);
+  return out.join('\n') + '\n';
+}
+
+/** Writes the capture's logs as DIR/<name>.log. */
+export function writeZeek(dir: string, cap: ZeekCapture): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  return Object.entries(cap.logs).map(([name, text]) => {
+    const p = path.join(dir, `${name}.log`);
+    fs.writeFileSync(p, text);
+    return p;
+  });
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const arg = (k: string) => {
+    const i = args.indexOf(k);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const cap = generateZeek({ seed: Number(arg('--seed') ?? 5), hosts: Number(arg('--hosts') ?? 40), hours: Number(arg('--hours') ?? 24) });
+  const files = writeZeek(arg('--out') ?? 'zeek-capture', cap);
+  process.stdout.write(`${files.join('\n')}\n${JSON.stringify(cap.planted, null, 2)}\n`);
+}

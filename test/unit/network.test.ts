@@ -1,0 +1,199 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ANALYSES } from '../../src/engine/analyses/index';
+import { beaconScore } from '../../src/engine/analyses/network/beaconScore';
+import { entropy, registeredDomain } from '../../src/engine/analyses/network/dnsNames';
+import type { Finding } from '../../src/engine/findings';
+import { runAnalyses, selectAnalyses } from '../../src/engine/findings';
+import { guessRoles, type RoleCandidate } from '../../src/engine/roles';
+import { triage } from '../../src/engine/triage/triage';
+import { generateZeek, writeZeek } from '../generators/zeek';
+import { mulberry32 } from '../generators/courseLog';
+import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
+
+const cols = (names: string[], type: Record<string, RoleCandidate['type']> = {}, nulls: Record<string, number> = {}): RoleCandidate[] =>
+  names.map((name) => ({ name, type: type[name] ?? 'text', nullShare: nulls[name] ?? 0 }));
+const roleMap = (m: Map<string, string>) => Object.fromEntries([...m].map(([k, v]) => [v, k]));
+
+describe('network roles', () => {
+  it('Zeek: id.orig_h is the source, id.resp_h / id.resp_p the destination and its port; HTTP host is a destination, not a resource', () => {
+    const conn = roleMap(guessRoles(cols(['_time', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'duration'], { _time: 'timestamp', 'id.orig_h': 'ip', 'id.resp_h': 'ip', 'id.orig_p': 'integer', 'id.resp_p': 'integer', duration: 'real' })));
+    assert.deepEqual([conn.ip, conn.destination, conn.port, conn.session], ['id.orig_h', 'id.resp_h', 'id.resp_p', 'uid']);
+    const proxy = roleMap(guessRoles(cols(['time', 'client', 'host', 'method', 'uri', 'status_code'], { client: 'ip', time: 'timestamp', status_code: 'integer' })));
+    assert.equal(proxy.destination, 'host');
+    assert.equal(proxy.resource, 'uri');
+    const dst = roleMap(guessRoles(cols(['src_ip', 'dst_ip', 'dest_port'], { src_ip: 'ip', dst_ip: 'ip', dest_port: 'integer' })));
+    assert.deepEqual([dst.ip, dst.destination, dst.port], ['src_ip', 'dst_ip', 'dest_port']);
+    // a destination alone is not the source
+    assert.equal(roleMap(guessRoles(cols(['dst_ip'], { dst_ip: 'ip' }))).ip, undefined);
+  });
+
+  it('a counter is no resource; Kerberos client is a principal; a mostly empty client_ip still plays ip', () => {
+    const stats = roleMap(guessRoles(cols(['ts', 'peer', 'mem', 'files', 'active_files'], { ts: 'timestamp', mem: 'integer', files: 'integer', active_files: 'integer' })));
+    assert.equal(stats.resource, undefined);
+    assert.equal(stats.port, undefined);
+    const krb = roleMap(guessRoles(cols(['id.orig_h', 'request_type', 'client', 'service', 'success', 'error_msg'], { 'id.orig_h': 'ip', success: 'boolean' })));
+    assert.equal(krb.user, 'client');
+    const apache = roleMap(guessRoles(cols(['time', 'level', 'client_ip', 'message'], { client_ip: 'ip', time: 'timestamp' }, { client_ip: 0.984 })));
+    assert.equal(apache.ip, 'client_ip');
+  });
+
+  it('indexing: an Apache error log gives client_ip the ip role; a column that is always [] plays no role', async () => {
+    const { tables } = await indexed([fixture('loghub/Apache_300.log')]);
+    assert.equal(tables[0].columns.find((c) => c.name === 'client_ip')?.role, 'ip');
+    const dir = tmpDir();
+    const f = path.join(dir, 'events.jsonl');
+    fs.writeFileSync(f, Array.from({ length: 50 }, (_, i) => JSON.stringify({ time: `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`, user: [], src_ip: `10.0.0.${i}` })).join('\n'));
+    const t = (await indexed([f])).tables[0];
+    assert.equal(t.columns.find((c) => c.name === 'user')?.role ?? null, null);
+  });
+});
+
+describe('beacon score', () => {
+  it('a beacon jittered by ±20 % with 10 % of beats missing scores high and is very unlikely at random; Poisson arrivals are not', () => {
+    const rnd = mulberry32(11);
+    const times: number[] = [];
+    for (let t = 0; t < 86400; t += 300 * (0.8 + 0.4 * rnd())) if (rnd() >= 0.1) times.push(t);
+    const b = beaconScore(times, times.map(() => 300 + Math.round(rnd() * 20)), 24)!;
+    assert.ok(b.score > 0.85, `score ${b.score}`);
+    assert.ok(b.count > 0.8 && b.count < 0.95, `count ${b.count}`);
+    assert.ok(b.log10p < -50, `log10p ${b.log10p}`);
+    const random: number[] = [];
+    for (let t = 0; t < 86400; t += -300 * Math.log(1 - rnd())) random.push(t);
+    const r = beaconScore(random, random.map(() => Math.round(200 + rnd() * 5000)), 24)!;
+    assert.ok(r.score < 0.8, `random score ${r.score}`);
+    assert.ok(r.log10p > -3, `random log10p ${r.log10p}`);
+  });
+
+  it('names: registered domains and entropy', () => {
+    assert.equal(registeredDomain('abc.def.t.cdn-sync.net'), 'cdn-sync.net');
+    assert.equal(registeredDomain('www.bbc.co.uk'), 'bbc.co.uk');
+    assert.ok(entropy('mfrggzdfmztwq2lknnwg23tpobyxe43u') > 4);
+    assert.ok(entropy('aaaaaaaa') === 0);
+  });
+});
+
+describe('network investigations on a generated Zeek capture', function () {
+  this.timeout(300000);
+  const cap = generateZeek({ seed: 5, hosts: 30, perHour: 8 });
+  let findings: Finding[] = [];
+  let tri: ReturnType<typeof triage>;
+  before(async () => {
+    const dir = tmpDir();
+    const files = writeZeek(dir, cap);
+    const { engine, tables } = await indexed(files);
+    const run = runAnalyses([...ANALYSES], tables, (s, p) => engine.query(s, p));
+    findings = run.outputs.flatMap((o) => o.findings);
+    tri = triage(findings, { perGroup: 10 });
+  });
+  const top = (kind: string) => tri.groups.find((g) => g.kind === kind)!.suspects.slice(0, 10);
+  const rankIn = (kind: string, value: string, analysis: string) => top(kind).findIndex((s) => s.value === value && s.analyses.includes(analysis));
+
+  it('each planted case is in the top 10 of its group, by the analysis that should find it', () => {
+    const p = cap.planted!;
+    const cases: [string, string, string][] = [
+      ['ip', p.beacon.src, 'beacons'],
+      ['ip', p.longConnection.src, 'long-connections'],
+      ['ip', p.dnsTunnel.src, 'dns-tunnel'],
+      ['ip', p.dga.src, 'dns-nxdomain'],
+      ['ip', p.guessedPassword.src, 'failure-bursts'],
+      ['user', p.guessedPassword.user, 'login-accounts'],
+      ['ip', p.selfSigned.src, 'invalid-certificates'],
+      ['resource', 'invoice_0412.pdf', 'disguised-executables'],
+    ];
+    for (const [kind, value, analysis] of cases) assert.ok(rankIn(kind, value, analysis) >= 0, `${analysis}: ${kind} ${value} not in the top 10 (${top(kind).map((s) => `${s.value} ${s.risk}`).join(', ')})`);
+  });
+
+  it('the beacon: its destination, port, rhythm and parts in the reason; the NTP rhythm every host shares is low', () => {
+    const b = findings.find((f) => f.analysis === 'beacons' && f.entity.value === cap.planted!.beacon.src && f.metrics.destination === cap.planted!.beacon.dst)!;
+    assert.ok(b, 'no beacon finding');
+    assert.equal(b.metrics.port, 449);
+    assert.ok(Math.abs(Number(b.metrics.intervalSeconds) - 200) < 20, String(b.metrics.intervalSeconds));
+    assert.match(b.reason, /beacon score 0\.9\d: interval skew [\d.]+, interval MAD [\d.]+, \d+ % of the expected beats, sizes [\d.]+, 24 of 24 hours/);
+    assert.ok((b.risk ?? 0) >= 90);
+    const ntp = findings.filter((f) => f.analysis === 'beacons' && f.metrics.destination === '10.3.0.3');
+    assert.equal(ntp.length, 30);
+    assert.ok(ntp.every((f) => (f.risk ?? 0) <= 30 && f.context?.[0].kind === 'popular'));
+  });
+
+  it('joins by uid and fuid: the disguised download shows its connection and its HTTP request', () => {
+    const f = findings.find((x) => x.analysis === 'disguised-executables' && x.evidence.table === 'files')!;
+    assert.match(f.reason, /named as a \.pdf file/);
+    assert.match(String(f.metrics.linked), /conn line \d+: 10\.3\.0\.12:\d+ → 91\.215\.85\.17:80 tcp http/);
+    assert.match(String(f.metrics.linked), /http line \d+: GET dl\.quick-docs\.info\/invoice_0412\.pdf → 200/);
+  });
+
+  it('DNS: the tunnel and the DGA burst are critical with their figures; no dynamic-DNS or resolver findings on an ordinary network', () => {
+    const t = findings.find((f) => f.analysis === 'dns-tunnel' && f.entity.value === cap.planted!.dnsTunnel.src)!;
+    assert.equal(t.metrics.domain, 'cdn-sync.net');
+    assert.equal(t.metrics.uniqueNames, 1500);
+    assert.equal(t.metrics.txtShare, 1);
+    assert.ok((t.risk ?? 0) >= 90);
+    const d = findings.find((f) => f.analysis === 'dns-nxdomain' && f.entity.value === cap.planted!.dga.src)!;
+    assert.ok(Number(d.metrics.nxdomain) >= 140 && (d.risk ?? 0) >= 90);
+    assert.equal(findings.filter((f) => f.analysis === 'dns-tunnel' && (f.risk ?? 0) >= 50).length, 1);
+    assert.equal(findings.filter((f) => f.analysis === 'dns-nxdomain').length, 1);
+    assert.equal(findings.filter((f) => f.analysis === 'dns-services' || f.analysis === 'dns-resolvers').length, 0);
+  });
+
+  it('the long connection and its upload; the only medium-or-above network findings are the planted ones and the notice', () => {
+    const l = findings.filter((f) => f.analysis === 'long-connections');
+    assert.deepEqual(l.map((f) => f.entity.value), [cap.planted!.longConnection.src]);
+    const o = findings.filter((f) => f.analysis === 'large-outbound');
+    assert.deepEqual(o.map((f) => f.entity.value), [cap.planted!.longConnection.src]);
+    const network = new Set(['beacons', 'long-connections', 'large-outbound', 'rare-ports', 'dns-tunnel', 'dns-nxdomain', 'dns-services', 'dns-resolvers', 'disguised-executables', 'rare-user-agents', 'invalid-certificates', 'zeek-notices', 'zeek-weird', 'kerberos-errors']);
+    const loud = findings.filter((f) => network.has(f.analysis) && (f.risk ?? 0) >= 50).map((f) => `${f.analysis} ${f.entity.value}`);
+    const planted = cap.planted!;
+    const expected = new Set([planted.beacon.src, planted.longConnection.src, planted.dnsTunnel.src, planted.dga.src, planted.guessedPassword.src, planted.selfSigned.src, 'invoice_0412.pdf', '10.3.0.5']);
+    assert.deepEqual(loud.filter((x) => !expected.has(x.split(' ')[1])), []);
+  });
+});
+
+describe('authentication semantics', function () {
+  this.timeout(60000);
+  it('sshd: one attempt counts once (the PAM and "Invalid user" lines of an attempt are not more attempts)', async () => {
+    const text = fs.readFileSync(fixture('OpenSSH_2k.log'), 'utf8');
+    const failedLines = (text.match(/Failed password for (invalid user )?\S+ from 112\.95\.230\.3 /g) ?? []).length;
+    assert.equal(failedLines, 26);
+    const { engine, tables } = await indexed([fixture('OpenSSH_2k.log')]);
+    const run = runAnalyses(selectAnalyses('login-per-ip,failure-bursts', ANALYSES), tables, (s, p) => engine.query(s, p));
+    const f = run.outputs.flatMap((o) => o.findings).find((x) => x.analysis === 'login-per-ip' && x.entity.value === '112.95.230.3')!;
+    assert.ok(f, 'no login-per-ip finding for 112.95.230.3');
+    assert.equal(f.metrics.failures, failedLines);
+    assert.equal(f.metrics.attempts, failedLines);
+  });
+
+  it('Kerberos: pre-authentication required is routine, many unknown principals from one host is enumeration', async () => {
+    const dir = tmpDir();
+    const head = ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tkerberos', '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\trequest_type\tclient\tservice\tsuccess\terror_msg', '#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tbool\tstring'];
+    const lines: string[] = [];
+    let ts = 1709629200;
+    for (let i = 0; i < 40; i++) lines.push([ts++, `Cp${i}`, `10.0.0.${10 + (i % 8)}`, 50000 + i, '10.0.0.2', 88, 'AS', `user${i % 8}/CORP`, 'krbtgt/CORP', 'F', 'KDC_ERR_PREAUTH_REQUIRED'].join('\t'));
+    for (let i = 0; i < 12; i++) lines.push([ts++, `Ce${i}`, '10.0.0.66', 51000 + i, '10.0.0.2', 88, 'AS', `guess${i}/CORP`, 'krbtgt/CORP', 'F', 'KDC_ERR_C_PRINCIPAL_UNKNOWN'].join('\t'));
+    const f = path.join(dir, 'kerberos.log');
+    fs.writeFileSync(f, [...head, ...lines].join('\n') + '\n');
+    const { engine, tables } = await indexed([f]);
+    const run = runAnalyses(selectAnalyses('kerberos-errors,login-per-ip', ANALYSES), tables, (s, p) => engine.query(s, p));
+    const all = run.outputs.flatMap((o) => o.findings);
+    const enumeration = all.find((x) => x.analysis === 'kerberos-errors' && x.entity.value === '10.0.0.66')!;
+    assert.match(enumeration.reason, /user enumeration: 12 names/);
+    assert.ok((enumeration.risk ?? 0) >= 75);
+    const routine = all.filter((x) => x.analysis === 'kerberos-errors' && x.metrics.code === 'KDC_ERR_PREAUTH_REQUIRED');
+    assert.equal(routine.length, 8);
+    assert.ok(routine.every((x) => (x.risk ?? 0) < 25));
+    // pre-authentication required is no failed logon for the login analyses either
+    assert.ok(!all.some((x) => x.analysis === 'login-per-ip' && x.entity.value.startsWith('10.0.0.1')));
+  });
+
+  it('real Zeek capture (WRCCDC): notices become findings, when ../shared/data is here', async function () {
+    if (!hasShared) this.skip();
+    const d = path.join(SHARED, 'zeek-wrccdc', 'zeek-default');
+    const { engine, tables } = await indexed([path.join(d, 'notice.log.gz'), path.join(d, 'ssl.log.gz')]);
+    const run = runAnalyses(selectAnalyses('zeek-notices', ANALYSES), tables, (s, p) => engine.query(s, p));
+    const n = run.outputs.flatMap((o) => o.findings);
+    assert.ok(n.length > 0);
+    assert.ok(n.every((f) => f.metrics.note === 'SSL::Invalid_Server_Cert' && f.risk === 30));
+    assert.ok(n.some((f) => /ssl line \d+: TLS to/.test(String(f.metrics.linked))));
+  });
+});
