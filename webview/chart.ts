@@ -123,7 +123,8 @@ function staticGrid(t: ChartTable, index: number): HTMLElement {
       const { column, descending } = sort;
       rows = rows.sort((a, b) => compareCells(a.r[column], b.r[column]) * (descending ? -1 : 1));
     }
-    count.textContent = rows.length === t.rows.length ? `${rows.length.toLocaleString()} rows` : `${rows.length.toLocaleString()} of ${t.rows.length.toLocaleString()} rows`;
+    const of = t.rows.length === 1 ? 'row' : 'rows';
+    count.textContent = rows.length === t.rows.length ? `${rows.length.toLocaleString()} ${of}` : `${rows.length.toLocaleString()} of ${t.rows.length.toLocaleString()} ${of}`;
     thead.textContent = '';
     const tr = el('tr');
     if (t.linked) tr.append(el('th', 'rows', 'src'));

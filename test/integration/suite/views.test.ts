@@ -91,12 +91,29 @@ describe('Views in every theme', function () {
     const access = await table(a, 'access.log');
     const smb = await table(a, 'smb_files-planted.log');
     await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'session-clusters');
+    // the analysis views with legends, facet headers, maps and matrices: every one in every theme
+    const course = await table(a, 'course-planted.txt');
+    await table(a, 'cohorts.csv');
+    await table(a, 'attacks.csv');
+    const log = await table(a, 'log.csv');
+    await table(a, 'signins.csv');
+    const views: [string, string][] = [['busiest-resources', course.table], ['cohort-overuse', course.table], ['login-detectors', log.table], ['geo-ip', 'signins']];
+    for (const [id] of views) await vscode.commands.executeCommand('logInvestigator.runAnalysis', id);
+    const shown = views.map(([id, t]) => {
+      const out = a.findings.analyses.find((o) => o.analysis === id && o.table === t);
+      assert.ok(out && out.charts.length > 0, `${id} on ${t} has charts`);
+      return { key: `${id}|${t}`, title: `${out.title} — ${t}`, shot: id };
+    });
     for (const [theme, name] of THEMES) {
       await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
       await vscode.commands.executeCommand('logInvestigator.showTimeline', access.table);
       await checkCharts('Timeline', `view-timeline-${name}`);
       await vscode.commands.executeCommand('logInvestigator.showAnalysis', `session-clusters|${smb.table}`);
       await checkCharts('Clusters of network sessions', `view-clusters-${name}`);
+      for (const v of shown) {
+        await vscode.commands.executeCommand('logInvestigator.showAnalysis', v.key);
+        await checkCharts(v.title, `view-${v.shot}-${name}`);
+      }
     }
   });
 
