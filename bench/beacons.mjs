@@ -15,7 +15,7 @@ export default async function ({ benchDir }) {
   const r = spawnSync(process.execPath, ['--max-old-space-size=6144', '-e', `require(${JSON.stringify(cjs)}).beaconBench(${JSON.stringify(benchDir)}, 1000000).then((x) => process.stdout.write(JSON.stringify(x)))`], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`beacon bench failed: ${r.stderr.slice(-3000)}`);
   const x = JSON.parse(r.stdout);
-  console.log(`  ${fmt(x.rows)} connections indexed in ${fmt(x.indexMs)} ms; beacons: ${fmt(x.beaconMs)} ms (best of ${x.runsMs.join(', ')} ms)  ${x.beaconMs < 5000 ? 'MET' : 'NOT MET'} (target < 5,000 ms)`);
+  console.log(`  ${fmt(x.rows)} connections indexed in ${fmt(x.indexMs)} ms; beacons: ${fmt(x.beaconMs)} ms wall (best of ${x.runsMs.join(', ')} ms), ${fmt(x.cpuMs)} ms CPU  ${x.beaconMs < 5000 ? 'MET' : 'NOT MET'} (target < 5,000 ms wall)`);
   console.log(`  ${fmt(x.pairsScored)} pairs scored, ${x.findings} findings (${x.loud} at medium or above); planted beacons found at high or above: ${x.plantedFound} of ${x.planted}`);
   return x;
 }

@@ -10,7 +10,7 @@ import type { QueryResult, SqlValue } from './database';
 import { catalogTables } from './catalog';
 import { LogInvestigatorError } from './errors';
 import { quoteIdent } from './names';
-import type { Role } from './roles';
+import { isEventIdColumn, type Role } from './roles';
 import { severityOfRisk } from './triage/risk';
 
 export type EntityKind = 'ip' | 'user' | 'group' | 'resource' | 'window' | 'session' | 'row';
@@ -411,7 +411,31 @@ export function robustZ(value: number, stats: { median: number; scale: number })
 export function failureCondition(table: TableInfo, column: string): string {
   const c = table.columns.find((x) => x.name === column);
   const q = quoteIdent(column);
+  if (isEventIdColumn(column)) return windowsLogonFailure(table, q);
   if (c?.type === 'boolean') return `${q} = 0`;
   if (c?.type === 'integer') return `${q} >= 400`;
   return `lower(${q}) IN ('failure', 'failed', 'fail', 'denied', 'error', 'invalid', 'rejected', 'false')`;
+}
+
+/** The Status column of a Windows event export (Status, Event.EventData.Status; not SubStatus), as lower-case SQL text. */
+function windowsStatus(table: TableInfo): string {
+  const st = table.columns.find((x) => /(^|\.)status$/i.test(x.name));
+  return st ? `lower(coalesce(CAST(${quoteIdent(st.name)} AS TEXT), ''))` : "''";
+}
+
+/**
+ * Failed logons among Windows security events: 4625 (logon failed), 4771 (Kerberos pre-authentication
+ * failed) unless its status is 0x19 (pre-authentication required, a routine step), and 4768 / 4776
+ * (Kerberos TGT, NTLM validation) with a non-zero status.
+ */
+export function windowsLogonFailure(table: TableInfo, q: string): string {
+  const s = windowsStatus(table);
+  const id = `CAST(${q} AS INTEGER)`;
+  return `(${id} = 4625 OR (${id} = 4771 AND ${s} <> '0x19') OR (${id} IN (4768, 4776) AND ${s} NOT IN ('', '0x0', '0')))`;
+}
+
+/** Windows events that are logon attempts (4624, 4625, 4768, 4771, 4776), without 4771's routine pre-authentication-required. */
+export function windowsLogonAttempt(table: TableInfo, q: string): string {
+  const id = `CAST(${q} AS INTEGER)`;
+  return `(${id} IN (4624, 4625, 4768, 4776) OR (${id} = 4771 AND ${windowsStatus(table)} <> '0x19'))`;
 }

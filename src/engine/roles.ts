@@ -17,6 +17,10 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 const HTTP_SIBLINGS = ['method', 'uri', 'useragent', 'statuscode', 'csmethod', 'csuristem', 'request'];
 /** Columns of a Kerberos log, whose `client` is a principal (user@REALM), the user of the request. */
 const KERBEROS_SIBLINGS = ['requesttype', 'service', 'errormsg', 'errorcode', 'ticketoptions'];
+/** Columns of Windows logon events (4624, 4625, 4768, 4771 exported as JSON): the event id is the outcome, TargetUserName the user. */
+const WINDOWS_LOGON_SIBLINGS = ['targetusername', 'logontype', 'ipaddress', 'workstationname', 'targetdomainname'];
+/** The event-id column of a Windows event export (EventID, Event.System.EventID, event_id…). */
+export const isEventIdColumn = (name: string): boolean => /(^|[^a-z])event_?id$/i.test(name) || norm(name) === 'eventid';
 
 const RULES: RoleRule[] = [
   { role: 'time', exact: ['time', 'timestamp', 'datetime', 'ts', 'date', 'eventtime', 'timegenerated', 'createdat'], contains: /time|date/, types: ['timestamp', 'date'] },
@@ -33,7 +37,7 @@ const RULES: RoleRule[] = [
     contains: /resp|dst|dest|server/,
   },
   { role: 'port', exact: ['idrespp', 'respp', 'dstport', 'destport', 'destinationport', 'dport', 'serverport', 'targetport'], contains: /(resp|dst|dest|server).*port|dport/, types: ['integer'] },
-  { role: 'user', exact: ['user', 'username', 'userid', 'login', 'account', 'accountname', 'email', 'sender', 'principal', 'actor', 'usr', 'student', 'studentid', 'employee'], contains: /user|login|account|email|sender|student/ },
+  { role: 'user', exact: ['user', 'username', 'userid', 'login', 'account', 'accountname', 'email', 'sender', 'principal', 'actor', 'usr', 'student', 'studentid', 'employee', 'targetusername'], contains: /user|login|account|email|sender|student/ },
   // a program (track, department…) groups groups: a cohort table names its program
   { role: 'program', exact: ['program', 'programid', 'track', 'trackid', 'curriculum', 'department', 'dept'], contains: /program|track|curriculum/ },
   { role: 'group', exact: ['cohort', 'cohortid', 'group', 'groupid', 'team', 'org', 'organization', 'course', 'section', 'tenant', 'class', 'classid'], contains: /cohort|group|team/ },
@@ -66,6 +70,7 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
   const names = new Set(cols.map((c) => norm(c.name)));
   const http = HTTP_SIBLINGS.some((n) => names.has(n));
   const kerberos = KERBEROS_SIBLINGS.filter((n) => names.has(n)).length >= 2;
+  const windowsLogon = WINDOWS_LOGON_SIBLINGS.filter((n) => [...names].some((x) => x.endsWith(n))).length >= 2;
   for (const rule of RULES) {
     if (rule.role in overrides) continue;
     let best: { name: string; score: number } | null = null;
@@ -84,6 +89,9 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
       if (rule.role === 'destination' && c.type === 'ip') score += 3;
       if (rule.role === 'destination' && !(c.type === 'ip' || c.type === 'text')) score = 0;
       if (rule.role === 'user' && n === 'client' && kerberos) score = 10;
+      if (windowsLogon && rule.role === 'outcome' && isEventIdColumn(c.name)) score = 12;
+      if (windowsLogon && rule.role === 'user' && n.endsWith('targetusername')) score = 12;
+      if (windowsLogon && rule.role === 'user' && n.endsWith('subjectusername')) score = 0;
       if (rule.types) {
         // a date is not a start or end date by its type alone: those need their name too
         if ((rule.role === 'start' || rule.role === 'end' || rule.role === 'port') && score === 0) continue;

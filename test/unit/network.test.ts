@@ -197,3 +197,41 @@ describe('authentication semantics', function () {
     assert.ok(n.some((f) => /ssl line \d+: TLS to/.test(String(f.metrics.linked))));
   });
 });
+
+describe('Windows logon events (4624 / 4625 / 4768 / 4771) feed the login analyses by role', function () {
+  this.timeout(60000);
+  it('EventID is the outcome, TargetUserName the user: a password guessed after 30 failures is critical; routine 4771 0x19 is no failure', async () => {
+    const dir = tmpDir();
+    const f = path.join(dir, 'security.jsonl');
+    const rnd = mulberry32(3);
+    const lines: string[] = [];
+    const at = (s: number) => new Date(Date.UTC(2024, 2, 4, 8) + s * 1000).toISOString();
+    for (let u = 0; u < 30; u++) {
+      for (let k = 0; k < 8; k++) {
+        const s = Math.floor(rnd() * 36000);
+        lines.push(JSON.stringify({ TimeCreated: at(s), EventID: 4771, TargetUserName: `user${u}`, IpAddress: `10.0.1.${u + 10}`, Status: '0x19', LogonType: null, WorkstationName: `WS${u}` }));
+        lines.push(JSON.stringify({ TimeCreated: at(s + 1), EventID: 4624, TargetUserName: `user${u}`, IpAddress: `10.0.1.${u + 10}`, Status: '0x0', LogonType: 3, WorkstationName: `WS${u}` }));
+        lines.push(JSON.stringify({ TimeCreated: at(s + 2), EventID: 4672, TargetUserName: null, SubjectUserName: `user${u}`, IpAddress: null, Status: null, LogonType: null, WorkstationName: null }));
+      }
+      if (u % 5 === 0) lines.push(JSON.stringify({ TimeCreated: at(Math.floor(rnd() * 36000)), EventID: 4625, TargetUserName: `user${u}`, IpAddress: `10.0.1.${u + 10}`, Status: '0xc000006d', LogonType: 3, WorkstationName: `WS${u}` }));
+    }
+    for (let i = 0; i < 30; i++) lines.push(JSON.stringify({ TimeCreated: at(20000 + i * 5), EventID: 4625, TargetUserName: 'alice', IpAddress: '203.0.113.9', Status: '0xc000006d', LogonType: 3, WorkstationName: 'KALI' }));
+    lines.push(JSON.stringify({ TimeCreated: at(20160), EventID: 4624, TargetUserName: 'alice', IpAddress: '203.0.113.9', Status: '0x0', LogonType: 3, WorkstationName: 'KALI' }));
+    fs.writeFileSync(f, lines.join('\n') + '\n');
+    const { engine, tables } = await indexed([f]);
+    const roles = Object.fromEntries(tables[0].columns.filter((c) => c.role).map((c) => [c.role, c.name]));
+    assert.deepEqual([roles.outcome, roles.user, roles.ip], ['EventID', 'TargetUserName', 'IpAddress']);
+    const run = runAnalyses(selectAnalyses('login-accounts,login-per-ip', ANALYSES), tables, (s, p) => engine.query(s, p));
+    const all = run.outputs.flatMap((o) => o.findings);
+    const alice = all.find((x) => x.analysis === 'login-accounts' && x.entity.value === 'alice')!;
+    assert.match(alice.reason, /30 failures .* then a success .* guessing that worked/);
+    assert.ok((alice.risk ?? 0) >= 95);
+    const ip = all.find((x) => x.analysis === 'login-per-ip' && x.entity.value === '203.0.113.9')!;
+    assert.equal(ip.metrics.failures, 30);
+    assert.equal(ip.metrics.attempts, 31);
+    // the routine 4771 0x19 and the 4672 privilege events are no attempts: an ordinary user has 8 logons and at most 1 failure
+    const user0 = Number(engine.query(`SELECT count(*) FROM security WHERE TargetUserName = 'user0' AND EventID IN (4624, 4625)`).rows[0][0]);
+    assert.equal(user0, 9);
+    assert.ok(!all.some((x) => x.analysis === 'login-per-ip' && x.entity.value.startsWith('10.0.1.') && (x.risk ?? 0) >= 50));
+  });
+});

@@ -171,7 +171,7 @@ export const loginRules: Analysis = {
         score,
         risk: riskFromLog10P(log10p, hours.length),
         severity: 'info',
-        reason: `${x} is flagged by ${by.length} of ${rules.length} rules (${by.map((r) => r.id).join(', ')}); worst hour ${worst.hour}:00: ${worst.usernames} distinct usernames, ${worst.failures} failures of ${worst.attempts} attempts, where an ordinary IP-hour at ${String(worst.h).padStart(2, '0')}h has ${sig(1 + m.extra)} usernames and ${sig(m.failures)} failures (Poisson tail of the weaker measure p ≈ ${pText(log10p)} among ${hours.length} IP-hours)`,
+        reason: `${x} is flagged by ${by.length} of ${rules.length} rules (${by.map((r) => `${r.id}: ${r.title}`).join('; ')}); worst hour ${worst.hour}:00: ${worst.usernames} distinct usernames, ${worst.failures} failures of ${worst.attempts} attempts, where an ordinary IP-hour at ${String(worst.h).padStart(2, '0')}h has ${sig(1 + m.extra)} usernames and ${sig(m.failures)} failures (Poisson tail of the weaker measure p ≈ ${pText(log10p)} among ${hours.length} IP-hours)`,
         metrics: { rules: by.map((r) => r.id).join(','), rulesFlagging: by.length, worstHour: worst.hour, usernames: worst.usernames, failures: worst.failures, attempts: worst.attempts, ...(labelled ? { labelledAttacker: attackers.has(x) ? 1 : 0 } : {}) },
         // the failed attempts of the worst hour: the rows that break the rules
         evidence: sourceEvidence(cx, src, `${ip} = ? AND ${src.fail} AND substr(${time}, 1, 13) = ?`, [x, worst.hour]),

@@ -9,7 +9,9 @@
  *   towards the population's rate μ (ten minutes' worth of weight), so an
  *   account with little history is measured against everyone's. Among the
  *   user-minutes of activity (login/bursts.ts). A burst that no success
- *   follows is the account being attacked, not misbehaving: it stays low.
+ *   follows is the account being attacked, not misbehaving: it stays low;
+ *   one a success follows is critical at least (GUESSED_FLOOR), the loudest
+ *   login finding.
  * - Targeted: failures on the username from IPs that guess credentials
  *   (login/ipRisk.ts at low risk or above). Being targeted by many IPs is
  *   context — it explains why a username is busy, seen from many IPs, at odd
@@ -36,6 +38,8 @@ export const PRIOR_MINUTES = 10;
 export const SUCCESS_WITHIN = 10;
 /** The highest risk of a burst that no success follows: low, at most. */
 export const UNANSWERED_CAP = RISK_BANDS.medium - 0.1;
+/** The least risk of a burst a success follows: a guessed password is the loudest login finding (issue 15), critical. */
+export const GUESSED_FLOOR = 95;
 
 export interface AccountBurst {
   user: string;
@@ -80,7 +84,7 @@ export function accountBursts(cells: UserMinute[], tests: number, minRisk: numbe
     });
     // a burst answered by a success is what makes an account loud; among those, the strongest
     const pick = ranked.find((x) => x.successAt !== undefined) ?? ranked[0];
-    out.push({ user, burst: pick.e, successAt: pick.successAt, ownRate: own, populationRate: mu, risk: pick.successAt !== undefined ? pick.e.risk : Math.min(pick.e.risk, UNANSWERED_CAP) });
+    out.push({ user, burst: pick.e, successAt: pick.successAt, ownRate: own, populationRate: mu, risk: pick.successAt !== undefined ? Math.max(pick.e.risk, GUESSED_FLOOR) : Math.min(pick.e.risk, UNANSWERED_CAP) });
   }
   return out;
 }

@@ -9,10 +9,10 @@ import type { TableInfo } from '../build';
 import type { SqlValue } from '../database';
 import type { LabelledWindow } from '../evaluate';
 import type { AnalysisContext, Evidence, Querier } from '../findings';
-import { failureCondition } from '../findings';
+import { failureCondition, windowsLogonAttempt } from '../findings';
 import type { WindowLabel } from '../labels';
 import { quoteIdent, RESERVED_TABLES } from '../names';
-import type { Role } from '../roles';
+import { isEventIdColumn, type Role } from '../roles';
 import { detectTimeFormat, timeParser, type ColumnType } from '../values';
 
 /** A table of labelled windows: quoted table and start/end columns, and the IP (or user) each names when it has one. */
@@ -173,6 +173,9 @@ const SSHD_ATTEMPT = `("event" LIKE 'failed\\_%' ESCAPE '\\' OR "event" LIKE 'ac
  */
 export function attemptCondition(cx: AnalysisContext): string | undefined {
   const t = cx.table;
+  // Windows security events: only the logon events are attempts (the export holds every other event too)
+  const outcome = cx.column('outcome');
+  if (outcome && isEventIdColumn(outcome)) return windowsLogonAttempt(t, quoteIdent(outcome));
   if (t.format !== 'syslog' || !t.columns.some((c) => c.name === 'event') || !t.columns.some((c) => c.name === 'outcome')) return undefined;
   return cx.query(`SELECT 1 FROM ${cx.t} WHERE ${SSHD_ATTEMPT} LIMIT 1`).rows.length ? SSHD_ATTEMPT : undefined;
 }

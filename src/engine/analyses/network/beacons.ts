@@ -39,6 +39,8 @@ export const beacons: Analysis = {
   description:
     "Per source → destination (and port): RITA's beacon score (regular gaps: Bowley skew and MAD of the intervals; the share of expected beats seen; regular sizes; active across the hours of the day), with jitter and missed beats allowed. Risk: how unlikely so many gaps near the median gap are under random arrivals, among the pairs tested.",
   needs: ['ip', 'destination', 'time'],
+  // Zeek's logs about its own work (notices, weirds, analyzer and protocol-detection failures) are no connections
+  shape: (t) => (['note', 'addl', 'analyzer_name', 'failure_reason'].some((c) => t.columns.some((x) => x.name === c)) ? 'a log of Zeek verdicts or analyzer failures, not of connections' : undefined),
   params: [
     { name: 'minConnections', description: 'fewest connections of a pair for it to be scored', default: 10 },
     { name: 'minScore', description: 'beacon score (0–1) from which a pair is a finding', default: 0.8 },

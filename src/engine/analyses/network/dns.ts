@@ -206,7 +206,8 @@ export const dnsServices: Analysis = {
 export const dnsResolvers: Analysis = {
   id: 'dns-resolvers',
   title: 'Queries to resolvers other than the local ones',
-  description: "Hosts asking DNS servers that the network does not use (the local resolvers take 5 % or more of the queries, or serve 3 or more hosts): a hard-coded resolver, DNS over a tunnel's own server, or a misconfiguration.",
+  description:
+    "Hosts asking DNS servers that the network does not use (the local resolvers take 5 % or more of the queries, or serve 3 or more hosts): a hard-coded resolver, DNS over a tunnel's own server, or a misconfiguration. A host that answers other hosts' queries is itself a resolver: its queries to root and outside servers are recursion, routine.",
   needs: ['ip', 'destination', 'time'],
   shape: dnsShape,
   params: [],
@@ -216,24 +217,34 @@ export const dnsResolvers: Analysis = {
     const rows = cx.query(`SELECT ${dst}, count(*), count(DISTINCT ${src}) FROM ${cx.t} WHERE ${dst} IS NOT NULL GROUP BY 1`).rows;
     const total = rows.reduce((a, r) => a + Number(r[1]), 0);
     const local = new Set(rows.filter((r) => Number(r[1]) >= 0.05 * total || Number(r[2]) >= 3).map((r) => String(r[0])));
-    const others = rows.filter((r) => !local.has(String(r[0]))).map((r) => String(r[0]));
+    const servers = new Set(rows.map((r) => String(r[0])));
+    const per = new Map<string, { resolvers: [string, number][]; queries: number }>();
+    for (const [s, d, n] of cx.query(`SELECT ${src}, ${dst}, count(*) FROM ${cx.t} WHERE ${dst} IS NOT NULL AND ${src} IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC`).rows) {
+      if (local.has(String(d))) continue;
+      const p = per.get(String(s)) ?? { resolvers: [], queries: 0 };
+      p.resolvers.push([String(d), Number(n)]);
+      p.queries += Number(n);
+      per.set(String(s), p);
+    }
     const findings: Finding[] = [];
-    for (const d of others.slice(0, 500)) {
-      for (const [s, n] of cx.query(`SELECT ${src}, count(*) FROM ${cx.t} WHERE ${dst} = ? AND ${src} IS NOT NULL GROUP BY 1`, [d]).rows) {
-        const external = !isLocalAddress(d);
-        findings.push({
-          id: `dns-resolvers:${cx.table.table}:ip:${s}->${d}`,
-          analysis: 'dns-resolvers',
-          entity: { kind: 'ip', value: String(s) },
-          score: Number(n),
-          risk: external ? 50 : 30,
-          severity: 'info',
-          reason: `${s} sent ${n} DNS queries to ${d}${external ? ', an outside server' : ''}, not one of the local resolvers (${[...local].slice(0, 4).join(', ')})`,
-          metrics: { resolver: d, queries: Number(n), external: external ? 'yes' : 'no', localResolvers: [...local].join(', ') },
-          evidence: cx.evidence(`${src} = ? AND ${dst} = ?`, [s, d]),
-          related: [{ kind: 'ip', value: d }],
-        });
-      }
+    for (const [s, p] of per) {
+      const outside = p.resolvers.filter(([d]) => !isLocalAddress(d));
+      const recursive = servers.has(s);
+      const context: BenignContext[] = recursive ? [{ kind: 'routine', text: `${s} answers other hosts' DNS queries itself: its queries to other servers are recursion` }] : [];
+      const list = p.resolvers.slice(0, 4).map(([d, n]) => `${d} ×${n}`).join(', ');
+      findings.push({
+        id: `dns-resolvers:${cx.table.table}:ip:${s}`,
+        analysis: 'dns-resolvers',
+        entity: { kind: 'ip', value: s },
+        score: p.queries,
+        risk: recursive ? 20 : outside.length ? 50 : 30,
+        severity: 'info',
+        reason: `${s} sent ${p.queries} DNS queries to ${p.resolvers.length} server(s) that are not the local resolvers (${[...local].slice(0, 4).join(', ')}): ${list}${p.resolvers.length > 4 ? ', …' : ''}${outside.length ? `; ${outside.length} outside the network` : ''}${recursive ? `; ${s} is itself a resolver (recursion)` : ''}`,
+        metrics: { queries: p.queries, resolvers: p.resolvers.map(([d]) => d).join(', '), outside: outside.length, localResolvers: [...local].join(', '), resolverItself: recursive ? 'yes' : 'no' },
+        evidence: cx.evidence(`${src} = ? AND ${dst} IN (${p.resolvers.slice(0, 200).map(() => '?').join(', ')})`, [s, ...p.resolvers.slice(0, 200).map(([d]) => d)]),
+        related: p.resolvers.slice(0, 5).map(([d]) => ({ kind: 'ip' as const, value: d })),
+        ...(context.length ? { context } : {}),
+      });
     }
     return { findings, tables: [{ title: 'Resolvers', columns: ['resolver', 'queries', 'hosts', 'local'], rows: rows.map((r) => [r[0], r[1], r[2], local.has(String(r[0])) ? 'yes' : 'no']) }], charts: [] };
   },
