@@ -9,6 +9,7 @@ import type { SqlValue } from '../database';
 import { matchNames, parseCondition, type Cond } from './condition';
 import { SigmaUnsupported } from './errors';
 import { fieldMatch } from './match';
+import { andNeeds, NEVER, NO_NEED, orNeeds, type Need } from './need';
 
 export interface FieldResolver {
   /** The SQL expression of a Sigma field on this table, or undefined when the table has no such field. */
@@ -20,6 +21,8 @@ export interface FieldResolver {
 export interface Frag {
   sql: string;
   params: SqlValue[];
+  /** What a row must contain for the fragment to be true (need.ts); none when absent. */
+  need?: Need;
 }
 
 export interface CompiledDetection {
@@ -29,6 +32,8 @@ export interface CompiledDetection {
   fields: string[];
   /** Those the table has no column for. */
   missing: string[];
+  /** The literals a row must contain for the rule to match (need.ts). */
+  need: Need;
 }
 
 /** Fields as written (`Image`), with their SQL from the resolver; absent ones remembered. */
@@ -54,7 +59,7 @@ const FANOUT = 16;
 
 /** ANDs or ORs fragments; long lists nest in groups of 16, as SQLite parses a chain of n ORs n deep (at most 1,000). */
 export const join = (frags: Frag[], op: 'AND' | 'OR'): Frag => {
-  if (frags.length === 0) return { sql: op === 'AND' ? '1' : '0', params: [] };
+  if (frags.length === 0) return op === 'AND' ? { sql: '1', params: [] } : { sql: '0', params: [], need: NEVER };
   if (frags.length === 1) return frags[0];
   if (frags.length > FANOUT) {
     const groups: Frag[] = [];
@@ -62,7 +67,8 @@ export const join = (frags: Frag[], op: 'AND' | 'OR'): Frag => {
     for (let i = 0; i < frags.length; i += size) groups.push(join(frags.slice(i, i + size), op));
     return join(groups, op);
   }
-  return { sql: '(' + frags.map((f) => f.sql).join(` ${op} `) + ')', params: frags.flatMap((f) => f.params) };
+  const needs = frags.map((f) => f.need ?? NO_NEED);
+  return { sql: '(' + frags.map((f) => f.sql).join(` ${op} `) + ')', params: frags.flatMap((f) => f.params), need: op === 'AND' ? andNeeds(needs) : orNeeds(needs) };
 };
 
 const isMapValue = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -84,7 +90,7 @@ function compileMap(m: Record<string, unknown>, scope: FieldScope): Frag {
   return join(keys.map((k) => fieldMatch(k, m[k], scope)), 'AND');
 }
 
-const truth = (f: Frag): Frag => ({ sql: `coalesce(${f.sql}, 0)`, params: f.params });
+const truth = (f: Frag): Frag => ({ sql: `coalesce(${f.sql}, 0)`, params: f.params, need: f.need });
 
 function compileCond(c: Cond, items: Map<string, Frag>): Frag {
   switch (c.kind) {
@@ -98,6 +104,7 @@ function compileCond(c: Cond, items: Map<string, Frag>): Frag {
       return join(c.items.map((x) => compileCond(x, items)), c.kind === 'and' ? 'AND' : 'OR');
     case 'not': {
       const f = truth(compileCond(c.item, items));
+      // what a row must contain says nothing about a negation
       return { sql: `(NOT ${f.sql})`, params: f.params };
     }
     case 'of': {
@@ -107,7 +114,8 @@ function compileCond(c: Cond, items: Map<string, Frag>): Frag {
       if (c.count === 'all') return join(frags, 'AND');
       if (c.count <= 1) return join(frags, 'OR');
       const sum = frags.map(truth);
-      return { sql: `((${sum.map((f) => f.sql).join(' + ')}) >= ${c.count})`, params: sum.flatMap((f) => f.params) };
+      // N of them (N ≥ 2) implies one of them
+      return { sql: `((${sum.map((f) => f.sql).join(' + ')}) >= ${c.count})`, params: sum.flatMap((f) => f.params), need: orNeeds(sum.map((f) => f.need ?? NO_NEED)) };
     }
   }
 }
@@ -132,5 +140,5 @@ export function compileDetection(detection: Record<string, unknown>, resolver: F
   parsed.forEach(collect);
   for (const n of names) if (needed.has(n)) items.set(n, compileItem(detection[n], scope));
   const f = join(parsed.map((c) => compileCond(c, items)), 'OR');
-  return { where: f.sql, params: f.params, fields: [...scope.used], missing: [...scope.missing] };
+  return { where: f.sql, params: f.params, fields: [...scope.used], missing: [...scope.missing], need: f.need ?? NO_NEED };
 }

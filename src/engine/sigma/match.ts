@@ -9,7 +9,8 @@ import type { SqlValue } from '../database';
 import type { FieldScope, Frag } from './compile';
 import { join } from './compile';
 import { SigmaUnsupported } from './errors';
-import { globPattern, hasWildcards, likePattern, parseSigmaString, plainText, transform, wrap, type Value } from './values';
+import { andNeeds, NEVER, numberNeed, orNeeds, regexNeed, stringNeed } from './need';
+import { globPattern, hasWildcards, likePattern, parseSigmaString, plainText, transform, wrap, type SigmaString, type Value } from './values';
 
 const TYPE_MODS = new Set(['contains', 'startswith', 'endswith', 're', 'cidr', 'exists', 'gt', 'gte', 'lt', 'lte', 'fieldref']);
 const VALUE_MODS = new Set(['wide', 'utf16le', 'utf16be', 'utf16', 'base64', 'base64offset', 'windash']);
@@ -47,7 +48,7 @@ function readMods(mods: string[]): Mods {
 }
 
 const F = (sql: string, ...params: SqlValue[]): Frag => ({ sql, params });
-const FALSE = F('0');
+const FALSE: Frag = { sql: '0', params: [], need: NEVER };
 
 /** `field|mod|mod: value(s)` as SQL; field '' is a keyword (full-text) match. */
 export function fieldMatch(key: string, value: unknown, scope: FieldScope): Frag {
@@ -58,7 +59,10 @@ export function fieldMatch(key: string, value: unknown, scope: FieldScope): Frag
   if (values.length === 0) return FALSE;
   const keyword = field === '';
   const many = !mods.all && col !== undefined && patternList(values, mods, keyword);
-  if (many) return regexMatch(col, many, mods.cased ? 's' : 'is');
+  if (many) {
+    const re = regexMatch(col, many.pattern, mods.cased ? 's' : 'is');
+    return { ...re, need: andNeeds([orNeeds(many.values.map((s) => stringNeed(col, s, true))), re.need ?? [] ]) };
+  }
   const frags = values.map((v) => valueMatch(col, v, mods, keyword, scope));
   return join(frags, mods.all ? 'AND' : 'OR');
 }
@@ -68,8 +72,8 @@ const LIST_AS_REGEX = 12;
 
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** A long list of string values (after the value modifiers and wildcards) as one anchored regular expression, or undefined. */
-function patternList(values: unknown[], mods: Mods, keyword: boolean): string | undefined {
+/** A long list of string values (after the value modifiers and wildcards) as one anchored regular expression, with the values it stands for, or undefined. */
+function patternList(values: unknown[], mods: Mods, keyword: boolean): { pattern: string; values: SigmaString[] } | undefined {
   if (mods.type && !['contains', 'startswith', 'endswith'].includes(mods.type)) return undefined;
   if (values.length < 2 || values.some((v) => typeof v !== 'string')) return undefined;
   let vals: Value[] = values.map((v) => ({ kind: 'text', s: parseSigmaString(v as string) }));
@@ -77,8 +81,9 @@ function patternList(values: unknown[], mods: Mods, keyword: boolean): string | 
   if (vals.length < LIST_AS_REGEX || vals.some((v) => v.kind !== 'text')) return undefined;
   const start = mods.type === 'contains' || mods.type === 'endswith' || (keyword && !mods.type);
   const end = mods.type === 'contains' || mods.type === 'startswith' || (keyword && !mods.type);
-  const alts = vals.map((v) => {
-    let re = wrap((v as { s: ReturnType<typeof parseSigmaString> }).s, start, end).map((p) => (typeof p === 'string' ? reEscape(p) : p.w === '*' ? '.*' : '.')).join('');
+  const wrapped = vals.map((v) => wrap((v as { s: SigmaString }).s, start, end));
+  const alts = wrapped.map((w) => {
+    let re = w.map((p) => (typeof p === 'string' ? reEscape(p) : p.w === '*' ? '.*' : '.')).join('');
     // a leading or trailing * is a search without that anchor (faster than .* and the same)
     const head = re.startsWith('.*');
     if (head) re = re.slice(2);
@@ -86,7 +91,7 @@ function patternList(values: unknown[], mods: Mods, keyword: boolean): string | 
     if (tail) re = re.slice(0, -2);
     return `${head ? '' : '^'}${re}${tail ? '' : '$'}`;
   });
-  return `(?:${alts.join('|')})`;
+  return { pattern: `(?:${alts.join('|')})`, values: wrapped };
 }
 
 function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: boolean, scope: FieldScope): Frag {
@@ -120,7 +125,7 @@ function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: bo
   }
   // plain equality on a number or boolean (no modifier changes it into text)
   if (!mods.type && mods.transforms.length === 0 && !keyword) {
-    if (typeof v === 'number') return col === undefined ? FALSE : F(`${col} = ?`, v);
+    if (typeof v === 'number') return col === undefined ? FALSE : { ...F(`${col} = ?`, v), need: numberNeed(col, v) };
     if (typeof v === 'boolean') return col === undefined ? FALSE : F(`(${col} = ? OR ${col} = ? COLLATE NOCASE)`, v ? 1 : 0, String(v));
   }
   let vals: Value[] = [{ kind: 'text', s: parseSigmaString(String(v)) }];
@@ -135,11 +140,11 @@ function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: bo
   return join(frags, 'OR');
 }
 
-function stringMatch(col: string, s: ReturnType<typeof parseSigmaString>, cased: boolean): Frag {
-  if (!hasWildcards(s)) return cased ? F(`${col} = ?`, plainText(s)) : F(`${col} = ? COLLATE NOCASE`, plainText(s));
+function stringMatch(col: string, s: SigmaString, cased: boolean): Frag {
+  if (!hasWildcards(s)) return { sql: cased ? `${col} = ?` : `${col} = ? COLLATE NOCASE`, params: [plainText(s)], need: stringNeed(col, s) };
   // `*` alone: any value that exists
   if (s.length === 1) return F(`${col} IS NOT NULL`);
-  return cased ? F(`${col} GLOB ?`, globPattern(s)) : F(`${col} LIKE ? ESCAPE '\\'`, likePattern(s));
+  return cased ? { sql: `${col} GLOB ?`, params: [globPattern(s)], need: stringNeed(col, s) } : { sql: `${col} LIKE ? ESCAPE '\\'`, params: [likePattern(s)], need: stringNeed(col, s) };
 }
 
 /** Inline flags at the start of a pattern (`(?i)`, `(?si)`) become JavaScript flags; JavaScript has no inline groups. */
@@ -164,7 +169,8 @@ export function jsRegex(pattern: string, flags: string): { source: string; flags
 function regexMatch(col: string | undefined, pattern: string, flags: string): Frag {
   const re = jsRegex(pattern, flags);
   if (col === undefined) return FALSE;
-  return re.flags ? F(`regexp(?, ${col}, ?)`, re.source, re.flags) : F(`regexp(?, ${col})`, re.source);
+  const need = regexNeed(col, re.source, re.flags);
+  return re.flags ? { ...F(`regexp(?, ${col}, ?)`, re.source, re.flags), need } : { ...F(`regexp(?, ${col})`, re.source), need };
 }
 
 /** `|fieldref`: the value names another field; equal (case-insensitive), or contains/startswith/endswith it. */

@@ -10,6 +10,7 @@ import type { QueryResult, SqlValue } from '../database';
 import { join, type Frag } from './compile';
 import type { SigmaRule } from './rule';
 import { loadSigmaRules, sigmaFiles, type RuleSet } from './rule';
+import { candidatesOf } from './prefilter';
 import { tryCompile } from './report';
 import { describeTable, loadMappings, type LogsourceEntry, type Mappings, type TableSource } from './sources';
 import { quoteIdent } from '../names';
@@ -38,7 +39,7 @@ export interface TableRun {
 }
 
 /** A rule's own WHERE on a table and its log source's condition, or why it has none. */
-type Prepared = { ok: true; rule: Frag; source?: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[] };
+type Prepared = { ok: true; entry: LogsourceEntry; rule: Frag; source?: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[] };
 
 function prepare(rule: SigmaRule, src: TableSource, entry: LogsourceEntry): Prepared {
   const resolver = src.resolver(entry);
@@ -48,7 +49,7 @@ function prepare(rule: SigmaRule, src: TableSource, entry: LogsourceEntry): Prep
   if (fields.length > 0 && missing.length === fields.length) {
     return { ok: false, status: 'no fields', message: `the table has none of the rule's fields (${missing.join(', ')})`, missing };
   }
-  return { ok: true, rule: { sql: c.compiled.where, params: c.compiled.params }, source: src.where(entry, resolver), missing, fields };
+  return { ok: true, entry, rule: { sql: c.compiled.where, params: c.compiled.params, need: c.compiled.need }, source: src.where(entry, resolver), missing, fields };
 }
 
 /** The WHERE a rule gets on a table (its log source's condition first), or why it has none; undefined when the table does not serve its logsource. */
@@ -64,11 +65,17 @@ export function ruleWhere(rule: SigmaRule, src: TableSource): { ok: true; where:
 const BATCH_RULES = 100;
 const BATCH_PARAMS = 20000;
 
+type Ready = { rule: SigmaRule; p: Extract<Prepared, { ok: true }>; run: RuleRun };
+
 /**
- * Runs every applicable rule on a table. Rules of one log source are
- * counted together, a batch per scan (`sum(CASE WHEN rule THEN 1 END)` for
- * each, under the log source's condition); a batch that fails runs rule by
- * rule, so the failing rule is named and the others still count.
+ * Runs every applicable rule on a table. A rule whose rows must contain
+ * certain literals (need.ts) runs only on the rows that contain them
+ * (prefilter.ts: found for all rules in one pass), and not at all when no
+ * row does; the others, and those whose literals are too common, are
+ * counted together, per log source, a batch per scan
+ * (`sum(CASE WHEN rule THEN 1 END)` for each, under the log source's
+ * condition). A query that fails runs rule by rule, so the failing rule is
+ * named and the others still count.
  */
 export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Query, mappings: Mappings): TableRun {
   const src = describeTable(table, mappings);
@@ -79,7 +86,7 @@ export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Que
   }
   const t = quoteIdent(table.table);
   const hasTime = table.columns.some((c) => c.name === '_time');
-  const groups = new Map<LogsourceEntry, { rule: SigmaRule; p: Extract<Prepared, { ok: true }>; run: RuleRun }[]>();
+  const ready: Ready[] = [];
   for (const rule of rules) {
     if (rule.correlation) continue;
     const entry = src.entryFor(rule.logsource);
@@ -95,40 +102,40 @@ export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Que
     const where = p.source ? join([p.source, p.rule], 'AND') : p.rule;
     const run: RuleRun = { rule, status: 'no match', where: where.sql, params: where.params, matched: 0, missing: p.missing };
     out.runs.push(run);
-    const g = groups.get(entry) ?? [];
-    g.push({ rule, p, run });
-    groups.set(entry, g);
+    ready.push({ rule, p, run });
   }
-  const countOne = (r: RuleRun) => {
+  // the row id under a name no column takes (a column may be called rowid)
+  const rowid = ['rowid', '_rowid_', 'oid'].find((n) => !table.columns.some((c) => c.name.toLowerCase() === n));
+  const timed = hasTime ? 'count(*), min(_time), max(_time)' : 'count(*), NULL, NULL';
+  const countOne = (r: RuleRun, rows?: number[]) => {
     try {
-      r.matched = Number(query(`SELECT count(*) FROM ${t} WHERE ${r.where}`, r.params).rows[0][0]);
+      const [n, first, last] = query(`SELECT ${timed} FROM ${t} WHERE ${rows ? `${rowid} IN (SELECT value FROM json_each(?)) AND ` : ''}${r.where}`, rows ? [JSON.stringify(rows), ...r.params!] : r.params).rows[0] as [number, string | null, string | null];
+      r.matched = Number(n);
+      if (r.matched > 0) [r.status, r.first, r.last] = ['matched', first, last];
     } catch (e) {
       r.status = 'failed';
       r.message = (e as Error).message;
     }
   };
-  for (const g of groups.values()) {
-    const source = g[0].p.source;
-    for (let i = 0; i < g.length; ) {
-      const batch: typeof g = [];
-      let params = source?.params.length ?? 0;
-      while (i < g.length && batch.length < BATCH_RULES && (batch.length === 0 || params + g[i].p.rule.params.length <= BATCH_PARAMS)) {
-        params += g[i].p.rule.params.length;
-        batch.push(g[i++]);
-      }
-      try {
-        const sql = `SELECT ${batch.map((b) => `sum(CASE WHEN ${b.p.rule.sql} THEN 1 ELSE 0 END)`).join(', ')} FROM ${t}${source ? ` WHERE ${source.sql}` : ''}`;
-        const row = query(sql, [...batch.flatMap((b) => b.p.rule.params), ...(source?.params ?? [])]).rows[0];
-        batch.forEach((b, k) => (b.run.matched = Number(row?.[k] ?? 0)));
-      } catch {
-        for (const b of batch) countOne(b.run);
-      }
-    }
-  }
+  // rules whose rows must contain literals: the rows that do, found in one pass
+  const keyed = ready.filter((x) => x.p.rule.need && x.p.rule.need.length > 0);
+  const rowCount = Number(query(`SELECT count(*) FROM ${t}`).rows[0][0]);
+  const cands = keyed.length && rowid ? candidatesOf(keyed.map((x) => x.p.rule.need!), t, rowid, query, Math.max(1000, Math.floor(rowCount / 8))) : [];
+  const scanned = new Set<Ready>(ready);
+  keyed.forEach((x, i) => {
+    const c = cands?.[i];
+    if (c === undefined || c === 'scan') return;
+    scanned.delete(x);
+    if (c.length > 0) countOne(x.run, c);
+  });
+  // the others: counted together per log source
+  const groups = new Map<LogsourceEntry, Ready[]>();
+  for (const x of scanned) groups.set(x.p.entry, [...(groups.get(x.p.entry) ?? []), x]);
+  for (const g of groups.values()) countBatches(g, t, query, countOne);
   for (const r of out.runs) {
     if (r.status !== 'no match' || r.matched === 0) continue;
     r.status = 'matched';
-    if (!hasTime) continue;
+    if (!hasTime || r.first !== undefined) continue;
     try {
       const [first, last] = query(`SELECT min(_time), max(_time) FROM ${t} WHERE ${r.where}`, r.params).rows[0] as [string | null, string | null];
       r.first = first;
@@ -139,6 +146,26 @@ export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Que
     }
   }
   return out;
+}
+
+/** The rules of one log source counted a batch per scan; a batch that fails runs rule by rule. */
+function countBatches(g: Ready[], t: string, query: Query, countOne: (r: RuleRun) => void): void {
+  const source = g[0].p.source;
+  for (let i = 0; i < g.length; ) {
+    const batch: Ready[] = [];
+    let params = source?.params.length ?? 0;
+    while (i < g.length && batch.length < BATCH_RULES && (batch.length === 0 || params + g[i].p.rule.params.length <= BATCH_PARAMS)) {
+      params += g[i].p.rule.params.length;
+      batch.push(g[i++]);
+    }
+    try {
+      const sql = `SELECT ${batch.map((b) => `sum(CASE WHEN ${b.p.rule.sql} THEN 1 ELSE 0 END)`).join(', ')} FROM ${t}${source ? ` WHERE ${source.sql}` : ''}`;
+      const row = query(sql, [...batch.flatMap((b) => b.p.rule.params), ...(source?.params ?? [])]).rows[0];
+      batch.forEach((b, k) => (b.run.matched = Number(row?.[k] ?? 0)));
+    } catch {
+      for (const b of batch) countOne(b.run);
+    }
+  }
 }
 
 /** The bundled curated rules (media/sigma-rules), found upward from this module (out/…, dist/). */

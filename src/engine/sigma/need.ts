@@ -1,0 +1,125 @@
+/**
+ * What a row must contain for a compiled rule to be true: a necessary
+ * condition in conjunctive form, built beside the SQL by the compiler.
+ * An atom says "the text of this SQL expression, ASCII letters lower-cased,
+ * contains this literal"; a clause is true when one of its atoms is; a need
+ * holds when every clause does. The runner finds the rows each atom holds
+ * on in one pass over the table (literals.ts) and runs a rule's SQL only on
+ * the rows of its rarest clause, so a rule whose literals occur nowhere costs
+ * nothing. Only what is certain goes in: `not` parts, regular expressions,
+ * numbers compared as numbers, `exists` and the like give no atom (no
+ * constraint), never a guess, so the rows a rule matches stay the same.
+ */
+import type { SigmaString } from './values';
+
+/**
+ * Either the text of an SQL expression (ASCII letters lower-cased) contains
+ * `lit`, or the expression matches the regular expression `re` (with `flags`)
+ * as the SQL function regexp() tests it.
+ */
+export type Atom =
+  | {
+      /** the SQL expression (a column, a coalesce of columns, the keyword text) */
+      expr: string;
+      /** a non-empty literal with ASCII letters lower-cased */
+      lit: string;
+      re?: undefined;
+    }
+  | { expr: string; re: string; flags: string; lit?: undefined };
+/** One of these atoms holds. */
+export type Clause = Atom[];
+/** Every clause holds; `[]` is no constraint, a clause with no atom can never hold. */
+export type Need = Clause[];
+
+export const NO_NEED: Need = [];
+export const NEVER: Need = [[]];
+
+/** SQLite folds only ASCII letters (LIKE, NOCASE, lower()); so does this. */
+export function asciiLower(s: string): string {
+  // toLowerCase also folds other letters (É → é); only when the text has none is it the same
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s.toLowerCase();
+}
+
+/** Clauses kept per need at most (any subset of the clauses is still necessary), and cross products built at most. */
+const MAX_CLAUSES = 8;
+
+export const atomKey = (a: Atom): string => (a.re === undefined ? `${a.expr}\u0000${a.lit}` : `${a.expr}\u0001${a.flags}/${a.re}`);
+
+/** Longer literals are rarer (a regular expression is tested, not looked up: last); fewer atoms are fewer lists to merge. */
+function clauseScore(c: Clause): number {
+  let min = Infinity;
+  for (const a of c) min = Math.min(min, a.re === undefined ? a.lit.length : 0);
+  return min - c.length / 1000;
+}
+
+const best = (n: Need): Clause => n.reduce((b, c) => (clauseScore(c) > clauseScore(b) ? c : b));
+
+function cap(n: Need): Need {
+  if (n.length <= MAX_CLAUSES) return n;
+  return [...n].sort((a, b) => clauseScore(b) - clauseScore(a)).slice(0, MAX_CLAUSES);
+}
+
+const isNever = (n: Need) => n.some((c) => c.length === 0);
+
+// Repeated atoms and clauses are left in: the runner counts each atom once, and they only widen an estimate.
+export function andNeeds(needs: Need[]): Need {
+  const all = needs.flat();
+  if (all.some((c) => c.length === 0)) return NEVER;
+  return cap(all);
+}
+
+export function orNeeds(needs: Need[]): Need {
+  // a branch that can never hold adds nothing; one without a constraint removes the constraint
+  const live = needs.filter((n) => !isNever(n));
+  if (live.length === 0) return NEVER;
+  if (live.some((n) => n.length === 0)) return NO_NEED;
+  // the usual case, a list of values: one clause of all their atoms
+  if (live.every((n) => n.length === 1)) return [live.flatMap((n) => n[0])];
+  const product = live.reduce((p, n) => p * n.length, 1);
+  if (product <= MAX_CLAUSES) {
+    // (A1 ∧ A2) ∨ (B1 ∧ B2) = (A1 ∨ B1) ∧ (A1 ∨ B2) ∧ (A2 ∨ B1) ∧ (A2 ∨ B2)
+    let acc: Need = [[]];
+    for (const n of live) acc = acc.flatMap((c) => n.map((d) => [...c, ...d]));
+    return cap(acc);
+  }
+  // too many combinations: the best clause of each branch, ORed (weaker, still necessary)
+  return [live.flatMap(best)];
+}
+
+/** An SQLite text that may be read as a number when compared with a numeric column (`'5.0' = 5`): no atom for it. */
+const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
+ * The need of a string match as match.ts compiles it: equality (no
+ * wildcards) needs the whole value, LIKE / GLOB the longest literal part.
+ * `ascii`: the match is a JavaScript regular expression with the i flag,
+ * where a non-ASCII letter may match another case, so only ASCII (and surrogate) runs count,
+ * and only literals a number's text cannot contain (a number reaches
+ * regexp() as JavaScript prints it, not as SQLite does).
+ */
+export function stringNeed(expr: string, s: SigmaString, ascii = false): Need {
+  const wild = s.some((p) => typeof p !== 'string');
+  if (!wild && !ascii) {
+    const text = s.join('');
+    if (text === '' || NUMERIC.test(text)) return NO_NEED;
+    return [[{ expr, lit: asciiLower(text) }]];
+  }
+  let best = '';
+  for (const p of s) {
+    if (typeof p !== 'string') continue;
+    // only ASCII and surrogates (emoji: no case) are matched exactly by JavaScript's i flag
+    // eslint-disable-next-line no-control-regex
+    const runs = ascii ? p.split(/[^\x00-\x7f\ud800-\udfff]+/) : [p];
+    for (const r of runs) if (r.length > best.length && (!ascii || /[^0-9.,eE+\-infinityINFINITY\s]/.test(r))) best = r;
+  }
+  return best ? [[{ expr, lit: asciiLower(best) }]] : NO_NEED;
+}
+
+/** `regexp(re, expr[, flags])`: the test itself, done on each distinct value of the expression. */
+export const regexNeed = (expr: string, re: string, flags: string): Need => [[{ expr, re, flags }]];
+
+/** `expr = n` for a number: the text of an integer, or of a real holding it, contains its digits (|n| < 10^15, where SQLite prints reals exactly). */
+export function numberNeed(expr: string, n: number): Need {
+  return Number.isInteger(n) && Math.abs(n) < 1e15 ? [[{ expr, lit: String(n) }]] : NO_NEED;
+}
