@@ -17,8 +17,10 @@ import type { Engine } from '../../src/engine/engine';
 import { compileDetection, type FieldResolver } from '../../src/engine/sigma/compile';
 import { LiteralMatcher } from '../../src/engine/sigma/literals';
 import { asciiLower, type Need } from '../../src/engine/sigma/need';
-import { loadSigmaRules, type SigmaRule } from '../../src/engine/sigma/rule';
+import { loadSigmaRules, parseSigmaText, type SigmaRule } from '../../src/engine/sigma/rule';
 import { bundledRulesDir, loadMappings, runRulesOnTable } from '../../src/engine/sigma/run';
+import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
+import { runAnalysis } from '../../src/engine/findings';
 import { fixture, indexed, SHARED } from '../helpers';
 
 const EVENTS = fixture('sigma/windows-events.jsonl');
@@ -66,6 +68,58 @@ describe('Sigma: the rows rules match (fixture of events, pinned counts)', () =>
   (fs.existsSync(SIGMAHQ) ? it : it.skip)('the SigmaHQ rules (../shared/data): each count as pinned, and as the rule alone gives it', function () {
     this.timeout(300000);
     check(loadSigmaRules([SIGMAHQ]).rules, 'expected-sigmahq.json');
+  });
+});
+
+describe('Sigma findings: evidence as its SQL says', () => {
+  it('each finding of the bundled rules: its count and first lines are those of its evidence query over the whole table', function () {
+    this.timeout(60000);
+    const q = (sql: string, p?: unknown[]) => engine.query(sql, p as never);
+    const out = runAnalysis(sigmaAnalysis, table, q, { sigma: bundledRulesDir()!, sigmaMappings: '', maxEntities: '50' });
+    assert.ok(out.findings.length >= 100, `${out.findings.length} findings`);
+    for (const f of out.findings) {
+      if (f.metrics.correlation) continue;
+      const rows = q(f.evidence.sql.replace(/^SELECT \*/, 'SELECT _line'), f.evidence.params).rows.map((r) => Number(r[0]));
+      assert.equal(f.evidence.total, rows.length, f.reason);
+      assert.deepEqual(f.evidence.lines, rows.slice(0, 50), f.reason);
+    }
+  });
+});
+
+describe('Sigma problems point at their line in the rule file', () => {
+  it('an unknown modifier, a field no column has, a bad condition: the line of that key', () => {
+    const text = [
+      'title: Bad modifier',
+      'logsource: {product: windows, category: process_creation}',
+      'detection:',
+      '  sel:',
+      '    Image|endswith: x.exe',
+      '    CommandLine|frobnicate: y',
+      '  condition: sel',
+      '---',
+      'title: Missing field',
+      'logsource: {product: windows, category: process_creation}',
+      'detection:',
+      '  sel:',
+      '    Image|endswith: x.exe',
+      '    NoSuchField: 1',
+      '  condition: sel',
+      '---',
+      'title: Bad condition',
+      'logsource: {product: windows, category: process_creation}',
+      'detection:',
+      '  sel:',
+      '    Image|endswith: x.exe',
+      '  condition: sel and (',
+    ].join('\n');
+    const rules = parseSigmaText(text, 'r.yml').rules;
+    const tr = runRulesOnTable(rules, table, (sql, p) => engine.query(sql, p), loadMappings());
+    const at = (title: string) => tr.runs.find((r) => r.rule.title === title)!;
+    assert.equal(at('Bad modifier').status, 'unsupported');
+    assert.equal(at('Bad modifier').line, 6);
+    assert.deepEqual(at('Missing field').missing, ['NoSuchField']);
+    assert.equal(at('Missing field').line, 14);
+    assert.equal(at('Bad condition').line, 22);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { SqlValue } from '../database';
 import { LogInvestigatorError } from '../errors';
-import type { Analysis, EntityKind, Finding, Severity } from '../findings';
+import type { Analysis, EntityKind, Evidence, Finding, Severity } from '../findings';
 import { findingId } from '../findings';
 import { quoteIdent } from '../names';
 import { runCorrelations } from '../sigma/correlate';
@@ -71,13 +71,29 @@ export const sigmaAnalysis: Analysis = {
       if (!ent) return [finding(r, undefined, r.rule.title, r.matched, r.first ?? null, r.last ?? null, where, params)];
       const e = quoteIdent(ent.name);
       const hasTime = cx.table.columns.some((c) => c.name === '_time');
+      // on the rows the rule ran on, when the prefilter picked them (the same matches, without a scan)
+      const only = r.rows ? `${r.rows.sql} AND ` : '';
       const per = cx.query(
-        `SELECT +${e} AS e, count(*), ${hasTime ? 'min(_time), max(_time)' : 'NULL, NULL'} FROM ${cx.t} WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`,
-        [...params, max],
+        `SELECT +${e} AS e, count(*), ${hasTime ? 'min(_time), max(_time)' : 'NULL, NULL'} FROM ${cx.t} WHERE ${only}${where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?`,
+        [...(r.rows?.params ?? []), ...params, max],
       ).rows as [SqlValue, number, string | null, string | null][];
       return per.map(([v, n, first, last]) =>
-        finding(r, ent, v === null ? '' : String(v), n, first, last, v === null ? `${where} AND ${e} IS NULL` : `${where} AND ${e} = ?`, v === null ? params : [...params, v]),
+        finding(r, ent, v === null ? '' : String(v), Number(n), first, last, v === null ? `${where} AND ${e} IS NULL` : `${where} AND ${e} = ?`, v === null ? params : [...params, v]),
       );
+    }
+
+    /**
+     * The evidence of a finding, as cx.evidence gives it, with the count already
+     * known and the first lines looked up on the rows the rule ran on (when the
+     * prefilter picked them) instead of a scan per finding. The SQL it shows is
+     * the rule's, over the whole table.
+     */
+    function evidenceOf(r: RuleRun, where: string, params: SqlValue[], total: number): Evidence {
+      if (!r.rows) return cx.evidence(where, params);
+      const hasLines = cx.table.columns.some((c) => c.name === '_line');
+      const order = hasLines ? '_line' : 'rowid';
+      const lines = hasLines ? cx.query(`SELECT _line FROM ${cx.t} WHERE ${r.rows.sql} AND ${where} ORDER BY _line LIMIT 50`, [...r.rows.params, ...params]).rows.map((x) => Number(x[0])) : [];
+      return { table: cx.table.table, file: cx.table.file, lines, total, sql: `SELECT * FROM ${cx.t} WHERE ${where} ORDER BY ${order}`, params };
     }
 
     function finding(r: RuleRun, ent: { name: string; kind: EntityKind } | undefined, value: string, n: number, first: string | null, last: string | null, where: string, params: SqlValue[]): Finding {
@@ -95,15 +111,16 @@ export const sigmaAnalysis: Analysis = {
         severity,
         reason: `Sigma rule "${rule.title}" (${rule.level}${tags.length ? `; ATT&CK ${tags.join(', ')}` : ''}): ${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}${who}${when}${rule.author ? `; rule by ${rule.author}` : ''}`,
         metrics: { ...ruleMetrics(rule), events: n, first, last, sql: r.where ?? null, missingFields: r.missing.join(', ') || null },
-        evidence: cx.evidence(where, params),
+        evidence: evidenceOf(r, where, params, n),
         ...(first && last ? { window: { start: first, end: last } } : {}),
       };
     }
 
-    const statusRows: SqlValue[][] = tr.runs.map((r) => [r.rule.title, r.rule.level, r.status, r.matched, r.missing.join(', ') || null, r.message ?? null, r.rule.file, r.rule.line]);
+    // the line: where the problem is in the rule file (the key of a missing field, an unsupported modifier), else the rule's first line
+    const statusRows: SqlValue[][] = tr.runs.map((r) => [r.rule.title, r.rule.level, r.status, r.matched, r.missing.join(', ') || null, r.message ?? null, r.rule.file, r.line ?? r.rule.line]);
     const problems: SqlValue[][] = [
       ...set.problems.map((p) => [p.rule ?? null, p.file, p.line, p.message]),
-      ...tr.runs.filter((r) => r.status === 'failed' || r.status === 'unsupported').map((r) => [r.rule.title, r.rule.file, r.rule.line, r.message ?? null]),
+      ...tr.runs.filter((r) => r.status === 'failed' || r.status === 'unsupported').map((r) => [r.rule.title, r.rule.file, r.line ?? r.rule.line, r.message ?? null]),
     ];
     const count = (s: RuleRun['status']) => tr.runs.filter((r) => r.status === s).length;
     const summary = tr.source

@@ -174,6 +174,29 @@ function detectionKeyLines(doc: Document.Parsed, lc: LineCounter): Map<string, n
   return out;
 }
 
+/**
+ * The line a problem of the rule is on: the first detection key naming one
+ * of `fields` (`sel.Image|endswith` names Image), or the first with the
+ * modifier a message quotes (`|foo`), or the condition's line for a
+ * condition problem; else the rule's first line.
+ */
+export function problemLine(rule: SigmaRule, p: { fields?: string[]; feature?: string; message?: string }): number {
+  const keys = [...rule.keyLines.entries()].sort((a, b) => a[1] - b[1]);
+  const leaf = (k: string) => k.slice(k.indexOf('.') + 1);
+  if (p.fields?.length) {
+    const want = new Set(p.fields.map((f) => f.toLowerCase()));
+    const hit = keys.find(([k]) => k.includes('.') && want.has(leaf(k).split('|')[0].toLowerCase()));
+    if (hit) return hit[1];
+  }
+  const mod = /\|([A-Za-z0-9_]+)/.exec(p.message ?? '')?.[1]?.toLowerCase() ?? (p.feature === 'regex' ? 're' : undefined);
+  if (mod) {
+    const hit = keys.find(([k]) => k.includes('.') && leaf(k).toLowerCase().split('|').slice(1).includes(mod));
+    if (hit) return hit[1];
+  }
+  if (p.feature === 'condition' || p.feature === 'aggregation') return rule.keyLines.get('condition') ?? rule.line;
+  return rule.line;
+}
+
 /** Every .yml/.yaml file under the given files and folders (searched recursively), sorted. */
 export function sigmaFiles(paths: string[]): string[] {
   const out: string[] = [];

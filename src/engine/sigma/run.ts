@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { QueryResult, SqlValue } from '../database';
 import { join, type Frag } from './compile';
 import type { SigmaRule } from './rule';
-import { loadSigmaRules, sigmaFiles, type RuleSet } from './rule';
+import { loadSigmaRules, problemLine, sigmaFiles, type RuleSet } from './rule';
 import { candidatesOf } from './prefilter';
 import { tryCompile } from './report';
 import { describeTable, loadMappings, type LogsourceEntry, type Mappings, type TableSource } from './sources';
@@ -29,6 +29,10 @@ export interface RuleRun {
   /** fields of the rule the table has no column for */
   missing: string[];
   message?: string;
+  /** The line of the rule file its problem is on (unsupported, missing fields), for diagnostics. */
+  line?: number;
+  /** The rows the rule ran on when the prefilter picked them (a condition to AND with `where`, for queries over its matches). */
+  rows?: Frag;
 }
 
 export interface TableRun {
@@ -39,15 +43,15 @@ export interface TableRun {
 }
 
 /** A rule's own WHERE on a table and its log source's condition, or why it has none. */
-type Prepared = { ok: true; entry: LogsourceEntry; rule: Frag; source?: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[] };
+type Prepared = { ok: true; entry: LogsourceEntry; rule: Frag; source?: Frag; missing: string[]; fields: string[] } | { ok: false; status: RuleRun['status']; message: string; missing: string[]; line: number };
 
 function prepare(rule: SigmaRule, src: TableSource, entry: LogsourceEntry): Prepared {
   const resolver = src.resolver(entry);
   const c = tryCompile(rule, resolver);
-  if (!c.ok) return { ok: false, status: 'unsupported', message: `${c.feature}: ${c.reason}`, missing: [] };
+  if (!c.ok) return { ok: false, status: 'unsupported', message: `${c.feature}: ${c.reason}`, missing: [], line: problemLine(rule, { feature: c.feature, message: c.reason }) };
   const { missing, fields } = c.compiled;
   if (fields.length > 0 && missing.length === fields.length) {
-    return { ok: false, status: 'no fields', message: `the table has none of the rule's fields (${missing.join(', ')})`, missing };
+    return { ok: false, status: 'no fields', message: `the table has none of the rule's fields (${missing.join(', ')})`, missing, line: problemLine(rule, { fields: missing }) };
   }
   return { ok: true, entry, rule: { sql: c.compiled.where, params: c.compiled.params, need: c.compiled.need }, source: src.where(entry, resolver), missing, fields };
 }
@@ -96,11 +100,11 @@ export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Que
     }
     const p = prepare(rule, src, entry);
     if (!p.ok) {
-      out.runs.push({ rule, status: p.status, matched: 0, missing: p.missing, message: p.message });
+      out.runs.push({ rule, status: p.status, matched: 0, missing: p.missing, message: p.message, line: p.line });
       continue;
     }
     const where = p.source ? join([p.source, p.rule], 'AND') : p.rule;
-    const run: RuleRun = { rule, status: 'no match', where: where.sql, params: where.params, matched: 0, missing: p.missing };
+    const run: RuleRun = { rule, status: 'no match', where: where.sql, params: where.params, matched: 0, missing: p.missing, line: p.missing.length ? problemLine(rule, { fields: p.missing }) : undefined };
     out.runs.push(run);
     ready.push({ rule, p, run });
   }
@@ -109,9 +113,10 @@ export function runRulesOnTable(rules: SigmaRule[], table: TableInfo, query: Que
   const timed = hasTime ? 'count(*), min(_time), max(_time)' : 'count(*), NULL, NULL';
   const countOne = (r: RuleRun, rows?: number[]) => {
     try {
-      const [n, first, last] = query(`SELECT ${timed} FROM ${t} WHERE ${rows ? `${rowid} IN (SELECT value FROM json_each(?)) AND ` : ''}${r.where}`, rows ? [JSON.stringify(rows), ...r.params!] : r.params).rows[0] as [number, string | null, string | null];
+      const only: Frag | undefined = rows ? { sql: `${rowid} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(rows)] } : undefined;
+      const [n, first, last] = query(`SELECT ${timed} FROM ${t} WHERE ${only ? `${only.sql} AND ` : ''}${r.where}`, only ? [...only.params, ...r.params!] : r.params).rows[0] as [number, string | null, string | null];
       r.matched = Number(n);
-      if (r.matched > 0) [r.status, r.first, r.last] = ['matched', first, last];
+      if (r.matched > 0) [r.status, r.first, r.last, r.rows] = ['matched', first, last, only];
     } catch (e) {
       r.status = 'failed';
       r.message = (e as Error).message;
