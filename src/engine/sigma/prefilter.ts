@@ -131,7 +131,16 @@ function scan(which: number[], atoms: Atom[], table: string, rowid: string, quer
       // a text containing the literal contains its end (paths differ at the end): long literals (hashes) make a smaller matcher so
       c.lits.push(a.lit.length > MAX_LITERAL ? a.lit.slice(-MAX_LITERAL) : a.lit);
       c.litIds.push(id);
-    } else c.res.push({ re: new RegExp(a.re, a.flags), id });
+    } else {
+      // the compiler checked the expression; one that still does not compile leaves the rows to the SQL
+      let re: RegExp;
+      try {
+        re = new RegExp(a.re, a.flags);
+      } catch {
+        return false;
+      }
+      c.res.push({ re, id });
+    }
   }
   const list = [...cols.values()];
   const matchers = list.map((c) => (c.lits.length ? new LiteralMatcher(c.lits) : undefined));
