@@ -13,7 +13,7 @@ import { quoteIdent } from './names';
 import { isEventIdColumn, type Role } from './roles';
 import { severityOfRisk } from './triage/risk';
 
-export type EntityKind = 'ip' | 'user' | 'group' | 'resource' | 'window' | 'session' | 'row';
+export type EntityKind = 'ip' | 'user' | 'group' | 'resource' | 'window' | 'session' | 'template' | 'row';
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 

@@ -18,6 +18,7 @@ import { populationOutliers } from './population';
 import { rulesAnalysis } from './rules';
 import { sessions } from './sessions';
 import { sigmaAnalysis } from './sigma';
+import { TEMPLATE_ANALYSES } from './templates';
 import { threatListMatches } from './threatList';
 import { impossibleTravel } from './travel';
 import { volumeOutliers } from './volumeOutliers';
@@ -54,6 +55,7 @@ export const ANALYSES: readonly Analysis[] = [
   loginOnline,
   sigmaAnalysis,
   ...NETWORK_ANALYSES,
+  ...TEMPLATE_ANALYSES,
 ];
 
 export function analysisById(id: string): Analysis | undefined {

@@ -40,7 +40,7 @@ export interface Incident {
 }
 
 const MAX_GAP_MS = 60_000;
-const KIND_ORDER: EntityKind[] = ['window', 'ip', 'user', 'group', 'resource', 'session', 'row'];
+const KIND_ORDER: EntityKind[] = ['window', 'ip', 'user', 'group', 'resource', 'session', 'template', 'row'];
 
 /** The period a time-window value names: 'YYYY-MM-DD' (a day), '… HH' (an hour), '… HH:MM' (a minute), '… HH:MM:SS' (a second); UTC. */
 export function periodOfValue(value: string): { start: number; end: number } | undefined {

@@ -23,6 +23,7 @@ export const GROUPS: readonly { kind: EntityKind; title: string }[] = [
   { kind: 'resource', title: 'Resources' },
   { kind: 'window', title: 'Time windows' },
   { kind: 'session', title: 'Sessions' },
+  { kind: 'template', title: 'Templates' },
   { kind: 'row', title: 'Rows' },
 ];
 export const INCIDENTS_TITLE = 'Incidents';
