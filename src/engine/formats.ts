@@ -1,3 +1,4 @@
+import { looksLikeW3c, W3cParser } from './ingest/w3c';
 import type { CellValue } from './sqliteImage';
 import type { ColumnType, TimeFormat } from './values';
 import { LogInvestigatorError } from './errors';
@@ -9,7 +10,7 @@ import { JsonDocumentsParser, looksLikeJsonDocuments } from './ingest/jsonDocume
 import { learnHeader, LearnedParser, stampHoldsDelimiter } from './ingest/learned';
 import { detectLnav, lnavFormatsIn, LnavParser } from './ingest/lnav';
 
-export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'lnav', 'learned', 'lines', 'sqlite'] as const;
+export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'w3c', 'lnav', 'learned', 'lines', 'sqlite'] as const;
 export type FormatId = (typeof FORMATS)[number];
 
 export const FORMAT_TITLES: Record<FormatId, string> = {
@@ -23,6 +24,7 @@ export const FORMAT_TITLES: Record<FormatId, string> = {
   apache: 'Apache / Nginx access log (common or combined)',
   syslog: 'Syslog lines (with sshd authentication details)',
   'apache-error': 'Apache error log',
+  w3c: 'W3C extended log format (IIS and others: #Fields: date time cs-method cs-uri-stem sc-status …)',
   lnav: 'A format defined by an lnav format file (.log-investigator/formats/*.json, ~/.lnav/formats/installed)',
   learned: 'Lines with a header learned from the first lines (time stamp, level, pid, component…, then the message); lines without one continue the record above',
   lines: 'Plain text, one message per line',
@@ -743,6 +745,8 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
     }
     case 'apache-error':
       return { format, parser: makeApacheErrorParser() };
+    case 'w3c':
+      return { format, parser: new W3cParser() };
     case 'lnav': {
       const f = detectLnav(lnavFormatsIn(opts.formatDirs ?? []).formats, lines);
       if (!f) throw new LogInvestigatorError('BAD_OPTION', 'No lnav format file (in .log-investigator/formats or lnav\'s folder) has patterns that match most of the first lines.');
@@ -794,6 +798,7 @@ export function detect(lines: string[], opts: DetectOptions = {}, fileName?: str
   const nonEmpty = lines.filter((l) => l.trim().length > 0).slice(0, 200);
   if (nonEmpty.length === 0) throw new LogInvestigatorError('EMPTY', 'The file holds only blank lines: there is nothing to index.');
   if (/^#(separator|fields)\b/.test(nonEmpty[0])) return makeParser('zeek', lines, opts);
+  if (looksLikeW3c(nonEmpty)) return makeParser('w3c', lines, opts);
   if (nonEmpty[0].trimStart().startsWith('{')) {
     const objs = nonEmpty.slice(0, 50).map((l) => {
       try {
