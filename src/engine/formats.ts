@@ -1,3 +1,4 @@
+import { parseRfc5424, RFC5424_RE } from './ingest/rfc5424';
 import { looksLikeW3c, W3cParser } from './ingest/w3c';
 import type { CellValue } from './sqliteImage';
 import type { ColumnType, TimeFormat } from './values';
@@ -557,7 +558,10 @@ function parseAccess(text: string): CellValue[] | string {
 // ---------------------------------------------------------------- syslog
 
 // The tag (program[pid]:) is optional: lines such as `syslogd 1.4.1: restart.` keep their text as the message.
-const SYSLOG_LINE_RE = /^([A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) +(?:([^\s[:]+)(?:\[(\d+)\])?: ?)?(.*)$/;
+const SYSLOG_LINE_RE = /^([A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) +(?:((?:-- )?[^\s[:]+(?: \d+(?:\.\d+)+)?)(?:\[(\d+)\])?(?:: ?| (?=\(\[\d+\]\):)))?(.*)$/;
+// the program tag as syslog daemons write it: `sshd[19939]:`, `sshd(pam_unix)[19939]:`, `logrotate:`, and the
+// edge cases kept as loghub's ground truth has them: `syslogd 1.4.1:` (program with its version), `-- root[2421]:`
+// (program `-- root`), Mac's `sandboxd[129] ([31211]):` (pid 129; the responsible process stays in the message)
 
 const SYSLOG_BASE: FixedColumn[] = [
   { name: 'time', type: 'timestamp', timeFormat: 'syslog' },
@@ -605,6 +609,28 @@ export function parseSshd(message: string): SshdFields | null {
     if (m) return f(m);
   }
   return null;
+}
+
+function makeRfc5424Parser(withSshd: boolean): LineParser {
+  const cols: FixedColumn[] = [
+    { name: 'time', type: 'timestamp', timeFormat: 'iso' },
+    { name: 'host', type: 'text' },
+    { name: 'program', type: 'text', role: null },
+    { name: 'pid', type: 'integer' },
+    { name: 'msgid', type: 'text', role: null },
+    { name: 'facility', type: 'text', role: null },
+    { name: 'level', type: 'text' },
+    { name: 'structured_data', type: 'text', role: null },
+    { name: 'sd', type: 'json', role: null },
+    { name: 'message', type: 'text' },
+    ...(withSshd ? SSHD_COLUMNS : []),
+  ];
+  return new FixedRegexParser('syslog', cols, (text) => {
+    const row = parseRfc5424(text);
+    if (typeof row === 'string' || !withSshd) return row;
+    const s = typeof row[2] === 'string' && row[2].startsWith('sshd') && typeof row[9] === 'string' ? parseSshd(row[9]) : null;
+    return s ? [...row, s.event, s.user, s.ip, s.port, s.outcome] : [...row, null, null, null, null, null];
+  });
 }
 
 function makeSyslogParser(withSshd: boolean, timeFormat: TimeFormat): LineParser {
@@ -736,6 +762,7 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
       return { format, parser: new FixedRegexParser('apache', APACHE_COLUMNS, parseAccess, accessSplitter) };
     case 'syslog': {
       const sample = lines.filter((l) => l.length).slice(0, 500);
+      if (share(sample.slice(0, 100), (l) => RFC5424_RE.test(l)) >= 0.8) return { format, parser: makeRfc5424Parser(sample.some((l) => / sshd /.test(l.slice(0, 120)))) };
       const withSshd = sample.some((l) => {
         const m = SYSLOG_LINE_RE.exec(l);
         return m !== null && !!m[3]?.startsWith('sshd');
@@ -817,7 +844,7 @@ export function detect(lines: string[], opts: DetectOptions = {}, fileName?: str
   if (looksLikeJsonDocuments(nonEmpty[0])) return makeParser('json', lines, opts);
   const probe = nonEmpty.slice(0, 100);
   if (share(probe, (l) => ACCESS_RE.test(l)) >= 0.8) return makeParser('apache', lines, opts);
-  if (share(probe, (l) => SYSLOG_LINE_RE.test(l)) >= 0.8) return makeParser('syslog', lines, opts);
+  if (share(probe, (l) => SYSLOG_LINE_RE.test(l) || RFC5424_RE.test(l)) >= 0.8) return makeParser('syslog', lines, opts);
   if (share(probe, (l) => APACHE_ERROR_RE.test(l) && /^\[[A-Z][a-z]{2} /.test(l)) >= 0.8) return makeParser('apache-error', lines, opts);
   if (opts.formatDirs?.length) {
     const f = detectLnav(lnavFormatsIn(opts.formatDirs).formats, nonEmpty);
