@@ -186,10 +186,11 @@ describe('formats', () => {
     await engine.dispose();
   });
 
-  it('Linux syslog lines without a program tag are kept, not rejected', async () => {
+  it('Linux syslog lines with odd program tags are kept, not rejected: syslogd 1.4.1:, -- root[2421]:', async () => {
     const { engine, tables } = await indexed([fixture('Linux_2k.log')]);
     assert.equal(tables[0].rejected, 0);
-    assert.equal(one(engine, "SELECT count(*) FROM linux_2k WHERE program IS NULL AND message LIKE 'syslogd%'") as number > 0, true);
+    assert.equal(one(engine, "SELECT count(*) FROM linux_2k WHERE program = 'syslogd 1.4.1' AND pid IS NULL AND message = 'restart.'") as number > 0, true);
+    assert.equal(one(engine, "SELECT count(*) FROM linux_2k WHERE program IS NULL"), 0);
     await engine.dispose();
   });
 
