@@ -9,6 +9,7 @@ import { registerNotebooks } from './notebook';
 import { initQueryHistory, pickFromHistory, queryHistory, type HistoryEntry } from './queryHistory';
 import { ResultsPanel } from './resultsPanel';
 import { RulesWatcher } from './rulesWatcher';
+import { LnavFormatsWatcher } from './lnavFormats';
 import { registerSqlEditor, type SqlEditorSupport } from './sqlEditor';
 import { safeLabel, safeText } from '../shared/safeText';
 
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   const findingsView = new FindingsView(findings);
   const marks = new FindingMarks(context, findings);
   const rules = new RulesWatcher(findings, () => service.tables.length > 0, log);
+  const lnavFormats = new LnavFormatsWatcher(log);
   initQueryHistory(context);
   const sqlEditor = registerSqlEditor(service);
   const findingsTree = vscode.window.createTreeView('logInvestigator.findings', { treeDataProvider: findingsView, showCollapseAll: true });
@@ -68,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     findingsView,
     marks,
     rules,
+    lnavFormats,
     findingsTree,
     findings.onDidChange(updateBadge),
     service.onDidChangeTables((tables) => {
