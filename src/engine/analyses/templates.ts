@@ -97,7 +97,8 @@ export const templateRare: Analysis = {
   title: 'Rare templates',
   description:
     'Message templates with at most `maxLines` lines. Rare is not suspicious by itself (every log has a long tail of one-off messages): these are listed at info, and at low when their lines carry an error level.',
-  needs: [],
+  // a log's templates: tables of periods and other time-less tables are left alone
+  needs: ['time'],
   params: [{ name: 'maxLines', description: 'most lines a template may have to count as rare', default: 3 }],
   run(cx) {
     const tt = templatesTableOf(cx);
