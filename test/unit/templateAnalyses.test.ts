@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
+import { sameEvent } from '../../src/engine/analyses/templateNew';
 import { burstiness, errorBursts, log10NoneBefore, templateNovelty, templateRare, templateRates } from '../../src/engine/analyses/templates';
 import { runAnalyses, type AnalysisOutput } from '../../src/engine/findings';
 import { findingsOf, triage } from '../../src/engine/triage/triage';
@@ -102,6 +103,33 @@ describe('analyses on message templates (#14 item 4)', () => {
     assert.ok(g);
     assert.equal(g.title, 'Templates');
     assert.match(g.suspects[0].value, /Token signature rejected|Evicted/);
+  });
+
+  it('templates never seen in a baseline log: the new event that fills many minutes is loud, a one-off is not', async () => {
+    const dir = tmpDir();
+    const base = path.join(dir, 'base.log');
+    const now = path.join(dir, 'now.log');
+    const lines = serviceLog().split('\n');
+    // the baseline: the same service's first two hours (no token rejections, no refused connections, no reload)
+    fs.writeFileSync(base, lines.filter((l) => l && l < '2024-03-01 02:00').join('\n') + '\n');
+    fs.writeFileSync(now, lines.join('\n'));
+    const { engine, tables } = await indexed([base, now]);
+    const run = runAnalyses([analysisById('template-new')!], tables, (s, p) => engine.query(s, p), { baseline: 'base' }, ['now']);
+    assert.deepEqual(run.skipped, []);
+    await engine.dispose();
+    const f = run.outputs[0].findings;
+    assert.match(f[0].entity.value, /^Token signature rejected/);
+    assert.ok((f[0].risk ?? 0) >= 75, `risk ${f[0].risk}`);
+    const reload = f.find((x) => /Configuration reloaded/.test(x.entity.value));
+    assert.ok(reload && (reload.risk ?? 0) < 25, `one line is no news: ${reload?.risk}`);
+    assert.ok(!f.some((x) => /Processed batch|Query timeout/.test(x.entity.value)), 'templates of the baseline are not new');
+    assert.equal(sameEvent(['a', '<*>', 'c'], ['a', 'b', '<*>']), true);
+    assert.equal(sameEvent(['a', 'b'], ['a', 'c']), false);
+    assert.equal(sameEvent(['rhost=<*>', 'user=root'], ['rhost=<*>', 'user=<*>']), true);
+    assert.equal(sameEvent(['(uid=<*>)'], ['(uid=0)']), true);
+    assert.equal(sameEvent(['user=root'], ['group=<*>']), false);
+    assert.equal(sameEvent(['a.b'], ['a<*>']), true);
+    assert.equal(sameEvent(['axb'], ['a.b']), false);
   });
 
   it('a table without a message column is skipped with the reason', async () => {

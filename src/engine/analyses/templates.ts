@@ -12,6 +12,7 @@ import { quoteIdent } from '../names';
 import { TEMPLATE_COLUMN } from '../templates/column';
 import { riskFromLog10P } from '../triage/risk';
 import { log10NegBinomialTail } from '../triage/tails';
+import { templateNew } from './templateNew';
 import { templatesChart } from './templatesChart';
 import {
   bucketBounds, bucketText, bucketWindow, errorLevelCondition, levelColumn, loadTemplates, priorWindows,
@@ -304,4 +305,4 @@ export const errorBursts: Analysis = {
   },
 };
 
-export const TEMPLATE_ANALYSES: readonly Analysis[] = [templateNovelty, templateRare, templateRates, errorBursts];
+export const TEMPLATE_ANALYSES: readonly Analysis[] = [templateNovelty, templateNew, templateRare, templateRates, errorBursts];
