@@ -9,7 +9,7 @@ import { CancelledError, errorMessage } from '../engine/errors';
 import type { FormatId } from '../engine/formats';
 import type { Role } from '../engine/roles';
 import { safeText } from '../shared/safeText';
-import { lnavDirs } from './lnavFormats';
+import { lnavDirsForIndex } from './lnavFormats';
 
 /** What the user told us about a file (format, column names); kept per workspace. */
 export interface FileChoice {
@@ -89,7 +89,7 @@ export class EngineService implements vscode.Disposable {
             ...(choice?.format ? { format: choice.format } : {}),
             ...(columns.length ? { columns } : {}),
             indexes: settings.get<boolean>('createIndexes', true),
-            formatDirs: lnavDirs(),
+            formatDirs: lnavDirsForIndex(),
             ...extra,
           };
           const name = path.basename(file);

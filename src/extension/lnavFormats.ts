@@ -19,11 +19,19 @@ export function lnavDirs(): string[] {
   return [...resolved, ...lnavFormatDirs(root)];
 }
 
+let current: LnavFormatsWatcher | undefined;
+
+/** The folders for an index request, their problems shown afresh: what the engine reads is what the Problems view shows. */
+export function lnavDirsForIndex(): string[] {
+  return current ? current.check() : lnavDirs();
+}
+
 export class LnavFormatsWatcher implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('logInvestigator.lnavFormats');
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly log: vscode.LogOutputChannel) {
+    current = this;
     const root = workspaceRoot();
     if (root) {
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, '.log-investigator/formats/*.json'));
@@ -61,6 +69,7 @@ export class LnavFormatsWatcher implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (current === this) current = undefined;
     this.diagnostics.dispose();
     for (const s of this.subs) s.dispose();
   }
