@@ -12,6 +12,7 @@ import { LogInvestigatorError } from './errors';
 import { quoteIdent } from './names';
 import { isEventIdColumn, type Role } from './roles';
 import { severityOfRisk } from './triage/risk';
+import { representative } from './triage/evidence';
 
 export type EntityKind = 'ip' | 'user' | 'group' | 'resource' | 'window' | 'session' | 'template' | 'row';
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -58,6 +59,12 @@ export interface Finding {
    * severity from it.
    */
   risk?: number;
+  /**
+   * −log10 of the expected number of chance findings this extreme, unclamped
+   * (triage/risk.ts, surpriseFromLog10P): where risk stops at 100, ranking
+   * breaks ties on it. Unset: the surprise the risk implies.
+   */
+  surprise?: number;
   severity: Severity;
   reason: string;
   metrics: Record<string, number | string | null>;
@@ -372,6 +379,8 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
     // one scale: the severity always follows the risk (an analysis that has not set a risk yet keeps its old score-based one)
     f.risk ??= legacyRisk(f.score);
     f.severity = severityOfRisk(f.risk);
+    // the rows that make the finding: its representative rows (triage/evidence.ts); total and sql keep all
+    f.evidence = representative(f.evidence, f.severity);
   }
   out.findings.sort((x, y) => (y.risk ?? 0) - (x.risk ?? 0) || y.score - x.score);
   return { analysis: a.id, title: a.title, table: table.table, ...out, ms: Math.round(performance.now() - t0), queries };

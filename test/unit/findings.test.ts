@@ -51,7 +51,8 @@ describe('findings and analyses', () => {
     const [f] = out.findings;
     assert.equal(f.metrics.events, 300);
     assert.equal(f.evidence.total, 300);
-    assert.equal(f.evidence.lines.length, 10, 'the first 10 rows of its busiest hour are marked');
+    assert.equal(f.severity, 'high');
+    assert.equal(f.evidence.lines.length, 2, 'the first 2 rows of its busiest hour are marked (a loud finding\'s representative rows)');
     assert.match(f.reason, /^300 events from IP 10\.9\.9\.9, [\d.]+ robust σ above the median IP/);
     assert.equal(f.id, 'volume-outliers-ip:planted:ip:10.9.9.9');
     // evidence lines are the source lines of that IP's rows

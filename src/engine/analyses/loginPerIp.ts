@@ -79,6 +79,7 @@ export const loginPerIp: Analysis = {
         entity: { kind: 'ip', value: key },
         score: Number((-x.log10p).toFixed(2)),
         risk: x.risk,
+        surprise: x.surprise,
         severity: 'info',
         reason: `${key}: ${attempts} attempts, ${failures} failed (${(100 * errorRate).toFixed(1)} %) on ${Number(r[5])} of its ${usernames} usernames; ${x.observed} ${what} where ${sig(x.expected)} were expected (${rateText}); Poisson tail p ≈ ${pText(x.log10p)} among ${per.length} IPs`,
         metrics: { attempts, successes, failures, usernames, failedUsernames: Number(r[5]), successRate: round(successRate), errorRate: round(errorRate), statistic: what, observed: x.observed, expected: sig(x.expected), log10p: Number(x.log10p.toFixed(2)) },

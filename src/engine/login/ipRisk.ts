@@ -16,7 +16,7 @@
  * A rate that is zero among them (no ordinary IP ever gave a wrong username)
  * is taken as half an event over their attempts: never seen is not impossible.
  */
-import { log10PoissonTail, riskFromLog10P, RISK_BANDS } from '../triage/risk';
+import { log10PoissonTail, riskFromLog10P, RISK_BANDS, surpriseFromLog10P } from '../triage/risk';
 
 export interface IpCounts {
   ip: string;
@@ -43,6 +43,8 @@ export type IpStatistic = { kind: 'failures' } | { kind: 'reason'; reason: strin
 export interface IpRisk {
   ip: string;
   risk: number;
+  /** −log10(p × tests), unclamped: the tie-break where risk stops at 100 (triage/risk.ts). */
+  surprise: number;
   log10p: number;
   /** The statistic that gave the smallest tail. */
   stat: IpStatistic;
@@ -142,7 +144,7 @@ function score(c: IpCounts, stats: IpStatistic[], r: Rates, tests: number, minRi
   // the counterfactual: the smallest count of that statistic that reaches minRisk
   let needed = Math.max(1, Math.ceil(expected));
   while (needed < 1e6 && riskFromLog10P(log10PoissonTail(needed, expected), tests) < minRisk) needed = needed < 64 ? needed + 1 : Math.ceil(needed * 1.05);
-  return { ip: c.ip, risk: riskFromLog10P(bestLog, tests), log10p: bestLog, stat: best, observed: observedOf(c, best), expected, needed };
+  return { ip: c.ip, risk: riskFromLog10P(bestLog, tests), surprise: surpriseFromLog10P(bestLog, tests), log10p: bestLog, stat: best, observed: observedOf(c, best), expected, needed };
 }
 
 /**

@@ -27,7 +27,7 @@
  */
 import type { Finding } from '../findings';
 import { legacyRisk } from '../findings';
-import { RISK_BANDS } from './risk';
+import { RISK_BANDS, surpriseOfRisk } from './risk';
 
 /** Analyses that compare an entity's counts with its peers or its own past: correlated, so one detection between them. */
 export const VOLUME_FAMILY = new Set(['population-outliers', 'entity-baseline', 'busiest-resources', 'spikes']);
@@ -37,6 +37,11 @@ export const familyOf = (analysis: string): string => (isVolume(analysis) ? 'vol
 export const WITHIN_BONUS = 0.1;
 export const DAMPING = 0.4;
 export const BENIGN_SLOPE = 0.3;
+
+/** A finding's surprise: its own, or the one its risk implies. */
+export function surpriseOf(f: Finding): number {
+  return f.surprise ?? surpriseOfRisk(riskOf(f));
+}
 
 /** A finding's risk on the one scale (legacyRisk of its score when an analysis set none). */
 export function riskOf(f: Finding): number {
@@ -86,6 +91,12 @@ export interface Part {
 
 export interface Combined {
   risk: number;
+  /**
+   * Tie-break at the top of the scale: the surprises (−log10 E) of the
+   * independent detections added up, each its strongest finding's (tails of
+   * independent detections multiply). Only ranks suspects of equal risk.
+   */
+  surprise: number;
   /** Before benign context lowered it. */
   raw: number;
   /** Benign context lowered the risk (rule 4). */
@@ -95,13 +106,13 @@ export interface Combined {
 
 /** Rules 1–4 over the findings on one entity or one incident. */
 export function combine(findings: Finding[]): Combined {
-  if (findings.length === 0) return { risk: 0, raw: 0, lowered: false, parts: [] };
+  if (findings.length === 0) return { risk: 0, surprise: 0, raw: 0, lowered: false, parts: [] };
   if (findings.length === 1) {
     // the common case, without the bookkeeping
     const f = findings[0];
     const r = round1(riskOf(f));
     const lowered = !!f.context?.length;
-    return { risk: lowered ? round1(benignRisk(r)) : r, raw: r, lowered, parts: [{ analysis: f.analysis, top: f, findings, risk: r, share: r > 0 ? 1 : 0 }] };
+    return { risk: lowered ? round1(benignRisk(r)) : r, surprise: surpriseOf(f), raw: r, lowered, parts: [{ analysis: f.analysis, top: f, findings, risk: r, share: r > 0 ? 1 : 0 }] };
   }
   const byAnalysis = new Map<string, Finding[]>();
   for (const f of findings) {
@@ -140,8 +151,11 @@ export function combine(findings: Finding[]): Combined {
     for (const p of rest) p.share = restSum > 0 ? (bonus * p.risk) / restSum / total : 0;
   });
   const raw = round1(Math.min(100, total));
+  // the strongest surprise of each detection at low or above, added up (the lead alone when none is)
+  const strong = detections.filter((d, i) => i === 0 || d.risk >= RISK_BANDS.low);
+  const surprise = Math.round(strong.reduce((s, d) => s + Math.max(0, Math.max(...d.parts.flatMap((p) => p.findings.map(surpriseOf)))), 0) * 100) / 100;
   const contexts = findings.some((f) => f.context?.length);
   const overridden = contexts && findings.some((f) => !isVolume(f.analysis) && !f.context?.length && riskOf(f) >= RISK_BANDS.medium);
   const lowered = contexts && !overridden;
-  return { risk: lowered ? round1(benignRisk(raw)) : raw, raw, lowered, parts };
+  return { risk: lowered ? round1(benignRisk(raw)) : raw, surprise, raw, lowered, parts };
 }

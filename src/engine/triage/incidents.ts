@@ -27,6 +27,8 @@ export interface Incident {
   start: string;
   end: string;
   risk: number;
+  /** The tie-break among equal risks (combine.ts). */
+  surprise: number;
   severity: Severity;
   /** Every entity taking part: the findings' own and their related ones, windows first, then by kind and natural order. */
   entities: { kind: EntityKind; value: string }[];
@@ -150,6 +152,7 @@ export function buildIncidents(findings: Finding[]): Incident[] {
       start: new Date(start).toISOString(),
       end: new Date(end).toISOString(),
       risk: c.risk,
+      surprise: c.surprise,
       severity: severityOfRisk(c.risk),
       entities,
       analyses: c.parts.map((p) => p.analysis),
@@ -159,5 +162,5 @@ export function buildIncidents(findings: Finding[]): Incident[] {
       explanation: gone.length ? `Without ${gone.join(' and ')} it would fall below medium.` : c.lowered ? 'Below medium because of benign context.' : 'Below medium.',
     });
   }
-  return out.sort((a, b) => compareSuspects({ risk: a.risk, value: '' }, { risk: b.risk, value: '' }) || a.start.localeCompare(b.start) || naturalCompare(a.id, b.id));
+  return out.sort((a, b) => compareSuspects({ risk: a.risk, value: '', surprise: a.surprise }, { risk: b.risk, value: '', surprise: b.surprise }) || a.start.localeCompare(b.start) || naturalCompare(a.id, b.id));
 }

@@ -17,6 +17,7 @@ function suspectJson(s: Suspect) {
     value: s.value,
     ...(s.name ? { name: s.name } : {}),
     risk: s.risk,
+    surprise: s.surprise,
     severity: s.severity,
     analyses: s.analyses,
     reasons: s.contributions.map(reasonOf),
@@ -28,7 +29,7 @@ function suspectJson(s: Suspect) {
 }
 
 function incidentJson(i: Incident) {
-  return { id: i.id, title: i.title, start: i.start, end: i.end, risk: i.risk, severity: i.severity, analyses: i.analyses, entities: i.entities, reasons: i.contributions.map(reasonOf), evidence: i.contributions.map((c) => evidenceOf(c.finding)), explanation: i.explanation };
+  return { id: i.id, title: i.title, start: i.start, end: i.end, risk: i.risk, surprise: i.surprise, severity: i.severity, analyses: i.analyses, entities: i.entities, reasons: i.contributions.map(reasonOf), evidence: i.contributions.map((c) => evidenceOf(c.finding)), explanation: i.explanation };
 }
 
 /** limit: how many of each group (0: all). */

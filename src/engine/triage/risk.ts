@@ -50,6 +50,28 @@ export function riskFromP(p: number, tests = 1): number {
   return riskFromSurprise(-Math.log10(Math.min(1e300, p * Math.max(1, tests))));
 }
 
+/**
+ * The top of the scale. Risk stops at 100 (E ≤ 1.0 × 10⁻⁶): a severity needs no
+ * more. But an attack with p ≈ 10⁻¹³⁰ and a burst with p ≈ 10⁻¹¹ are not the
+ * same, and ranking must not break their tie by name. So a finding may carry
+ * its surprise, S = −log10 E unclamped (risk = 25 + 12.5 × S below 100), and
+ * ranking breaks ties of risk on it (combine.ts). A finding without one has
+ * the surprise its risk implies: exact below 100, 6 at 100.
+ */
+export const SURPRISE_CAP = 1e6;
+
+/** S = −log10(p × tests), unclamped (capped at SURPRISE_CAP decades for an impossible tail, p = 0). */
+export function surpriseFromLog10P(log10p: number, tests = 1): number {
+  const s = -(log10p + Math.log10(Math.max(1, tests)));
+  return Number.isFinite(s) ? Math.min(SURPRISE_CAP, Math.round(s * 100) / 100) : s > 0 ? SURPRISE_CAP : 0;
+}
+
+/** The surprise a risk implies (its inverse below 100; 6 at 100, 0 at 25 and below … down to −2 at 0). */
+export function surpriseOfRisk(risk: number): number {
+  const r = Number.isFinite(risk) ? Math.max(0, Math.min(100, risk)) : 0;
+  return Math.round(((r - 25) / 12.5) * 100) / 100;
+}
+
 /** Risk from −log10 p directly (for tails too small for a double), among `tests`. */
 export function riskFromLog10P(log10p: number, tests = 1): number {
   return riskFromSurprise(-(log10p + Math.log10(Math.max(1, tests))));

@@ -41,6 +41,8 @@ export interface Suspect {
   value: string;
   name?: string;
   risk: number;
+  /** The tie-break among equal risks (combine.ts): the detections' surprises, −log10 E, added up. */
+  surprise: number;
   severity: Severity;
   analyses: string[];
   contributions: Contribution[];
@@ -60,9 +62,9 @@ export function naturalCompare(a: string, b: string): number {
   return NATURAL.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** Rank order: risk (to 0.1) descending, then the value in natural order. */
-export function compareSuspects(a: { risk: number; value: string }, b: { risk: number; value: string }): number {
-  return Math.round(b.risk * 10) - Math.round(a.risk * 10) || naturalCompare(a.value, b.value);
+/** Rank order: risk (to 0.1) descending, then the surprise (−log10 E, to 0.01) descending, then the value in natural order. */
+export function compareSuspects(a: { risk: number; value: string; surprise?: number }, b: { risk: number; value: string; surprise?: number }): number {
+  return Math.round(b.risk * 10) - Math.round(a.risk * 10) || Math.round((b.surprise ?? 0) * 100) - Math.round((a.surprise ?? 0) * 100) || naturalCompare(a.value, b.value);
 }
 
 function contributionOf(p: Part): Contribution {
@@ -112,6 +114,7 @@ export function suspectOf(kind: EntityKind, value: string, findings: Finding[]):
     value,
     name: sorted.find((f) => f.entity.name)?.entity.name,
     risk: c.risk,
+    surprise: c.surprise,
     severity: severityOfRisk(c.risk),
     analyses: contributions.map((x) => x.analysis),
     contributions,
