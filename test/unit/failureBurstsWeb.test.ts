@@ -173,3 +173,27 @@ describe('the top of the risk scale', () => {
 });
 
 
+
+describe('impossible travel: the sort for a log in time order', () => {
+  it('a log out of time order gives the same legs as the same log in order (the general path sorts on time)', async () => {
+    const src = fs.readFileSync(fixture('geo/signins.csv'), 'utf8').trim().split('\n');
+    const dir = tmpDir();
+    const inOrder = path.join(dir, 'inorder.csv');
+    const reversed = path.join(dir, 'reversed.csv');
+    fs.writeFileSync(inOrder, src.join('\n') + '\n');
+    fs.writeFileSync(reversed, [src[0], ...src.slice(1).reverse()].join('\n') + '\n');
+    const { engine, tables } = await indexed([inOrder, reversed]);
+    try {
+      const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+      const geo = fixture('geo/GeoLite2-City-Test.mmdb');
+      const legs = (t: (typeof tables)[number]) => runAnalysis(analysisById('impossible-travel')!, t, q, { geo }, tables).findings.map((f) => [f.entity.value, f.metrics.fastestKmh, ...places(f), f.metrics.fromTime, f.metrics.toTime, f.metrics.legs]);
+      // two places in the same second have no direction: their order is the rows'
+      const places = (f: Finding) => (f.metrics.fastestKmh === null ? [f.metrics.from, f.metrics.to].sort() : [f.metrics.from, f.metrics.to]);
+      const a = legs(tables.find((t) => t.table === 'inorder')!);
+      assert.deepEqual(a.map((x) => x[0]), ['heidi', 'alice', 'carol']);
+      assert.deepEqual(legs(tables.find((t) => t.table === 'reversed')!), a);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

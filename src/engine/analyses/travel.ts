@@ -1,6 +1,6 @@
 import type { SqlValue } from '../database';
 import { LogInvestigatorError } from '../errors';
-import type { Analysis, Evidence, Finding } from '../findings';
+import type { Analysis, AnalysisContext, Evidence, Finding } from '../findings';
 import { findingId } from '../findings';
 import { riskOfSeverity, severityOfRisk } from '../triage/risk';
 import { distanceFn, EARTH_RADIUS_KM } from '../geo/distance';
@@ -61,6 +61,17 @@ function duration(hours: number): string {
 }
 
 /**
+ * Whether the log's rows are in time order: every row has a time, rowids have
+ * no gap, and no row is earlier than the one before it (a join on rowid + 1,
+ * which stops at the first row out of order).
+ */
+function timeOrdered(cx: AnalysisContext): boolean {
+  const [n, lo, hi, missing] = cx.query(`SELECT count(*), min(rowid), max(rowid), count(*) - count(_time) FROM ${cx.t}`).rows[0].map(Number);
+  if (!(n > 0) || missing > 0 || hi - lo + 1 !== n) return false;
+  return Number(cx.query(`SELECT EXISTS (SELECT 1 FROM ${cx.t} a JOIN ${cx.t} b ON b.rowid = a.rowid + 1 WHERE b._time < a._time)`).rows[0][0]) === 0;
+}
+
+/**
  * Impossible travel: for each user, consecutive located events (by time)
  * whose implied speed exceeds what travel allows. SQL numbers each user's
  * located events in time order and pairs each with its predecessor, keeping
@@ -107,19 +118,23 @@ export const impossibleTravel: Analysis = {
       // Each user's located events in time order, numbered, so that an event's predecessor is seq - 1.
       // Cheaper in sql.js than LAG() (whose window machinery costs several µs a row). NOT INDEXED:
       // reading the log through its user index would fetch rows in random order, a page-cache miss each.
-      cx.query(`CREATE TABLE ${eventsT} (seq INTEGER PRIMARY KEY, u, loc INTEGER, r INTEGER, t TEXT)`);
+      // A log written in time order (the usual case) sorts on (user, rowid) and leaves the time out of
+      // the sorted records, a quarter less work; the legs then read their two times by rowid.
+      const ordered = timeOrdered(cx);
+      cx.query(`CREATE TABLE ${eventsT} (seq INTEGER PRIMARY KEY, u, loc INTEGER, r INTEGER${ordered ? '' : ', t TEXT'})`);
       cx.query(
-        `INSERT INTO ${eventsT} (u, loc, r, t)
-         SELECT l.${user}, g.loc, l.rowid, l._time FROM ${cx.t} AS l NOT INDEXED JOIN ${geo} g ON g.ip = l.${ip}
+        `INSERT INTO ${eventsT} (u, loc, r${ordered ? '' : ', t'})
+         SELECT l.${user}, g.loc, l.rowid${ordered ? '' : ', l._time'} FROM ${cx.t} AS l NOT INDEXED JOIN ${geo} g ON g.ip = l.${ip}
          WHERE g.loc IS NOT NULL AND l.${user} IS NOT NULL AND l._time IS NOT NULL
-         ORDER BY l.${user}, l._time, l.rowid`,
+         ORDER BY l.${user}, ${ordered ? '' : 'l._time, '}l.rowid`,
       );
       // the legs that change place within the longest time an impossible leg can take
+      const [ta, tb, via] = ordered ? ['la._time', 'lb._time', ` JOIN ${cx.t} la ON la.rowid = a.r JOIN ${cx.t} lb ON lb.rowid = b.r`] : ['a.t', 'b.t', ''];
       cx.query(
         `CREATE TABLE ${legsT} AS
-         SELECT b.u AS u, a.t AS pt, b.t AS t, a.r AS prid, b.r AS rid, a.loc AS ploc, b.loc AS loc, (julianday(b.t) - julianday(a.t)) * 24.0 AS h
-         FROM ${eventsT} a JOIN ${eventsT} b ON b.seq = a.seq + 1
-         WHERE b.u = a.u AND b.loc <> a.loc AND julianday(b.t) - julianday(a.t) < ?`,
+         SELECT b.u AS u, ${ta} AS pt, ${tb} AS t, a.r AS prid, b.r AS rid, a.loc AS ploc, b.loc AS loc, (julianday(${tb}) - julianday(${ta})) * 24.0 AS h
+         FROM ${eventsT} a JOIN ${eventsT} b ON b.seq = a.seq + 1${via}
+         WHERE b.u = a.u AND b.loc <> a.loc AND julianday(${tb}) - julianday(${ta}) < ?`,
         [maxDays],
       );
       cx.query(`DROP TABLE ${eventsT}`);
