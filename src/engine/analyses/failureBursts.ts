@@ -1,11 +1,12 @@
 /**
  * Bursts of failed attempts, as episodes (login/bursts.ts): the log's attack
- * episodes (contiguous minutes with too many usernames with failures, or
- * failures when the log names no user, for the log's own rate of ordinary
- * failures), each one finding about its period with its source IPs; and per
- * IP its strongest burst (failures in its minutes against the failures of an
- * ordinary IP in a minute of activity). Risks: Poisson tails among the
- * minutes tested (docs/risk/login.md).
+ * episodes (contiguous minutes with too many usernames, or IPs when the log
+ * names no user, that fail without a success, for the minute's ordinary
+ * traffic: base + a rate per source with a success in it, the log's own
+ * rates), each one finding about its period with its source IPs; and per IP
+ * its strongest burst (failures in its minutes against both the failures of
+ * an ordinary IP in a minute of activity and the ordinary share of its
+ * attempts). Risks: Poisson tails among the minutes tested (docs/risk/login.md).
  */
 import type { SqlValue } from '../database';
 import type { Analysis, AnalysisContext, Finding } from '../findings';
@@ -35,7 +36,7 @@ export const failureBursts: Analysis = {
   id: ID,
   title: 'Bursts of failed attempts',
   description:
-    'Attack episodes: minutes with too many usernames with failures (or failures) for the log\'s own rate of ordinary failures, joined while contiguous, one finding per episode with its source IPs; and per IP its strongest burst of failures. Risk from Poisson tails among the minutes tested.',
+    'Attack episodes: minutes with too many usernames (or IPs) failing without a success for the minute\'s ordinary traffic (the log\'s own rates), joined while contiguous, one finding per episode with its source IPs; and per IP its strongest burst of failures, beyond both an ordinary IP\'s failures a minute and the ordinary share of its attempts. Risk from Poisson tails among the minutes tested.',
   needs: ['ip', 'outcome', 'time'],
   params: [{ name: 'minRisk', description: 'risk (0–100) from which an episode or an IP burst is a finding (50: medium, fewer than 0.01 such minutes expected by chance)', default: 50 }],
   run(cx) {
@@ -46,12 +47,15 @@ export const failureBursts: Analysis = {
     const ok = `CASE WHEN ${src.fail} THEN 0 WHEN NOT (${src.fail}) THEN 1 ELSE 0 END`;
     // per minute the sources that fail (usernames, or IPs when the log names no user) and those that get through
     const unitCol = user ?? ip!;
+    // a source that fails and then gets in (a typo, a page with one broken image) is traffic, not a failing source
     const perMinute = cx.query(
-      `SELECT ${m} AS m, count(DISTINCT CASE WHEN ${src.fail} THEN ${unitCol} END), count(DISTINCT CASE WHEN ${ok} = 1 THEN ${unitCol} END), sum(CASE WHEN ${src.fail} THEN 1 ELSE 0 END) FROM ${src.from} WHERE ${time} IS NOT NULL GROUP BY 1 HAVING m IS NOT NULL ORDER BY 1`,
+      `SELECT m, sum(CASE WHEN k IS NOT NULL AND f > 0 AND s = 0 THEN 1 ELSE 0 END), sum(CASE WHEN k IS NOT NULL AND s > 0 THEN 1 ELSE 0 END), sum(f)
+       FROM (SELECT ${m} AS m, ${unitCol} AS k, sum(CASE WHEN ${src.fail} THEN 1 ELSE 0 END) AS f, sum(${ok}) AS s FROM ${src.from} WHERE ${time} IS NOT NULL GROUP BY 1, 2)
+       WHERE m IS NOT NULL GROUP BY m ORDER BY m`,
     ).rows as number[][];
     const failing = perMinute.filter((r) => r[3] > 0);
     if (!failing.length) return { findings: [], tables: [{ title: 'No failed attempt with a time', columns: ['table'], rows: [[cx.table.table]] }], charts: [] };
-    const unit = user ? 'usernames with failures' : 'IPs with failures';
+    const unit = user ? 'usernames failing without a success' : 'IPs failing without a success';
     const traffic = user ? 'username with a success' : 'IP with a success';
     const series: MinuteTraffic[] = perMinute.map((r) => ({ m: r[0], n: r[1], s: r[2] }));
     const span = perMinute[perMinute.length - 1][0] - perMinute[0][0] + 1;
