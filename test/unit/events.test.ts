@@ -142,10 +142,10 @@ describe('suspects on the seeded e-mail/sign-in stream (issue #11: one scale, a 
         const r = rankOf(t, kind, value);
         return r && [r.group, r.rank, t.groups.find((g) => g.title === r.group)?.suspects[r.rank - 1]?.risk];
       };
-      // the users, by risk then name: three critical (risk 100), two high (80: a rule's and a leg's stated severity)
+      // the users, by risk, then surprise (docs/risk/scale.md), then name: three critical (risk 100), two high (80: a rule's and a leg's stated severity)
       assert.deepEqual(t.groups.find((g) => g.kind === 'user')!.suspects.map((s) => [s.value, s.risk]), [
-        [PLANTED.workingHoursShift.user, 100],
         [PLANTED.populationOutlier.user, 100],
+        [PLANTED.workingHoursShift.user, 100],
         [PLANTED.volumeSpike.user, 100],
         [PLANTED.ruleHit.user, 80],
         [PLANTED.impossibleTrip.user, 80],

@@ -81,7 +81,9 @@ describe('Sigma findings: evidence as its SQL says', () => {
       if (f.metrics.correlation) continue;
       const rows = q(f.evidence.sql.replace(/^SELECT \*/, 'SELECT _line'), f.evidence.params).rows.map((r) => Number(r[0]));
       assert.equal(f.evidence.total, rows.length, f.reason);
-      assert.deepEqual(f.evidence.lines, rows.slice(0, 50), f.reason);
+      // its representative rows (triage/evidence.ts: two when loud, one otherwise) are the query's first
+      assert.ok(f.evidence.lines.length >= Math.min(1, rows.length), f.reason);
+      assert.deepEqual(f.evidence.lines, rows.slice(0, f.evidence.lines.length), f.reason);
     }
   });
 });
