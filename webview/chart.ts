@@ -7,8 +7,8 @@ import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import { prepareSpec } from '../src/shared/chartSpec';
 import type { Cell, ChartSpec, ChartTable, HostToWebview } from '../src/shared/protocol';
-import { compareCells } from '../src/shared/views';
 import { el, post, start } from './api';
+import { sortableHeader, visibleRows, type Sort } from './sortTable';
 import { themeConfig } from './theme';
 import { TAG, toolkit } from './toolkit';
 
@@ -113,32 +113,14 @@ function staticGrid(t: ChartTable, index: number): HTMLElement {
   const tbody = el('tbody');
   table.append(thead, tbody);
   box.append(head, table);
-  let sort: { column: number; descending: boolean } | null = null;
+  let sort: Sort | null = null;
   const cellText = (v: Cell) => (v === null ? 'null' : typeof v === 'number' ? String(Number(v.toFixed(4))) : v);
   const draw = () => {
-    const needle = filter.value.toLowerCase();
-    const all = t.rows.map((r, k) => ({ r, k }));
-    let rows = needle ? all.filter(({ r }) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle))) : all;
-    if (sort) {
-      const { column, descending } = sort;
-      rows = rows.sort((a, b) => compareCells(a.r[column], b.r[column]) * (descending ? -1 : 1));
-    }
+    const rows = visibleRows(t.rows, filter.value, sort);
     const of = t.rows.length === 1 ? 'row' : 'rows';
     count.textContent = rows.length === t.rows.length ? `${rows.length.toLocaleString()} ${of}` : `${rows.length.toLocaleString()} of ${t.rows.length.toLocaleString()} ${of}`;
     thead.textContent = '';
-    const tr = el('tr');
-    if (t.linked) tr.append(el('th', 'rows', 'src'));
-    t.columns.forEach((c, i) => {
-      const th = el('th', `${c}${sort?.column === i ? (sort.descending ? ' ▼' : ' ▲') : ''}`);
-      th.title = `${c} — click to sort`;
-      th.setAttribute('aria-sort', sort?.column === i ? (sort.descending ? 'descending' : 'ascending') : 'none');
-      th.addEventListener('click', () => {
-        sort = { column: i, descending: sort?.column === i ? !sort.descending : false };
-        draw();
-      });
-      tr.append(th);
-    });
-    thead.append(tr);
+    thead.append(sortableHeader(t.columns, sort, (s) => ((sort = s), draw()), t.linked ? { text: 'rows', cls: 'src' } : undefined));
     tbody.textContent = '';
     for (const { r, k } of rows) {
       const row = el('tr');

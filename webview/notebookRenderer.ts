@@ -8,7 +8,7 @@ import { expressionInterpreter } from 'vega-interpreter';
 import { prepareSpec } from '../src/shared/chartSpec';
 import { CHART_MIME, TABLE_MIME, type ChartOutput, type RendererMessage, type TableOutput } from '../src/shared/notebookFormat';
 import type { Cell } from '../src/shared/protocol';
-import { compareCells } from '../src/shared/views';
+import { sortableHeader, visibleRows, type Sort } from './sortTable';
 import { themeConfig } from './theme';
 
 interface OutputItem {
@@ -62,30 +62,13 @@ function renderTable(element: HTMLElement, t: TableOutput, post: Post): void {
   const filterBox = el('label', undefined, 'li-filterbox');
   filterBox.append(filter);
   element.append(info, filterBox, scroll);
-  let sort: { column: number; descending: boolean } | null = null;
+  let sort: Sort | null = null;
   const draw = () => {
-    const needle = filter.value.toLowerCase();
-    let rows = needle ? t.rows.filter((r) => r.some((v) => v !== null && String(v).toLowerCase().includes(needle))) : [...t.rows];
-    if (sort) {
-      const { column, descending } = sort;
-      rows = rows.sort((a, b) => compareCells(a[column], b[column]) * (descending ? -1 : 1));
-    }
+    const rows = visibleRows(t.rows, filter.value, sort).map((x) => x.r);
     const shown = t.rows.length < t.total ? ` (first ${t.rows.length.toLocaleString()} kept)` : '';
-    info.textContent = `${needle ? `${rows.length.toLocaleString()} of ` : ''}${t.total.toLocaleString()} row${t.total === 1 ? '' : 's'}${shown}${t.ms !== undefined ? ` · ${t.ms} ms` : ''}`;
+    info.textContent = `${filter.value ? `${rows.length.toLocaleString()} of ` : ''}${t.total.toLocaleString()} row${t.total === 1 ? '' : 's'}${shown}${t.ms !== undefined ? ` · ${t.ms} ms` : ''}`;
     thead.textContent = '';
-    const head = el('tr');
-    if (sources.length) head.append(el('th', 'source'));
-    t.columns.forEach((c, i) => {
-      const th = el('th', `${c}${sort?.column === i ? (sort.descending ? ' ▼' : ' ▲') : ''}`);
-      th.title = `${c} — click to sort`;
-      th.setAttribute('aria-sort', sort?.column === i ? (sort.descending ? 'descending' : 'ascending') : 'none');
-      th.addEventListener('click', () => {
-        sort = { column: i, descending: sort?.column === i ? !sort.descending : false };
-        draw();
-      });
-      head.append(th);
-    });
-    thead.append(head);
+    thead.append(sortableHeader(t.columns, sort, (s) => ((sort = s), draw()), sources.length ? { text: 'source' } : undefined));
     tbody.textContent = '';
     for (const r of rows) {
       const tr = el('tr');
