@@ -177,14 +177,15 @@ describe('findings and analyses', () => {
     const flagged = new Set(out.findings.filter((f) => f.entity.kind === 'ip').map((f) => f.entity.value));
     const attackers = new Set(engine.query('SELECT DISTINCT source_ip FROM attacks').rows.map((r) => String(r[0])));
     const tp = [...flagged].filter((ip) => attackers.has(ip)).length;
-    // measured: 71 IPs flagged, all attackers: precision 1.00, recall 71/72 = 0.986 (the 72nd made 2 failures in 3 attempts)
+    // measured: 66 IPs flagged, all attackers: precision 1.00, recall 66/72 = 0.917 (a burst must exceed both an ordinary
+    // IP's failures a minute and the ordinary share of its attempts, docs/risk/login.md; 71 against the first alone)
     assert.ok(tp / flagged.size >= 0.85, `precision ${tp / flagged.size}`);
     assert.ok(tp / attackers.size >= 0.7, `recall ${tp / attackers.size}`);
-    assert.equal(flagged.size, 71);
-    assert.equal(tp, 71);
-    // and 71 attack episodes (two attacks overlap), each with its attacker among its source IPs
+    assert.equal(flagged.size, 66);
+    assert.equal(tp, 66);
+    // and 70 attack episodes (two attacks overlap), each with its attacker among its source IPs
     const episodes = out.findings.filter((f) => f.entity.kind === 'window');
-    assert.equal(episodes.length, 71);
+    assert.equal(episodes.length, 70);
     assert.ok(episodes.every((f) => f.window && f.related?.some((r) => attackers.has(r.value))));
     await engine.dispose();
   });
