@@ -93,6 +93,8 @@ interface FromItem {
 
 /** The FROM clause's tables in order, or undefined for what cannot be read exactly. */
 function fromItems(ts: Tok[], catalog: Catalog[]): FromItem[] | undefined {
+  // a NATURAL join merges every column the tables share, _line among them: no link is exact
+  if (ts.some((t) => upper(t) === 'NATURAL')) return undefined;
   const items: FromItem[] = [];
   let i = 0;
   const find = (name: string) => catalog.find((c) => c.table.toLowerCase() === name.toLowerCase());
@@ -130,7 +132,6 @@ function fromItems(ts: Tok[], catalog: Catalog[]): FromItem[] | undefined {
       }
     }
     items.push(item);
-    if (ts.slice(i).some((t) => upper(t) === 'NATURAL')) return undefined;
     while (i < ts.length && (ts[i].text === ',' || JOIN_WORDS.has(upper(ts[i])))) i++;
   }
   return items;

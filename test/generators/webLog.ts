@@ -10,18 +10,7 @@
  *   - scanner: eight probes for an FCKeditor upload page, all 404, nothing else.
  * Only the scanner is a departure from the log's own rates.
  */
-
-/** mulberry32: small, fast, seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRng } from '../../src/engine/cluster/random';
 
 export const WEB_PLANTED = {
   fonts: '75.97.9.59',
@@ -44,7 +33,7 @@ const line = (ip: string, ms: number, path: string, status: number, agent: strin
 
 /** The log's lines, in time order: `hours` hours from 2015-05-17 10:05 UTC, `perHour` ordinary requests at minute :05 of each. */
 export function generateWebLog(opts: { seed?: number; hours?: number; perHour?: number } = {}): string[] {
-  const next = rng(opts.seed ?? 5);
+  const next = seededRng(opts.seed ?? 5);
   const hours = opts.hours ?? 48;
   const perHour = opts.perHour ?? 110;
   const start = Date.UTC(2015, 4, 17, 10, 5, 0);
