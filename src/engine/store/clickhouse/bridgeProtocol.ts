@@ -1,0 +1,19 @@
+/** Messages between the analysis thread (syncBridge.ts) and the thread that talks HTTP (worker.ts). */
+import type { SqlValue } from '../../database';
+
+export interface BridgeInit {
+  url: string;
+  database?: string;
+  username?: string;
+  password?: string;
+  /** Int32Array over it: [0] turns 1 when a reply is posted. */
+  flag: SharedArrayBuffer;
+}
+
+export type BridgeRequest =
+  | { op: 'query'; sql: string; settings: Record<string, string | number> }
+  | { op: 'command'; sql: string; settings: Record<string, string | number> };
+
+export type BridgeReply =
+  | { ok: true; columns: string[]; types: string[]; rows: SqlValue[][] }
+  | { ok: false; message: string };

@@ -1,0 +1,330 @@
+/**
+ * The analyses' SQL (SQLite's dialect, the portable subset they are written in) as ClickHouse
+ * 18.16 reads it. What differs, and what this does about it:
+ * - parameters: 18.16 has no server-side ones; each `?` becomes a literal (strings escaped by
+ *   chString, numbers as written, NULL), so values still never become SQL of their own;
+ * - `GROUP BY 1` / `ORDER BY 2` name a select item by position in SQLite and group by the constant
+ *   in ClickHouse: the position becomes the item (its alias, or the expression);
+ * - `LIKE` ignores ASCII case in SQLite: `lower(a) LIKE lower(b)`;
+ * - `||` converts numbers to text in SQLite: its operands go through toString();
+ * - functions: group_concat → arrayStringConcat(groupArray), julianday and strftime from the
+ *   parsed time, substr/length/instr on characters (UTF-8), min/max of several values →
+ *   least/greatest, ifnull, nullif, replace, trim, ln/log/log10, total, random, CAST … AS
+ *   INTEGER/REAL/TEXT, TRUE/FALSE as 1/0.
+ * Integer division is not rewritten: `/` is always a real division in ClickHouse, so portable SQL
+ * writes `CAST(a / b AS INTEGER)` or avoids it. Window functions (OVER) do not exist in 18.16: an
+ * analysis that needs them is not ported (the store reports ClickHouse's error).
+ */
+import type { SqlValue } from '../../database';
+import { chString, isOp, isWord, joinCommas, parse, raw, serialize, splitCommas, trimWs, type Group, type Node } from './sqlTree';
+
+/** A bound value as a ClickHouse literal. */
+export function literal(v: SqlValue): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+    return Number.isInteger(v) ? String(v) : v.toPrecision(17);
+  }
+  if (typeof v === 'string') return chString(v);
+  if (v instanceof Uint8Array) return chString(Buffer.from(v).toString('latin1'));
+  return chString(String(v));
+}
+
+/** SQLite SQL with its parameters → ClickHouse SQL. */
+export function toClickHouse(sql: string, params: SqlValue[] = []): string {
+  const nodes = parse(sql);
+  const state = { i: 0, params };
+  return serialize(rewrite(nodes, state));
+}
+
+interface State {
+  i: number;
+  params: SqlValue[];
+}
+
+const g = (items: Node[]): Group => ({ k: 'group', items });
+/** A call of a ClickHouse function: a word and its group of arguments. */
+const call = (fn: string, ...args: Node[][]): Node[] => [{ k: 'word', v: fn }, g(args.flatMap((a, i) => (i ? [raw(', '), ...a] : a)))];
+const str = (v: string): Node => ({ k: 'str', v });
+const num = (v: string): Node => ({ k: 'num', v });
+
+/** A bound value as a token: a string literal (escaped when written), a number, NULL. */
+function literalNode(v: SqlValue): Node {
+  if (typeof v === 'string') return str(v);
+  if (v instanceof Uint8Array) return str(Buffer.from(v).toString('latin1'));
+  const l = literal(v);
+  return l === 'NULL' || !/^-?[\d.]/.test(l) ? { k: 'word', v: l } : num(l);
+}
+
+function rewrite(nodes: Node[], st: State): Node[] {
+  let out: Node[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (n.k === 'param') {
+      if (n.v !== '?') throw new Error(`named parameter ${n.v}: the ClickHouse store binds ? only`);
+      if (st.i >= st.params.length) throw new Error('fewer values than ? in the SQL');
+      out.push(literalNode(st.params[st.i++]));
+      continue;
+    }
+    if (n.k === 'group') {
+      out.push(g(rewrite(n.items, st)));
+      continue;
+    }
+    if (isWord(n, 'TRUE') || isWord(n, 'FALSE')) {
+      out.push(num(isWord(n, 'TRUE') ? '1' : '0'));
+      continue;
+    }
+    if (n.k === 'word') {
+      // a function call: a word, maybe blanks, its arguments
+      let j = i + 1;
+      while (nodes[j]?.k === 'ws') j++;
+      const args = nodes[j];
+      if (args?.k === 'group' && !isKeyword(n.v)) {
+        const inner = rewrite(args.items, st);
+        out.push(...rewriteCall(n.v, inner));
+        i = j;
+        continue;
+      }
+    }
+    out.push(n);
+  }
+  out = positional(out);
+  out = binary(out, 'LIKE', (a, b, not) => [...call('lower', a), raw(not ? ' NOT LIKE ' : ' LIKE '), ...call('lower', b)]);
+  out = binary(out, '||', (a, b) => [...call('toString', a), raw(' || '), ...call('toString', b)]);
+  return out;
+}
+
+const KEYWORDS = new Set(['IN', 'FROM', 'AS', 'ON', 'AND', 'OR', 'NOT', 'EXISTS', 'SELECT', 'WHERE', 'JOIN', 'USING', 'VALUES', 'OVER', 'WHEN', 'THEN', 'ELSE', 'BY', 'ALL', 'ANY', 'HAVING', 'LIMIT', 'UNION', 'WITH', 'IS', 'CASE', 'END']);
+const isKeyword = (w: string) => KEYWORDS.has(w.toUpperCase());
+
+const TIME = (x: Node[]) => call('parseDateTimeBestEffortOrNull', call('toString', x));
+
+/** A SQLite function call (its arguments already rewritten) in ClickHouse's words. */
+function rewriteCall(name: string, argNodes: Node[]): Node[] {
+  const fn = name.toLowerCase();
+  const args = splitCommas(argNodes).map(trimWs);
+  const distinct = isWord(args[0]?.[0], 'DISTINCT');
+  switch (fn) {
+    case 'group_concat': {
+      const x = distinct ? args[0].slice(1) : args[0];
+      const sep = args[1] ?? [str(',')];
+      return call('arrayStringConcat', call(distinct ? 'groupUniqArray' : 'groupArray', call('toString', x)), sep);
+    }
+    case 'julianday': {
+      // seconds from the parsed time, the fraction from the text (DateTime has whole seconds)
+      const secs = [...call('toUnixTimestamp', TIME(args[0])), raw(' + '), ...call('toFloat64OrZero', call('substring', call('toString', args[0]), [num('20')], [num('7')]))];
+      return [g([g(secs), raw(' / 86400.0 + 2440587.5')])];
+    }
+    case 'strftime':
+      return strftime(args);
+    case 'date':
+      if (args.length === 1) return call('substring', call('toString', args[0]), [num('1')], [num('10')]);
+      break;
+    case 'datetime':
+      if (args.length === 1) return call('formatDateTime', TIME(args[0]), [str('%Y-%m-%d %H:%M:%S')]);
+      break;
+    case 'substr':
+    case 'substring':
+      return call('substringUTF8', call('toString', args[0]), ...args.slice(1, 2), ...(args[2] ? [args[2]] : [[num('1000000000')]]));
+    case 'length':
+      return call('lengthUTF8', call('toString', args[0]));
+    case 'instr':
+      return call('positionUTF8', call('toString', args[0]), args[1]);
+    case 'ifnull':
+      return call('ifNull', ...args);
+    case 'nullif':
+      return call('nullIf', ...args);
+    case 'replace':
+      return call('replaceAll', call('toString', args[0]), args[1], args[2]);
+    case 'trim':
+      if (args.length === 1) return call('replaceRegexpAll', call('toString', args[0]), [str('^\\s+|\\s+$')], [str('')]);
+      break;
+    case 'ltrim':
+      if (args.length === 1) return call('replaceRegexpAll', call('toString', args[0]), [str('^\\s+')], [str('')]);
+      break;
+    case 'rtrim':
+      if (args.length === 1) return call('replaceRegexpAll', call('toString', args[0]), [str('\\s+$')], [str('')]);
+      break;
+    case 'ln':
+      return call('log', ...args);
+    case 'log':
+      return args.length === 2 ? [g([...call('log', args[1]), raw(' / '), ...call('log', args[0])])] : call('log10', ...args);
+    case 'total':
+      return call('toFloat64', call('sum', ...args));
+    case 'random':
+      return call('rand');
+    case 'min':
+    case 'max':
+      if (args.length >= 2) return args.slice(1).reduce((acc, a) => call(fn === 'min' ? 'least' : 'greatest', acc, a), args[0]);
+      break;
+    case 'cast':
+      return cast(argNodes);
+    case 'count':
+      // count(DISTINCT a, b) does not exist in SQLite; count(DISTINCT x) is ClickHouse's too
+      break;
+  }
+  return [{ k: 'word', v: name }, g(argNodes)];
+}
+
+/** CAST(x AS INTEGER) truncates like SQLite (text that is no number: NULL instead of 0). */
+function cast(argNodes: Node[]): Node[] {
+  const at = argNodes.map((n, i) => (isWord(n, 'AS') ? i : -1)).filter((i) => i >= 0).pop();
+  if (at === undefined) return [{ k: 'word', v: 'CAST' }, g(argNodes)];
+  const x = trimWs(argNodes.slice(0, at));
+  const type = serialize(trimWs(argNodes.slice(at + 1))).toUpperCase();
+  if (/INT/.test(type)) return call('toInt64', call('toFloat64OrNull', call('toString', x)));
+  if (/REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(type)) return call('toFloat64OrNull', call('toString', x));
+  if (/TEXT|CHAR|CLOB|STRING/.test(type)) return call('toString', x);
+  return [{ k: 'word', v: 'CAST' }, g(argNodes)];
+}
+
+/** strftime(format, time): each %-field from the parsed time; %w, %s and %f by hand. */
+function strftime(args: Node[][]): Node[] {
+  const f = args[0][0];
+  if (args.length !== 2 || f?.k !== 'str') return [{ k: 'word', v: 'strftime' }, g(joinCommas(args))];
+  const t = TIME(args[1]);
+  const parts: Node[][] = [];
+  let text = '';
+  const flush = () => {
+    if (text) parts.push(call('formatDateTime', t, [str(text)]));
+    text = '';
+  };
+  for (let i = 0; i < f.v.length; i++) {
+    const c = f.v[i];
+    const s = f.v[i + 1];
+    if (c === '%' && (s === 'w' || s === 's' || s === 'f')) {
+      flush();
+      if (s === 'w') parts.push(call('toString', [g([...call('toDayOfWeek', t), raw(' % 7')])]));
+      else if (s === 's') parts.push(call('toString', call('toUnixTimestamp', t)));
+      else parts.push(call('substring', call('toString', args[1]), [num('18')], [num('6')]));
+      i++;
+    } else if (c === '%' && s === '%') {
+      text += '%%';
+      i++;
+    } else if (c === '%') {
+      text += `%${s ?? ''}`;
+      i++;
+    } else text += c;
+  }
+  flush();
+  if (parts.length === 0) return [str('')];
+  return parts.length === 1 ? parts[0] : call('concat', ...parts);
+}
+
+/** The words that end a GROUP BY or ORDER BY list. */
+const ENDS = new Set(['HAVING', 'ORDER', 'LIMIT', 'UNION', 'WINDOW', 'OFFSET', 'EXCEPT', 'INTERSECT', 'SETTINGS', 'FORMAT']);
+const endsList = (n: Node) => n.k === 'word' && ENDS.has(n.v.toUpperCase());
+
+interface SelectItem {
+  expr: Node[];
+  alias?: Node;
+}
+
+/** The items of a select list: each expression and its alias (`AS name`). */
+function selectItems(list: Node[]): SelectItem[] {
+  return splitCommas(list).map((it) => {
+    let e = trimWs(it);
+    if (isWord(e[0], 'DISTINCT') || isWord(e[0], 'ALL')) e = trimWs(e.slice(1));
+    const asAt = e.map((x, k) => (isWord(x, 'AS') ? k : -1)).filter((k) => k >= 0).pop();
+    const after = asAt === undefined ? [] : trimWs(e.slice(asAt + 1));
+    if (asAt !== undefined && after.length === 1) return { expr: trimWs(e.slice(0, asAt)), alias: after[0] };
+    return { expr: e };
+  });
+}
+
+/**
+ * GROUP BY 1, 2 / ORDER BY 2 DESC: each bare number names the select item at that position;
+ * replaced by the item's alias (ClickHouse groups by an alias) or by the expression itself.
+ */
+function positional(nodes: Node[]): Node[] {
+  let items: SelectItem[] = [];
+  const out: Node[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    out.push(n);
+    if (isWord(n, 'SELECT')) {
+      let j = i + 1;
+      while (j < nodes.length && !isWord(nodes[j], 'FROM') && !endsList(nodes[j])) j++;
+      items = selectItems(nodes.slice(i + 1, j));
+      continue;
+    }
+    if (!(isWord(n, 'GROUP') || isWord(n, 'ORDER'))) continue;
+    let j = i + 1;
+    while (nodes[j]?.k === 'ws') j++;
+    if (!isWord(nodes[j], 'BY')) continue;
+    out.push(...nodes.slice(i + 1, j + 1));
+    let e = j + 1;
+    while (e < nodes.length && !endsList(nodes[e])) e++;
+    const list = splitCommas(nodes.slice(j + 1, e)).map((it) => {
+      const lead = it.findIndex((x) => x.k !== 'ws');
+      const first = it[lead];
+      const rest = trimWs(it.slice(lead + 1));
+      const item = first?.k === 'num' && /^\d+$/.test(first.v) ? items[Number(first.v) - 1] : undefined;
+      // a position alone, or followed by ASC/DESC/NULLS LAST
+      if (!item || !rest.every((x) => x.k === 'ws' || x.k === 'word')) return it;
+      return [...it.slice(0, lead), ...(item.alias ? [item.alias] : [g(item.expr)]), ...it.slice(lead + 1)];
+    });
+    out.push(...joinCommas(list));
+    i = e - 1;
+  }
+  return out;
+}
+
+/** Where the primary expression (a name, literal, call or group) that ends just before `end` starts; -1 when there is none. */
+function primaryBefore(nodes: Node[], end: number): number {
+  let i = end - 1;
+  while (i >= 0 && nodes[i].k === 'ws') i--;
+  if (i < 0) return -1;
+  const n = nodes[i];
+  if (n.k === 'group') return i > 0 && nodes[i - 1].k === 'word' && !isKeyword((nodes[i - 1] as { v: string }).v) ? i - 1 : i;
+  if (n.k === 'word' || n.k === 'name') {
+    if (n.k === 'word' && isKeyword(n.v)) return -1;
+    if (i >= 2 && isOp(nodes[i - 1], '.') && (nodes[i - 2].k === 'word' || nodes[i - 2].k === 'name')) return i - 2;
+    return i;
+  }
+  if (n.k === 'str' || n.k === 'num') return i;
+  return -1;
+}
+
+/** The extent [from, to) of the primary expression that starts after `start`. */
+function primaryAfter(nodes: Node[], start: number): [number, number] | undefined {
+  let i = start + 1;
+  while (i < nodes.length && nodes[i].k === 'ws') i++;
+  const n = nodes[i];
+  if (!n) return undefined;
+  if (n.k === 'group') return [i, i + 1];
+  if (n.k === 'word' || n.k === 'name') {
+    if (n.k === 'word' && isKeyword(n.v)) return undefined;
+    if (nodes[i + 1]?.k === 'group') return [i, i + 2];
+    if (isOp(nodes[i + 1], '.') && (nodes[i + 2]?.k === 'word' || nodes[i + 2]?.k === 'name')) return [i, i + 3];
+    return [i, i + 1];
+  }
+  if (n.k === 'str' || n.k === 'num') return [i, i + 1];
+  if (isOp(n, '-') && nodes[i + 1]?.k === 'num') return [i, i + 2];
+  return undefined;
+}
+
+/** Rewrites each `a OP b` (OP the word LIKE, or the operator ||) whose operands are primaries; others stay as they are. */
+function binary(nodes: Node[], op: string, make: (a: Node[], b: Node[], not: boolean) => Node[]): Node[] {
+  let out = nodes;
+  let from = 0;
+  for (;;) {
+    let at = -1;
+    for (let k = from; k < out.length; k++) if (op === '||' ? isOp(out[k], '||') : isWord(out[k], op)) (at = k), (k = out.length);
+    if (at < 0) return out;
+    // a NOT LIKE b
+    let before = at - 1;
+    while (before >= 0 && out[before].k === 'ws') before--;
+    const not = op === 'LIKE' && isWord(out[before], 'NOT');
+    const a = primaryBefore(out, not ? before : at);
+    const b = primaryAfter(out, at);
+    if (a < 0 || !b) {
+      from = at + 1;
+      continue;
+    }
+    const done = make(trimWs(out.slice(a, not ? before : at)), out.slice(b[0], b[1]), not);
+    out = [...out.slice(0, a), ...done, ...out.slice(b[1])];
+    from = a + done.length;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * ClickHouse, synchronously: analyses call `query(sql)` and use the rows on the next line (the
+ * AnalysisContext of findings.ts), while the client speaks HTTP asynchronously. A worker thread
+ * (worker.ts) runs the request; this thread posts it, waits on a shared flag with Atomics.wait and
+ * takes the reply with receiveMessageOnPort, so the analyses stay as they are.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { LogInvestigatorError } from '../../errors';
+import type { BridgeReply, BridgeRequest } from './bridgeProtocol';
+import type { RawResult } from './http';
+
+/** The worker's script: beside the bundle (dist/clickhouseWorker.js) or beside this file when compiled by tsc. */
+function workerScript(): string {
+  for (const name of ['clickhouseWorker.js', 'worker.js']) {
+    const p = path.join(__dirname, name);
+    if (fs.existsSync(p)) return p;
+  }
+  throw new Error(`the ClickHouse worker script is missing beside ${__dirname}`);
+}
+
+export class SyncBridge {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly flag: Int32Array;
+
+  constructor(opts: { url: string; database?: string; username?: string; password?: string }, private readonly timeoutMs = 600_000) {
+    const sab = new SharedArrayBuffer(4);
+    this.flag = new Int32Array(sab);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(workerScript(), { workerData: { ...opts, flag: sab, port: port2 }, transferList: [port2] });
+    this.worker.unref();
+    this.port.unref();
+  }
+
+  private call(req: BridgeRequest): RawResult {
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage(req);
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LogInvestigatorError('SQL', `ClickHouse did not answer within ${Math.round(this.timeoutMs / 1000)} s`);
+      Atomics.wait(this.flag, 0, 0, Math.min(left, 1000));
+      const m = receiveMessageOnPort(this.port);
+      if (!m) continue;
+      const reply = m.message as BridgeReply;
+      if (!reply.ok) throw new LogInvestigatorError('SQL', `ClickHouse: ${reply.message.replace(/, e\.what\(\) = DB::Exception\s*$/, '')}`);
+      return reply;
+    }
+  }
+
+  query(sql: string, settings: Record<string, string | number> = {}): RawResult {
+    return this.call({ op: 'query', sql, settings });
+  }
+
+  command(sql: string, settings: Record<string, string | number> = {}): void {
+    this.call({ op: 'command', sql, settings });
+  }
+
+  close(): Promise<number> {
+    this.port.close();
+    return this.worker.terminate();
+  }
+}

@@ -1,0 +1,34 @@
+/** The SQLite → ClickHouse dialect (src/engine/store/clickhouse/dialect.ts), on its text alone (no server needed). */
+import * as assert from 'node:assert/strict';
+import { literal, toClickHouse } from '../../src/engine/store/clickhouse/dialect';
+
+describe('ClickHouse dialect', () => {
+  it('binds ? as escaped literals, never as SQL of their own', () => {
+    assert.equal(toClickHouse('SELECT * FROM t WHERE a = ? AND b = ? AND c IS ?', ["x'); DROP TABLE t; --", 5, null]), "SELECT * FROM t WHERE a = 'x\\'); DROP TABLE t; --' AND b = 5 AND c IS NULL");
+    assert.equal(literal('back\\slash'), "'back\\\\slash'");
+    assert.equal(literal(12345678901234567890n), '12345678901234567890');
+    assert.throws(() => toClickHouse('SELECT ?', []), /fewer values/);
+  });
+  it('keeps ? inside strings and names as text', () => {
+    assert.equal(toClickHouse(`SELECT '?' AS "a?" FROM t WHERE x = ?`, [1]), "SELECT '?' AS `a?` FROM t WHERE x = 1");
+  });
+  it('turns positions in GROUP BY and ORDER BY into the select items', () => {
+    assert.equal(toClickHouse('SELECT "ip" AS k, count(*) AS n FROM t WHERE "ip" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC'), 'SELECT `ip` AS k, count(*) AS n FROM t WHERE `ip` IS NOT NULL GROUP BY k ORDER BY n DESC');
+    assert.equal(toClickHouse('SELECT substr(x, 1, 13), count(*) FROM t GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1'), "SELECT substringUTF8(toString(x), 1, 13), count(*) FROM t GROUP BY (substringUTF8(toString(x), 1, 13)) ORDER BY (count(*)) DESC, (substringUTF8(toString(x), 1, 13)) LIMIT 1");
+    // a sub-select has its own positions
+    assert.equal(toClickHouse('SELECT a FROM (SELECT b, c FROM t GROUP BY 1) GROUP BY 1'), 'SELECT a FROM (SELECT b, c FROM t GROUP BY (b)) GROUP BY (a)');
+  });
+  it('ignores ASCII case in LIKE as SQLite does', () => {
+    assert.equal(toClickHouse("SELECT 1 FROM t WHERE lower(a) LIKE ? AND b NOT LIKE '%X%'", ['%y%']), "SELECT 1 FROM t WHERE lower(lower(a)) LIKE lower('%y%') AND lower(b) NOT LIKE lower('%X%')");
+  });
+  it('converts the operands of || to text', () => {
+    assert.equal(toClickHouse("SELECT count(DISTINCT u || '|' || d) FROM t"), "SELECT count(DISTINCT toString(toString(u) || toString('|')) || toString(d)) FROM t");
+  });
+  it('translates functions', () => {
+    assert.equal(toClickHouse('SELECT group_concat(_line) FROM t'), "SELECT arrayStringConcat(groupArray(toString(_line)), ',') FROM t");
+    assert.equal(toClickHouse("SELECT group_concat(DISTINCT a, ';') FROM t"), "SELECT arrayStringConcat(groupUniqArray(toString(a)), ';') FROM t");
+    assert.equal(toClickHouse('SELECT max(a, b, 3), min(a, b), max(a) FROM t'), 'SELECT greatest(greatest(a, b), 3), least(a, b), max(a) FROM t');
+    assert.equal(toClickHouse("SELECT strftime('%Y-%m-%d %w', _time) FROM t"), "SELECT concat(formatDateTime(parseDateTimeBestEffortOrNull(toString(_time)), '%Y-%m-%d '), toString((toDayOfWeek(parseDateTimeBestEffortOrNull(toString(_time))) % 7))) FROM t");
+    assert.equal(toClickHouse('SELECT CAST(a AS INTEGER), CAST(b AS REAL), ifnull(c, 0), TRUE FROM t'), 'SELECT toInt64(toFloat64OrNull(toString(a))), toFloat64OrNull(toString(b)), ifNull(c, 0), 1 FROM t');
+  });
+});
