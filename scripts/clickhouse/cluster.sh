@@ -4,6 +4,7 @@
 #   scripts/clickhouse/cluster.sh status   # prints the URL and exits 0 when both servers answer, else exits 1
 #   scripts/clickhouse/cluster.sh stop     # ends exactly the two processes start wrote in the pid files
 #   scripts/clickhouse/cluster.sh url      # prints the URL of a running cluster
+#   scripts/clickhouse/cluster.sh store    # prints the store address for --store (every shard, the cluster)
 # Data, configuration, logs and pid files live under .clickhouse/ in the project (LI_CLICKHOUSE_DIR to change it).
 # Both servers listen on 127.0.0.1 only, on ports free when start runs. The cluster is called `li`
 # (remote_servers): shard 1 is node 1, shard 2 is node 2; queries go to node 1's HTTP port.
@@ -80,6 +81,7 @@ XML
 }
 
 url() { echo "http://127.0.0.1:$(cut -d' ' -f1 "$DIR/ports")"; }
+store_address() { echo "clickhouse://127.0.0.1:$(cut -d' ' -f1 "$DIR/ports"),127.0.0.1:$(cut -d' ' -f4 "$DIR/ports")/${1:-default}?cluster=li"; }
 
 answers() { # node-number: the HTTP port answers Ok.
   local port; port=$(cut -d' ' -f$(( ($1 - 1) * 3 + 1 )) "$DIR/ports")
@@ -140,5 +142,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   url) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  store) status >/dev/null && store_address "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|url|store [DATABASE]" >&2; exit 2 ;;
 esac

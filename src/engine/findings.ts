@@ -116,6 +116,8 @@ export interface AnalysisContext {
   param(name: string): number | string;
   num(name: string): number;
   query(sql: string, params?: SqlValue[]): QueryResult;
+  /** false when the store has no window functions (OVER): ClickHouse 18.16; the analysis then takes a form without them. */
+  windows?: false;
   /** Evidence: the rows matching a condition (its values bound). */
   evidence(where: string, params: SqlValue[], limit?: number): Evidence;
   /** Every table of the database (this one included), for analyses that join other files: labels, the other months of a log. */
@@ -322,7 +324,7 @@ export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Quer
   return run;
 }
 
-export type Querier = (sql: string, params?: SqlValue[]) => QueryResult;
+export type Querier = ((sql: string, params?: SqlValue[]) => QueryResult) & { windows?: false };
 
 /** Runs an analysis on a table, after checking that the table has the roles it needs. */
 export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, params: Record<string, string> = {}, others: TableInfo[] = []): AnalysisOutput {
@@ -362,6 +364,7 @@ export function runAnalysis(a: Analysis, table: TableInfo, query: Querier, param
       return v;
     },
     query: recorded,
+    ...(query.windows === false ? { windows: false as const } : {}),
     evidence(where, params, limit = 50) {
       const order = hasLines ? '_line' : 'rowid';
       // two queries: the LIMIT stops early, and the count can use a covering index

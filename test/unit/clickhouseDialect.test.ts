@@ -22,7 +22,13 @@ describe('ClickHouse dialect', () => {
     assert.equal(toClickHouse("SELECT 1 FROM t WHERE lower(a) LIKE ? AND b NOT LIKE '%X%'", ['%y%']), "SELECT 1 FROM t WHERE lower(lower(a)) LIKE lower('%y%') AND lower(b) NOT LIKE lower('%X%')");
   });
   it('converts the operands of || to text', () => {
-    assert.equal(toClickHouse("SELECT count(DISTINCT u || '|' || d) FROM t"), "SELECT count(DISTINCT toString(toString(u) || toString('|')) || toString(d)) FROM t");
+    assert.equal(toClickHouse("SELECT count(DISTINCT u || '|' || d) FROM t"), "SELECT count(DISTINCT toString(u) || toString(toString('|')) || toString(d)) FROM t");
+  });
+  it('drops unary plus, divides integers as integers, keeps LIKE escapes', () => {
+    assert.equal(toClickHouse('SELECT +a AS e FROM t WHERE +a IS NOT NULL AND b + 1 > 2'), 'SELECT a AS e FROM t WHERE a IS NOT NULL AND b + 1 > 2');
+    assert.equal(toClickHouse("SELECT CAST(strftime('%s', t) AS INTEGER) / 60, x / 60, 7 / 2.0 FROM t"), "SELECT intDiv(toInt64(toFloat64OrNull(toString(toString(toUnixTimestamp(parseDateTimeBestEffortOrNull(toString(t))))))), 60), x / 60, 7 / 2.0 FROM t");
+    assert.equal(toClickHouse("SELECT 1 FROM t WHERE e LIKE 'a\\_%' ESCAPE '\\' AND f LIKE 'c:\\x'"), "SELECT 1 FROM t WHERE lower(e) LIKE lower('a\\\\_%')  AND lower(f) LIKE lower('c:\\\\\\\\x')");
+    assert.throws(() => toClickHouse("SELECT 1 FROM t WHERE e LIKE 'a!_' ESCAPE '!'"), /ESCAPE/);
   });
   it('translates functions', () => {
     assert.equal(toClickHouse('SELECT group_concat(_line) FROM t'), "SELECT arrayStringConcat(groupArray(toString(_line)), ',') FROM t");

@@ -104,6 +104,18 @@ const chunks = <T>(xs: T[], n = 400): T[][] => Array.from({ length: Math.ceil(xs
  * few indexed lookups): for IPs shared egress and agents; for users service
  * accounts and agents; for resources popularity. Keys are the values as text.
  */
+/** The window query's rows without window functions (a store without OVER): counts per entity and agent, the commonest agent and the entity's total picked here. */
+function topAgents(cx: AnalysisContext, q: string, agent: string, part: SqlValue[]): SqlValue[][] {
+  const rows = cx.query(`SELECT ${q} AS k, ${quoteIdent(agent)} AS a, count(*) AS n FROM ${cx.t} WHERE ${q} IN (${part.map(() => '?').join(',')}) GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2`, part).rows;
+  const best = new Map<string, SqlValue[]>();
+  for (const [k, a, n] of rows) {
+    const b = best.get(String(k));
+    if (b) b[3] = Number(b[3]) + Number(n);
+    else best.set(String(k), [k, a, n, n]);
+  }
+  return [...best.values()];
+}
+
 export function contextOf(cx: AnalysisContext, kind: 'ip' | 'user' | 'resource' | 'group', values: SqlValue[], failed?: string): Map<string, BenignContext[]> {
   const out = new Map<string, BenignContext[]>();
   const add = (v: SqlValue, c: BenignContext | undefined) => {
@@ -122,7 +134,7 @@ export function contextOf(cx: AnalysisContext, kind: 'ip' | 'user' | 'resource' 
   if (agent && kind !== 'resource') {
     // the entity's most common agent, and its share of the entity's events
     for (const part of chunks(values)) {
-      const rows = cx.query(`SELECT k, a, n, total FROM (SELECT ${q} AS k, ${quoteIdent(agent)} AS a, count(*) AS n, sum(count(*)) OVER (PARTITION BY ${q}) AS total, row_number() OVER (PARTITION BY ${q} ORDER BY count(*) DESC) AS r FROM ${cx.t} WHERE ${q} IN (${part.map(() => '?').join(',')}) GROUP BY 1, 2) WHERE r = 1`, part).rows;
+      const rows = cx.windows === false ? topAgents(cx, q, agent, part) : cx.query(`SELECT k, a, n, total FROM (SELECT ${q} AS k, ${quoteIdent(agent)} AS a, count(*) AS n, sum(count(*)) OVER (PARTITION BY ${q}) AS total, row_number() OVER (PARTITION BY ${q} ORDER BY count(*) DESC) AS r FROM ${cx.t} WHERE ${q} IN (${part.map(() => '?').join(',')}) GROUP BY 1, 2) WHERE r = 1`, part).rows;
       for (const [k, a, n, total] of rows) if (Number(n) >= 0.5 * Number(total)) add(k, agentContext(a === null ? null : String(a), Number(n) / Number(total)));
     }
   }

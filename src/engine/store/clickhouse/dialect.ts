@@ -71,6 +71,7 @@ function rewrite(nodes: Node[], st: State): Node[] {
       out.push(g(rewrite(n.items, st)));
       continue;
     }
+    if (isOp(n, '+') && unaryAt(out)) continue; // SQLite's `+col` (a hint not to use an index): ClickHouse has no unary plus
     if (isWord(n, 'TRUE') || isWord(n, 'FALSE')) {
       out.push(num(isWord(n, 'TRUE') ? '1' : '0'));
       continue;
@@ -90,9 +91,58 @@ function rewrite(nodes: Node[], st: State): Node[] {
     out.push(n);
   }
   out = positional(out);
-  out = binary(out, 'LIKE', (a, b, not) => [...call('lower', a), raw(not ? ' NOT LIKE ' : ' LIKE '), ...call('lower', b)]);
+  out = likeEscapes(out);
+  out = binary(out, 'LIKE', (a, b, not) => [...call('lower', a), raw(not ? ' NOT LIKE ' : ' LIKE '), ...call('lower', likePattern(b))]);
   out = binary(out, '||', (a, b) => [...call('toString', a), raw(' || '), ...call('toString', b)]);
+  out = binary(out, '/', (a, b) => (integral(a) && integral(b) ? call('intDiv', a, b) : [...a, raw(' / '), ...b]));
   return out;
+}
+
+/** Patterns written `LIKE p ESCAPE '\\'`: ClickHouse's LIKE escapes with a backslash already, so the clause goes and the pattern stays. */
+const ESCAPED = new WeakSet<Node>();
+
+function likeEscapes(nodes: Node[]): Node[] {
+  const out: Node[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (!isWord(n, 'ESCAPE')) {
+      out.push(n);
+      continue;
+    }
+    let j = i + 1;
+    while (nodes[j]?.k === 'ws') j++;
+    const e = nodes[j];
+    if (e?.k !== 'str' || e.v !== '\\') throw new Error(`LIKE … ESCAPE ${e?.k === 'str' ? `'${e.v}'` : '(an expression)'}: the ClickHouse store takes ESCAPE '\\' only`);
+    let k = out.length - 1;
+    while (k >= 0 && out[k].k === 'ws') k--;
+    if (out[k]) ESCAPED.add(out[k]);
+    i = j;
+  }
+  return out;
+}
+
+/** A LIKE pattern as ClickHouse reads it: SQLite (without ESCAPE) takes a backslash as itself, ClickHouse as an escape, so it is doubled. */
+function likePattern(b: Node[]): Node[] {
+  const last = b[b.length - 1];
+  if (b.length === 1 && last.k === 'str') return ESCAPED.has(last) || !last.v.includes('\\') ? b : [str(last.v.replace(/\\/g, '\\\\'))];
+  if (last && ESCAPED.has(last)) return b;
+  return call('replaceAll', call('toString', b), [str('\\')], [str('\\\\')]);
+}
+
+/** Whether an operator at the end of `out` would be unary: nothing, an operator, a comma or a keyword before it. */
+function unaryAt(out: Node[]): boolean {
+  let k = out.length - 1;
+  while (k >= 0 && out[k].k === 'ws') k--;
+  const p = out[k];
+  return !p || (p.k === 'op' && p.v !== ')') || (p.k === 'word' && isKeyword(p.v)) || isWord(p, 'SELECT');
+}
+
+/** An operand SQLite divides as an integer: an integer literal, CAST(… AS INTEGER), count(…), or an integer division. */
+function integral(x: Node[]): boolean {
+  const e = trimWs(x);
+  if (e.length === 1 && e[0].k === 'num') return /^\d+$/.test(e[0].v);
+  if (e.length === 1 && e[0].k === 'group') return integral(e[0].items);
+  return e.length === 2 && e[0].k === 'word' && e[1].k === 'group' && ['toInt64', 'count', 'intDiv'].includes(e[0].v);
 }
 
 const KEYWORDS = new Set(['IN', 'FROM', 'AS', 'ON', 'AND', 'OR', 'NOT', 'EXISTS', 'SELECT', 'WHERE', 'JOIN', 'USING', 'VALUES', 'OVER', 'WHEN', 'THEN', 'ELSE', 'BY', 'ALL', 'ANY', 'HAVING', 'LIMIT', 'UNION', 'WITH', 'IS', 'CASE', 'END']);
@@ -107,7 +157,7 @@ function rewriteCall(name: string, argNodes: Node[]): Node[] {
   const distinct = isWord(args[0]?.[0], 'DISTINCT');
   switch (fn) {
     case 'group_concat': {
-      const x = distinct ? args[0].slice(1) : args[0];
+      const x = distinct ? trimWs(args[0].slice(1)) : args[0];
       const sep = args[1] ?? [str(',')];
       return call('arrayStringConcat', call(distinct ? 'groupUniqArray' : 'groupArray', call('toString', x)), sep);
     }
@@ -121,9 +171,14 @@ function rewriteCall(name: string, argNodes: Node[]): Node[] {
     case 'date':
       if (args.length === 1) return call('substring', call('toString', args[0]), [num('1')], [num('10')]);
       break;
-    case 'datetime':
-      if (args.length === 1) return call('formatDateTime', TIME(args[0]), [str('%Y-%m-%d %H:%M:%S')]);
-      break;
+    case 'datetime': {
+      // modifiers '±N days|hours|minutes|seconds' (literals, or values bound in their place)
+      let t = TIME(args[0]);
+      const mods = args.slice(1).map((a) => (a.length === 1 && a[0].k === 'str' ? /^\s*([+-]?\d+)\s+(day|hour|minute|second)s?\s*$/i.exec(a[0].v) : null));
+      if (mods.some((m) => !m)) break;
+      for (const m of mods) t = call(`add${m![2][0].toUpperCase()}${m![2].slice(1).toLowerCase()}s`, t, [num(String(Number(m![1])))]);
+      return call('formatDateTime', t, [str('%Y-%m-%d %H:%M:%S')]);
+    }
     case 'substr':
     case 'substring':
       return call('substringUTF8', call('toString', args[0]), ...args.slice(1, 2), ...(args[2] ? [args[2]] : [[num('1000000000')]]));
@@ -311,7 +366,7 @@ function binary(nodes: Node[], op: string, make: (a: Node[], b: Node[], not: boo
   let from = 0;
   for (;;) {
     let at = -1;
-    for (let k = from; k < out.length; k++) if (op === '||' ? isOp(out[k], '||') : isWord(out[k], op)) (at = k), (k = out.length);
+    for (let k = from; k < out.length; k++) if (/^\W+$/.test(op) ? isOp(out[k], op) : isWord(out[k], op)) (at = k), (k = out.length);
     if (at < 0) return out;
     // a NOT LIKE b
     let before = at - 1;

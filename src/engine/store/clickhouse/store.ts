@@ -1,0 +1,173 @@
+/**
+ * The ClickHouse store: the same tables, catalog and analyses as the embedded sql.js database, on a
+ * ClickHouse server or a cluster of shards. Analyses' SQLite SQL is translated by dialect.ts and run
+ * synchronously through syncBridge.ts (they read rows on the next line); indexing, DDL and inserts
+ * use the client directly. The address names every shard, queries go to the first:
+ *   clickhouse://127.0.0.1:8123,127.0.0.1:8124/logs?cluster=li
+ * (several hosts: their cluster in remote_servers, `li` unless ?cluster= says otherwise). The
+ * password comes from LI_CLICKHOUSE_PASSWORD, never from the address or a settings file.
+ */
+import { loadSqlJs, type QueryResult, type SqlValue } from '../../database';
+import { buildTable, type IndexOptions, type TableInfo } from '../../build';
+import type { IndexContext, IndexOutcome } from '../../engine';
+import { CancelledError, LogInvestigatorError, errorMessage } from '../../errors';
+import { sniff } from '../../input';
+import type { Querier } from '../../findings';
+import type { Role } from '../../roles';
+import type { LogStore } from '../store';
+import { describeExisting, ensureCatalog, readCatalog, writeEntry } from './catalog';
+import { toClickHouse } from './dialect';
+import { ClickHouseHttp, type ClickHouseOptions } from './http';
+import { ingestBuilt, type Target } from './ingest';
+import { chName } from './sqlTree';
+import { SyncBridge } from './syncBridge';
+import * as path from 'node:path';
+
+/** What a query runs with: sub-selects over Distributed tables read every shard (GLOBAL), and an outer join's missing side is NULL, as in SQLite. */
+const QUERY_SETTINGS = { distributed_product_mode: 'global', join_use_nulls: 1 };
+
+/** clickhouse://h:p[,h:p…]/db[?cluster=c], or http://h:p (one server, database default). */
+export function parseStoreUrl(spec: string): ClickHouseOptions {
+  const m = /^(clickhouse|https?):\/\/([^/?]+)(?:\/([^?]*))?(?:\?(.*))?$/.exec(spec.trim());
+  if (!m) throw new LogInvestigatorError('BAD_OPTION', `not a ClickHouse address: ${spec} (clickhouse://HOST:PORT[,HOST:PORT]/DATABASE)`);
+  if (m[2].includes('@')) throw new LogInvestigatorError('BAD_OPTION', 'the ClickHouse address takes no user or password; set LI_CLICKHOUSE_USER and LI_CLICKHOUSE_PASSWORD');
+  const scheme = m[1] === 'https' ? 'https' : 'http';
+  const shards = m[2].split(',').map((h) => `${scheme}://${h}`);
+  const query = new URLSearchParams(m[4] ?? '');
+  const database = decodeURIComponent(m[3] || '') || 'default';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new LogInvestigatorError('BAD_OPTION', `ClickHouse database names here are letters, digits and _, not ${database}`);
+  return {
+    url: shards[0],
+    shards,
+    database,
+    cluster: query.get('cluster') ?? (shards.length > 1 ? 'li' : undefined),
+    username: process.env.LI_CLICKHOUSE_USER || 'default',
+    password: process.env.LI_CLICKHOUSE_PASSWORD ?? '',
+  };
+}
+
+export class ClickHouseStore implements LogStore {
+  readonly kind = 'clickhouse';
+  private catalog: TableInfo[] = [];
+  private existing: TableInfo[] = [];
+
+  private constructor(
+    private readonly opts: ClickHouseOptions & { database: string; shards: string[] },
+    private readonly nodes: ClickHouseHttp[],
+    private readonly bridge: SyncBridge,
+  ) {}
+
+  get where(): string {
+    const n = this.nodes.length;
+    return `ClickHouse ${this.opts.url}, database ${this.opts.database}${n > 1 ? ` (${n} shards, cluster ${this.opts.cluster})` : ''}`;
+  }
+
+  /** Connects to every shard, creates the database and the catalog where missing, and reads them. */
+  static async connect(spec: string | ClickHouseOptions): Promise<ClickHouseStore> {
+    const o = typeof spec === 'string' ? parseStoreUrl(spec) : spec;
+    const shards = o.shards ?? [o.url];
+    const database = o.database ?? 'default';
+    const nodes = shards.map((u) => new ClickHouseHttp(u, { username: o.username, password: o.password }));
+    try {
+      for (const n of nodes) await n.command(`CREATE DATABASE IF NOT EXISTS ${chName(database)}`);
+      if (o.cluster && shards.length > 1) await checkCluster(nodes[0], o.cluster, shards.length);
+      await ensureCatalog(nodes[0], database);
+    } catch (e) {
+      await Promise.all(nodes.map((n) => n.close()));
+      if (e instanceof LogInvestigatorError) throw e;
+      throw new LogInvestigatorError('UNREADABLE', `cannot use ClickHouse at ${o.url}: ${errorMessage(e)}`);
+    }
+    const bridge = new SyncBridge({ url: o.url, database, username: o.username, password: o.password });
+    const store = new ClickHouseStore({ ...o, database, shards }, nodes, bridge);
+    await store.refresh();
+    return store;
+  }
+
+  /** Reads the catalog and the database's other tables again. */
+  async refresh(): Promise<void> {
+    this.catalog = await readCatalog(this.nodes[0], this.opts.database);
+    const known = new Set(this.catalog.flatMap((t) => [t.table, ...(t.templates ? [t.templates.table] : [])]));
+    this.existing = await describeExisting(this.nodes[0], this.opts.database, known);
+  }
+
+  tables(): TableInfo[] {
+    return [...this.catalog, ...this.existing];
+  }
+
+  async index(files: string[], options: IndexOptions = {}, ctx: IndexContext = {}): Promise<IndexOutcome[]> {
+    const SQL = await loadSqlJs();
+    const target: Target = { shards: this.nodes, database: this.opts.database, cluster: this.opts.cluster };
+    const outcomes: IndexOutcome[] = [];
+    for (const file of files) {
+      if (ctx.signal?.aborted) throw new CancelledError();
+      try {
+        const abs = path.resolve(file);
+        if ((await sniff(abs)).sqlite) throw new LogInvestigatorError('BAD_OPTION', `${file} is a SQLite database; the ClickHouse store indexes text logs (read the SQLite file with the embedded store).`);
+        const taken = this.tables().map((t) => t.table);
+        const built = await buildTable(abs, options, { signal: ctx.signal, onProgress: ctx.onProgress, takenNames: taken });
+        if (taken.some((t) => t.toLowerCase() === built.info.table.toLowerCase())) throw new LogInvestigatorError('BAD_OPTION', `A table named ${built.info.table} exists already in ${this.opts.database}.`);
+        await ingestBuilt(SQL, built, target);
+        await writeEntry(this.nodes[0], this.opts.database, built.info, built.rejects);
+        this.catalog.push(built.info);
+        outcomes.push({ file, tables: [built.info] });
+      } catch (e) {
+        if (e instanceof CancelledError) throw e;
+        outcomes.push({ file, tables: [], error: { code: e instanceof LogInvestigatorError ? e.code : 'UNREADABLE', message: errorMessage(e) } });
+      }
+    }
+    return outcomes;
+  }
+
+  query(sql: string, params: SqlValue[] = [], opts: { maxRows?: number } = {}): QueryResult {
+    const text = toClickHouse(sql.trim().replace(/;\s*$/, ''), params);
+    const r = this.bridge.query(text, QUERY_SETTINGS);
+    const max = opts.maxRows ?? Number.MAX_SAFE_INTEGER;
+    return { columns: r.columns, rows: r.rows.length > max ? r.rows.slice(0, max) : r.rows, truncated: r.rows.length > max };
+  }
+
+  /** For runAnalyses: ClickHouse 18.16 has no window functions, so analyses take their form without OVER. */
+  querier(): Querier {
+    return Object.assign((sql: string, params?: SqlValue[]) => this.query(sql, params), { windows: false as const });
+  }
+
+  /** Gives a column a role (or none), as LogDatabase.setRole does; kept in the catalog (tables not indexed here: for this session). */
+  setRole(table: string, column: string, role: Role | null): TableInfo {
+    const info = this.tables().find((t) => t.table.toLowerCase() === table.toLowerCase());
+    if (!info) throw new LogInvestigatorError('BAD_OPTION', `No table named ${table}.`);
+    const col = info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+    if (!col) throw new LogInvestigatorError('BAD_OPTION', `Table ${table} has no column ${column}.`);
+    if (role) for (const c of info.columns) if (c.role === role) c.role = null;
+    col.role = role;
+    return info;
+  }
+
+  /** Writes the roles of a catalogued table back to the catalog. */
+  async saveRoles(table: string): Promise<void> {
+    const info = this.catalog.find((t) => t.table === table);
+    if (info) await writeEntry(this.nodes[0], this.opts.database, info);
+  }
+
+  /** Drops an indexed table (its shards' parts too) and its catalog entry. */
+  async remove(table: string): Promise<void> {
+    const info = this.catalog.find((t) => t.table === table);
+    if (!info) return;
+    const d = chName(this.opts.database);
+    for (const n of this.nodes) {
+      for (const t of [table, `${table}_local`, ...(info.templates ? [info.templates.table] : [])]) await n.command(`DROP TABLE IF EXISTS ${d}.${chName(t)}`);
+    }
+    await writeEntry(this.nodes[0], this.opts.database, info, [], true);
+    this.catalog = this.catalog.filter((t) => t !== info);
+  }
+
+  async close(): Promise<void> {
+    await this.bridge.close();
+    await Promise.all(this.nodes.map((n) => n.close()));
+  }
+}
+
+/** The cluster must exist on the first server with as many shards as the address names. */
+async function checkCluster(node: ClickHouseHttp, cluster: string, shards: number): Promise<void> {
+  const r = await node.query(`SELECT count(DISTINCT shard_num) FROM system.clusters WHERE cluster = '${cluster.replace(/[^A-Za-z0-9_]/g, '')}'`);
+  const n = Number(r.rows[0]?.[0] ?? 0);
+  if (n !== shards) throw new LogInvestigatorError('BAD_OPTION', `ClickHouse cluster ${cluster} has ${n} shards in remote_servers; the address names ${shards}`);
+}
