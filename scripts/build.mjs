@@ -26,6 +26,8 @@ const common = {
 const targets = [
   { entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['src/engine/engineWorker.ts'], outfile: 'dist/engineWorker.js' },
+  // the ClickHouse store's HTTP thread (src/engine/store/clickhouse/syncBridge.ts looks for it beside the bundle)
+  { entryPoints: ['src/engine/store/clickhouse/worker.ts'], outfile: 'dist/clickhouseWorker.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'sql.js/dist/sql-wasm.wasm'] },
   // Vega for headless SVG (reports): an ES module, since Vega awaits at top level
   { entryPoints: ['scripts/vega-entry.mjs'], outfile: 'dist/vega.mjs', format: 'esm', external: ['canvas'], minify: true, sourcemap: false },

@@ -24,6 +24,8 @@ import { findingsOf, triage } from './engine/triage/triage';
 import { triageJson, triageText } from './engine/triage/print';
 import { SEVERITIES, type Severity } from './engine/findings';
 import { RISK_BANDS } from './engine/triage/risk';
+import { SqlJsStore, type LogStore } from './engine/store/store';
+import { ClickHouseStore } from './engine/store/clickhouse/store';
 
 const USAGE = `Usage:
   log-investigator index FILE... [options] [--out db.sqlite]
@@ -63,6 +65,11 @@ Options:
   --report FILE.md   (analyze) Also write a Markdown report, its charts as SVG in FILE-charts/.
   --limit N          (suspects) The first N suspects of each group (default 10; 0: all).
   --min-severity S   (suspects) Leave out findings below S (info, low, medium, high, critical; default low).
+  --store ADDRESS    (index, query, analyze, suspects) Keep the tables in ClickHouse instead of in memory:
+                     clickhouse://HOST:PORT[,HOST:PORT…]/DATABASE[?cluster=NAME] (one host per shard;
+                     scripts/clickhouse/cluster.sh store prints the local cluster's). Files given are indexed
+                     there; without files, the database's tables are used as they are (indexed ones and
+                     others, roles guessed; --role overrides). Password: LI_CLICKHOUSE_PASSWORD.
   --stats            Print timings and peak memory as one JSON line on stderr.
   --worker           Index in a worker thread.
   -h, --help         This help.   -v, --version   The version.
@@ -169,10 +176,13 @@ function analysisSelection(values: Record<string, unknown>): { chosen: Analysis[
   return { chosen, params };
 }
 
-async function analyze(engine: Engine, values: Record<string, unknown>): Promise<number> {
+/** What analyze and suspects read: the tables and the querier of a store. */
+type AnalysisSource = Pick<LogStore, 'tables' | 'querier'>;
+
+async function analyze(engine: AnalysisSource, values: Record<string, unknown>): Promise<number> {
   const id = typeof values.analysis === 'string' ? values.analysis : 'all';
   const { chosen, params } = analysisSelection(values);
-  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), engine.querier(), params);
   if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
   // a single analysis that ran nowhere is an error, unless every table only had too little data for it
   const ranNowhere = chosen.length === 1 && outputs.length === 0 && skipped.length > (rest.tooLittle ?? 0);
@@ -218,11 +228,11 @@ function suspectOptions(values: Record<string, unknown>): { limit: number; minRi
 }
 
 /** `suspects`: the analyses' findings ranked as the Findings view ranks them (src/engine/triage), as text or JSON. */
-async function suspects(engine: Engine, values: Record<string, unknown>): Promise<number> {
+async function suspects(engine: AnalysisSource, values: Record<string, unknown>): Promise<number> {
   const { limit, minRisk } = suspectOptions(values);
   const { chosen, params } = analysisSelection(values);
   const a0 = performance.now();
-  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), (sql: string, p: SqlValue[] = []) => engine.query(sql, p), params);
+  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), engine.querier(), params);
   const t0 = performance.now();
   const t = triage(findingsOf(outputs), { perGroup: limit || undefined, minRisk });
   const t1 = performance.now();
@@ -266,6 +276,7 @@ async function main(argv: string[]): Promise<number> {
       limit: { type: 'string' },
       'min-severity': { type: 'string' },
       worker: { type: 'boolean' },
+      store: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -293,6 +304,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'index' && command !== 'query' && command !== 'shell' && command !== 'analyze' && command !== 'suspects') throw new UsageError(`unknown command '${command}'`);
+  if (typeof values.store === 'string') return onStore(command, files, values, values.store);
   if (files.length === 0) throw new UsageError(`${command}: give at least one file`);
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
   if (values.json && values.csv && command !== 'analyze' && command !== 'suspects') throw new UsageError('choose one of --json and --csv');
@@ -319,10 +331,10 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'shell') {
       await runShell(local!);
     } else if (command === 'analyze') {
-      const code = await analyze(local!, values);
+      const code = await analyze(new SqlJsStore(local!), values);
       if (code) return code;
     } else if (command === 'suspects') {
-      const code = await suspects(local!, values);
+      const code = await suspects(new SqlJsStore(local!), values);
       if (code) return code;
     } else if (command === 'index') {
       process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
@@ -349,6 +361,46 @@ async function main(argv: string[]): Promise<number> {
     return failed ? 1 : 0;
   } finally {
     await engine.dispose();
+  }
+}
+
+/** index, query, analyze and suspects with the tables in ClickHouse (--store). */
+async function onStore(command: string, files: string[], values: Record<string, unknown>, address: string): Promise<number> {
+  if (command === 'shell' || values.out || values.worker) throw new UsageError('--store goes with index, query, analyze and suspects (not shell, --out or --worker)');
+  if (command === 'index' && files.length === 0) throw new UsageError('index: give at least one file');
+  if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
+  if (command === 'suspects') suspectOptions(values);
+  const options = optionsFrom(values, files);
+  const t0 = performance.now();
+  const store = await ClickHouseStore.connect(address);
+  try {
+    const outcomes = files.length ? await store.index(files, options) : [];
+    const failed = reportFailures(outcomes);
+    // roles for tables already there: --role role=column on each table that has the column
+    if (!files.length) for (const [role, col] of Object.entries(options.roles ?? {})) for (const t of store.tables()) if (col && t.columns.some((c) => c.name === col)) store.setRole(t.table, col, role as Role);
+    const t1 = performance.now();
+    let queryMs = 0;
+    if (command === 'index') process.stdout.write(JSON.stringify(outcomes.flatMap((o) => o.tables).map(describe), null, 2) + '\n');
+    else if (command === 'analyze' || command === 'suspects') {
+      const code = command === 'analyze' ? await analyze(store, values) : await suspects(store, values);
+      if (code) return code;
+    } else {
+      const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
+      const q0 = performance.now();
+      const res = store.query(String(values.sql), [], { maxRows });
+      queryMs = performance.now() - q0;
+      if (values.json) process.stdout.write(jsonText(res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i]]))), 2) + '\n');
+      else if (values.csv) process.stdout.write(formatCsv(res.columns, res.rows));
+      else process.stdout.write(formatTable(res.columns, res.rows));
+      if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);
+    }
+    if (values.stats) {
+      const rows = outcomes.reduce((n, o) => n + o.tables.reduce((m, t) => m + t.rows, 0), 0);
+      process.stderr.write(JSON.stringify({ store: store.where, indexMs: Math.round(t1 - t0), queryMs: Math.round(queryMs), rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await store.close();
   }
 }
 

@@ -12,9 +12,9 @@ describe('ClickHouse dialect', () => {
   it('keeps ? inside strings and names as text', () => {
     assert.equal(toClickHouse(`SELECT '?' AS "a?" FROM t WHERE x = ?`, [1]), "SELECT '?' AS `a?` FROM t WHERE x = 1");
   });
-  it('turns positions in GROUP BY and ORDER BY into the select items', () => {
-    assert.equal(toClickHouse('SELECT "ip" AS k, count(*) AS n FROM t WHERE "ip" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC'), 'SELECT `ip` AS k, count(*) AS n FROM t WHERE `ip` IS NOT NULL GROUP BY k ORDER BY n DESC');
-    assert.equal(toClickHouse('SELECT substr(x, 1, 13), count(*) FROM t GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1'), "SELECT substringUTF8(toString(x), 1, 13), count(*) FROM t GROUP BY (substringUTF8(toString(x), 1, 13)) ORDER BY (count(*)) DESC, (substringUTF8(toString(x), 1, 13)) LIMIT 1");
+  it('turns positions in GROUP BY and ORDER BY into the select items; NULL sorts as the least value, as in SQLite', () => {
+    assert.equal(toClickHouse('SELECT "ip" AS k, count(*) AS n FROM t WHERE "ip" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC'), 'SELECT `ip` AS k, count(*) AS n FROM t WHERE `ip` IS NOT NULL GROUP BY k ORDER BY n DESC NULLS LAST');
+    assert.equal(toClickHouse('SELECT substr(x, 1, 13), count(*) FROM t GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1'), "SELECT substringUTF8(toString(x), 1, 13), count(*) FROM t GROUP BY (substringUTF8(toString(x), 1, 13)) ORDER BY (count(*)) DESC NULLS LAST, (substringUTF8(toString(x), 1, 13)) NULLS FIRST LIMIT 1");
     // a sub-select has its own positions
     assert.equal(toClickHouse('SELECT a FROM (SELECT b, c FROM t GROUP BY 1) GROUP BY 1'), 'SELECT a FROM (SELECT b, c FROM t GROUP BY (b)) GROUP BY (a)');
   });
@@ -23,6 +23,9 @@ describe('ClickHouse dialect', () => {
   });
   it('converts the operands of || to text', () => {
     assert.equal(toClickHouse("SELECT count(DISTINCT u || '|' || d) FROM t"), "SELECT count(DISTINCT toString(u) || toString(toString('|')) || toString(d)) FROM t");
+  });
+  it('reads EXPLAIN (a compile check) as the statement with no row read', () => {
+    assert.equal(toClickHouse('EXPLAIN SELECT 1 FROM t WHERE (a = ?)', [2]), 'SELECT * FROM ( SELECT 1 FROM t WHERE (a = 2)) LIMIT 0');
   });
   it('drops unary plus, divides integers as integers, keeps LIKE escapes', () => {
     assert.equal(toClickHouse('SELECT +a AS e FROM t WHERE +a IS NOT NULL AND b + 1 > 2'), 'SELECT a AS e FROM t WHERE a IS NOT NULL AND b + 1 > 2');

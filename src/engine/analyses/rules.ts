@@ -83,10 +83,12 @@ export const rulesAnalysis: Analysis = {
       const e = quoteIdent(ent.name);
       // one scan: the matches per entity, with the totals over all entities beside them (window sums over the groups);
       // +column: SQLite's no-op unary plus keeps the planner off the column's index, whose walk would fetch every row at random
-      const per = cx.query(
-        `SELECT e, n, first, last, sum(n) OVER (), count(*) OVER () FROM (SELECT +${e} AS e, count(*) AS n, ${hasTime ? 'min(_time) AS first, max(_time) AS last' : 'NULL AS first, NULL AS last'} FROM ${cx.t} WHERE ${cond} GROUP BY 1) ORDER BY 2 DESC, 1 LIMIT ?`,
-        [maxEntities],
-      ).rows as [SqlValue, number, string | null, string | null, number, number][];
+      const groups = `SELECT +${e} AS e, count(*) AS n, ${hasTime ? 'min(_time) AS first, max(_time) AS last' : 'NULL AS first, NULL AS last'} FROM ${cx.t} WHERE ${cond} GROUP BY 1`;
+      const per = (
+        cx.windows === false
+          ? withTotals(cx.query(`SELECT e, n, first, last FROM (${groups}) ORDER BY 2 DESC, 1 LIMIT ?`, [maxEntities]).rows, cx.query(`SELECT sum(n), count(*) FROM (${groups})`).rows[0])
+          : cx.query(`SELECT e, n, first, last, sum(n) OVER (), count(*) OVER () FROM (${groups}) ORDER BY 2 DESC, 1 LIMIT ?`, [maxEntities]).rows
+      ) as [SqlValue, number, string | null, string | null, number, number][];
       const matched = per.length ? per[0][4] : 0;
       const entities = per.length ? per[0][5] : 0;
       const kind = KIND_OF_ROLE[ent.role ?? ''] ?? 'row';
@@ -145,3 +147,8 @@ export const rulesAnalysis: Analysis = {
     };
   },
 };
+
+/** The window query's rows without window functions (a store without OVER): the totals over all groups, from their own query, beside each row. */
+function withTotals(rows: SqlValue[][], totals: SqlValue[]): SqlValue[][] {
+  return rows.map((r) => [...r, Number(totals[0] ?? 0), Number(totals[1] ?? 0)]);
+}

@@ -16,7 +16,8 @@
  * analysis that needs them is not ported (the store reports ClickHouse's error).
  */
 import type { SqlValue } from '../../database';
-import { chString, isOp, isWord, joinCommas, parse, raw, serialize, splitCommas, trimWs, type Group, type Node } from './sqlTree';
+import { likeEscapes, likePattern } from './dialectLike';
+import { call, chString, g, isOp, isWord, joinCommas, num, parse, raw, serialize, splitCommas, str, trimWs, type Node } from './sqlTree';
 
 /** A bound value as a ClickHouse literal. */
 export function literal(v: SqlValue): string {
@@ -33,7 +34,12 @@ export function literal(v: SqlValue): string {
 
 /** SQLite SQL with its parameters → ClickHouse SQL. */
 export function toClickHouse(sql: string, params: SqlValue[] = []): string {
-  const nodes = parse(sql);
+  let nodes = parse(sql);
+  // EXPLAIN (a compile check, as the rules analysis makes one): 18.16 has none; the statement analysed and no row read
+  const first = nodes.findIndex((n) => n.k !== 'ws');
+  if (isWord(nodes[first], 'EXPLAIN') && !isWord(nodes.slice(first + 1).find((n) => n.k !== 'ws'), 'QUERY')) {
+    nodes = [raw('SELECT * FROM '), g(nodes.slice(first + 1)), raw(' LIMIT 0')];
+  }
   const state = { i: 0, params };
   return serialize(rewrite(nodes, state));
 }
@@ -43,11 +49,6 @@ interface State {
   params: SqlValue[];
 }
 
-const g = (items: Node[]): Group => ({ k: 'group', items });
-/** A call of a ClickHouse function: a word and its group of arguments. */
-const call = (fn: string, ...args: Node[][]): Node[] => [{ k: 'word', v: fn }, g(args.flatMap((a, i) => (i ? [raw(', '), ...a] : a)))];
-const str = (v: string): Node => ({ k: 'str', v });
-const num = (v: string): Node => ({ k: 'num', v });
 
 /** A bound value as a token: a string literal (escaped when written), a number, NULL. */
 function literalNode(v: SqlValue): Node {
@@ -69,6 +70,14 @@ function rewrite(nodes: Node[], st: State): Node[] {
     }
     if (n.k === 'group') {
       out.push(g(rewrite(n.items, st)));
+      continue;
+    }
+    if (isWord(n, 'INDEXED') && isWord(lastWord(out), 'NOT')) {
+      dropLastWord(out); // SQLite's NOT INDEXED: a planner hint
+      continue;
+    }
+    if (isWord(n, 'INDEXED') && isWord(nodes[i + 2], 'BY')) {
+      i += 4; // INDEXED BY name
       continue;
     }
     if (isOp(n, '+') && unaryAt(out)) continue; // SQLite's `+col` (a hint not to use an index): ClickHouse has no unary plus
@@ -98,35 +107,10 @@ function rewrite(nodes: Node[], st: State): Node[] {
   return out;
 }
 
-/** Patterns written `LIKE p ESCAPE '\\'`: ClickHouse's LIKE escapes with a backslash already, so the clause goes and the pattern stays. */
-const ESCAPED = new WeakSet<Node>();
-
-function likeEscapes(nodes: Node[]): Node[] {
-  const out: Node[] = [];
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i];
-    if (!isWord(n, 'ESCAPE')) {
-      out.push(n);
-      continue;
-    }
-    let j = i + 1;
-    while (nodes[j]?.k === 'ws') j++;
-    const e = nodes[j];
-    if (e?.k !== 'str' || e.v !== '\\') throw new Error(`LIKE … ESCAPE ${e?.k === 'str' ? `'${e.v}'` : '(an expression)'}: the ClickHouse store takes ESCAPE '\\' only`);
-    let k = out.length - 1;
-    while (k >= 0 && out[k].k === 'ws') k--;
-    if (out[k]) ESCAPED.add(out[k]);
-    i = j;
-  }
-  return out;
-}
-
-/** A LIKE pattern as ClickHouse reads it: SQLite (without ESCAPE) takes a backslash as itself, ClickHouse as an escape, so it is doubled. */
-function likePattern(b: Node[]): Node[] {
-  const last = b[b.length - 1];
-  if (b.length === 1 && last.k === 'str') return ESCAPED.has(last) || !last.v.includes('\\') ? b : [str(last.v.replace(/\\/g, '\\\\'))];
-  if (last && ESCAPED.has(last)) return b;
-  return call('replaceAll', call('toString', b), [str('\\')], [str('\\\\')]);
+const lastWord = (out: Node[]): Node | undefined => [...out].reverse().find((x) => x.k !== 'ws');
+function dropLastWord(out: Node[]): void {
+  while (out.length && out[out.length - 1].k === 'ws') out.pop();
+  out.pop();
 }
 
 /** Whether an operator at the end of `out` would be unary: nothing, an operator, a comma or a keyword before it. */
@@ -172,12 +156,9 @@ function rewriteCall(name: string, argNodes: Node[]): Node[] {
       if (args.length === 1) return call('substring', call('toString', args[0]), [num('1')], [num('10')]);
       break;
     case 'datetime': {
-      // modifiers '±N days|hours|minutes|seconds' (literals, or values bound in their place)
-      let t = TIME(args[0]);
-      const mods = args.slice(1).map((a) => (a.length === 1 && a[0].k === 'str' ? /^\s*([+-]?\d+)\s+(day|hour|minute|second)s?\s*$/i.exec(a[0].v) : null));
-      if (mods.some((m) => !m)) break;
-      for (const m of mods) t = call(`add${m![2][0].toUpperCase()}${m![2].slice(1).toLowerCase()}s`, t, [num(String(Number(m![1])))]);
-      return call('formatDateTime', t, [str('%Y-%m-%d %H:%M:%S')]);
+      const t = shifted(args[0], args.slice(1));
+      if (t) return call('formatDateTime', t, [str('%Y-%m-%d %H:%M:%S')]);
+      break;
     }
     case 'substr':
     case 'substring':
@@ -222,6 +203,17 @@ function rewriteCall(name: string, argNodes: Node[]): Node[] {
   return [{ k: 'word', v: name }, g(argNodes)];
 }
 
+/** The parsed time moved by SQLite modifiers '±N days|hours|minutes|seconds' (literals, or values bound in their place); undefined for others. */
+function shifted(x: Node[], modifiers: Node[][]): Node[] | undefined {
+  let t = TIME(x);
+  for (const a of modifiers) {
+    const m = a.length === 1 && a[0].k === 'str' ? /^\s*([+-]?\d+)\s+(day|hour|minute|second)s?\s*$/i.exec(a[0].v) : null;
+    if (!m) return undefined;
+    t = call(`add${m[2][0].toUpperCase()}${m[2].slice(1).toLowerCase()}s`, t, [num(String(Number(m[1])))]);
+  }
+  return t;
+}
+
 /** CAST(x AS INTEGER) truncates like SQLite (text that is no number: NULL instead of 0). */
 function cast(argNodes: Node[]): Node[] {
   const at = argNodes.map((n, i) => (isWord(n, 'AS') ? i : -1)).filter((i) => i >= 0).pop();
@@ -237,8 +229,9 @@ function cast(argNodes: Node[]): Node[] {
 /** strftime(format, time): each %-field from the parsed time; %w, %s and %f by hand. */
 function strftime(args: Node[][]): Node[] {
   const f = args[0][0];
-  if (args.length !== 2 || f?.k !== 'str') return [{ k: 'word', v: 'strftime' }, g(joinCommas(args))];
-  const t = TIME(args[1]);
+  const moved = args.length >= 2 ? shifted(args[1], args.slice(2)) : undefined;
+  if (!moved || f?.k !== 'str' || (args.length > 2 && /%[sf]/.test(f.v))) return [{ k: 'word', v: 'strftime' }, g(joinCommas(args))];
+  const t = moved;
   const parts: Node[][] = [];
   let text = '';
   const flush = () => {
@@ -319,11 +312,21 @@ function positional(nodes: Node[]): Node[] {
       // a position alone, or followed by ASC/DESC/NULLS LAST
       if (!item || !rest.every((x) => x.k === 'ws' || x.k === 'word')) return it;
       return [...it.slice(0, lead), ...(item.alias ? [item.alias] : [g(item.expr)]), ...it.slice(lead + 1)];
-    });
+    }).map((it) => (isWord(n, 'ORDER') ? nullsAsSqlite(it) : it));
     out.push(...joinCommas(list));
     i = e - 1;
   }
   return out;
+}
+
+/** An ORDER BY item with SQLite's NULL order (NULL is the least value: first ascending, last descending) unless it says its own. */
+function nullsAsSqlite(item: Node[]): Node[] {
+  if (item.some((x) => isWord(x, 'NULLS'))) return item;
+  const e = trimWs(item);
+  const desc = isWord(e[e.length - 1], 'DESC');
+  let end = item.length;
+  while (end > 0 && item[end - 1].k === 'ws') end--;
+  return [...item.slice(0, end), raw(desc ? ' NULLS LAST' : ' NULLS FIRST'), ...item.slice(end)];
 }
 
 /** Where the primary expression (a name, literal, call or group) that ends just before `end` starts; -1 when there is none. */

@@ -161,3 +161,9 @@ export function trimWs(nodes: Node[]): Node[] {
 
 /** Text spliced in as it is (already ClickHouse). */
 export const raw = (v: string): Token => ({ k: 'op', v });
+
+export const g = (items: Node[]): Group => ({ k: 'group', items });
+/** A call of a ClickHouse function: a word and its group of arguments. */
+export const call = (fn: string, ...args: Node[][]): Node[] => [{ k: 'word', v: fn }, g(args.flatMap((a, i) => (i ? [raw(', '), ...a] : a)))];
+export const str = (v: string): Node => ({ k: 'str', v });
+export const num = (v: string): Node => ({ k: 'num', v });
