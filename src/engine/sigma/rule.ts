@@ -1,5 +1,5 @@
 /**
- * Sigma rules read from YAML (the `yaml` package, with line positions): a
+ * Sigma rules read from YAML (yamlDocs.ts: js-yaml, with line positions): a
  * detection rule or a correlation rule (Sigma v2), with the fields the
  * Detection Rule License asks to keep (author, references) beside the title.
  * A file may hold several documents; one that is no rule is reported, the
@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LogInvestigatorError } from '../errors';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { readYamlDocs, type YamlDoc } from './yamlDocs';
 
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 export const SIGMA_LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
@@ -80,25 +80,21 @@ export function parseTimespan(text: string): number | undefined {
 
 /** The rules of one YAML text (a file may hold several documents). */
 export function parseSigmaText(text: string, file: string): { rules: SigmaRule[]; problems: SigmaProblem[] } {
-  const lc = new LineCounter();
   const rules: SigmaRule[] = [];
   const problems: SigmaProblem[] = [];
-  let docs: Document.Parsed[];
+  let docs: YamlDoc[];
   try {
-    docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: false }) as Document.Parsed[];
+    docs = readYamlDocs(text);
   } catch (e) {
     return { rules, problems: [{ file, line: 1, message: `not readable YAML: ${(e as Error).message}` }] };
   }
-  if (!Array.isArray(docs)) docs = [docs];
   for (const doc of docs) {
-    const start = doc.range?.[0] ?? 0;
-    const line = lc.linePos(start).line;
-    if (doc.errors.length) {
-      const e = doc.errors[0];
-      problems.push({ file, line: e.linePos?.[0].line ?? line, message: `YAML error: ${e.message.split('\n')[0]}` });
+    const { start, end, line } = doc;
+    if (doc.error) {
+      problems.push({ file, line: doc.error.line, message: `YAML error: ${doc.error.message}` });
       continue;
     }
-    const js = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const js = doc.value;
     if (js === null || js === undefined) continue;
     if (typeof js !== 'object' || Array.isArray(js)) {
       problems.push({ file, line, message: 'a YAML document that is not a Sigma rule (a map with title and detection)' });
@@ -118,7 +114,6 @@ export function parseSigmaText(text: string, file: string): { rules: SigmaRule[]
     const levelText = (str(r.level) ?? 'medium').toLowerCase();
     const level = (SIGMA_LEVELS as readonly string[]).includes(levelText) ? (levelText as SigmaLevel) : 'medium';
     const ls = (r.logsource ?? {}) as Record<string, unknown>;
-    const end = doc.range?.[2] ?? text.length;
     const rule: SigmaRule = {
       file,
       line,
@@ -135,7 +130,7 @@ export function parseSigmaText(text: string, file: string): { rules: SigmaRule[]
       detection: r.detection && typeof r.detection === 'object' && !Array.isArray(r.detection) ? (r.detection as Record<string, unknown>) : undefined,
       falsepositives: strs(r.falsepositives),
       source: text.slice(start, end),
-      keyLines: detectionKeyLines(doc, lc),
+      keyLines: doc.keyLines,
     };
     if (corr) {
       const ts = str(corr.timespan) ?? str(corr.timeframe);
@@ -152,26 +147,6 @@ export function parseSigmaText(text: string, file: string): { rules: SigmaRule[]
     rules.push(rule);
   }
   return { rules, problems };
-}
-
-/** Lines of the detection's keys: `selection` and `selection.Image|endswith`. */
-function detectionKeyLines(doc: Document.Parsed, lc: LineCounter): Map<string, number> {
-  const out = new Map<string, number>();
-  const det = doc.get('detection', true) as Node | undefined;
-  const lineOf = (n: Node | undefined | null) => (n?.range ? lc.linePos(n.range[0]).line : undefined);
-  const walk = (n: unknown, prefix: string) => {
-    if (isMap(n)) {
-      for (const p of n.items) {
-        const k = isScalar(p.key) ? String(p.key.value) : '';
-        const l = lineOf(p.key as Node);
-        const name = prefix ? `${prefix}.${k}` : k;
-        if (l !== undefined && !out.has(name)) out.set(name, l);
-        if (!prefix) walk(p.value, k);
-      }
-    } else if (isSeq(n)) for (const it of n.items) if (isMap(it)) walk(it, prefix);
-  };
-  walk(det, '');
-  return out;
 }
 
 /**
