@@ -166,7 +166,7 @@ describe('Sigma prefilter pieces', () => {
     assert.deepEqual(need('sel: {Image|endswith: x.exe}\nfilter: {User: SYSTEM}\ncondition: not sel and not filter'), []);
     assert.deepEqual(lits(need('a: {Image: "*\\\\x*y.exe"}\nb: {User: bob}\ncondition: a or b')), [['"Image":y.exe', '"User":bob']]);
     // a regular expression is its own test (run on each distinct value)
-    assert.deepEqual(lits(need('a: {CommandLine|re: "evil.*"}\ncondition: a')), [['"CommandLine"~/evil.*/']]);
+    assert.deepEqual(lits(need('a: {CommandLine|re: "evil.*"}\ncondition: a')), [['"CommandLine"~/evil.*/'], ['"CommandLine":evil']], 'a regex and the literal every match holds');
     // a text SQLite may read as a number (compared with a numeric column) gives no literal
     assert.deepEqual(need('a: {Size: "5.0"}\ncondition: a'), []);
     assert.deepEqual(lits(need('a: {EventID: 4688}\ncondition: a')), [['"EventID":4688']]);

@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { readYamlDocs } from '../../src/engine/sigma/yamlDocs';
 import { parseSigmaText } from '../../src/engine/sigma/rule';
+import { regexLiteral, regexNeed } from '../../src/engine/sigma/need';
 
 const det = 'detection:\n  sel:\n    Image|endswith: x\n  condition: sel\n';
 
@@ -44,5 +45,49 @@ describe('Sigma YAML documents', () => {
     assert.equal(d.keyLines.get('s2'), 5);
     const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
     assert.throws(() => readYamlDocs(bomb), /alias/i);
+  });
+});
+
+describe('literals every match of a |re pattern contains (need.ts regexLiteral)', () => {
+  const cases: [string, string | undefined][] = [
+    ['\\\\certutil\\.exe', '\\certutil.exe'],
+    ['(?:a|b)Mimikatz', 'mimikatz'],
+    ['Invoke-(Expression|Command)', 'invoke-'],
+    ['foo|barbaz', undefined],
+    ['ab?cdef', 'cdef'],
+    ['abcd*e', 'abc'],
+    ['xyz+w', 'xy'],
+    ['\\u0041\\cJ\\k<n>zz\\077q', 'zz'],
+    ['ab{2}cdef', 'cdef'],
+    ['^cmd\\.exe /c$', 'cmd.exe /c'],
+    ['[|(]pipe\\|x', 'pipe|x'],
+    ['[]]abc', ']abc'],
+    ['a[^]]*zzz', 'zzz'],
+    ['\\dtest\\w+ing', 'test'],
+    ['\\x41bcd', 'bcd'],
+    ['(a)\\1bcd', 'bcd'],
+    ['(?=look)ahead', 'ahead'],
+    ['(?<!not)here', 'here'],
+    ['(ab|cd)+', undefined],
+    ['12345', undefined],
+    ['1e5|x', undefined],
+    ['caf\u00e9ine', 'caf'],
+    ['.*', undefined],
+    ['ab(c', undefined],
+    ['ab)c', undefined],
+  ];
+  for (const [re, want] of cases) {
+    it(`/${re}/ → ${want === undefined ? 'none' : JSON.stringify(want)}`, () => {
+      assert.equal(regexLiteral(re), want);
+      if (want === undefined) return;
+      // every string the pattern matches contains the literal (checked on a sample of matches)
+      for (const s of ['', 'abcdef', 'Mimikatz', '\\certutil.exe', 'Invoke-Expression', 'cmd.exe /c', 'pipe|x', ']abc', 'azzz', '5testing', 'Abcd', 'aabcd', 'lookahead', 'here', 'caf\u00e9ine', 'abbcdef', 'acdef', 'abce', 'xyzzw'])
+        for (const flags of ['', 'i', 'ims'])
+          if (new RegExp(re, flags).test(s)) assert.ok(s.toLowerCase().includes(want), `${s} matches /${re}/${flags}`);
+    });
+  }
+  it('a |re need is the regex and the literal', () => {
+    assert.deepEqual(regexNeed('CommandLine', 'Invoke-(Expression|Command)', 'i'), [[{ expr: 'CommandLine', re: 'Invoke-(Expression|Command)', flags: 'i' }], [{ expr: 'CommandLine', lit: 'invoke-' }]]);
+    assert.deepEqual(regexNeed('x', 'a|b', ''), [[{ expr: 'x', re: 'a|b', flags: '' }]]);
   });
 });

@@ -116,8 +116,105 @@ export function stringNeed(expr: string, s: SigmaString, ascii = false): Need {
   return best ? [[{ expr, lit: asciiLower(best) }]] : NO_NEED;
 }
 
-/** `regexp(re, expr[, flags])`: the test itself, done on each distinct value of the expression. */
-export const regexNeed = (expr: string, re: string, flags: string): Need => [[{ expr, re, flags }]];
+/**
+ * `regexp(re, expr[, flags])`: the test itself, done on each distinct value of
+ * the expression, and the longest literal every match contains (when the
+ * pattern has one), so the runner looks the literal up first.
+ */
+export function regexNeed(expr: string, re: string, flags: string): Need {
+  const lit = regexLiteral(re);
+  return lit ? [[{ expr, re, flags }], [{ expr, lit }]] : [[{ expr, re, flags }]];
+}
+
+/** Escapes whose character is itself (JavaScript, no u flag): punctuation. */
+const LITERAL_ESCAPE = /[^A-Za-z0-9]/;
+
+/**
+ * The longest run of characters every match of a JavaScript pattern (no u
+ * flag) contains, ASCII letters lower-cased, or undefined. Only the top-level
+ * concatenation is read: a `|` there gives none; groups, classes, `.`, anchors,
+ * character escapes (`\d`, `\x41`, `\b`, `\1`) end a run; a quantifier
+ * takes its character off the run. Only ASCII runs count (with i, JavaScript
+ * folds other letters its own way) and only those a number's text cannot
+ * contain (a number reaches regexp() as JavaScript prints it). The flags
+ * change none of this: m and s act on anchors and `.`, i on letters (folded
+ * here too).
+ */
+export function regexLiteral(source: string): string | undefined {
+  const runs: string[] = [];
+  let run = '';
+  const end = () => {
+    if (run) runs.push(run);
+    run = '';
+  };
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') {
+      const n = source[++i];
+      if (n === undefined) return undefined;
+      if (depth === 0 && LITERAL_ESCAPE.test(n)) run += n;
+      else {
+        if (depth === 0) end();
+        // the escape's own characters: \x41, \u0041, \cJ, \12 (a back-reference or octal), \k<name>
+        const take = (re: RegExp, max: number) => {
+          for (let k = 0; k < max && re.test(source[i + 1] ?? ''); k++) i++;
+        };
+        if (n === 'x') take(/[0-9A-Fa-f]/, 2);
+        else if (n === 'u') take(/[0-9A-Fa-f]/, 4);
+        else if (n === 'c') take(/[A-Za-z]/, 1);
+        else if (/[0-9]/.test(n)) take(/[0-9]/, Infinity);
+        else if (n === 'k' && source[i + 1] === '<') {
+          const close = source.indexOf('>', i);
+          if (close < 0) return undefined;
+          i = close;
+        }
+      }
+      continue;
+    }
+    if (c === '[') {
+      // a class ends at the first unescaped ] (JavaScript: [] is empty, []] is [] then ])
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+      if (depth === 0) end();
+      continue;
+    }
+    if (c === '(') {
+      depth++;
+      if (depth === 1) end();
+      continue;
+    }
+    if (c === ')') {
+      depth--;
+      if (depth < 0) return undefined;
+      continue;
+    }
+    if (depth > 0) continue;
+    if (c === '|') return undefined;
+    if (c === '*' || c === '+' || c === '?' || c === '{') {
+      // the quantified character may be absent (or repeated): off the run
+      run = run.slice(0, -1);
+      end();
+      if (c === '{') {
+        const close = source.indexOf('}', i);
+        if (close < 0) break;
+        i = close;
+      }
+      continue;
+    }
+    if (c === '.' || c === '^' || c === '$') {
+      end();
+      continue;
+    }
+    run += c;
+  }
+  if (depth !== 0) return undefined;
+  end();
+  let best = '';
+  for (const r of runs)
+    // eslint-disable-next-line no-control-regex
+    for (const a of r.split(/[^\x00-\x7f]+/)) if (a.length > best.length && /[^0-9.,eE+\-infinityINFINITY\s]/.test(a)) best = a;
+  return best ? asciiLower(best) : undefined;
+}
 
 /** `expr = n` for a number: the text of an integer, or of a real holding it, contains its digits (|n| < 10^15, where SQLite prints reals exactly). */
 export function numberNeed(expr: string, n: number): Need {
