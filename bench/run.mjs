@@ -342,6 +342,7 @@ function report(c, results) {
           `peak memory ${other.name}/ours = ${fmt(m)}; top 5 identical: ${same ? 'yes' : 'NO'}`,
       );
       if (!same) {
+        problems.push(`(${c.id}) our answer differs from ${other.name}'s`);
         console.log(`    ours:  ${answer(ours.rows)}`);
         console.log(`    ${other.name}: ${answer(other.rows)}`);
       }
@@ -350,6 +351,7 @@ function report(c, results) {
     }
   }
   if (ours) console.log(`  ours top 5: ${JSON.stringify(ours.rows)}`);
+  else problems.push(`(${c.id}) our CLI failed: ${results.find((r) => r?.name === 'ours')?.failure ?? 'no result'}`);
   return results.filter(Boolean).map((r) => ({ case: c.id, tool: r.name, failure: r.failure, wallMs: r.wallMs, maxRssBytes: r.maxRssBytes, stats: r.stats, rows: r.rows }));
 }
 
@@ -362,6 +364,8 @@ console.log(`  cli: ${fs.existsSync(CLI) ? path.relative(ROOT, CLI) : 'MISSING '
 if (repeat > 1) console.log(`  best of ${repeat} runs per tool`);
 
 const all = [];
+/** Wrong answers and failures: any of them makes the bench exit 1 (timings above a goal are printed, not failed). */
+const problems = [];
 const cases = [
   {
     id: 'a',
@@ -431,11 +435,20 @@ for (const c of analysisCases) {
     const mod = await import(c.module);
     const out = await mod.default({ cli: CLI, benchDir: BENCH_DIR, sharedData: SHARED_DATA, generatorTs: GENERATOR_TS, root: ROOT, repeat });
     all.push({ case: c.id, result: out ?? null });
+    // a module that checks answers returns them as { wrong: [...] } (or ok: false)
+    for (const w of Array.isArray(out?.wrong) ? out.wrong : []) problems.push(`(${c.id}) ${typeof w === 'string' ? w : JSON.stringify(w)}`);
+    if (out?.ok === false && !(Array.isArray(out?.wrong) && out.wrong.length)) problems.push(`(${c.id}) its checks failed`);
+    if (out?.failure) problems.push(`(${c.id}) failed: ${out.failure}`);
   } catch (e) {
     console.log(`  FAILED: ${e.stack ?? e}`);
     all.push({ case: c.id, failure: String(e) });
+    problems.push(`(${c.id}) failed: ${e.message ?? e}`);
   }
 }
 
 fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results: all }, null, 2) + '\n');
 console.log(`\nresults written to ${path.relative(ROOT, path.join(BENCH_DIR, 'results.json'))}`);
+if (problems.length) {
+  console.log(`\n${problems.length} wrong answer${problems.length === 1 ? '' : 's'} or failure${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  process.exit(1);
+}

@@ -213,6 +213,21 @@ export const COMMANDS: Record<string, Handler> = {
   'logInvestigator.showOutput': (cx) => cx.service.log.show(),
 };
 
+/** A command handler that threw: what the user saw as an error message, kept for tests and logs. */
+export interface CommandFailure {
+  command: string;
+  message: string;
+  stack?: string;
+  at: number;
+}
+
+/**
+ * Every handler failure since activation (newest last, at most 200). The user sees the
+ * message and the log; a caller of executeCommand gets undefined, so tests read this list
+ * (the integration suite fails a test during which a handler failed).
+ */
+export const commandFailures: CommandFailure[] = [];
+
 export function registerCommands(cx: FindingsContext): vscode.Disposable[] {
   const all: Record<string, (cx: FindingsContext, ...args: unknown[]) => unknown> = { ...COMMANDS, ...FINDINGS_COMMANDS, ...SIGMA_COMMANDS };
   return Object.entries(all).map(([id, handler]) =>
@@ -221,6 +236,8 @@ export function registerCommands(cx: FindingsContext): vscode.Disposable[] {
         return await handler(cx, ...args);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
+        commandFailures.push({ command: id, message: msg, stack: e instanceof Error ? e.stack : undefined, at: Date.now() });
+        if (commandFailures.length > 200) commandFailures.splice(0, commandFailures.length - 200);
         cx.service.log.error(`${id}: ${msg}`);
         void vscode.window.showErrorMessage(safeText(`Log Investigator: ${msg}`), 'Show Log').then((a) => a && cx.service.log.show());
         return undefined;

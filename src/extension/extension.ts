@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { commandFailures, registerCommands, type CommandFailure } from './commands';
 import { EngineService } from './engineService';
 import { FilesView } from './filesView';
 import { FindingMarks } from './findingMarks';
@@ -27,6 +27,10 @@ export interface LogInvestigatorApi {
   sqlEditor: SqlEditorSupport;
   /** The queries run in this workspace, newest first. */
   history(): HistoryEntry[];
+  /** Handler failures since activation (the user saw each as an error message). */
+  commandFailures: readonly CommandFailure[];
+  /** The status bar item: its text, tooltip and command (the workbench's DOM shows whether it is shown). */
+  status: vscode.StatusBarItem;
 }
 
 export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
@@ -84,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);
   void findings.loadLabels();
   log.info(`Log Investigator ${context.extension.packageJSON.version} activated in VS Code ${vscode.version}`);
-  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active, sqlEditor, history: queryHistory };
+  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active, sqlEditor, history: queryHistory, commandFailures, status };
 }
 
 export function deactivate(): void {

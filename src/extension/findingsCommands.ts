@@ -358,7 +358,8 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const outputs = cx.findings.analyses;
     const out = typeof analysisArg === 'string' ? outputs.find((o) => `${o.analysis}|${o.table}` === analysisArg || o.analysis === analysisArg) : (await vscode.window.showQuickPick(outputs.map((o) => ({ label: o.analysis, description: o.table, o })), { title: 'Evaluate which analysis?' }))?.o;
     if (!out) return undefined;
-    const kind = out.findings[0]?.entity.kind ?? 'ip';
+    // an analysis may flag windows or episodes beside IPs: evaluate the first kind that a column holds, and only its findings
+    const kind = out.findings.map((f) => f.entity.kind).find((k) => ROLE_OF_KIND[k]) ?? 'ip';
     const role = ROLE_OF_KIND[kind];
     const table = cx.service.tables.find((t) => t.table === out.table);
     const column = table?.columns.find((c) => c.role === role)?.name;
@@ -372,7 +373,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
     const universe = (await cx.service.query(`SELECT DISTINCT ${quoteIdent(column)} FROM ${quoteIdent(table.table)} WHERE ${quoteIdent(column)} IS NOT NULL`)).rows.map((r) => String(r[0]));
     const cfg = vscode.workspace.getConfiguration('logInvestigator');
     const target = { precision: cfg.get<number>('targetPrecision', 0.85), recall: cfg.get<number>('targetRecall', 0.7) };
-    const e = evaluateEntities(out.findings, universe, malicious);
+    const e = evaluateEntities(out.findings.filter((f) => f.entity.kind === kind), universe, malicious);
     const metrics = [
       ['precision', e.precision],
       ['recall', e.recall],

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/engineClient';
 import { CancelledError, LogInvestigatorError } from '../../src/engine/errors';
-import { fixture, tmpDir } from '../helpers';
+import { analysisById } from '../../src/engine/analyses';
+import { runAnalysis } from '../../src/engine/findings';
+import { fixture, indexed, tmpDir } from '../helpers';
 
 describe('engine in a worker thread (EngineClient)', () => {
   it('indexes, queries, changes roles, removes and exports over the message protocol', async () => {
@@ -11,11 +13,20 @@ describe('engine in a worker thread (EngineClient)', () => {
     try {
       const outcomes = await client.index([fixture('log.csv'), fixture('attacks.csv')]);
       assert.deepEqual(outcomes.map((o) => o.tables[0].table), ['log', 'attacks']);
+      // the answers, counted here from the CSV text (neither file has quotes)
+      const csv = (f: string) => fs.readFileSync(fixture(f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      const logRows = csv('log.csv');
+      const attackRows = csv('attacks.csv');
+      const joined = logRows.reduce((n, r) => n + attackRows.filter((a) => a[2] === r[1]).length, 0);
+      assert.ok(joined > 0);
+      assert.deepEqual(outcomes.map((o) => o.tables[0].rows), [logRows.length, attackRows.length]);
       const r = await client.query('SELECT count(*) AS n FROM log l JOIN attacks a USING (source_ip)');
       assert.deepEqual(r.columns, ['n']);
-      assert.ok((r.rows[0][0] as number) > 0);
-      const bound = await client.query('SELECT count(*) FROM log WHERE username = ?', ['wlopez']);
-      assert.equal(typeof bound.rows[0][0], 'number');
+      assert.deepEqual(r.rows, [[joined]]);
+      const who = logRows[0][2];
+      const bound = await client.query('SELECT count(*) FROM log WHERE username = ?', [who]);
+      assert.deepEqual(bound.rows, [[logRows.filter((x) => x[2] === who).length]]);
+      assert.deepEqual((await client.query('SELECT count(*) FROM log WHERE username = ?', ['nobody-of-that-name'])).rows, [[0]]);
       const t = await client.setRole('log', 'failure_reason', 'label');
       assert.equal(t.columns.find((c) => c.name === 'failure_reason')?.role, 'label');
       await client.remove('attacks');
@@ -33,7 +44,12 @@ describe('engine in a worker thread (EngineClient)', () => {
       await client.index([fixture('log.csv')]);
       const run = await client.analyze('volume-outliers-ip');
       assert.equal(run.outputs.length, 1);
-      assert.ok(run.outputs[0].findings.length > 0);
+      // the same analysis run in this thread gives the same findings: the worker loses nothing on the way
+      const { engine, tables } = await indexed([fixture('log.csv')]);
+      const here = runAnalysis(analysisById('volume-outliers-ip')!, tables[0], (q, p) => engine.query(q, p));
+      await engine.dispose();
+      assert.ok(here.findings.length > 0);
+      assert.deepEqual(run.outputs[0].findings, here.findings);
       const dir = path.join(tmpDir(), 'charts');
       const md = await client.report(run.outputs, 'Report', dir, 'charts');
       assert.match(md, /^# Report/m);

@@ -116,8 +116,31 @@ async function runOn(files: string[], logTable: string, id: string, params: Reco
     const rules = table(await runOn([log, attacks], 'log', 'login-rules'), 'Rules compared');
     assert.ok(rules.title.includes('72 labelled attacker IPs of 327'), rules.title);
     assert.deepEqual(rules.rows.map((r) => r[0]), ['threshold', 'mean', 'median', 'tukey', 'zscore']);
+    // each rule's confusion counts on this log (measured; every IP is judged once: TP + FP + FN + TN = 327, TP + FN = 72)
+    const col = (r: unknown[], c: string) => Number(r[rules.columns.indexOf(c)]);
+    assert.deepEqual(
+      rules.rows.map((r) => [r[0], ...['IPs flagged', 'TP', 'FP', 'FN', 'TN'].map((c) => col(r, c))]),
+      [
+        ['threshold', 71, 71, 0, 1, 255],
+        ['mean', 65, 65, 0, 7, 255],
+        ['median', 74, 72, 2, 0, 253],
+        ['tukey', 74, 72, 2, 0, 253],
+        ['zscore', 65, 65, 0, 7, 255],
+      ],
+    );
+    // and the rates are those counts' (to the 4 decimals shown)
+    const near = (x: number, y: number, what: string) => assert.ok(Math.abs(x - y) < 5e-5, `${what}: ${x} vs ${y}`);
     for (const r of rules.rows) {
-      for (const c of ['false-positive rate', 'false-negative rate', 'precision', 'recall']) assert.equal(typeof r[rules.columns.indexOf(c)], 'number', `${r[0]} ${c}`);
+      const [tp, fp, fn, tn] = ['TP', 'FP', 'FN', 'TN'].map((c) => col(r, c));
+      assert.equal(tp + fp + fn + tn, 327);
+      assert.equal(tp + fn, 72);
+      assert.equal(tp + fp, col(r, 'IPs flagged'));
+      near(col(r, 'false-positive rate'), fp / (fp + tn), `${r[0]} FPR`);
+      near(col(r, 'false-discovery rate'), fp / (tp + fp), `${r[0]} FDR`);
+      near(col(r, 'false-negative rate'), fn / (tp + fn), `${r[0]} FNR`);
+      near(col(r, 'precision'), tp / (tp + fp), `${r[0]} precision`);
+      near(col(r, 'recall'), tp / (tp + fn), `${r[0]} recall`);
+      near(col(r, 'F1'), (2 * tp) / (2 * tp + fp + fn), `${r[0]} F1`);
     }
     // the threshold rule (≥ 3 usernames and ≥ 5 failures in an hour) meets the security team's targets
     assert.ok(Number(value(rules, 'threshold', 'precision')) >= 0.85 && Number(value(rules, 'threshold', 'recall')) >= 0.7);

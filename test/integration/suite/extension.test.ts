@@ -4,12 +4,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import type { WebviewToHost } from '../../../src/shared/protocol';
+import { until } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
   available(): boolean;
   screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
   evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<{ count: number; texts: string[]; svgMarks: number; canvases: number }>;
+  evalWorkbench(q: { selector: string }, timeoutMs?: number): Promise<{ count: number; texts: string[]; links: string[] }>;
 };
 
 const EXT_ID = 'log-investigator.log-investigator';
@@ -154,7 +156,15 @@ describe('Log Investigator in VS Code', () => {
         });
       });
     }
-    if (harness.available()) await harness.screenshot('large-file-line');
+    if (harness.available()) {
+      // the editor is not synchronized to extensions, so its cursor is read where a person reads it: the status bar
+      const pos = await until('the cursor position of the large file', async () => {
+        const r = await harness.evalWorkbench({ selector: '#status\\.editor\\.selection' }, 5000);
+        return r.texts.find((t) => /Ln [\d,]+/.test(t));
+      });
+      assert.match(pos, /Ln 200,?042\b/, pos);
+      await harness.screenshot('large-file-line');
+    }
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
@@ -206,7 +216,25 @@ describe('Log Investigator in VS Code', () => {
     }
   });
 
-  it('shows the status bar and the views, in light, dark and high-contrast themes', async () => {
+  it('shows the status bar: the tables and rows indexed, and a click opens Indexed Files', async () => {
+    const a = await api();
+    const tables = a.service.tables;
+    const rows = tables.reduce((n, t) => n + t.rows, 0);
+    const text = `${tables.length} tables · ${rows.toLocaleString()} rows`;
+    assert.equal(a.status.text, `$(database) ${text}`);
+    assert.equal(a.status.command, 'logInvestigator.files.focus');
+    assert.match(String(a.status.tooltip), new RegExp(`^Log Investigator: .*access \\(300\\)`));
+    if (harness.available()) {
+      // shown in the workbench, with that text
+      const items = await until('the status bar item', async () => {
+        const r = await harness.evalWorkbench({ selector: '#workbench\\.parts\\.statusbar .statusbar-item' }, 5000);
+        return r.texts.some((t) => t.includes(text)) ? r.texts : undefined;
+      });
+      assert.ok(items.some((t) => t.trim() === text), items.join(' | '));
+    }
+  });
+
+  it('shows the views, in light, dark and high-contrast themes', async () => {
     const a = await api();
     await vscode.commands.executeCommand('logInvestigator.files.focus');
     await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, client_ip, status, path FROM access WHERE status <> 200 ORDER BY _line');

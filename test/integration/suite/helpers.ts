@@ -1,0 +1,80 @@
+/** What the integration test files share: the harness, the extension's API, waits without sleeps. */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TableInfo } from '../../../src/engine/build';
+import type { LogInvestigatorApi } from '../../../src/extension/extension';
+
+export interface WebviewAnswer {
+  count: number;
+  texts: string[];
+  svgMarks: number;
+  canvases: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
+  available(): boolean;
+  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
+  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<WebviewAnswer>;
+  evalWorkbench(q: { selector: string }, timeoutMs?: number): Promise<{ count: number; texts: string[]; links: string[] }>;
+};
+
+export const EXT_ID = 'log-investigator.log-investigator';
+export const ws = (): string => vscode.workspace.workspaceFolders![0].uri.fsPath;
+export const inWs = (name: string): string => path.join(ws(), name);
+
+export async function api(): Promise<LogInvestigatorApi> {
+  const ext = vscode.extensions.getExtension<LogInvestigatorApi>(EXT_ID);
+  assert.ok(ext, `extension ${EXT_ID} is loaded`);
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+/** Indexes a workspace file (unless it is already) and returns its table. */
+export async function table(a: LogInvestigatorApi, file: string): Promise<TableInfo> {
+  const full = inWs(file);
+  const have = a.service.tables.find((t) => path.resolve(t.file) === path.resolve(full));
+  if (have) return have;
+  const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(full))) as TableInfo[];
+  assert.ok(tables?.length, `${file} was indexed`);
+  return tables[0];
+}
+
+/** Resolves when `check` returns a value other than undefined/false, re-checked on each event (and every 100 ms); rejects after the timeout. */
+export function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = async () => {
+      let v: T | undefined | false;
+      try {
+        v = await check();
+      } catch (e) {
+        return reject(e);
+      }
+      if (v !== undefined && v !== false) return resolve(v);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`${what}: not within ${timeoutMs} ms`));
+      setTimeout(() => void tick(), 100);
+    };
+    void tick();
+  });
+}
+
+/** Resolves when the active editor shows `file`. */
+export function editorShowing(file: string, timeoutMs = 30000): Promise<vscode.TextEditor> {
+  return until(`${path.basename(file)} shown in the active editor`, () => {
+    const e = vscode.window.activeTextEditor;
+    return e && path.resolve(e.document.uri.fsPath) === path.resolve(file) ? e : undefined;
+  }, timeoutMs);
+}
+
+/** Stubs window functions (quick picks, input boxes, dialogs) for the length of `body`, as a person would answer them. */
+export async function answering<T>(stubs: Partial<Record<'showQuickPick' | 'showInputBox' | 'showSaveDialog' | 'showOpenDialog' | 'showWarningMessage' | 'showInformationMessage', unknown>>, body: () => Thenable<T>): Promise<T> {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const saved = Object.fromEntries(Object.keys(stubs).map((k) => [k, w[k]]));
+  Object.assign(w, stubs);
+  try {
+    return await body();
+  } finally {
+    Object.assign(w, saved);
+  }
+}
