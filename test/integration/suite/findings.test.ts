@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import { triage } from '../../../src/engine/triage/triage';
+import type { Finding } from '../../../src/engine/findings';
 import { SEVERITY_ICONS, type FindingsNode } from '../../../src/extension/findingsView';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -102,28 +103,6 @@ describe('Findings in VS Code', () => {
     if (harness.available()) await harness.screenshot('findings-marks');
   });
 
-  it('Next and Previous Flagged Line move the cursor to the next and previous flagged line, wrapping around', async () => {
-    const a = await api();
-    const file = path.join(ws(), 'OpenSSH_2k.log');
-    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
-    // the flagged lines, independently: every evidence line of a finding in this file
-    const flagged = [...new Set(a.findings.analyses.flatMap((o) => o.findings).filter((f) => path.resolve(f.evidence.file) === path.resolve(file)).flatMap((f) => f.evidence.lines))].sort((x, y) => x - y);
-    assert.ok(flagged.length >= 3, `flagged lines: ${flagged.join(', ')}`);
-    const at = (line: number) => (editor.selection = new vscode.Selection(line - 1, 0, line - 1, 0));
-    at(flagged[0]);
-    assert.equal(await vscode.commands.executeCommand('logInvestigator.nextFlaggedLine'), true);
-    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[1] - 1, 'next from the first flagged line');
-    assert.equal(await vscode.commands.executeCommand('logInvestigator.nextFlaggedLine'), true);
-    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[2] - 1);
-    assert.equal(await vscode.commands.executeCommand('logInvestigator.previousFlaggedLine'), true);
-    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[1] - 1, 'previous goes back');
-    at(flagged[0]);
-    await vscode.commands.executeCommand('logInvestigator.previousFlaggedLine');
-    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[flagged.length - 1] - 1, 'previous from the first wraps to the last');
-    await vscode.commands.executeCommand('logInvestigator.nextFlaggedLine');
-    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[0] - 1, 'next from the last wraps to the first');
-  });
-
   it('Explain Suspect opens the explanation card: each contribution with its share', async () => {
     const a = await api();
     const [node] = await ipNodes(a);
@@ -218,6 +197,36 @@ describe('Findings in VS Code', () => {
       assert.ok(marks.count > 4, `marks: ${marks.count}`);
       await harness.screenshot('evaluation');
     }
+  });
+
+  it('Next and Previous Flagged Line move the cursor to the next and previous flagged line, wrapping around', async () => {
+    const a = await api();
+    const file = path.join(ws(), 'OpenSSH_2k.log');
+    // after the evaluation test, which ran failure-bursts: volume-outliers-ip alone flags only 2 lines of this log
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(file));
+    // the flagged lines, as the view shows them: every evidence line, in this file, of a finding under a shown suspect or incident
+    const shown: Finding[] = [];
+    for (const g of await a.findingsView.getChildren()) {
+      for (const n of await a.findingsView.getChildren(g)) {
+        if (n.kind === 'entity') shown.push(...n.entity.findings);
+        else if (n.kind === 'incident') shown.push(...n.incident.findings);
+      }
+    }
+    const flagged = [...new Set(shown.filter((f) => path.resolve(f.evidence.file) === path.resolve(file)).flatMap((f) => f.evidence.lines))].sort((x, y) => x - y);
+    assert.ok(flagged.length >= 3, `flagged lines: ${flagged.join(', ')}`);
+    const at = (line: number) => (editor.selection = new vscode.Selection(line - 1, 0, line - 1, 0));
+    at(flagged[0]);
+    assert.equal(await vscode.commands.executeCommand('logInvestigator.nextFlaggedLine'), true);
+    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[1] - 1, 'next from the first flagged line');
+    assert.equal(await vscode.commands.executeCommand('logInvestigator.nextFlaggedLine'), true);
+    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[2] - 1);
+    assert.equal(await vscode.commands.executeCommand('logInvestigator.previousFlaggedLine'), true);
+    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[1] - 1, 'previous goes back');
+    at(flagged[0]);
+    await vscode.commands.executeCommand('logInvestigator.previousFlaggedLine');
+    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[flagged.length - 1] - 1, 'previous from the first wraps to the last');
+    await vscode.commands.executeCommand('logInvestigator.nextFlaggedLine');
+    assert.equal(vscode.window.activeTextEditor!.selection.active.line, flagged[0] - 1, 'next from the last wraps to the first');
   });
 
   it("shows an analysis's tables and chart", async () => {
