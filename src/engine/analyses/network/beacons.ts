@@ -8,7 +8,7 @@
  */
 import type { SqlValue } from '../../database';
 import type { Analysis, BenignContext, Finding } from '../../findings';
-import { riskFromLog10P } from '../../triage/risk';
+import { RISK_BANDS, riskFromLog10P } from '../../triage/risk';
 import { beaconScore, P_NEAR_MEDIAN, type BeaconParts } from './beaconScore';
 import { durationText, epochSql, qcol, sig, VL } from './common';
 import { linkedRows, linkedText, uidsOf } from './zeekLinks';
@@ -54,8 +54,6 @@ export const beacons: Analysis = {
     const ts = epochSql(cx.table);
     const minConn = Math.max(3, cx.num('minConnections'));
     const minScore = cx.num('minScore');
-    const [first, last] = cx.query(`SELECT min(${ts}), max(${ts}) FROM ${cx.t}`).rows[0].map(Number);
-    const captureHours = Math.max(1, Math.min(24, Math.ceil((last - first) / 3600)));
     const key = port ? `${src}, ${dst}, ${port}` : `${src}, ${dst}`;
     // one pass: NOT INDEXED, since walking the source's index to group would fetch every row out of order (twice as slow on 1M rows);
     // times as integer milliseconds, which SQLite writes as text much faster than reals
@@ -63,9 +61,19 @@ export const beacons: Analysis = {
       `SELECT ${src}, ${dst}, ${port ?? 'NULL'}, group_concat(CAST(${ts} * 1000 AS INTEGER)), ${bytes ? `group_concat(${bytes})` : 'NULL'} FROM ${cx.t} NOT INDEXED WHERE ${src} IS NOT NULL AND ${dst} IS NOT NULL AND ${ts} IS NOT NULL GROUP BY ${key} HAVING count(*) >= ?`,
       [minConn],
     ).rows;
+    // the capture's span from the pairs' own times (the pairs scored hold most connections; no second pass over the table)
+    const parsed = rows.map(([s, d, p, times, sizes]) => ({ s, d, p, times: String(times).split(',').map((x) => Number(x) / 1000), sizes }));
+    let first = Infinity;
+    let last = -Infinity;
+    for (const x of parsed)
+      for (const t of x.times) {
+        if (t < first) first = t;
+        if (t > last) last = t;
+      }
+    const captureHours = Math.max(1, Math.min(24, Math.ceil((last - first) / 3600)));
     const pairs: Pair[] = [];
-    for (const [s, d, p, times, sizes] of rows) {
-      const parts = beaconScore(String(times).split(',').map((x) => Number(x) / 1000), sizes === null ? [] : String(sizes).split(',').map(Number), captureHours);
+    for (const { s, d, p, times, sizes } of parsed) {
+      const parts = beaconScore(times, sizes === null ? [] : String(sizes).split(',').map(Number), captureHours);
       if (parts) pairs.push({ src: String(s), dst: String(d), port: p, parts });
     }
     const tested = pairs.length;
@@ -83,7 +91,10 @@ export const beacons: Analysis = {
       const target = x.port === null ? x.dst : `${x.dst}:${x.port}`;
       const shared = sourcesOf.get(`${x.dst}:${x.port}`)!.size;
       const cap = Math.min(shared >= SHARED_BY ? SHARED_RISK : 100, spanCap(b.span));
-      const risk = Math.min(cap, riskFromLog10P(b.log10p, tested));
+      const tail = riskFromLog10P(b.log10p, tested);
+      // as regular as chance alone makes one of the pairs tested (E ≥ 1): no finding
+      if (tail < RISK_BANDS.low) continue;
+      const risk = Math.min(cap, tail);
       const context: BenignContext[] = shared >= SHARED_BY ? [{ kind: 'popular', text: `${shared} hosts reach ${target} at a steady rhythm: a service they all use (time, updates, monitoring), not one host's implant` }] : [];
       const where = `${src} = ? AND ${dst} = ?${port ? ` AND ${port} IS ?` : ''}`;
       const params: SqlValue[] = port ? [x.src, x.dst, x.port] : [x.src, x.dst];
