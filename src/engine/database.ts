@@ -13,7 +13,7 @@ import { inferType, type ColumnType } from './values';
 export type SqlValue = SqlJsValue | bigint;
 
 /** A result row: sql.js gives integers as numbers; those beyond ±2^53 are read again, exactly, as bigint. */
-function exactRow(stmt: { get(p?: null, o?: { useBigInt: boolean }): unknown[] }): SqlValue[] {
+export function exactRow(stmt: { get(p?: null, o?: { useBigInt: boolean }): unknown[] }): SqlValue[] {
   const row = stmt.get() as SqlValue[];
   for (let i = 0; i < row.length; i++) {
     const v = row[i];
@@ -27,6 +27,16 @@ function exactRow(stmt: { get(p?: null, o?: { useBigInt: boolean }): unknown[] }
     }
   }
   return row;
+}
+
+/** Gives a column of a table a role (or none); the column that played that role before loses it. Both stores' setRole. */
+export function assignRole(info: TableInfo | undefined, table: string, column: string, role: Role | null): TableInfo {
+  if (!info) throw new LogInvestigatorError('BAD_OPTION', `No table named ${table}.`);
+  const col = info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
+  if (!col) throw new LogInvestigatorError('BAD_OPTION', `Table ${table} has no column ${column}.`);
+  if (role) for (const c of info.columns) if (c.role === role) c.role = null;
+  col.role = role;
+  return info;
 }
 
 export interface QueryResult {
@@ -276,15 +286,11 @@ export class LogDatabase {
   /** Gives a column a role (or none); other columns lose that role. */
   setRole(table: string, column: string, role: Role | null): TableInfo {
     const a = this.find(table);
-    if (!a) throw new LogInvestigatorError('BAD_OPTION', `No table named ${table}.`);
-    const col = a.info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
-    if (!col) throw new LogInvestigatorError('BAD_OPTION', `Table ${table} has no column ${column}.`);
-    if (role) for (const c of a.info.columns) if (c.role === role) c.role = null;
-    col.role = role;
-    a.info.columns.forEach((c, i) =>
-      this.db.run('UPDATE catalog_columns SET role = ? WHERE table_name = ? AND position = ?', [c.role, a.info.table, i + 1]),
+    assignRole(a?.info, table, column, role);
+    a!.info.columns.forEach((c, i) =>
+      this.db.run('UPDATE catalog_columns SET role = ? WHERE table_name = ? AND position = ?', [c.role, a!.info.table, i + 1]),
     );
-    return a.info;
+    return a!.info;
   }
 
   /** The column playing a role in a table, if any. */

@@ -6,6 +6,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ANALYSES } from '../../src/engine/analyses';
 import { runAnalyses, type AnalysisRun } from '../../src/engine/findings';
@@ -190,5 +192,16 @@ describe('ClickHouse store on a two-shard cluster', function () {
     } finally {
       await s.close();
     }
+  });
+
+  it('keeps integers beyond 2^53 exact on the way in (a 19-digit id as the engine reads it)', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'li-ch-big-')), 'big_ids.csv');
+    fs.writeFileSync(file, 'event_id,user\n6249979066121302517,a\n9223372036854775807,b\n12,c\n');
+    await sqljs.index([file]);
+    await ch.index([file]);
+    const sql = 'SELECT event_id, user FROM big_ids WHERE event_id = 6249979066121302517 OR user <> ? ORDER BY _line';
+    const want = [[6249979066121302517n, 'a'], [9223372036854775807n, 'b'], [12, 'c']];
+    assert.deepEqual(sqljs.query(sql, ['a']).rows, want);
+    assert.deepEqual(ch.query(sql, ['a']).rows.map(([id, u]) => [typeof id === 'string' ? BigInt(id) : id, u]), want);
   });
 });

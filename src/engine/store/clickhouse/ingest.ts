@@ -9,7 +9,7 @@
  */
 import type { Database, SqlJsStatic } from 'sql.js';
 import type { BuiltTable } from '../../build';
-import type { SqlValue } from '../../database';
+import { exactRow, type SqlValue } from '../../database';
 import { applyTemplateRemap } from '../../templates/column';
 import type { ClickHouseHttp } from './http';
 import { chName } from './sqlTree';
@@ -92,7 +92,8 @@ async function copyTable(h: Database, target: Target, table: string, sharded: bo
       size = 0;
     };
     while (stmt.step()) {
-      const r = stmt.get() as SqlValue[];
+      // integers beyond 2^53 exactly, as the engine reads them (a number would round a 19-digit id)
+      const r = exactRow(stmt as unknown as Parameters<typeof exactRow>[0]);
       const o: Record<string, unknown> = {};
       for (let i = 0; i < cols.length; i++) o[cols[i].name] = cell(r[i], cols[i].type);
       const shard = lineAt >= 0 && n > 1 ? Number(r[lineAt]) % n : 0;
