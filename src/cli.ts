@@ -304,14 +304,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'index' && command !== 'query' && command !== 'shell' && command !== 'analyze' && command !== 'suspects') throw new UsageError(`unknown command '${command}'`);
-  if (typeof values.store === 'string') return onStore(command, files, values, values.store);
-  if (files.length === 0) throw new UsageError(`${command}: give at least one file`);
+  // with --store, only index needs files: without them the database's own tables are used
+  if (files.length === 0 && (typeof values.store !== 'string' || command === 'index')) throw new UsageError(`${command}: give at least one file`);
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
   if (values.json && values.csv && command !== 'analyze' && command !== 'suspects') throw new UsageError('choose one of --json and --csv');
   const options = optionsFrom(values, files);
   if (command === 'suspects') suspectOptions(values);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
+  if (typeof values.store === 'string') return onStore(command, files, values, values.store, options, maxRows);
 
   const t0 = performance.now();
   // the shell queries synchronously, so it keeps the engine in process
@@ -344,12 +345,7 @@ async function main(argv: string[]): Promise<number> {
       const q0 = performance.now();
       const res = await engine.query(values.sql!, [], { maxRows });
       queryMs = performance.now() - q0;
-      if (values.json) {
-        const objs = res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i] instanceof Uint8Array ? Buffer.from(r[i] as Uint8Array).toString('base64') : r[i]])));
-        process.stdout.write(jsonText(objs, 2) + '\n');
-      } else if (values.csv) process.stdout.write(formatCsv(res.columns, res.rows));
-      else process.stdout.write(formatTable(res.columns, res.rows));
-      if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);
+      printResult(res, values, maxRows);
     }
     if (values.stats) {
       const rows = outcomes.reduce((n, o) => n + o.tables.reduce((m, t) => m + t.rows, 0), 0);
@@ -364,13 +360,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** index, query, analyze and suspects with the tables in ClickHouse (--store). */
-async function onStore(command: string, files: string[], values: Record<string, unknown>, address: string): Promise<number> {
+/** A query's result on stdout as JSON, CSV or a text table; a note on stderr when rows were left out. */
+function printResult(res: QueryResult, values: Record<string, unknown>, maxRows: number | undefined): void {
+  if (values.json) {
+    const objs = res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i] instanceof Uint8Array ? Buffer.from(r[i] as Uint8Array).toString('base64') : r[i]])));
+    process.stdout.write(jsonText(objs, 2) + '\n');
+  } else if (values.csv) process.stdout.write(formatCsv(res.columns, res.rows));
+  else process.stdout.write(formatTable(res.columns, res.rows));
+  if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);
+}
+
+/** index, query, analyze and suspects with the tables in ClickHouse (--store); the options are checked by main. */
+async function onStore(command: string, files: string[], values: Record<string, unknown>, address: string, options: IndexOptions, maxRows: number | undefined): Promise<number> {
   if (command === 'shell' || values.out || values.worker) throw new UsageError('--store goes with index, query, analyze and suspects (not shell, --out or --worker)');
-  if (command === 'index' && files.length === 0) throw new UsageError('index: give at least one file');
-  if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
-  if (command === 'suspects') suspectOptions(values);
-  const options = optionsFrom(values, files);
   const t0 = performance.now();
   const store = await ClickHouseStore.connect(address);
   try {
@@ -385,14 +387,10 @@ async function onStore(command: string, files: string[], values: Record<string, 
       const code = command === 'analyze' ? await analyze(store, values) : await suspects(store, values);
       if (code) return code;
     } else {
-      const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
       const q0 = performance.now();
       const res = store.query(String(values.sql), [], { maxRows });
       queryMs = performance.now() - q0;
-      if (values.json) process.stdout.write(jsonText(res.rows.map((r) => Object.fromEntries(res.columns.map((c, i) => [c, r[i]]))), 2) + '\n');
-      else if (values.csv) process.stdout.write(formatCsv(res.columns, res.rows));
-      else process.stdout.write(formatTable(res.columns, res.rows));
-      if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);
+      printResult(res, values, maxRows);
     }
     if (values.stats) {
       const rows = outcomes.reduce((n, o) => n + o.tables.reduce((m, t) => m + t.rows, 0), 0);

@@ -10,9 +10,11 @@ export interface BridgeInit {
   flag: SharedArrayBuffer;
 }
 
-export type BridgeRequest =
-  | { op: 'query'; sql: string; settings: Record<string, string | number> }
-  | { op: 'command'; sql: string; settings: Record<string, string | number> };
+/** A query for the worker; DDL and inserts do not come this way (the store runs them through the client, asynchronously). */
+export interface BridgeRequest {
+  sql: string;
+  settings: Record<string, string | number>;
+}
 
 export type BridgeReply =
   | { ok: true; columns: string[]; types: string[]; rows: SqlValue[][] }

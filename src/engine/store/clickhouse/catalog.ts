@@ -30,11 +30,11 @@ let lastVersion = 0;
 /** A version above every earlier one of this process (milliseconds, made strictly increasing). */
 const nextVersion = () => (lastVersion = Math.max(lastVersion + 1, Date.now()));
 
-export async function writeEntry(node: ClickHouseHttp, db: string, info: TableInfo, rejects: Reject[] = [], removed = false): Promise<void> {
+export async function writeEntry(node: ClickHouseHttp, db: string, info: TableInfo, rejects: Reject[] = []): Promise<void> {
   const version = nextVersion();
   const d = chName(db);
   await node.insert(`${d}.catalog_files`, [
-    { table_name: info.table, file: info.file, format: info.format, rows: info.rows, rejected: info.rejected, bytes: info.bytes, info: JSON.stringify(info), indexed_at: new Date().toISOString(), removed: removed ? 1 : 0, version },
+    { table_name: info.table, file: info.file, format: info.format, rows: info.rows, rejected: info.rejected, bytes: info.bytes, info: JSON.stringify(info), indexed_at: new Date().toISOString(), removed: 0, version },
   ]);
   await node.insert(
     `${d}.catalog_columns`,

@@ -7,7 +7,7 @@
  * (several hosts: their cluster in remote_servers, `li` unless ?cluster= says otherwise). The
  * password comes from LI_CLICKHOUSE_PASSWORD, never from the address or a settings file.
  */
-import { loadSqlJs, type QueryResult, type SqlValue } from '../../database';
+import { assignRole, loadSqlJs, type QueryResult, type SqlValue } from '../../database';
 import { buildTable, type IndexOptions, type TableInfo } from '../../build';
 import type { IndexContext, IndexOutcome } from '../../engine';
 import { CancelledError, LogInvestigatorError, errorMessage } from '../../errors';
@@ -130,33 +130,9 @@ export class ClickHouseStore implements LogStore {
     return Object.assign((sql: string, params?: SqlValue[]) => this.query(sql, params), { windows: false as const });
   }
 
-  /** Gives a column a role (or none), as LogDatabase.setRole does; kept in the catalog (tables not indexed here: for this session). */
+  /** Gives a column a role (or none) for this connection; the catalog keeps the roles given at indexing. */
   setRole(table: string, column: string, role: Role | null): TableInfo {
-    const info = this.tables().find((t) => t.table.toLowerCase() === table.toLowerCase());
-    if (!info) throw new LogInvestigatorError('BAD_OPTION', `No table named ${table}.`);
-    const col = info.columns.find((c) => c.name.toLowerCase() === column.toLowerCase());
-    if (!col) throw new LogInvestigatorError('BAD_OPTION', `Table ${table} has no column ${column}.`);
-    if (role) for (const c of info.columns) if (c.role === role) c.role = null;
-    col.role = role;
-    return info;
-  }
-
-  /** Writes the roles of a catalogued table back to the catalog. */
-  async saveRoles(table: string): Promise<void> {
-    const info = this.catalog.find((t) => t.table === table);
-    if (info) await writeEntry(this.nodes[0], this.opts.database, info);
-  }
-
-  /** Drops an indexed table (its shards' parts too) and its catalog entry. */
-  async remove(table: string): Promise<void> {
-    const info = this.catalog.find((t) => t.table === table);
-    if (!info) return;
-    const d = chName(this.opts.database);
-    for (const n of this.nodes) {
-      for (const t of [table, `${table}_local`, ...(info.templates ? [info.templates.table] : [])]) await n.command(`DROP TABLE IF EXISTS ${d}.${chName(t)}`);
-    }
-    await writeEntry(this.nodes[0], this.opts.database, info, [], true);
-    this.catalog = this.catalog.filter((t) => t !== info);
+    return assignRole(this.tables().find((t) => t.table.toLowerCase() === table.toLowerCase()), table, column, role);
   }
 
   async close(): Promise<void> {

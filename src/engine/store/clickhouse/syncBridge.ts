@@ -52,11 +52,7 @@ export class SyncBridge {
   }
 
   query(sql: string, settings: Record<string, string | number> = {}): RawResult {
-    return this.call({ op: 'query', sql, settings });
-  }
-
-  command(sql: string, settings: Record<string, string | number> = {}): void {
-    this.call({ op: 'command', sql, settings });
+    return this.call({ sql, settings });
   }
 
   close(): Promise<number> {

@@ -3,7 +3,7 @@
  * each request through the official client and posts the reply on the port, then wakes the
  * analysis thread waiting on the shared flag.
  */
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import type { BridgeInit, BridgeReply, BridgeRequest } from './bridgeProtocol';
 import { ClickHouseHttp } from './http';
 
@@ -13,10 +13,6 @@ const http = new ClickHouseHttp(init.url, init);
 
 async function handle(req: BridgeRequest): Promise<BridgeReply> {
   try {
-    if (req.op === 'command') {
-      await http.command(req.sql, req.settings);
-      return { ok: true, columns: [], types: [], rows: [] };
-    }
     const r = await http.query(req.sql, req.settings);
     return { ok: true, ...r };
   } catch (e) {
@@ -31,4 +27,3 @@ init.port.on('message', (req: BridgeRequest) => {
     Atomics.notify(flag, 0);
   });
 });
-void parentPort;
