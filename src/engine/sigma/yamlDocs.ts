@@ -32,7 +32,7 @@ export function readYamlDocs(text: string): YamlDoc[] {
   return fastDocs(text) ?? slowDocs(text);
 }
 
-const lineAt = (text: string, pos: number, starts: number[]): number => {
+const lineAt = (pos: number, starts: number[]): number => {
   let lo = 0;
   let hi = starts.length - 1;
   while (lo < hi) {
@@ -101,7 +101,7 @@ function fastDocs(text: string): YamlDoc[] | undefined {
     const lowest = i === 0 ? 0 : roots[i - 1].close;
     let start = roots[i].open;
     // the document's `---` marker, when it has one between the previous document and its content
-    for (let l = lineAt(text, roots[i].open, starts) - 1; l >= 0 && starts[l] >= lowest; l--) {
+    for (let l = lineAt(roots[i].open, starts) - 1; l >= 0 && starts[l] >= lowest; l--) {
       if (/^---(?:[ \t\r\n]|$)/.test(text.slice(starts[l], starts[l] + 4))) {
         start = starts[l];
         break;
@@ -109,13 +109,13 @@ function fastDocs(text: string): YamlDoc[] | undefined {
     }
     // it ends where the next `---` starts
     let end = text.length;
-    for (let l = lineAt(text, roots[i].close, starts) - 1; l < starts.length; l++) {
+    for (let l = lineAt(roots[i].close, starts) - 1; l < starts.length; l++) {
       if (starts[l] >= roots[i].close && /^---(?:[ \t\r\n]|$)/.test(text.slice(starts[l], starts[l] + 4))) {
         end = starts[l];
         break;
       }
     }
-    docs.push({ value: values[i], start, end, line: lineAt(text, start, starts), keyLines: roots[i].keys });
+    docs.push({ value: values[i], start, end, line: lineAt(start, starts), keyLines: roots[i].keys });
   }
   return docs;
 }
