@@ -2,19 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LogInvestigatorApi } from '../../../src/extension/extension';
+import { ws, api } from './helpers';
 
 // lnav format files in the workspace (#14 item 5): read by the indexer, bad definitions shown as problems on their file
-const EXT_ID = 'log-investigator.log-investigator';
 const repo = path.resolve(__dirname, '../../../..');
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function api(): Promise<LogInvestigatorApi> {
-  const ext = vscode.extensions.getExtension<LogInvestigatorApi>(EXT_ID);
-  assert.ok(ext, `extension ${EXT_ID} is loaded`);
-  return ext.isActive ? ext.exports : ext.activate();
-}
-
 /** Resolves when the file has diagnostics that pass `ok` (no sleeps). */
 function diagnosticsOf(file: string, ok: (d: readonly vscode.Diagnostic[]) => boolean, timeoutMs = 30000): Promise<readonly vscode.Diagnostic[]> {
   const uri = vscode.Uri.file(file);

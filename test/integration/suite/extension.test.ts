@@ -2,58 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LogInvestigatorApi } from '../../../src/extension/extension';
-import type { WebviewToHost } from '../../../src/shared/protocol';
-import { until } from './helpers';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
-  available(): boolean;
-  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
-  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<{ count: number; texts: string[]; svgMarks: number; canvases: number }>;
-  evalWorkbench(q: { selector: string }, timeoutMs?: number): Promise<{ count: number; texts: string[]; links: string[] }>;
-};
-
-const EXT_ID = 'log-investigator.log-investigator';
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const inWs = (name: string) => path.join(ws(), name);
-
-async function api(): Promise<LogInvestigatorApi> {
-  const ext = vscode.extensions.getExtension<LogInvestigatorApi>(EXT_ID);
-  assert.ok(ext, `extension ${EXT_ID} is loaded`);
-  return ext.isActive ? ext.exports : ext.activate();
-}
-
-/** Resolves when a webview message of a type arrives (no sleeps). */
-function nextMessage(a: LogInvestigatorApi, type: WebviewToHost['type'], timeoutMs = 30000): Promise<WebviewToHost> {
-  return new Promise((resolve, reject) => {
-    const panel = a.results();
-    if (!panel) return reject(new Error('no results panel'));
-    const timer = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
-    const sub = panel.onDidReceiveMessage((m) => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(m);
-    });
-  });
-}
-
-/** Resolves when the active editor shows `file` (no sleeps). */
-function editorShowing(file: string, timeoutMs = 30000): Promise<vscode.TextEditor> {
-  const match = (e: vscode.TextEditor | undefined) => e && path.resolve(e.document.uri.fsPath) === path.resolve(file);
-  const now = vscode.window.activeTextEditor;
-  if (match(now)) return Promise.resolve(now!);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} was not shown within ${timeoutMs} ms`)), timeoutMs);
-    const sub = vscode.window.onDidChangeActiveTextEditor((e) => {
-      if (!match(e)) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(e!);
-    });
-  });
-}
+import { until, harness, EXT_ID, inWs, api, nextMessage, editorShowing } from './helpers';
 
 describe('Log Investigator in VS Code', () => {
   it('runs in VS Code 1.100 or later and activates', async () => {

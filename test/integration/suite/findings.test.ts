@@ -6,16 +6,7 @@ import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import { triage } from '../../../src/engine/triage/triage';
 import type { Finding } from '../../../src/engine/findings';
 import { SEVERITY_ICONS, type FindingsNode } from '../../../src/extension/findingsView';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
-  available(): boolean;
-  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
-  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<{ count: number; texts: string[]; svgMarks: number }>;
-};
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
+import { harness, ws, api } from './helpers';
 
 type Node<K extends FindingsNode['kind']> = Extract<FindingsNode, { kind: K }>;
 

@@ -4,19 +4,36 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TableInfo } from '../../../src/engine/build';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
+import type { WebviewToHost } from '../../../src/shared/protocol';
 
+export interface Box { x: number; y: number; width: number; height: number }
+
+/** What the launcher answers about the elements a selector finds in a webview. */
 export interface WebviewAnswer {
   count: number;
   texts: string[];
   svgMarks: number;
   canvases: number;
+  boxes: Box[];
+  textContrast: { text: string; ratio: number }[];
+}
+
+/** A question to a webview: read (default) or act on the elements a selector finds. */
+export interface Query {
+  titleContains?: string;
+  selector: string;
+  action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press';
+  scrollTop?: number;
+  text?: string;
+  key?: string;
+  modifiers?: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
   available(): boolean;
   screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
-  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<WebviewAnswer>;
+  evalWebview(q: Query, timeoutMs?: number): Promise<WebviewAnswer>;
   evalWorkbench(q: { selector: string }, timeoutMs?: number): Promise<{ count: number; texts: string[]; links: string[] }>;
 };
 
@@ -77,4 +94,19 @@ export async function answering<T>(stubs: Partial<Record<'showQuickPick' | 'show
   } finally {
     Object.assign(w, saved);
   }
+}
+
+/** Resolves with the next message of a type from the results webview (no sleeps). */
+export function nextMessage<T extends WebviewToHost['type']>(a: LogInvestigatorApi, type: T, timeoutMs = 30000): Promise<Extract<WebviewToHost, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const panel = a.results();
+    if (!panel) return reject(new Error('no results panel'));
+    const timer = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
+    const sub = panel.onDidReceiveMessage((m) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(m as Extract<WebviewToHost, { type: T }>);
+    });
+  });
 }

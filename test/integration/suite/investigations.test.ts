@@ -3,31 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import maxmind, { type CityResponse } from 'maxmind';
 import * as vscode from 'vscode';
-import type { TableInfo } from '../../../src/engine/build';
 import type { AnalysisRun } from '../../../src/engine/findings';
-import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import type { FindingsNode } from '../../../src/extension/findingsView';
-import { until } from './helpers';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
-  available(): boolean;
-  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
-  evalWebview(q: { titleContains?: string; selector: string; action?: 'read' | 'click' }, timeoutMs?: number): Promise<{ count: number; texts: string[]; svgMarks: number }>;
-};
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
-
-/** Indexes a workspace file (unless it is already) and returns its table. */
-async function table(a: LogInvestigatorApi, file: string): Promise<TableInfo> {
-  const full = path.join(ws(), file);
-  const have = a.service.tables.find((t) => path.resolve(t.file) === path.resolve(full));
-  if (have) return have;
-  const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(full))) as TableInfo[];
-  assert.ok(tables?.length, `${file} was indexed`);
-  return tables[0];
-}
+import { until, harness, ws, api, table } from './helpers';
 
 const run = async (id: string) => (await vscode.commands.executeCommand('logInvestigator.runAnalysis', id)) as AnalysisRun;
 

@@ -2,22 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import { safeLabel } from '../../../src/shared/safeText';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
-  available(): boolean;
-  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
-  evalWorkbench(q: { selector: string }, timeoutMs?: number): Promise<{ count: number; texts: string[]; links: string[] }>;
-};
-
-const EXT_ID = 'log-investigator.log-investigator';
-
-async function api(): Promise<LogInvestigatorApi> {
-  const ext = vscode.extensions.getExtension<LogInvestigatorApi>(EXT_ID)!;
-  return ext.isActive ? ext.exports : ext.activate();
-}
+import { harness, api } from './helpers';
 
 describe('text from a log never becomes a command link, an icon or reversed text', () => {
   const LINK = '[Show rejected lines](command:workbench.action.terminal.new)';

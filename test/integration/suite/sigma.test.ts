@@ -2,11 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import type { AnalysisRun } from '../../../src/engine/findings';
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
+import { ws, api } from './helpers';
 
 describe('Sigma rules in VS Code', () => {
   const dir = () => path.join(ws(), 'sigma-it');

@@ -7,48 +7,11 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TableInfo } from '../../../src/engine/build';
-import type { LogInvestigatorApi } from '../../../src/extension/extension';
-import type { WebviewToHost } from '../../../src/shared/protocol';
+import { harness, ws, api, table, nextMessage, type Query, type WebviewAnswer as Inspect } from './helpers';
 
-interface Box { x: number; y: number; width: number; height: number }
-interface Inspect { count: number; texts: string[]; svgMarks: number; boxes: Box[]; textContrast: { text: string; ratio: number }[] }
-interface Query { titleContains?: string; selector: string; action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press'; scrollTop?: number; text?: string; key?: string; modifiers?: string[] }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const harness = require(path.resolve(__dirname, '../../../../test/integration/harnessClient.js')) as {
-  available(): boolean;
-  screenshot(name: string, timeoutMs?: number): Promise<{ path: string }>;
-  evalWebview(q: Query, timeoutMs?: number): Promise<Inspect>;
-};
-
-const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-const api = async () => (await vscode.extensions.getExtension<LogInvestigatorApi>('log-investigator.log-investigator')!.activate()) as LogInvestigatorApi;
 const THEMES: [string, string][] = [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']];
 const RESULTS = 'Query Results';
-
-async function table(a: LogInvestigatorApi, file: string): Promise<TableInfo> {
-  const full = path.join(ws(), file);
-  const have = a.service.tables.find((t) => path.resolve(t.file) === path.resolve(full));
-  if (have) return have;
-  const tables = (await vscode.commands.executeCommand('logInvestigator.indexFile', vscode.Uri.file(full))) as TableInfo[];
-  return tables[0];
-}
-
-/** Resolves with the next message of a type from the results webview. */
-function nextMessage<T extends WebviewToHost['type']>(a: LogInvestigatorApi, type: T, timeoutMs = 30000): Promise<Extract<WebviewToHost, { type: T }>> {
-  return new Promise((resolve, reject) => {
-    const panel = a.results();
-    if (!panel) return reject(new Error('no results panel'));
-    const timer = setTimeout(() => reject(new Error(`no ${type} message within ${timeoutMs} ms`)), timeoutMs);
-    const sub = panel.onDidReceiveMessage((m) => {
-      if (m.type !== type) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(m as Extract<WebviewToHost, { type: T }>);
-    });
-  });
-}
 
 /** Waits until a webview query satisfies `ok` (the view redraws after messages and theme changes). */
 async function until(q: Query, ok: (r: Inspect) => boolean, what: string, timeoutMs = 30000): Promise<Inspect> {
