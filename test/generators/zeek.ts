@@ -26,7 +26,22 @@
  * - guessed password: 198.51.100.66 fails basic auth on the intranet as
  *   `admin` 60 times in 3 minutes (401), then succeeds (200);
  * - self-signed certificate: 10.3.0.27 → 45.77.3.9:443 (a server no other
- *   host contacts), validation_status "self signed certificate".
+ *   host contacts), validation_status "self signed certificate";
+ * - IP lookup: 10.3.0.35 asks api.ipify.org (what is my public address) and
+ *   fetches it over TLS, once, at 13:20;
+ * - exfiltration upload: 10.3.0.38 sends 1.6 GB in four 8-minute TLS
+ *   connections to 198.51.100.200 at 02:00–03:00 (no long connection);
+ * - executable as an image: 10.3.0.14 GETs /static/img/header.jpg from
+ *   img.cdn-fastpics.net, whose bytes are application/x-dosexec; files.log
+ *   has no filename for it (as Zeek writes files without Content-Disposition).
+ *
+ * Benign traffic that looks like the planted cases (the false positives a
+ * detector must not raise): the NTP rhythm above; an update check of every
+ * host to 104.16.20.35:443 every hour ±10 %; a monitoring agent on every
+ * host reporting to 10.3.1.8:8089 every 300 s; a nightly 2 GB backup of
+ * 10.3.0.10 to the NAS 10.3.1.20; 10.3.0.19 syncing 40–80 MB to a cloud
+ * drive (162.125.19.131) at random times of every office hour; 10.3.0.16
+ * streaming video (large downloads, ~7 h in all) from a CDN others use too.
  *
  * Deterministic: the same options give the same bytes (own PRNG).
  *
@@ -58,6 +73,9 @@ export interface ZeekPlanted {
   disguisedExe: { src: string; host: string; uri: string; fuid: string; uid: string };
   guessedPassword: { src: string; user: string; failures: number };
   selfSigned: { src: string; dst: string; server: string };
+  ipLookup: { src: string; name: string };
+  exfil: { src: string; dst: string; bytes: number };
+  disguisedImage: { src: string; host: string; uri: string; fuid: string };
 }
 
 export interface ZeekCapture {
@@ -221,7 +239,32 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
       conn(ts, uid, '10.3.0.27', '45.77.3.9', 443, 'tcp', 'ssl', 12, 5200, 90_000);
       rows.ssl.push({ ts, v: [ts + 0.01, uid, '10.3.0.27', int(49152, 65000), '45.77.3.9', 443, 'TLSv12', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'secure-mail-login.top', 'T', 'CN=secure-mail-login.top', 'CN=secure-mail-login.top', 'self signed certificate'] });
     }
+    // IP lookup: what is my public address
+    const its = start + 3600 * 13 + 1200;
+    dns(its, '10.3.0.35', 'api.ipify.org', 'A', 'NOERROR', '104.26.12.205');
+    const iuid = id('C');
+    conn(its + 0.05, iuid, '10.3.0.35', '104.26.12.205', 443, 'tcp', 'ssl', 0.4, 517, 3900);
+    rows.ssl.push({ ts: its + 0.06, v: [its + 0.06, iuid, '10.3.0.35', int(49152, 65000), '104.26.12.205', 443, 'TLSv13', 'TLS_AES_128_GCM_SHA256', 'api.ipify.org', 'T', 'CN=api.ipify.org', "CN=R3,O=Let's Encrypt,C=US", 'ok'] });
+    // exfiltration: 1.6 GB at night in four short TLS connections
+    const xdst = '198.51.100.200';
+    for (let i = 0; i < 4; i++) {
+      const ts = start + 3600 * 2 + i * 840 + rnd() * 30;
+      const uid = id('C');
+      conn(ts, uid, '10.3.0.38', xdst, 443, 'tcp', 'ssl', 480 + rnd() * 20, 400_000_000, 1_200_000);
+      rows.ssl.push({ ts, v: [ts + 0.01, uid, '10.3.0.38', int(49152, 65000), xdst, 443, 'TLSv12', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'storage-eu.filedrop.cc', 'T', 'CN=storage-eu.filedrop.cc', "CN=R3,O=Let's Encrypt,C=US", 'ok'] });
+    }
+    // an executable served as an image; files.log names no file
+    const juid = id('C');
+    const jfuid = id('F');
+    const jts = start + 3600 * 15.4;
+    dns(jts - 0.05, '10.3.0.14', 'img.cdn-fastpics.net', 'A', 'NOERROR', '95.179.130.8');
+    conn(jts, juid, '10.3.0.14', '95.179.130.8', 80, 'tcp', 'http', 0.9, 380, 412_672);
+    http(jts + 0.01, juid, '10.3.0.14', '95.179.130.8', 'img.cdn-fastpics.net', '/static/img/header.jpg', 'GET', 200, 412_672, null, UAS[0], jfuid, null, 'application/x-dosexec');
+    file(jts + 0.02, jfuid, '95.179.130.8', '10.3.0.14', juid, 'application/x-dosexec', null, 412_672);
     planted = {
+      ipLookup: { src: '10.3.0.35', name: 'api.ipify.org' },
+      exfil: { src: '10.3.0.38', dst: xdst, bytes: 1_600_000_000 },
+      disguisedImage: { src: '10.3.0.14', host: 'img.cdn-fastpics.net', uri: '/static/img/header.jpg', fuid: jfuid },
       beacon: { src: bsrc, dst: bdst, port: 449, interval: 200, beats },
       longConnection: { src: '10.3.0.31', dst: '203.0.113.77', port: 8443, duration: 6 * 3600, uid: luid },
       dnsTunnel: { src: '10.3.0.17', domain: 'cdn-sync.net', queries: tq },
@@ -231,6 +274,7 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
       selfSigned: { src: '10.3.0.27', dst: '45.77.3.9', server: 'secure-mail-login.top' },
     };
   }
+  benign(rows, { ws, start, end, rnd, id, conn, http, file, int });
   const logs: Record<string, string> = {};
   const counts: Record<string, number> = {};
   for (const [name, rs] of Object.entries(rows)) {
@@ -239,6 +283,59 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
     counts[name] = rs.length;
   }
   return { logs, rows: counts, planted };
+}
+
+interface Writers {
+  ws: string[];
+  start: number;
+  end: number;
+  rnd: () => number;
+  id: (prefix: string) => string;
+  int: (a: number, b: number) => number;
+  conn: (ts: number, uid: string, src: string, dst: string, port: number, proto: string, service: string, duration: number, ob: number, rb: number, state?: string) => void;
+  http: (ts: number, uid: string, src: string, dst: string, host: string, uri: string, method: string, status: number, body: number, user: string | null, ua: string, fuid: string | null, fname: string | null, mime: string | null, port?: number) => void;
+  file: (ts: number, fuid: string, tx: string, rx: string, uid: string, mime: string, fname: string | null, size: number) => void;
+}
+
+/** Benign traffic that resembles the planted cases: periodic checks every host makes, heavy but habitual transfers. */
+function benign(rows: Record<string, Row[]>, w: Writers): void {
+  const { ws, start, end, rnd, id, conn, int } = w;
+  const ssl = (ts: number, uid: string, src: string, dst: string, name: string) =>
+    rows.ssl.push({ ts, v: [ts + 0.01, uid, src, int(49152, 65000), dst, 443, 'TLSv13', 'TLS_AES_128_GCM_SHA256', name, 'T', `CN=${name}`, 'CN=DigiCert TLS RSA SHA256 2020 CA1,O=DigiCert Inc,C=US', 'ok'] });
+  for (const src of ws) {
+    // update check every hour ±10 %
+    for (let ts = start + rnd() * 3600; ts < end; ts += 3600 * (0.9 + 0.2 * rnd())) {
+      const uid = id('C');
+      conn(ts, uid, src, '104.16.20.35', 443, 'tcp', 'ssl', 0.6, int(600, 700), int(2000, 2600));
+      ssl(ts, uid, src, '104.16.20.35', 'update.vendor-soft.com');
+    }
+    // monitoring agent, every 300 s to the site's collector
+    for (let ts = start + rnd() * 300; ts < end; ts += 300) conn(ts, id('C'), src, '10.3.1.8', 8089, 'tcp', '', 0.05, int(900, 1100), 120);
+  }
+  const day = (h: number) => Math.floor((start + h * 3600) / 86400) * 86400;
+  for (let h = 0; h * 3600 < end - start; h++) {
+    const t = start + h * 3600;
+    const hourOfDay = Math.floor(t / 3600) % 24;
+    // nightly backup to the NAS (inside)
+    if (hourOfDay === 1) conn(day(h) + 3600 + 120, id('C'), ws[0], '10.3.1.20', 445, 'tcp', 'smb', 1500, 2_000_000_000, 4_000_000);
+    if (hourOfDay >= 8 && hourOfDay < 18) {
+      // cloud drive sync: uploads in every office hour (when files change, not on a clock), a habit
+      for (let k = 0; k < 4; k++) {
+        const ts = t + rnd() * 3600;
+        const uid = id('C');
+        conn(ts, uid, ws[9 % ws.length], '162.125.19.131', 443, 'tcp', 'ssl', 40 + rnd() * 60, int(10_000_000, 20_000_000), int(20_000, 60_000));
+        ssl(ts, uid, ws[9 % ws.length], '162.125.19.131', 'content.dropboxapi.com');
+      }
+      // video streaming: large downloads from a CDN several hosts use, one of them all day
+      for (let k = 0; k < 10; k++) {
+        const src = k < 6 ? ws[6 % ws.length] : ws[(k * 7) % ws.length];
+        const ts = t + rnd() * 3600;
+        const uid = id('C');
+        conn(ts, uid, src, '151.101.1.140', 443, 'tcp', 'ssl', 300 + rnd() * 300, int(20_000, 60_000), int(150_000_000, 300_000_000));
+        ssl(ts, uid, src, '151.101.1.140', 'video.fastly-cdn.net');
+      }
+    }
+  }
 }
 
 function zeekText(name: string, fields: [string, string][], rows: Row[], start: number): string {

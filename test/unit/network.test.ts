@@ -134,18 +134,32 @@ describe('network investigations on a generated Zeek capture', function () {
     assert.ok(Number(d.metrics.nxdomain) >= 140 && (d.risk ?? 0) >= 90);
     assert.equal(findings.filter((f) => f.analysis === 'dns-tunnel' && (f.risk ?? 0) >= 50).length, 1);
     assert.equal(findings.filter((f) => f.analysis === 'dns-nxdomain').length, 1);
-    assert.equal(findings.filter((f) => f.analysis === 'dns-services' || f.analysis === 'dns-resolvers').length, 0);
+    // the one service asked is the planted IP lookup (medium, stated); no resolver other than the local one
+    const services = findings.filter((f) => f.analysis === 'dns-services');
+    assert.deepEqual(services.map((f) => [f.entity.value, f.risk]), [[cap.planted!.ipLookup.src, 65]]);
+    assert.match(services[0].reason, /asked for api\.ipify\.org 1× \(an IP-lookup service/);
+    assert.equal(findings.filter((f) => f.analysis === 'dns-resolvers').length, 0);
   });
 
-  it('the long connection and its upload; the only medium-or-above network findings are the planted ones and the notice', () => {
-    const l = findings.filter((f) => f.analysis === 'long-connections');
-    assert.deepEqual(l.map((f) => f.entity.value), [cap.planted!.longConnection.src]);
+  it('the long connection and its upload, the night exfiltration; streaming is low under them; the only medium-or-above network findings are the planted ones and the notice', () => {
+    const l = findings.filter((f) => f.analysis === 'long-connections').sort((a, b) => (b.risk ?? 0) - (a.risk ?? 0));
+    assert.equal(l[0].entity.value, cap.planted!.longConnection.src);
+    assert.ok((l[0].risk ?? 0) >= 90 && !l[0].context, `planted long connection at ${l[0].risk}`);
+    // the others are streaming hosts (many connections of minutes each to the video CDN): routine, held below medium
+    const others = l.slice(1);
+    assert.ok(others.length >= 1, 'the streaming hosts add up to an hour or more');
+    for (const f of others) {
+      assert.equal(f.metrics.destination, '151.101.1.140');
+      assert.ok((f.risk ?? 0) < 50 && f.context?.[0].kind === 'routine', `${f.entity.value} at ${f.risk}`);
+    }
+    // large uploads: the long connection's 900 MB and the planted night upload, not the nightly NAS backup (inside) nor the cloud drive's office hours
     const o = findings.filter((f) => f.analysis === 'large-outbound');
-    assert.deepEqual(o.map((f) => f.entity.value), [cap.planted!.longConnection.src]);
+    assert.deepEqual(o.map((f) => f.entity.value).sort(), [cap.planted!.longConnection.src, cap.planted!.exfil.src].sort());
+    assert.equal(o.find((f) => f.entity.value === cap.planted!.exfil.src)!.metrics.topDestination, cap.planted!.exfil.dst);
     const network = new Set(['beacons', 'long-connections', 'large-outbound', 'rare-ports', 'dns-tunnel', 'dns-nxdomain', 'dns-services', 'dns-resolvers', 'disguised-executables', 'rare-user-agents', 'invalid-certificates', 'zeek-notices', 'zeek-weird', 'kerberos-errors']);
     const loud = findings.filter((f) => network.has(f.analysis) && (f.risk ?? 0) >= 50).map((f) => `${f.analysis} ${f.entity.value}`);
     const planted = cap.planted!;
-    const expected = new Set([planted.beacon.src, planted.longConnection.src, planted.dnsTunnel.src, planted.dga.src, planted.guessedPassword.src, planted.selfSigned.src, 'invoice_0412.pdf', '10.3.0.5']);
+    const expected = new Set([planted.beacon.src, planted.longConnection.src, planted.dnsTunnel.src, planted.dga.src, planted.guessedPassword.src, planted.selfSigned.src, planted.ipLookup.src, planted.exfil.src, 'invoice_0412.pdf', 'header.jpg', '10.3.0.5']);
     assert.deepEqual(loud.filter((x) => !expected.has(x.split(' ')[1])), []);
   });
 });

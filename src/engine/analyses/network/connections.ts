@@ -6,7 +6,7 @@
  */
 import type { TableInfo } from '../../build';
 import type { SqlValue } from '../../database';
-import type { Analysis, Finding } from '../../findings';
+import type { Analysis, BenignContext, Finding } from '../../findings';
 import { logScale, logZ, riskFromZ } from '../../triage/risk';
 import { bytesText, columnNamed, durationText, epochSql, isLocalAddress, isoOf, qcol, sig } from './common';
 import { linkedRows, linkedText, uidsOf } from './zeekLinks';
@@ -14,6 +14,13 @@ import { linkedRows, linkedText, uidsOf } from './zeekLinks';
 const needsColumn = (what: string, ...names: string[]) => (t: TableInfo) => (columnNamed(t, ...names) ? undefined : `no ${what} column (${names.join(', ')})`);
 
 const pairWhere = (src: string, dst: string, port: string | null) => `${src} = ? AND ${dst} = ?${port ? ` AND ${port} IS ?` : ''}`;
+
+/**
+ * A connection this long is a channel held open; a pair whose connections are all shorter (streaming, a busy
+ * web service) is held below medium: a hint, ranked under a channel held open, never a loud finding of its own.
+ */
+const HELD_OPEN_S = 3600;
+const SHORT_CONNECTIONS_RISK = 45;
 
 export const longConnections: Analysis = {
   id: 'long-connections',
@@ -37,6 +44,9 @@ export const longConnections: Analysis = {
       if (t < minS) continue;
       const z = logZ(t, scale);
       const target = p === null ? String(d) : `${d}:${p}`;
+      // many short connections adding up (streaming, a busy web service) are heavy use, not one channel held open
+      const held = Number(longest) < HELD_OPEN_S;
+      const context: BenignContext[] = held ? [{ kind: 'routine', text: `${n} connections of at most ${durationText(Number(longest))} each: heavy use of a service, not a channel held open` }] : [];
       const params: SqlValue[] = port ? [s, d, p] : [s, d];
       const links = linkedRows(cx, { uids: uidsOf(cx, pairWhere(src, dst, port), params, 1, `${dur} DESC`) });
       findings.push({
@@ -44,18 +54,29 @@ export const longConnections: Analysis = {
         analysis: 'long-connections',
         entity: { kind: 'ip', value: String(s) },
         score: sig(z),
-        risk: riskFromZ(z, rows.length),
+        risk: held ? Math.min(SHORT_CONNECTIONS_RISK, riskFromZ(z, rows.length)) : riskFromZ(z, rows.length),
         severity: 'info',
         reason: `${s} → ${target}: connected ${durationText(t)} in all over ${n} connection(s) (the longest ${durationText(Number(longest))}${out !== null ? `, ${bytesText(Number(out))} sent` : ''}); ${sig(z, 3)} robust σ above the median pair (${durationText(Math.expm1(scale.median))}) on a log scale${links.length ? `; ${linkedText(links, 2)}` : ''}`,
         metrics: { destination: String(d), port: p === null ? null : Number(p), totalSeconds: sig(t), connections: Number(n), longestSeconds: sig(Number(longest)), bytesOut: out === null ? null : Number(out), z: sig(z), linked: links.length ? linkedText(links) : null },
         evidence: cx.evidence(pairWhere(src, dst, port), params),
         related: [{ kind: 'ip', value: String(d) }],
-        explain: { peers: `${rows.length} pairs; the median pair is connected ${durationText(Math.expm1(scale.median))}` },
+        ...(context.length ? { context } : {}),
+        explain: { peers: `${rows.length} pairs; the median pair is connected ${durationText(Math.expm1(scale.median))}`, counterfactual: held ? `held to ${SHORT_CONNECTIONS_RISK}: no single connection lasted ${durationText(HELD_OPEN_S)}` : undefined },
       });
     }
     return { findings, tables: [], charts: [] };
   },
 };
+
+/** The upper quartile of log(1 + v). */
+function upperQuartileLog(values: number[]): number {
+  if (!values.length) return 0;
+  const logs = values.map((v) => Math.log1p(Math.max(0, v))).sort((a, b) => a - b);
+  const i = 0.75 * (logs.length - 1);
+  const lo = Math.floor(i);
+  const hi = Math.min(logs.length - 1, lo + 1);
+  return logs[lo] + (i - lo) * (logs[hi] - logs[lo]);
+}
 
 export const largeOutbound: Analysis = {
   id: 'large-outbound',
@@ -97,9 +118,11 @@ export const largeOutbound: Analysis = {
       if (b < minBytes) continue;
       const rest = [...m.entries()].filter(([x]) => x !== h).map(([, v]) => v);
       const own = logScale(rest);
-      // few hours of its own: everyone's spread, the host's own centre when it has one
+      // few hours of its own: everyone's spread, the host's own centre when it has one. The host's busy hours are its
+      // habit (a cloud drive syncing every office hour): the centre is the upper quartile of its other hours, not their
+      // median (most hours of a workstation are idle nights)
       const w = Math.min(1, rest.length / 12);
-      const centre = rest.length ? w * own.median + (1 - w) * pop.median : pop.median;
+      const centre = rest.length ? w * upperQuartileLog(rest) + (1 - w) * pop.median : pop.median;
       const spread = Math.max(0.5, rest.length ? w * own.scale + (1 - w) * pop.scale : pop.scale);
       const z = logZ(b, { median: centre, scale: spread });
       const risk = riskFromZ(z, everyone.length);
@@ -112,8 +135,8 @@ export const largeOutbound: Analysis = {
         score: sig(z),
         risk,
         severity: 'info',
-        reason: `${s} sent ${bytesText(b)} to outside addresses in the hour from ${isoOf(h * 3600).slice(0, 13).replace('T', ' ')}:00 (mostly to ${dests.slice(0, 2).map(([d, v]) => `${d}: ${bytesText(v)}`).join(', ')}); its other hours send ${bytesText(Math.expm1(centre))} (median); ${sig(z, 3)} robust σ above them on a log scale`,
-        metrics: { bytes: b, hour: isoOf(h * 3600), ownMedianBytes: sig(Math.expm1(centre)), ownHours: rest.length, z: sig(z), topDestination: dests[0]?.[0] ?? null },
+        reason: `${s} sent ${bytesText(b)} to outside addresses in the hour from ${isoOf(h * 3600).slice(0, 13).replace('T', ' ')}:00 (mostly to ${dests.slice(0, 2).map(([d, v]) => `${d}: ${bytesText(v)}`).join(', ')}); a quarter of its other hours send ${bytesText(Math.expm1(centre))} or more; ${sig(z, 3)} robust σ above them on a log scale`,
+        metrics: { bytes: b, hour: isoOf(h * 3600), ownUpperQuartileBytes: sig(Math.expm1(centre)), ownHours: rest.length, z: sig(z), topDestination: dests[0]?.[0] ?? null },
         evidence: cx.evidence(`${src} = ? AND ${ts} >= ? AND ${ts} < ? AND ${ob} > 0`, [s, h * 3600, (h + 1) * 3600]),
         window: { start: isoOf(h * 3600), end: isoOf((h + 1) * 3600) },
         related: dests.slice(0, 3).map(([d]) => ({ kind: 'ip' as const, value: d })),

@@ -6,15 +6,28 @@
  */
 import type { TableInfo } from '../../build';
 import type { SqlValue } from '../../database';
-import type { Analysis, BenignContext, Finding } from '../../findings';
+import type { Analysis, AnalysisContext, BenignContext, Finding } from '../../findings';
 import { quoteIdent } from '../../names';
 import { bytesText, columnNamed } from './common';
-import { linkedRows, linkedText } from './zeekLinks';
+import { linkedRows, linkedText, zeekKind } from './zeekLinks';
 
 const EXEC_MIME = ['application/x-dosexec', 'application/x-executable', 'application/x-msdownload', 'application/x-mach-o-executable', 'application/x-elf', 'application/x-sharedlib', 'application/vnd.microsoft.portable-executable', 'application/x-msdos-program', 'application/x-pie-executable'];
 const EXEC_EXT = new Set(['exe', 'dll', 'sys', 'scr', 'msi', 'com', 'bin', 'elf', 'so', 'drv', 'ocx', 'cpl', 'efi', 'msu', 'msp', 'mui', 'ax', 'node', 'dylib', 'run', 'out', 'apk']);
 /** Extensions of documents, images and archives: an executable under one of them is disguised. */
 const DOC_EXT = new Set(['pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'rtf', 'txt', 'csv', 'jpg', 'jpeg', 'png', 'gif', 'bmp', 'ico', 'svg', 'webp', 'mp3', 'mp4', 'avi', 'zip', 'rar', '7z', 'gz', 'tar', 'html', 'htm', 'css', 'js', 'json', 'xml', 'php', 'asp', 'aspx', 'jsp', 'dat', 'tmp', 'log', 'cab']);
+
+/**
+ * The URI an HTTP log of the capture fetched a file by (its fuid in resp_fuids): Zeek's files.log names
+ * a file only when the server sent Content-Disposition, so most downloads have no filename there.
+ */
+function uriOfFile(cx: AnalysisContext, fuid: string): string | undefined {
+  for (const t of cx.tables()) {
+    if (t.table === cx.table.table || zeekKind(t) !== 'http' || !columnNamed(t, 'resp_fuids')) continue;
+    const r = cx.query(`SELECT ${quoteIdent('uri')} FROM ${quoteIdent(t.table)} WHERE instr(${quoteIdent('resp_fuids')}, ?) > 0 AND ${quoteIdent('uri')} IS NOT NULL LIMIT 1`, [fuid]).rows;
+    if (r.length) return String(r[0][0]);
+  }
+  return undefined;
+}
 
 const extOf = (name: string) => {
   const base = name.split(/[?#]/)[0].split('/').pop() ?? '';
@@ -48,7 +61,8 @@ export const disguisedExecutables: Analysis = {
     const cond = `(${EXEC_MIME.map(() => `instr(lower(${mime}), ?) > 0`).join(' OR ')})`;
     const r = cx.query(`SELECT _line, ${mime}, ${name}, ${[host, rx, tx, fuidCol, size, 'uid', 'conn_uids'].map((c) => (c && t.columns.some((x) => x.name === c) ? quoteIdent(c) : 'NULL')).join(', ')}, _time FROM ${cx.t} WHERE ${cond} LIMIT 2000`, EXEC_MIME);
     const findings: Finding[] = [];
-    for (const [line, m, n, h, rcv, snd, fu, sz, uid, cuids, time] of r.rows) {
+    for (const [line, m, named, h, rcv, snd, fu, sz, uid, cuids, time] of r.rows) {
+      const n = named ?? (files && fu ? uriOfFile(cx, String(fu).split(',')[0]) : undefined) ?? null;
       const { base, ext } = extOf(String(n ?? ''));
       if (EXEC_EXT.has(ext)) continue;
       const disguised = DOC_EXT.has(ext);
