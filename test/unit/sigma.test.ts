@@ -159,6 +159,8 @@ describe('Sigma detection → SQL', () => {
   it('booleans compare with 1/0 and true/false', () => {
     assert.deepEqual(ids('sel: {Flag: true}\ncondition: sel'), [1, 4, 6]);
     assert.deepEqual(ids('sel: {Flag: false}\ncondition: sel'), [2, 5]);
+    assert.deepEqual(ids("sel: {Flag: 'true'}\ncondition: sel"), [1, 4, 6], "'true' as text (Sysmon's Initiated: 'true') matches a boolean column");
+    assert.deepEqual(ids("sel: {Flag: 'False'}\ncondition: sel"), [2, 5]);
   });
   it('keywords: full text over the message, lists ORed, |all', () => {
     assert.deepEqual(ids("keywords: ['failed password', 'ACCOUNT created']\ncondition: keywords"), [4, 5]);

@@ -213,3 +213,113 @@ level: low
     assert.ok(ct.rows.some((r) => r[0] === 'Bad Condition' && /not a comparison/.test(String(r[3]))));
   });
 });
+
+describe('Sigma log sources: more categories and products, positive and negative', () => {
+  const dir = tmpDir();
+  const rules = path.join(dir, 'rules');
+  write(rules, 'auth.yml', rule('Root Session', '  product: linux\n  service: auth', "  keywords:\n    - 'session opened for user root'\n  condition: keywords"));
+  write(rules, 'sudo.yml', rule('Sudo Shell', '  product: linux\n  service: sudo', "  keywords:\n    - 'COMMAND=/bin/bash'\n  condition: keywords"));
+  write(rules, 'net.yml', rule('Sysmon Net To C2', '  product: windows\n  category: network_connection', "  sel:\n    DestinationIp|cidr: '198.18.0.0/15'\n    Initiated: 'true'\n  condition: sel"));
+  write(rules, 'reg.yml', rule('Run Key Set', '  product: windows\n  category: registry_set', "  sel:\n    TargetObject|contains: '\\CurrentVersion\\Run\\'\n  condition: sel"));
+  write(rules, 'proc.yml', rule('Nested Whoami', '  product: windows\n  category: process_creation', "  sel:\n    Image|endswith: '\\whoami.exe'\n    CommandLine|contains: '/all'\n  condition: sel"));
+  write(rules, 'gcp.yml', rule('GCP Firewall Change', '  product: gcp\n  service: gcp.audit', '  sel:\n    gcp.audit.method_name:\n      - v*.Compute.Firewalls.Delete\n      - v*.Compute.Firewalls.Patch\n  condition: sel'));
+  write(rules, 'azure.yml', rule('Azure Gateway Change', '  product: azure\n  service: activitylogs', '  sel:\n    operationName:\n      - MICROSOFT.NETWORK/APPLICATIONGATEWAYS/WRITE\n      - MICROSOFT.NETWORK/APPLICATIONGATEWAYS/DELETE\n  condition: sel'));
+  write(rules, 'proxy.yml', rule('Proxy WebShell', '  category: proxy', "  sel:\n    c-uri|contains: '/cmd.php'\n    cs-method: POST\n  condition: sel"));
+  write(rules, 'fw.yml', rule('Firewall Port 4444', '  category: firewall', '  sel:\n    dst_port: 4444\n  condition: sel'));
+  write(rules, 'ua.yml', rule('Web Scanner UA', '  category: webserver', "  sel:\n    c-useragent|contains: sqlmap\n  condition: sel"));
+
+  const logs = path.join(dir, 'logs');
+  const auth = write(logs, 'auth.log', [
+    'Dec 10 06:00:01 host CRON[100]: pam_unix(cron:session): session opened for user root by (uid=0)',
+    'Dec 10 06:00:02 host sudo[101]: alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/bash',
+    'Dec 10 06:00:03 host sshd[102]: pam_unix(sshd:session): session opened for user alice by (uid=0)',
+    'Dec 10 06:00:04 host su[103]: pam_unix(su:session): session opened for user root by alice(uid=1000)',
+    'Dec 10 06:00:05 host bash[104]: alice ran COMMAND=/bin/bash from a script',
+  ].join('\n') + '\n');
+  const ev = (o: Record<string, unknown>) => JSON.stringify(o, null, 2);
+  const sysmon = 'Microsoft-Windows-Sysmon/Operational';
+  const nested = (id: number, data: Record<string, unknown>) => ev({ Event: { System: { EventID: id, Channel: sysmon, Computer: 'ws1', TimeCreated: { SystemTime: '2024-12-10T06:00:00.000Z' } }, EventData: data } });
+  // one pretty-printed document per event (no array), EventData nested as exported
+  const win = write(logs, 'sysmon.json', [
+    nested(3, { Image: 'C:\\x\\beacon.exe', DestinationIp: '198.18.0.9', Initiated: 'true' }),
+    nested(3, { Image: 'C:\\x\\browser.exe', DestinationIp: '203.0.113.50', Initiated: 'true' }),
+    nested(1, { Image: 'C:\\x\\tool.exe', DestinationIp: '198.18.0.9', Initiated: 'true', CommandLine: 'tool' }),
+    nested(13, { TargetObject: 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\evil', Details: 'C:\\x\\evil.exe' }),
+    nested(12, { TargetObject: 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\evil', EventType: 'CreateKey' }),
+    nested(1, { Image: 'C:\\Windows\\System32\\whoami.exe', CommandLine: 'whoami /all' }),
+    nested(1, { Image: 'C:\\Windows\\System32\\whoami.exe', CommandLine: 'whoami' }),
+  ].join('\n') + '\n');
+  const gcp = write(logs, 'gcp-audit.json', [
+    ev({ logName: 'projects/p/logs/cloudaudit.googleapis.com%2Factivity', timestamp: '2024-12-10T06:00:00Z', protoPayload: { methodName: 'v1.compute.firewalls.delete', serviceName: 'compute.googleapis.com' }, resource: { type: 'gce_firewall_rule' } }),
+    ev({ logName: 'projects/p/logs/cloudaudit.googleapis.com%2Factivity', timestamp: '2024-12-10T06:01:00Z', protoPayload: { methodName: 'v1.compute.firewalls.list', serviceName: 'compute.googleapis.com' }, resource: { type: 'gce_firewall_rule' } }),
+  ].join('\n') + '\n');
+  const azure = write(logs, 'azure-activity.json', [
+    ev({ time: '2024-12-10T06:00:00Z', resourceId: '/SUBSCRIPTIONS/S/RESOURCEGROUPS/G/PROVIDERS/MICROSOFT.NETWORK/APPLICATIONGATEWAYS/GW', operationName: 'MICROSOFT.NETWORK/APPLICATIONGATEWAYS/DELETE', category: 'Administrative' }),
+    ev({ time: '2024-12-10T06:01:00Z', resourceId: '/SUBSCRIPTIONS/S/RESOURCEGROUPS/G/PROVIDERS/MICROSOFT.NETWORK/APPLICATIONGATEWAYS/GW', operationName: 'MICROSOFT.NETWORK/APPLICATIONGATEWAYS/READ', category: 'Administrative' }),
+  ].join('\n') + '\n');
+  const http = write(logs, 'http.log', [
+    '#separator \\x09', '#fields\tts\tuid\tid.orig_h\tid.resp_h\tmethod\thost\turi\tstatus_code\tuser_agent', '#types\ttime\tstring\taddr\taddr\tstring\tstring\tstring\tcount\tstring',
+    '1733810400.0\tC1\t10.0.0.5\t203.0.113.80\tPOST\tvictim.example\t/uploads/cmd.php?c=id\t200\tcurl/8',
+    '1733810401.0\tC2\t10.0.0.6\t203.0.113.80\tGET\tvictim.example\t/uploads/cmd.php\t200\tcurl/8',
+    '1733810402.0\tC3\t10.0.0.7\t203.0.113.80\tPOST\tvictim.example\t/login\t200\tMozilla/5.0',
+  ].join('\n') + '\n');
+  const conn = write(logs, 'conn.log', [
+    JSON.stringify({ ts: 1733810400.0, uid: 'C1', 'id.orig_h': '10.0.0.5', 'id.orig_p': 50000, 'id.resp_h': '198.18.0.9', 'id.resp_p': 4444, proto: 'tcp' }),
+    JSON.stringify({ ts: 1733810401.0, uid: 'C2', 'id.orig_h': '10.0.0.6', 'id.orig_p': 4444, 'id.resp_h': '203.0.113.80', 'id.resp_p': 443, proto: 'tcp' }),
+  ].join('\n') + '\n');
+  const access = write(logs, 'access.log', [
+    '198.51.100.7 - - [10/Dec/2024:06:55:46 +0000] "GET /?id=1 HTTP/1.1" 200 512 "-" "sqlmap/1.7.2#stable (https://sqlmap.org)"',
+    '198.51.100.8 - - [10/Dec/2024:06:55:47 +0000] "GET /sqlmap HTTP/1.1" 404 0 "-" "Mozilla/5.0"',
+  ].join('\n') + '\n');
+
+  let outs: AnalysisOutput[];
+  before(async function () {
+    this.timeout(60000);
+    outs = await sigmaOn([auth, win, gcp, azure, http, conn, access], rules);
+  });
+  const out = (table: string) => outs.find((o) => o.table === table)!;
+  const linesOf = (o: AnalysisOutput, title: string) => o.findings.filter((f) => f.metrics.rule === title).flatMap((f) => f.evidence.lines).sort((a, b) => a - b);
+
+  it('indexes each file as the source the rules need (formats, and the Sigma source chosen)', () => {
+    assert.deepEqual(outs.map((o) => [o.table, o.tables[0].title.split(':')[0]]), [
+      ['auth', 'Sigma rules on this table — Linux syslog / auth log'],
+      ['sysmon', 'Sigma rules on this table — Windows events (EVTX exported as JSON, EventData flattened)'],
+      ['gcp_audit', 'Sigma rules on this table — Google Cloud audit log (JSON)'],
+      ['azure_activity', 'Sigma rules on this table — Azure activity log (JSON)'],
+      ['http', 'Sigma rules on this table — Zeek logs (TSV or JSON)'],
+      ['conn', 'Sigma rules on this table — Zeek logs (TSV or JSON)'],
+      ['access', 'Sigma rules on this table — Web server access log (Apache / Nginx)'],
+    ]);
+  });
+  it('linux auth: the service takes every program (CRON, su), not a session for another user; sudo only the sudo lines', () => {
+    assert.deepEqual(linesOf(out('auth'), 'Root Session'), [1, 4]);
+    assert.deepEqual(linesOf(out('auth'), 'Sudo Shell'), [2], 'not the bash line with the same text');
+  });
+  it("Windows nested JSON: network_connection is Sysmon 3 (not a Sysmon 1 with the same fields; Initiated: 'true' against a column typed boolean), registry_set Sysmon 13 (not 12), process_creation with CommandLine", () => {
+    const o = out('sysmon');
+    assert.deepEqual(titles(o), ['Nested Whoami', 'Run Key Set', 'Sysmon Net To C2']);
+    // the documents' first lines ({ at the start of a line)
+    const firstLines = fs.readFileSync(win, 'utf8').split('\n').map((l, i) => (l === '{' ? i + 1 : 0)).filter(Boolean);
+    assert.equal(firstLines.length, 7);
+    assert.deepEqual(linesOf(o, 'Sysmon Net To C2'), [firstLines[0]]);
+    assert.deepEqual(linesOf(o, 'Run Key Set'), [firstLines[3]]);
+    assert.deepEqual(linesOf(o, 'Nested Whoami'), [firstLines[5]]);
+  });
+  it('GCP audit and Azure activity JSON: the change, not the read or list', () => {
+    assert.deepEqual(titles(out('gcp_audit')), ['GCP Firewall Change']);
+    assert.equal(out('gcp_audit').findings.reduce((n, f) => n + f.evidence.total, 0), 1);
+    assert.deepEqual(linesOf(out('gcp_audit'), 'GCP Firewall Change'), [1]);
+    assert.deepEqual(titles(out('azure_activity')), ['Azure Gateway Change']);
+    assert.deepEqual(linesOf(out('azure_activity'), 'Azure Gateway Change'), [1]);
+  });
+  it('Zeek http.log serves category proxy (c-uri, cs-method); conn.log category firewall (dst_port, not the source port)', () => {
+    assert.deepEqual(titles(out('http')), ['Proxy WebShell']);
+    assert.deepEqual(linesOf(out('http'), 'Proxy WebShell'), [4]);
+    assert.deepEqual(titles(out('conn')), ['Firewall Port 4444']);
+    assert.deepEqual(linesOf(out('conn'), 'Firewall Port 4444'), [1]);
+  });
+  it('web server: c-useragent is the user agent (not the path)', () => {
+    assert.deepEqual(titles(out('access')), ['Web Scanner UA']);
+    assert.deepEqual(linesOf(out('access'), 'Web Scanner UA'), [1]);
+  });
+});

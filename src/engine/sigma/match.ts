@@ -47,6 +47,9 @@ function readMods(mods: string[]): Mods {
   return out;
 }
 
+/** A text that is a decimal number: digits, with at most a sign, a point and an exponent of the characters numbers have. */
+const NUMERIC_TEXT = (col: string) => `(trim(${col}) GLOB '*[0-9]*' AND NOT trim(${col}) GLOB '*[^0-9.eE+-]*')`;
+
 const F = (sql: string, ...params: SqlValue[]): Frag => ({ sql, params });
 const FALSE: Frag = { sql: '0', params: [], need: NEVER };
 
@@ -114,7 +117,8 @@ function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: bo
       if (!Number.isFinite(n)) throw new SigmaUnsupported(`modifier ${mods.type}`, `|${mods.type} with a value that is no number: ${String(v)}`);
       if (col === undefined) return FALSE;
       const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[mods.type];
-      return F(`CAST(${col} AS REAL) ${op} ?`, n);
+      // only a value that reads as a number compares (CAST gives 0 for 'abc', which is no number)
+      return F(`(CASE WHEN typeof(${col}) IN ('integer', 'real') THEN ${col} WHEN ${NUMERIC_TEXT(col)} THEN CAST(${col} AS REAL) END) ${op} ?`, n);
     }
     case 'fieldref':
       return fieldRef(col, String(v), mods, scope);
@@ -125,6 +129,8 @@ function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: bo
   }
   // plain equality on a number or boolean (no modifier changes it into text)
   if (!mods.type && mods.transforms.length === 0 && !keyword) {
+    // 'true' / 'false' as text (Sysmon's `Initiated: 'true'`) also match a column the indexer typed boolean (1 / 0)
+    if (typeof v === 'string' && /^(true|false)$/i.test(v)) v = v.toLowerCase() === 'true';
     if (typeof v === 'number') return col === undefined ? FALSE : { ...F(`${col} = ?`, v), need: numberNeed(col, v) };
     if (typeof v === 'boolean') return col === undefined ? FALSE : F(`(${col} = ? OR ${col} = ? COLLATE NOCASE)`, v ? 1 : 0, String(v));
   }
