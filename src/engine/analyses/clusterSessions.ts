@@ -25,6 +25,7 @@ import { severityOfRisk } from '../triage/risk';
 import { riskFromT } from '../triage/tails';
 import { quoteIdent } from '../names';
 import { endpointsText, humanBytes, MIN_LOG_SCALE, SESSION_PARAMS } from './sessions';
+import { byServer, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
 import { isoUtc } from './windows';
 import { aggregateSessions, BUCKETS_TEXT, modalValues, rowGroupKey, sessionColumns, sessionWhere, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
@@ -66,7 +67,7 @@ function categoricalColumns(cx: AnalysisContext, c: SessionColumns, param: strin
 export const sessionClusters: Analysis = {
   id: 'session-clusters',
   title: 'Clusters of network sessions (k-prototypes)',
-  description: `Sessions (per session id and endpoints) clustered by k-prototypes (Huang 1997) on log10(1 + x) of total bytes, events, distinct files and duration (standardised), and the time of day (${BUCKETS_TEXT}, UTC plus utcOffset), the weekday and the most frequent action, mime type, share, proto, service or conn_state of the session (categorical, by mismatch, weighted by gamma). k is the elbow of the cost curve over k = 1..maxK unless k is given. Flags sessions whose √distance from their cluster's prototype has a robust z-score (MAD at least 1) at or above the threshold, and the sessions of clusters holding at most tinyPercent % of all sessions (or just one) whose √distance to the nearest larger cluster's prototype reaches the same threshold.`,
+  description: `Sessions (per session id and endpoints) clustered by k-prototypes (Huang 1997) on log10(1 + x) of total bytes, events, distinct files and duration (standardised), and the time of day (${BUCKETS_TEXT}, UTC plus utcOffset), the weekday and the most frequent action, mime type, share, proto, service or conn_state of the session (categorical, by mismatch, weighted by gamma). k is the elbow of the cost curve over k = 1..maxK unless k is given. Flags sessions whose √distance from their cluster's prototype has a robust z-score (against the session's server: its sessions pooled with the whole log's as if 20 sessions; MAD at least 1) at or above the threshold, and the sessions of clusters holding at most tinyPercent % of all sessions (or just one) whose √distance to the nearest larger cluster's prototype reaches the same threshold.`,
   needs: ['session'],
   params: [
     { name: 'k', description: 'number of clusters; 0 chooses it by the elbow of the cost curve', default: 0 },
@@ -134,39 +135,44 @@ export const sessionClusters: Analysis = {
       const num = numeric.map((f, j) => (f.name === 'bytes' ? humanBytes(unlog(p.numeric[j])) : `${round(unlog(p.numeric[j]), 1)} ${f.name}`));
       return `${[...num, ...p.categorical.map((v) => v ?? '(none)')].join(', ')}`;
     };
+    // a tiny cluster's session: its distance to the nearest large cluster's prototype; any other: to its own
+    const nearest = rows.map((_, i) => {
+      if (!tiny[fit.labels[i]] || !big.length) return { b: -1, d: rootDist[i] };
+      let best = { b: -1, d: Infinity };
+      for (const b of big) {
+        const d = distanceToPrototype(fit, numRows[i], catRows[i], b).total;
+        if (d < best.d) best = { b, d };
+      }
+      return { b: best.b, d: Math.sqrt(best.d) };
+    });
+    // each distance against its server's sessions, pooled with the whole log's as if POOL_SESSIONS sessions: a server whose every session is large is no outlier
+    const servers = byServer(rows);
+    const peerFar = peerStats(rootDist, servers, stats, 1);
+    const peerApart = peerStats(nearest.map((x) => x.d), servers, stats, 1);
     const findings: Finding[] = [];
     const zs: number[] = [];
     rows.forEach((s, i) => {
       const ik = fit.labels[i];
-      const z = robustZ(rootDist[i], stats);
+      const z = robustZ(rootDist[i], peerFar.get(serverOf(s))!);
       zs.push(z);
       const far = z >= threshold;
-      let tinyScore = 0;
-      let nearestBig = -1;
-      if (tiny[ik] && big.length) {
-        let best = Infinity;
-        for (const b of big) {
-          const d = distanceToPrototype(fit, numRows[i], catRows[i], b).total;
-          if (d < best) {
-            best = d;
-            nearestBig = b;
-          }
-        }
-        tinyScore = robustZ(Math.sqrt(best), stats);
-      }
+      const nearestBig = nearest[i].b;
+      const tinyScore = nearestBig >= 0 ? robustZ(nearest[i].d, peerApart.get(serverOf(s))!) : 0;
       // a tiny cluster next to a large one is a detail of the data, not an outlier
       const apart = tiny[ik] && tinyScore >= threshold;
       if (!far && !apart) return;
       const score = Math.max(far ? z : 0, apart ? tinyScore : 0);
       const risk = riskFromT(score, n, n);
+      const server = serverOf(s);
+      const peers = server === null ? 'the median session' : `the typical session to ${server} (its ${servers.get(server)!.length.toLocaleString('en-US')} sessions pooled with the whole log as if ${POOL_SESSIONS} sessions)`;
       const differs = catNames.filter((_, a) => (catRows[i][a] ?? null) !== fit.prototypes[ik].categorical[a]);
       const parts: string[] = [];
       if (far) {
         parts.push(
-          `${z.toFixed(1)} robust σ farther from its cluster's prototype than the median session (squared numeric distance ${round(fit.numericDistance[i], 2)}, ${fit.categoricalDistance[i]} of ${catNames.length} categories differ${differs.length ? `: ${differs.map((nm) => `${nm} ${catRows[i][catNames.indexOf(nm)] ?? '(none)'}`).join(', ')}` : ''})`,
+          `${z.toFixed(1)} robust σ farther from its cluster's prototype than ${peers} (squared numeric distance ${round(fit.numericDistance[i], 2)}, ${fit.categoricalDistance[i]} of ${catNames.length} categories differ${differs.length ? `: ${differs.map((nm) => `${nm} ${catRows[i][catNames.indexOf(nm)] ?? '(none)'}`).join(', ')}` : ''})`,
         );
       }
-      if (apart) parts.push(`in cluster ${ik + 1}, which holds ${fit.prototypes[ik].size} of ${n} sessions (${round((100 * fit.prototypes[ik].size) / n, 2)} %)${nearestBig >= 0 ? `; the nearest large cluster ${nearestBig + 1} is typically ${describeProto(nearestBig)}` : ''}`);
+      if (apart) parts.push(`in cluster ${ik + 1}, which holds ${fit.prototypes[ik].size} of ${n} sessions (${round((100 * fit.prototypes[ik].size) / n, 2)} %), ${tinyScore.toFixed(1)} robust σ farther from the nearest large cluster ${nearestBig + 1} than ${peers}; that cluster is typically ${describeProto(nearestBig)}`);
       const mine = numeric.map((f) => (f.name === 'bytes' ? humanBytes(s.bytes) : `${f.of(s).toLocaleString('en-US')} ${f.name}`)).join(', ');
       const { where, params } = sessionWhere(cols, s);
       findings.push({

@@ -1,7 +1,8 @@
 /**
  * Sessions with extreme totals: the log aggregated per session id and
  * endpoints (sessionsAggregate.ts), then how far each session's total bytes,
- * events and distinct files lie above the typical session. Totals of network
+ * events and distinct files lie above the typical session to its server
+ * (the server's sessions pooled with the whole log's, sessionsPooled.ts). Totals of network
  * sessions span orders of magnitude, so the flag uses a robust z-score
  * (median and MAD, the MAD at least a factor of 2) of log10(1 + total): a session 100 times the typical one
  * stands out however skewed the rest are, and a handful of big sessions
@@ -19,6 +20,7 @@ import { findingId, robustStats, robustZ } from '../findings';
 import { riskFromLog10P, severityOfRisk } from '../triage/risk';
 import { log10StudentTail } from '../triage/tails';
 import { isoUtc } from './windows';
+import { byServer, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
 import { aggregateSessions, BUCKETS, BUCKETS_TEXT, fileBytesOf, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -74,22 +76,36 @@ export interface SessionScore {
   robust: Record<string, number>;
   z: Record<string, number>;
   night: boolean;
+  /** The typical session it is compared with: its server's, pooled with the log's (log scale, per measure). */
+  peer: Record<string, { median: number; scale: number; sessions: number }>;
 }
 
-/** Robust z (log scale) and plain z of every measure, and the session's score. */
+/**
+ * Robust z (log scale) of every measure against the session's server
+ * (sessionsPooled.ts; the log's when it names no server), the plain z against the
+ * whole log, and the session's score. A server whose every session is large
+ * (a backup target, a video service) is not loud for being large.
+ */
 export function scoreSessions(rows: SessionRow[], measures: Measure[], nightFactor: number): SessionScore[] {
+  const servers = byServer(rows);
   const stats = measures.map((m) => {
-    const r = robustStats(rows.map((s) => log1p10(m.value(s))));
-    return { m, robust: { ...r, scale: Math.max(r.scale, MIN_LOG_SCALE) }, plain: meanSd(rows.map((s) => m.value(s))) };
+    const logs = rows.map((s) => log1p10(m.value(s)));
+    const r = robustStats(logs);
+    const log = { median: r.median, scale: Math.max(r.scale, MIN_LOG_SCALE) };
+    const perServer = peerStats(logs, servers, log, MIN_LOG_SCALE);
+    return { m, logs, perServer, plain: meanSd(rows.map((s) => m.value(s))) };
   });
-  return rows.map((s) => {
+  return rows.map((s, i) => {
     const robust: Record<string, number> = {};
     const z: Record<string, number> = {};
+    const peer: SessionScore['peer'] = {};
     let worst = measures[0];
     let top = -Infinity;
     for (const st of stats) {
-      const r = robustZ(log1p10(st.m.value(s)), st.robust);
+      const p = st.perServer.get(serverOf(s))!;
+      const r = robustZ(st.logs[i], p);
       robust[st.m.name] = r;
+      peer[st.m.name] = p;
       z[st.m.name] = st.plain.sd > 0 ? (st.m.value(s) - st.plain.mean) / st.plain.sd : 0;
       if (r > top) {
         top = r;
@@ -98,7 +114,7 @@ export function scoreSessions(rows: SessionRow[], measures: Measure[], nightFact
     }
     const night = s.bucket === BUCKETS[0].name;
     const base = Math.max(0, top);
-    return { s, score: night ? base * nightFactor : base, worst, robust, z, night };
+    return { s, score: night ? base * nightFactor : base, worst, robust, z, night, peer };
   });
 }
 
@@ -137,7 +153,7 @@ export function endpointsText(s: SessionRow): string {
 export const sessions: Analysis = {
   id: 'sessions',
   title: 'Network sessions with extreme totals',
-  description: `Aggregates the log per session id and endpoints (orig/resp host and port when present; e.g. Zeek smb_files, conn, http): first and last time, events, total bytes, distinct files; z-scores of the totals and robust z-scores of log10(1 + total) (median and MAD, the MAD at least log10(2)); weekday and time-of-day buckets: ${BUCKETS_TEXT}, in UTC plus utcOffset. Flags sessions whose largest robust z reaches the threshold; a session that began in the late night has its score multiplied by nightFactor.`,
+  description: `Aggregates the log per session id and endpoints (orig/resp host and port when present; e.g. Zeek smb_files, conn, http): first and last time, events, total bytes, distinct files; z-scores of the totals and robust z-scores of log10(1 + total) against the session's server (median and MAD of its sessions pooled with the whole log's as if 20 sessions, the MAD at least log10(2)); weekday and time-of-day buckets: ${BUCKETS_TEXT}, in UTC plus utcOffset. Flags sessions whose largest robust z reaches the threshold; a session that began in the late night has its score multiplied by nightFactor.`,
   needs: ['session', 'time'],
   params: [
     { name: 'threshold', description: 'score (robust z of log10(1 + total), × nightFactor in the late night) from which a session is flagged', default: 3.5 },
@@ -152,7 +168,6 @@ export const sessions: Analysis = {
     const threshold = cx.num('threshold');
     const scored = scoreSessions(rows, measures, cx.num('nightFactor'));
     const findings: Finding[] = [];
-    const medians = Object.fromEntries(measures.map((m) => [m.name, robustStats(rows.map((s) => m.value(s))).median]));
     const perBucket = new Map<string | null, number>();
     for (const s of rows) perBucket.set(s.bucket, (perBucket.get(s.bucket) ?? 0) + 1);
     for (const x of scored) {
@@ -162,11 +177,17 @@ export const sessions: Analysis = {
       const inBucket = perBucket.get(s.bucket) ?? rows.length;
       const risk = sessionRisk(x.robust[x.worst.name], measures.length, rows.length, inBucket);
       const amount = (m: Measure) => (m.name === 'bytes' ? humanBytes(m.value(s)) : `${m.value(s).toLocaleString('en-US')} ${m.noun}`);
-      const worstMedian = x.worst.name === 'bytes' ? humanBytes(medians.bytes) : `${medians[x.worst.name].toLocaleString('en-US')}`;
+      const peer = x.peer[x.worst.name];
+      const typical = 10 ** peer.median - 1;
+      const worstMedian = x.worst.name === 'bytes' ? humanBytes(Math.round(typical)) : `${round(typical, 1).toLocaleString('en-US')}`;
+      const server = s.respHost === null || s.respHost === '' ? '' : String(s.respHost);
+      const against = server
+        ? `the typical session to ${server} (${worstMedian}: its ${peer.sessions.toLocaleString('en-US')} session${peer.sessions === 1 ? '' : 's'} pooled with the whole log as if ${POOL_SESSIONS} sessions)`
+        : `the median session (${worstMedian})`;
       const totals = measures.map((m) => (m.name === 'bytes' ? `${humanBytes(s.bytes)}` : amount(m))).join(', ');
       const when = s.first ? ` began ${s.first.slice(0, 16)} (${s.weekday}, ${s.bucket})` : '';
       const reason =
-        `session ${s.key}${endpointsText(s)}${when}: ${totals}; ${x.worst.noun} ${x.robust[x.worst.name].toFixed(1)} robust σ above the median session (${worstMedian}) on a log scale, z = ${x.z[x.worst.name].toFixed(1)}` +
+        `session ${s.key}${endpointsText(s)}${when}: ${totals}; ${x.worst.noun} ${x.robust[x.worst.name].toFixed(1)} robust σ above ${against} on a log scale, z = ${x.z[x.worst.name].toFixed(1)}` +
         (x.night ? `; score × ${cx.num('nightFactor')} for the late night` : '');
       const { where, params } = sessionWhere(cols, s);
       findings.push({
@@ -193,7 +214,7 @@ export const sessions: Analysis = {
         ...(s.first && s.last ? { window: { start: isoUtc(s.first), end: isoUtc(s.last) } } : {}),
         related: [s.origHost, s.respHost].filter((h) => h !== null && h !== undefined && h !== '').map((h) => ({ kind: 'ip' as const, value: String(h) })),
         explain: {
-          peers: `the median session: ${worstMedian} ${x.worst.name === 'bytes' ? '' : x.worst.noun}`.trim(),
+          peers: `${server ? `the typical session to ${server}` : 'the median session'}: ${worstMedian} ${x.worst.name === 'bytes' ? '' : x.worst.noun}`.trim(),
         },
       });
     }
