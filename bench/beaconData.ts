@@ -76,5 +76,5 @@ export async function beaconBench(dir: string, rows: number): Promise<Record<str
   const loud = out!.findings.filter((f) => (f.risk ?? 0) >= 50).length;
   const scored = Number(String(out!.tables[0].title).match(/\((\d+) pairs/)?.[1] ?? 0);
   await engine.dispose();
-  return { rows: table.rows, indexMs: Math.round(indexMs), beaconMs: Math.round(Math.min(...times)), runsMs: times.map(Math.round), cpuMs: Math.round(Math.min(...cpu)), pairsScored: scored, findings: out!.findings.length, loud, plantedFound: planted.filter((p) => found.has(p)).length, planted: planted.length };
+  return { rows: table.rows, indexMs: Math.round(indexMs), beaconMs: Math.round(Math.min(...times)), runsMs: times.map(Math.round), cpuMs: Math.round(Math.min(...cpu)), pairsScored: scored, findings: out!.findings.length, loud, plantedFound: planted.filter((p) => found.has(p)).length, planted: planted.length, missed: planted.filter((p) => !found.has(p)) };
 }
