@@ -15,6 +15,8 @@ export type FindingsNode =
   | { kind: 'finding'; entity?: EntityFindings; finding: Finding }
   | { kind: 'evidence'; finding: Finding; line: number; text?: string }
   | { kind: 'more'; finding: Finding }
+  /** A Sigma finding's rule: opens its YAML beside the matched source line. */
+  | { kind: 'sigmaRule'; finding: Finding }
   | { kind: 'showMore'; group: GroupId; remaining: number };
 
 export const FINDINGS_CONTEXT = { entity: 'li.entity', incident: 'li.incident', finding: 'li.finding', evidence: 'li.evidence' } as const;
@@ -73,6 +75,7 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
     const lines = f.evidence.lines.slice(0, EVIDENCE_SHOWN);
     const texts = lines.length ? await readLines(f.evidence.file, lines) : new Map<number, string>();
     const nodes: FindingsNode[] = lines.map((line) => ({ kind: 'evidence', finding: f, line, text: texts.get(line) }));
+    if (f.analysis === 'sigma' && f.metrics.ruleFile) nodes.unshift({ kind: 'sigmaRule', finding: f });
     if (f.evidence.total > lines.length || lines.length === 0) nodes.push({ kind: 'more', finding: f });
     return nodes;
   }
@@ -131,6 +134,14 @@ export class FindingsView implements vscode.TreeDataProvider<FindingsNode>, vsco
         const item = new vscode.TreeItem(`Show all ${f.evidence.total.toLocaleString()} rows…`, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('table');
         item.command = { command: 'logInvestigator.showEvidence', title: 'Show All Rows', arguments: [f] };
+        return item;
+      }
+      case 'sigmaRule': {
+        const f = node.finding;
+        const item = new vscode.TreeItem(safeLabel(`Sigma rule: ${String(f.metrics.rule)}`, 160), vscode.TreeItemCollapsibleState.None);
+        item.description = safeLabel(`${path.basename(String(f.metrics.ruleFile))}:${String(f.metrics.ruleLine ?? 1)} · beside the source line`, 120);
+        item.iconPath = new vscode.ThemeIcon('file-code');
+        item.command = { command: 'logInvestigator.showSigmaRule', title: 'Show Sigma Rule', arguments: [f] };
         return item;
       }
       case 'showMore': {

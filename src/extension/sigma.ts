@@ -52,12 +52,22 @@ export function sigmaDiagnostics(outputs: AnalysisOutput[], collection: vscode.D
   return [...byFile.values()].reduce((n, m) => n + m.size, 0);
 }
 
-/** One line: rules that applied, matched, skipped and why, per table. */
+/**
+ * One line: per table where rules applied, how many matched, ran without a match, were skipped and why;
+ * then the tables no rule applies to and those no Sigma log source fits, by name (so the line stays short).
+ */
 export function sigmaSummary(run: AnalysisRun): string {
-  const parts = run.outputs.filter((o) => o.analysis === 'sigma').map((o) => {
-    const title = o.tables[0]?.title ?? '';
-    return `${o.table}: ${title.replace(/^Sigma rules on this table — /, '')}`;
-  });
+  const applied: string[] = [];
+  const noRule: string[] = [];
+  const noSource: string[] = [];
+  for (const o of run.outputs) {
+    if (o.analysis !== 'sigma') continue;
+    const title = (o.tables[0]?.title ?? '').replace(/^Sigma rules on this table — /, '');
+    if (/^no Sigma log source fits/.test(title)) noSource.push(o.table);
+    else if (/: 0 of \d+ rules apply;/.test(title)) noRule.push(o.table);
+    else applied.push(`${o.table}: ${title}`);
+  }
+  const parts = [...applied, ...(noRule.length ? [`no rule applies to ${noRule.join(', ')}`] : []), ...(noSource.length ? [`no Sigma log source fits ${noSource.join(', ')}`] : [])];
   return parts.join(' · ') || run.skipped.join('; ');
 }
 
@@ -101,7 +111,8 @@ export const SIGMA_COMMANDS: Record<string, (cx: FindingsContext, ...args: unkno
     const run = (await vscode.commands.executeCommand('logInvestigator.runAnalysis', 'sigma', { sigma: rules })) as AnalysisRun | undefined;
     if (!run) return undefined;
     const n = sigmaDiagnostics(run.outputs, diagnostics(cx));
-    void vscode.window.showInformationMessage(safeLabel(`Sigma: ${sigmaSummary(run)}${n ? ` · ${n} problem${n === 1 ? '' : 's'} shown in the rule files` : ''}`, 600));
+    // the problems first: the per-table part may be cut at the end
+    void vscode.window.showInformationMessage(safeLabel(`Sigma: ${n ? `${n} problem${n === 1 ? '' : 's'} shown in the rule files · ` : ''}${sigmaSummary(run)}`, 600));
     return run;
   },
 

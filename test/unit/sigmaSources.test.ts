@@ -323,3 +323,14 @@ describe('Sigma log sources: more categories and products, positive and negative
     assert.deepEqual(linesOf(out('access'), 'Web Scanner UA'), [1]);
   });
 });
+
+describe('Sigma level → severity', () => {
+  it('informational, low, medium, high, critical give info, low, medium, high, critical', async () => {
+    const dir = tmpDir();
+    const levels = ['informational', 'low', 'medium', 'high', 'critical'];
+    const file = write(dir, 'levels.yml', levels.map((l) => `title: Level ${l}\nlevel: ${l}\nlogsource: {product: linux}\ndetection:\n  keywords: ['Failed password']\n  condition: keywords\n`).join('---\n'));
+    const log = write(dir, 'auth.log', 'Dec 10 06:55:46 host sshd[1]: Failed password for root from 203.0.113.9 port 5 ssh2\n');
+    const [o] = await sigmaOn([log], file);
+    assert.deepEqual(o.findings.map((f) => [f.metrics.rule, f.severity]).sort(), levels.map((l) => [`Level ${l}`, l === 'informational' ? 'info' : l]).sort());
+  });
+});
