@@ -8,6 +8,10 @@
 // The file is indexed by the CLI, then geo-ip and impossible-travel run on it, once with the
 // .mmdb and once with the CSV of ranges; `--stats` gives each analysis's time after indexing.
 // Target: under 5 s each.
+// The answers are checked (a wrong one makes `npm run bench` exit 1): the events at private addresses
+// and at public ones outside the test networks, counted by the generator as it writes them, are
+// geo-ip's unlocated rows, the rest are located; and the .mmdb and the CSV of ranges give the same
+// tables and the same impossible-travel findings.
 //
 // Alone: node bench/events.mjs [--events N] [--repeat N]  (needs dist/cli.js: node scripts/build.mjs)
 import { spawnSync } from 'node:child_process';
@@ -16,7 +20,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const TARGET_MS = 5000;
 const ANALYSES = ['geo-ip', 'impossible-travel'];
 
@@ -59,13 +63,21 @@ function address(k, h) {
   return `${V6_NETS[k - V4_NETS.length]}${(h % 65536).toString(16)}::${((h >>> 16) % 65536).toString(16)}`;
 }
 
-/** Writes the events file; returns its path (reused when the same generator made it before). */
+/** Writes the events file; returns its path and how many events are at private and at unlocatable public addresses (reused when the same generator made it before). */
 export function generateEvents(dir, events = 1_000_000, seed = 7) {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `signins-${events}.csv`);
   const meta = `${file}.meta`;
-  const want = JSON.stringify({ GENERATOR_VERSION, events, seed });
-  if (fs.existsSync(file) && fs.existsSync(meta) && fs.readFileSync(meta, 'utf8') === want) return file;
+  const key = { GENERATOR_VERSION, events, seed };
+  if (fs.existsSync(file) && fs.existsSync(meta)) {
+    try {
+      const m = JSON.parse(fs.readFileSync(meta, 'utf8'));
+      if (JSON.stringify(m.key) === JSON.stringify(key)) return { file, truth: m.truth };
+    } catch {
+      /* written by another version: generate again */
+    }
+  }
+  const truth = { private: 0, outside: 0 };
   const next = rng(seed);
   const USERS = 20_000;
   const home = new Int32Array(USERS);
@@ -87,8 +99,13 @@ export function generateEvents(dir, events = 1_000_000, seed = 7) {
       let ip;
       if (r < 0.96) ip = address(home[u], hosts[u * 3 + Math.floor(next() * 3)]);
       else if (r < 0.97) ip = address(Math.floor(next() * NETS), Math.floor(next() * 2 ** 31));
-      else if (r < 0.985) ip = `10.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`;
-      else ip = `1.${Math.floor(next() * 64)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`;
+      else if (r < 0.985) {
+        truth.private++;
+        ip = `10.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`;
+      } else {
+        truth.outside++;
+        ip = `1.${Math.floor(next() * 64)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`;
+      }
       const t = new Date(start + Math.floor(i * step)).toISOString().slice(0, 19) + 'Z';
       chunk.push(`${t},u${String(u).padStart(5, '0')},${ip},${ACTIONS[Math.floor(next() * ACTIONS.length)]}`);
       if (chunk.length === 50_000) {
@@ -100,16 +117,36 @@ export function generateEvents(dir, events = 1_000_000, seed = 7) {
   } finally {
     fs.closeSync(fd);
   }
-  fs.writeFileSync(meta, want);
-  return file;
+  fs.writeFileSync(meta, JSON.stringify({ key, truth }));
+  return { file, truth };
+}
+
+/** Wrong answers of one run against the generator's counts, and against the other geo database's run. */
+export function checkEvents(run, truth, events, other) {
+  const wrong = [];
+  const located = run.outputs.find((o) => o.analysis === 'geo-ip')?.tables.find((t) => t.title.startsWith('Located and unlocated'));
+  const eventsOf = (label) => located?.rows.find((r) => r[0] === label)?.[2];
+  const want = [
+    ['unlocated: private or reserved', truth.private],
+    ['unlocated: not in the geo database', truth.outside],
+    ['unlocated: not an IP address', 0],
+    ['located, with coordinates', events - truth.private - truth.outside],
+  ];
+  for (const [label, n] of want) if (eventsOf(label) !== n) wrong.push(`${run.geo}: geo-ip says ${eventsOf(label)} events ${label}, the generator wrote ${n}`);
+  if (other) {
+    // the same answers from both databases (the titles name the database file, so they are left out)
+    const answer = (r) => JSON.stringify(r.outputs.map((o) => [o.analysis, o.findings.map((f) => [f.entity, f.metrics]), o.tables.map((t) => t.rows)]));
+    if (answer(run) !== answer(other)) wrong.push(`${run.geo} and ${other.geo} give different tables or findings`);
+  }
+  return wrong;
 }
 
 /** One CLI run: index the file, run both analyses; the times from --stats. */
 function runOnce(cli, file, geo) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [cli, 'analyze', file, '--analysis', ANALYSES.join(','), '--param', `geo=${geo}`, '--stats'], {
+  const r = spawnSync(process.execPath, [cli, 'analyze', file, '--analysis', ANALYSES.join(','), '--param', `geo=${geo}`, '--stats', '--json'], {
     encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+    maxBuffer: 512 * 1024 * 1024,
     timeout: 15 * 60 * 1000,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -130,12 +167,17 @@ function runOnce(cli, file, geo) {
     }
   }
   for (const a of ANALYSES) if (!out.analyses[a]) return { failure: `no time for ${a} in: ${r.stderr.slice(0, 2000)}` };
+  try {
+    out.outputs = JSON.parse(r.stdout).outputs;
+  } catch (e) {
+    return { failure: `--json printed no JSON: ${e.message}` };
+  }
   return out;
 }
 
 export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), benchDir = path.join(ROOT, '.bench'), repeat = 1, events = 1_000_000 } = {}) {
   const g0 = Date.now();
-  const file = generateEvents(path.join(benchDir, 'events'), events);
+  const { file, truth } = generateEvents(path.join(benchDir, 'events'), events);
   const genMs = Date.now() - g0;
   const mb = fs.statSync(file).size / 1e6;
   console.log(`  ${events.toLocaleString('en-US')} events, ${mb.toFixed(1)} MB (${path.relative(process.cwd(), file)}; generated in ${genMs} ms, reused when present)`);
@@ -144,6 +186,8 @@ export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), ben
     ['csv', path.join(ROOT, 'test', 'fixtures', 'GeoLite2-City-Test.flattened.csv')],
   ];
   const results = [];
+  const runs = [];
+  const wrong = [];
   console.log(`  ${'geo database'.padEnd(14)}${'index ms'.padStart(10)}${'geo-ip ms'.padStart(11)}${'travel ms'.padStart(11)}${'geo-ip findings'.padStart(17)}${'travel findings'.padStart(17)}${'peak MB'.padStart(9)}  under ${TARGET_MS} ms`);
   for (const [kind, geo] of dbs) {
     let best;
@@ -161,6 +205,9 @@ export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), ben
       results.push({ geo: kind, failure: best.failure });
       continue;
     }
+    best.geo = kind;
+    wrong.push(...checkEvents(best, truth, events, runs[0]));
+    runs.push(best);
     const g = best.analyses['geo-ip'];
     const t = best.analyses['impossible-travel'];
     const pass = g.ms < TARGET_MS && t.ms < TARGET_MS;
@@ -169,7 +216,8 @@ export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), ben
     );
     results.push({ geo: kind, rows: best.rows, indexMs: best.indexMs, wallMs: Math.round(best.wallMs), maxRssBytes: best.maxRssBytes, geoIpMs: g.ms, travelMs: t.ms, geoIpFindings: g.findings, travelFindings: t.findings, pass });
   }
-  return { events, bytes: Math.round(mb * 1e6), targetMs: TARGET_MS, results };
+  console.log(wrong.length ? `  WRONG: ${wrong.join('; ')}` : `  answers: ${truth.private} events at private addresses and ${truth.outside} outside the test networks unlocated, as generated; the .mmdb and the CSV agree`);
+  return { events, bytes: Math.round(mb * 1e6), targetMs: TARGET_MS, results, wrong };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -184,5 +232,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   const out = await run({ cli, events: opt('--events', 1_000_000), repeat: opt('--repeat', 1) });
-  process.exitCode = out.results.every((r) => r.pass) ? 0 : 1;
+  process.exitCode = out.wrong.length || !out.results.every((r) => r.pass) ? 1 : 0;
 }

@@ -11,6 +11,11 @@
 // For comparison (not in the target), the online model: SGD fitted on those 2018 minutes with the
 // default features, then each month of 2019 Q1 predicted and learnt.
 //
+// The answers are checked (a wrong one makes `npm run bench` exit 1) against counts made here from the
+// CSV text: the minutes from the first to the last failure, the labelled attack minutes (floor(start) …
+// ceil(end) of each window of hackers_2018.csv, inside that span), and each detector's confusion counts
+// adding up to them, its precision and recall those counts' and its outliers TP + FP.
+//
 // Alone: node bench/login-detectors.mjs [--repeat N]   (needs dist/cli.js: node scripts/build.mjs)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,6 +56,49 @@ function runOnce(cli, files, analysis, params) {
   return out;
 }
 
+/** Minutes since the epoch of 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC), rounded down or up. */
+function minuteOf(text, up) {
+  const m = Date.parse(`${text.slice(0, 10)}T${text.slice(11, 16)}:00Z`) / 60000;
+  return up && /[1-9]/.test(text.slice(17)) ? m + 1 : m;
+}
+
+/** What the CSVs say, counted without the engine. */
+export function expectedMinutes(logsCsv, windowsCsv) {
+  const rows = (file) => fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const [time, , , success] of rows(logsCsv)) {
+    if (success !== 'False') continue;
+    const m = minuteOf(time, false);
+    if (m < lo) lo = m;
+    if (m > hi) hi = m;
+  }
+  const attack = new Set();
+  for (const [start, end] of rows(windowsCsv)) for (let m = Math.max(lo, minuteOf(start, false)); m <= Math.min(hi, minuteOf(end, true)); m++) attack.add(m);
+  return { minutes: hi - lo + 1, attackMinutes: attack.size };
+}
+
+/** Wrong answers in the detectors' tables. */
+export function checkDetectors(tables, expected) {
+  const wrong = [];
+  const cell = (key) => cellOf(tables, 'Detectors', key);
+  if (cell('minutes') !== expected.minutes) wrong.push(`minutes ${cell('minutes')}, the CSV says ${expected.minutes}`);
+  if (cell('labelled attack minutes') !== expected.attackMinutes) wrong.push(`labelled attack minutes ${cell('labelled attack minutes')}, the CSVs say ${expected.attackMinutes}`);
+  const ev = tables.find((t) => t.title.startsWith('Evaluation against labelled minutes'));
+  if (!ev) return [...wrong, 'no evaluation table'];
+  const outliers = { 'isolation forest': cell('isolation forest outliers'), 'local outlier factor': cell('local outlier factor outliers') };
+  for (const r of ev.rows) {
+    const get = (c) => Number(r[ev.columns.indexOf(c)]);
+    const [tp, fp, fn, tn] = ['TP', 'FP', 'FN', 'TN'].map(get);
+    const near = (x, y) => Math.abs(x - y) < 5e-5;
+    if (tp + fn !== expected.attackMinutes || tp + fp + fn + tn !== expected.minutes) wrong.push(`${r[0]}: TP ${tp} FP ${fp} FN ${fn} TN ${tn} do not add up to the minutes`);
+    if (!near(get('precision'), tp / (tp + fp)) || !near(get('recall'), tp / (tp + fn))) wrong.push(`${r[0]}: precision ${get('precision')} / recall ${get('recall')} are not TP/(TP+FP) / TP/(TP+FN)`);
+    if (r[0] in outliers && outliers[r[0]] !== tp + fp) wrong.push(`${r[0]}: ${outliers[r[0]]} outliers but TP + FP = ${tp + fp}`);
+  }
+  if (ev.rows.length !== 2) wrong.push(`${ev.rows.length} detectors evaluated, not 2`);
+  return wrong;
+}
+
 const cellOf = (tables, title, key) => {
   const t = tables.find((x) => x.title.startsWith(title));
   return t?.rows.find((r) => r[0] === key)?.[1];
@@ -81,7 +129,11 @@ export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), sha
     console.log(`  login-detectors: ${a?.ms} ms after indexing (isolation forest ${forestMs} ms, local outlier factor ${lofMs} ms; the rest: features, standardising, evaluation, findings) — ${a && a.ms < TARGET_MS ? 'within' : 'OVER'} the ${TARGET_MS / 1000} s target`);
     console.log(`  isolation forest outliers ${cellOf(detectors.tables, 'Detectors', 'isolation forest outliers')}, LOF outliers ${cellOf(detectors.tables, 'Detectors', 'local outlier factor outliers')}, kappa ${cellOf(detectors.tables, 'Detectors', "Cohen's kappa")}`);
     console.log(`  wall time of the CLI run ${Math.round(detectors.wallMs)} ms, peak memory ${Math.round((detectors.maxRssBytes ?? 0) / 1e6)} MB`);
+    const expected = expectedMinutes(files2018[0], files2018[1]);
+    result.wrong = checkDetectors(detectors.tables, expected);
+    console.log(result.wrong.length ? `  WRONG: ${result.wrong.join('; ')}` : `  answers: ${expected.minutes} minutes and ${expected.attackMinutes} labelled attack minutes, as counted from the CSVs; both detectors' confusion counts add up`);
   }
+  if (detectors.failure) result.failure = `login-detectors: ${detectors.failure}`;
   if (online.failure) console.log(`  login-online FAILED: ${online.failure}`);
   else {
     const a = online.analyses['login-online on logs_2018'];
@@ -93,5 +145,6 @@ export default async function run({ cli = path.join(ROOT, 'dist', 'cli.js'), sha
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--repeat');
   const repeat = i > 0 ? Math.max(1, Number(process.argv[i + 1]) || 1) : 1;
-  await run({ repeat });
+  const out = await run({ repeat });
+  process.exitCode = out.failure || out.wrong?.length || out.summary?.withinTarget === false ? 1 : 0;
 }
