@@ -55,7 +55,10 @@ const RULES =
   corr('Spray Fast', '  type: value_count\n  rules: [ssh_failed]\n  group-by: [src_ip]\n  timespan: 1m\n  condition: {field: user, gte: 4}') +
   corr('Both', '  type: temporal\n  rules: [ssh_failed, ssh_ok]\n  group-by: [src_ip]\n  timespan: 2m') +
   corr('Fail Then Ok', '  type: temporal_ordered\n  rules: [ssh_failed, ssh_ok]\n  group-by: [src_ip]\n  timespan: 10m') +
-  corr('Fail Then Ok Fast', '  type: temporal_ordered\n  rules: [ssh_failed, ssh_ok]\n  group-by: [src_ip]\n  timespan: 1m');
+  corr('Fail Then Ok Fast', '  type: temporal_ordered\n  rules: [ssh_failed, ssh_ok]\n  group-by: [src_ip]\n  timespan: 1m') +
+  corr('Unknown Rule', '  type: event_count\n  rules: [ssh_failed, no_such_rule]\n  timespan: 1m\n  condition: {gte: 1}') +
+  '---\ntitle: Named Burst\nname: named_burst\ncorrelation:\n  type: event_count\n  rules: [ssh_failed]\n  timespan: 1m\n  condition: {gte: 1}\n' +
+  corr('Chained', '  type: event_count\n  rules: [named_burst]\n  timespan: 1h\n  condition: {gte: 1}');
 
 describe('Sigma correlation rules: positive and negative', () => {
   let out: AnalysisOutput;
@@ -106,5 +109,9 @@ describe('Sigma correlation rules: positive and negative', () => {
     assert.deepEqual(status['Burst'], [1, 'matched']);
     assert.deepEqual(status['More Than All'], [0, 'no group met the condition']);
     assert.deepEqual(status['Fail Then Ok Fast'], [0, 'no group met the condition']);
+    assert.deepEqual(status['Unknown Rule'], [null, 'it names rules the rule set does not have: no_such_rule']);
+    assert.deepEqual(status['Chained'], [null, 'it correlates a correlation rule (named_burst): chains of correlations are not supported']);
+    assert.deepEqual(flagged('Unknown Rule'), []);
+    assert.deepEqual(flagged('Chained'), []);
   });
 });

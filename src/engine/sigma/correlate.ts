@@ -88,7 +88,15 @@ export function runCorrelations(rules: SigmaRule[], runs: RuleRun[], cx: Analysi
   for (const rule of rules) {
     const c = rule.correlation;
     if (!c) continue;
-    const base = c.rules.map((ref) => runs.find((r) => r.rule.name === ref || r.rule.id === ref || r.rule.title === ref));
+    const named = (ref: string) => (r: SigmaRule) => r.name === ref || r.id === ref || r.title === ref;
+    // a rule it names that the set lacks, or a correlation (chains are not supported): said, never skipped in silence
+    const absent = c.rules.filter((ref) => !rules.some((r) => !r.correlation && named(ref)(r)));
+    if (absent.length) {
+      const chained = absent.filter((ref) => rules.some((r) => r.correlation && named(ref)(r)));
+      rows.push([rule.title, c.type, null, chained.length ? `it correlates a correlation rule (${chained.join(', ')}): chains of correlations are not supported` : `it names rules the rule set does not have: ${absent.join(', ')}`]);
+      continue;
+    }
+    const base = c.rules.map((ref) => runs.find((r) => named(ref)(r.rule)));
     // a correlation belongs to the tables its rules ran on
     if (base.some((b) => !b) || base.length === 0) continue;
     const ran = base as RuleRun[];
