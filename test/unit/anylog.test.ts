@@ -114,3 +114,28 @@ describe('any log: time stamps and learned headers', () => {
     await r.engine.dispose();
   });
 });
+
+describe('JSON documents (#14 item 6)', () => {
+  it('one pretty-printed object is one row; an array of pretty-printed objects is a row each, with the line it starts on', async () => {
+    const dir = tmpDir();
+    const single = path.join(dir, 'audit.json');
+    fs.writeFileSync(single, JSON.stringify({ eventTime: '2024-05-01T10:00:00Z', eventName: 'ConsoleLogin', userIdentity: { userName: 'alice', type: 'IAMUser' }, sourceIPAddress: '203.0.113.5' }, null, 2) + '\n');
+    const array = path.join(dir, 'events.json');
+    const evs = [1, 2, 3].map((i) => ({ TimeCreated: `2024-05-01T10:00:0${i}Z`, EventID: 4624 + i, Data: { TargetUserName: `u${i}`, IpAddress: `10.0.0.${i}` }, Tags: ['a', `t${i}`] }));
+    fs.writeFileSync(array, JSON.stringify(evs, null, 4) + '\n');
+    const { engine, tables } = await indexed([single, array]);
+    try {
+      const [a, e] = tables;
+      assert.deepEqual([a.format, a.rows, a.rejected, e.format, e.rows, e.rejected], ['json', 1, 0, 'json', 3, 0]);
+      assert.deepEqual(rows(engine, 'SELECT _line, _time, eventName, "userIdentity.userName", sourceIPAddress FROM audit'), [[1, '2024-05-01 10:00:00', 'ConsoleLogin', 'alice', '203.0.113.5']]);
+      // each object of the array starts on the line of its '{' (JSON.stringify with 4 spaces: 12 lines an object)
+      assert.deepEqual(rows(engine, 'SELECT _line, _time, EventID, "Data.TargetUserName", Tags FROM events ORDER BY _line'), [
+        [2, '2024-05-01 10:00:01', 4625, 'u1', '["a","t1"]'],
+        [14, '2024-05-01 10:00:02', 4626, 'u2', '["a","t2"]'],
+        [26, '2024-05-01 10:00:03', 4627, 'u3', '["a","t3"]'],
+      ]);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

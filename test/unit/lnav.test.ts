@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, hasShared, indexed, rows, SHARED, tmpDir } from '../helpers';
-import { loadLnavFormats, pcreToJs } from '../../src/engine/ingest/lnav';
+import { lnavLevelOf, loadLnavFormats, pcreToJs } from '../../src/engine/ingest/lnav';
 
 describe('lnav format files', () => {
   it('a log in an lnav format: one column per capture, the time, lnav levels, unmatched lines continue the record', async () => {
@@ -48,6 +49,73 @@ describe('lnav format files', () => {
     assert.ok(msgs.some((m) => /extended: regex std: the x \(extended\) flag/.test(m)));
     assert.ok(msgs.some((m) => /json_one: a JSON-lines format/.test(m)));
     assert.deepEqual(pcreToJs('(?>a++)\\h(?P=x)'), { source: '(?:a+)[ \\t]\\k<x>', flags: '' });
+  });
+
+  (hasShared ? it : it.skip)("the CLI reads the workspace's .log-investigator/formats and the user's lnav folder (lnav's spdlog_log); a bad one is listed by `formats`", () => {
+    const ws = tmpDir();
+    const home = tmpDir();
+    fs.mkdirSync(path.join(ws, '.log-investigator', 'formats'), { recursive: true });
+    fs.copyFileSync(fixture('lnav/formats/glog_log.json'), path.join(ws, '.log-investigator', 'formats', 'glog_log.json'));
+    fs.writeFileSync(path.join(ws, '.log-investigator', 'formats', 'broken.json'), '{ "x": ');
+    const installed = path.join(home, '.config', 'lnav', 'formats', 'installed');
+    fs.mkdirSync(installed, { recursive: true });
+    fs.copyFileSync(path.join(SHARED, 'lnav-formats', 'spdlog_log.json'), path.join(installed, 'spdlog_log.json'));
+    const spd = path.join(ws, 'envoy.log');
+    fs.writeFileSync(spd, ['[2025-04-24 19:51:59.688][8][info][config] [source/server/configuration_impl.cc:168] loading tracing configuration', '[2025-04-24 19:52:00.001][8][error][upstream] [source/common/upstream/cluster_manager_impl.cc:90] cm init: all clusters initialized'].join('\n') + '\n');
+    fs.copyFileSync(fixture('lnav/app.glog'), path.join(ws, 'app.glog'));
+    const cli = path.resolve(__dirname, '..', '..', '..', 'bin', 'log-investigator.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: ws, encoding: 'utf8', env: { ...process.env, HOME: home } });
+    const r = run('index', 'app.glog', 'envoy.log', '--year', '2020');
+    assert.equal(r.status, 0, r.stderr);
+    const [glog, envoy] = JSON.parse(r.stdout) as { format: string; formatName?: string; rows: number; columns: { name: string }[] }[];
+    assert.deepEqual([glog.format, glog.formatName, envoy.format, envoy.formatName, envoy.rows], ['lnav', 'glog_log', 'lnav', 'spdlog_log', 2]);
+    assert.ok(['thread_id', 'level', 'logger', 'src_file', 'src_line', 'message'].every((c) => envoy.columns.some((x) => x.name === c)), envoy.columns.map((c) => c.name).join(','));
+    const q = run('query', 'envoy.log', '--json', '--sql', 'SELECT _time, level, log_level, logger, src_line FROM envoy ORDER BY _line');
+    assert.equal(q.status, 0, q.stderr);
+    assert.deepEqual(JSON.parse(q.stdout), [
+      { _time: '2025-04-24 19:51:59.688', level: 'info', log_level: 'info', logger: 'config', src_line: 168 },
+      { _time: '2025-04-24 19:52:00.001', level: 'error', log_level: 'error', logger: 'upstream', src_line: 90 },
+    ]);
+    const f = run('formats');
+    assert.match(f.stdout, /^  glog_log\s/m);
+    assert.match(f.stdout, /^  spdlog_log\s/m);
+    assert.match(f.stdout, /^  ! broken\.json: not valid JSON/m);
+  });
+
+  // level words as lnav 0.11.1 read them with spdlog_log (no level patterns), checked with
+  // lnav -n -c ';SELECT log_line, log_level FROM all_logs' on a line per word
+  const LEVEL_WORDS: [string, string | null][] = [
+    ['I', 'info'], ['W', 'warning'], ['D', 'debug'], ['F', 'fatal'], ['C', 'critical'], ['T', 'trace'], ['V', 'debug'], ['N', 'notice'], ['E', 'error'],
+    ['INFO', 'info'], ['WARNING', 'warning'], ['WARN', 'warning'], ['ERR', 'error'], ['ERROR', 'error'], ['CRIT', null], ['CRITICAL', 'critical'],
+    ['SEVERE', 'critical'], ['FATAL', 'fatal'], ['NOTICE', 'notice'], ['Information', 'info'], ['Verbose', null], ['stats', 'stats'], ['debug2', 'debug2'],
+    ['debug5', 'debug5'], ['debug', 'debug'], ['emerg', null], ['alert', null], ['panic', null], ['X', null], ['info1', 'info'], ['errors', 'error'],
+    ['Warning', 'warning'], ['iNfO', 'info'], ['trace1', 'trace'], ['D1', null], ['fine', null],
+  ];
+
+  it("a format without level patterns: log_level from the level field's word, as lnav reads it", () => {
+    assert.deepEqual(LEVEL_WORDS.map(([w]) => [w, lnavLevelOf(w)]), LEVEL_WORDS);
+  });
+
+  const lnav = spawnSync('sh', ['-c', 'command -v lnav'], { encoding: 'utf8' }).stdout.trim();
+  (hasShared && lnav ? it : it.skip)('where lnav is installed: our _time and log_level equal lnav\'s log_time and log_level (spdlog_log from the user folder)', () => {
+    const home = tmpDir();
+    const installed = path.join(home, '.lnav', 'formats', 'installed');
+    fs.mkdirSync(installed, { recursive: true });
+    fs.copyFileSync(path.join(SHARED, 'lnav-formats', 'spdlog_log.json'), path.join(installed, 'spdlog_log.json'));
+    const file = path.join(tmpDir(), 'levels.log');
+    fs.writeFileSync(file, LEVEL_WORDS.map(([w], i) => `[2025-04-24 19:52:${String(i).padStart(2, '0')}.${String(i * 7).padStart(3, '0')}][8][${w}][upstream] [x.cc:9] line ${i}`).join('\n') + '\n');
+    const r = spawnSync(lnav, ['-n', '-c', ';SELECT log_line, log_time, log_level FROM all_logs', file], { encoding: 'utf8', env: { ...process.env, HOME: home }, timeout: 60000 });
+    assert.equal(r.status, 0, r.stderr);
+    const theirs = r.stdout.trim().split('\n').slice(1).map((l) => {
+      const [line, day, time, level] = l.trim().split(/\s+/);
+      return [Number(line) + 1, `${day} ${time}`.replace(/\.?0+$/, ''), level === 'unknown' ? null : level];
+    });
+    assert.equal(theirs.length, LEVEL_WORDS.length, r.stdout);
+    const cli = path.resolve(__dirname, '..', '..', '..', 'bin', 'log-investigator.js');
+    const q = spawnSync(process.execPath, [cli, 'query', file, '--json', '--sql', 'SELECT _line, _time, log_level FROM levels ORDER BY _line'], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+    assert.equal(q.status, 0, q.stderr);
+    const ours = (JSON.parse(q.stdout) as { _line: number; _time: string; log_level: string | null }[]).map((x) => [x._line, x._time, x.log_level]);
+    assert.deepEqual(ours, theirs);
   });
 
   (hasShared ? it : it.skip)("lnav's own 73 format files in ../shared/data: 59 regex formats load, their sample lines match", () => {

@@ -124,4 +124,17 @@ describe('message templates', () => {
     assert.equal(linux.accuracy, 0.999);
     assert.equal(apache.accuracy, 1);
   });
+
+  // #14: at least 0.90 on each loghub sample in ../shared/data/syslog-ssh, the number printed
+  const samples = hasShared ? fs.readdirSync(path.join(SHARED, 'syslog-ssh')).filter((f) => f.endsWith('_structured.csv')).sort() : [];
+  (hasShared ? describe : describe.skip)('grouping accuracy on each loghub sample in ../shared/data/syslog-ssh (target 0.90)', () => {
+    it('there are samples to score', () => assert.ok(samples.length >= 3, samples.join(', ')));
+    for (const f of samples) {
+      it(f, () => {
+        const s = score(path.join(SHARED, 'syslog-ssh', f)).score;
+        console.log(`      ${f}: grouping accuracy ${s.accuracy.toFixed(4)} (F1 ${s.f1.toFixed(4)}; ${s.predictedGroups} templates / ${s.trueGroups} events, ${s.lines} lines)`);
+        assert.ok(s.accuracy >= 0.9, `accuracy ${s.accuracy}`);
+      });
+    }
+  });
 });

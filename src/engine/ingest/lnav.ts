@@ -116,7 +116,7 @@ function compile(file: string, name: string, def: Record<string, unknown>, diags
     file,
     regexes,
     timestampField: typeof def['timestamp-field'] === 'string' ? (def['timestamp-field'] as string) : 'timestamp',
-    levelField: typeof def['level-field'] === 'string' ? (def['level-field'] as string) : null,
+    levelField: typeof def['level-field'] === 'string' ? (def['level-field'] as string) : 'level',
     bodyField: typeof def['body-field'] === 'string' ? (def['body-field'] as string) : 'body',
     levels,
     kinds,
@@ -178,6 +178,23 @@ export function detectLnav(formats: readonly LnavFormat[], lines: readonly strin
 
 const KIND_TYPE: Record<string, ColumnType> = { integer: 'integer', float: 'real', boolean: 'boolean', json: 'json' };
 
+const LEVEL_LETTER: Record<string, string> = { T: 'trace', D: 'debug', V: 'debug', I: 'info', S: 'stats', N: 'notice', W: 'warning', E: 'error', C: 'critical', F: 'fatal' };
+const LEVEL_PREFIX: [string, string][] = [['trace', 'trace'], ['info', 'info'], ['stats', 'stats'], ['notice', 'notice'], ['warn', 'warning'], ['err', 'error'], ['critical', 'critical'], ['severe', 'critical'], ['fatal', 'fatal']];
+
+/**
+ * The level lnav gives a level field's text when the format has no level patterns (as lnav 0.11
+ * does: one letter T D V I S N W E C F, or a word starting with trace, debug (debug2 … debug5),
+ * info, stats, notice, warn, err, critical, severe, fatal; any case), or null.
+ */
+export function lnavLevelOf(text: string): string | null {
+  const t = text.trim();
+  if (t.length === 1) return LEVEL_LETTER[t.toUpperCase()] ?? null;
+  const low = t.toLowerCase();
+  if (low.startsWith('debug')) return /^[2-5]$/.test(low[5] ?? '') ? `debug${low[5]}` : 'debug';
+  for (const [p, level] of LEVEL_PREFIX) if (low.startsWith(p)) return level;
+  return null;
+}
+
 /** Reads lines with an lnav format: one column per named capture; unmatched lines continue the record above. */
 export class LnavParser implements LineParser {
   readonly format = 'lnav' as const;
@@ -192,10 +209,12 @@ export class LnavParser implements LineParser {
     const names: string[] = [];
     for (const r of def.regexes) for (const g of r.groups) if (!names.includes(g)) names.push(g);
     if (!names.includes(def.bodyField)) names.push(def.bodyField);
-    if (def.levels.length) names.push('log_level');
+    // lnav's log_level: from the format's level patterns, or else from the level field's own word
+    const leveled = def.levels.length > 0 || (def.levelField !== null && names.includes(def.levelField));
+    if (leveled) names.push('log_level');
     this.names = names.map((n) => (n === def.bodyField ? 'message' : n));
     names.forEach((n, i) => this.index.set(n, i));
-    this.levelAt = def.levels.length ? names.length - 1 : -1;
+    this.levelAt = leveled ? names.length - 1 : -1;
     this.bodyAt = this.index.get(def.bodyField)!;
     this.pending = new PendingRecord(this.bodyAt);
     for (const [v, kind] of def.kinds) {
@@ -249,7 +268,7 @@ export class LnavParser implements LineParser {
     }
     if (this.levelAt >= 0) {
       const lv = this.def.levelField ? g[this.def.levelField] : undefined;
-      rec[this.levelAt] = lv === undefined ? null : this.def.levels.find(([, re]) => re.test(lv))?.[0] ?? null;
+      rec[this.levelAt] = lv === undefined ? null : this.def.levels.length ? this.def.levels.find(([, re]) => re.test(lv))?.[0] ?? null : lnavLevelOf(lv);
     }
     this.pending.start(rec, lineNo, sink);
   }
