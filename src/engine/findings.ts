@@ -5,6 +5,7 @@
  * lines that produced it. Analyses declare the column roles they need and run
  * on any table whose columns play those roles.
  */
+import { mergeAcrossTables } from './acrossTables';
 import type { TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import { catalogTables } from './catalog';
@@ -170,6 +171,8 @@ export interface Analysis {
   requiredParams?: string[];
   /** Beyond roles, the kind of log the analysis reads (a DNS log's query and rcode, a connection log's bytes): why this table is not one, or undefined when it is. */
   shape?(t: TableInfo): string | undefined;
+  /** What a finding is about whatever the table (a source → destination:port pair): findings with the same key on several tables of a run are one (acrossTables.ts). */
+  sameAcross?(f: Finding): string | undefined;
   run(cx: AnalysisContext): Omit<AnalysisOutput, 'analysis' | 'title' | 'table'>;
 }
 
@@ -321,6 +324,7 @@ export function runAnalyses(chosen: Analysis[], tables: TableInfo[], query: Quer
       run.failed = (run.failed ?? 0) + 1;
     }
   }
+  mergeAcrossTables(run.outputs, chosen);
   return run;
 }
 

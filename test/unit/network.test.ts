@@ -117,6 +117,18 @@ describe('network investigations on a generated Zeek capture', function () {
     assert.ok(ntp.every((f) => (f.risk ?? 0) <= 30 && f.context?.[0].kind === 'popular'));
   });
 
+  it('one pair, one beacon finding: a connection in conn.log and again in ssl.log is not two beacons', () => {
+    const pairs = findings.filter((f) => f.analysis === 'beacons').map((f) => `${f.entity.value} -> ${f.metrics.destination}:${f.metrics.port}`);
+    const twice = pairs.filter((p, i) => pairs.indexOf(p) !== i);
+    assert.deepEqual(twice, []);
+    // the hourly update check every host makes over TLS: in conn.log and ssl.log, kept once (conn's) with ssl named
+    const u = findings.filter((f) => f.analysis === 'beacons' && f.entity.value === '10.3.0.38' && f.metrics.destination === '104.16.20.35');
+    assert.equal(u.length, 1);
+    assert.equal(u[0].evidence.table, 'conn');
+    assert.equal(u[0].metrics.alsoIn, 'ssl');
+    assert.match(u[0].reason, /; the same in ssl \(risk 30\), one finding for both$/);
+  });
+
   it('joins by uid and fuid: the disguised download shows its connection and its HTTP request', () => {
     const f = findings.find((x) => x.analysis === 'disguised-executables' && x.evidence.table === 'files')!;
     assert.match(f.reason, /named as a \.pdf file/);
@@ -209,6 +221,20 @@ describe('authentication semantics', function () {
     assert.ok(n.length > 0);
     assert.ok(n.every((f) => f.metrics.note === 'SSL::Invalid_Server_Cert' && f.risk === 30));
     assert.ok(n.some((f) => /ssl line \d+: TLS to/.test(String(f.metrics.linked))));
+  });
+
+  it('real Zeek capture (WRCCDC): RDP over TLS, in rdp.log and ssl.log, is one beacon finding per pair, when ../shared/data is here', async function () {
+    if (!hasShared) this.skip();
+    const d = path.join(SHARED, 'zeek-wrccdc', 'zeek-default');
+    const { engine, tables } = await indexed([path.join(d, 'rdp.log.gz'), path.join(d, 'ssl.log.gz')]);
+    const run = runAnalyses(selectAnalyses('beacons', ANALYSES), tables, (s, p) => engine.query(s, p));
+    const b = run.outputs.flatMap((o) => o.findings);
+    const pairs = b.map((f) => `${f.entity.value} -> ${f.metrics.destination}:${f.metrics.port}`);
+    assert.deepEqual(pairs.filter((p, i) => pairs.indexOf(p) !== i), []);
+    // 10.164.94.120's RDP attempts every second to six servers, found on both tables
+    const rdp = b.filter((f) => f.entity.value === '10.164.94.120' && f.metrics.port === 3389);
+    assert.equal(rdp.length, 6);
+    assert.ok(rdp.every((f) => /the same in (rdp|ssl) \(risk [\d.]+\), one finding for both$/.test(f.reason)));
   });
 });
 

@@ -46,6 +46,8 @@ export const beacons: Analysis = {
     { name: 'minScore', description: 'beacon score (0–1) from which a pair is a finding', default: 0.8 },
     { name: 'charts', description: 'pairs whose interval histogram is drawn', default: 4 },
   ],
+  // a connection Zeek logs in conn.log and again in ssl.log (or rdp.log and ssl.log) is one pair's beat, not two beacons
+  sameAcross: (f) => `${f.entity.value} -> ${f.metrics.destination}:${f.metrics.port ?? ''}`,
   run(cx) {
     const src = cx.col('ip');
     const dst = cx.col('destination');
