@@ -174,11 +174,22 @@ describe('Sigma prefilter pieces', () => {
   });
 
   it('a long list run as one regular expression needs its ASCII (and emoji) runs only, or the expression itself', () => {
-    const vals = [...Array.from({ length: 14 }, (_, i) => `tool${i}é.exe`), '😈x'];
+    // ˢ (a modifier letter) has no case: the list stays one expression with the i flag
+    const vals = [...Array.from({ length: 14 }, (_, i) => `tool${i}ˢ.exe`), '😈x'];
     const n = need(`a: {Image|endswith: [${vals.map((v) => JSON.stringify(v)).join(', ')}]}\ncondition: a`);
     assert.equal(n.length, 2);
-    assert.ok(n[0].every((a) => a.lit !== undefined && /^tool\d+$|^\.exe$|^😈x$/.test(a.lit)), JSON.stringify(n));
+    assert.ok(n[0].every((a) => a.lit !== undefined && !a.fold && /^tool\d+$|^\.exe$|^😈x$/.test(a.lit)), JSON.stringify(n));
     assert.equal(n[0].length, 15);
     assert.deepEqual(lits([n[1]])[0][0].slice(-3), '/is');
+  });
+
+  it('a long list with letters SQLite does not fold: one expression over the folded text, its folded literals whole', () => {
+    const vals = [...Array.from({ length: 14 }, (_, i) => `TOOL${i}É.exe`), '😈x'];
+    const n = need(`a: {Image|endswith: [${vals.map((v) => JSON.stringify(v)).join(', ')}]}\ncondition: a`);
+    assert.equal(n.length, 2);
+    assert.ok(n[0].every((a) => a.lit !== undefined && a.fold && /^tool\d+é\.exe$|^😈x$/.test(a.lit)), JSON.stringify(n));
+    assert.equal(n[1].length, 1);
+    assert.equal(n[1][0].fold, true);
+    assert.equal(n[1][0].re !== undefined && n[1][0].flags, 's');
   });
 });

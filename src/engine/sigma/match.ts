@@ -1,7 +1,10 @@
 /**
  * One field with its modifiers against its values (`CommandLine|contains|all:
  * [a, b]`), as SQL. Strings match case-insensitively unless `|cased`
- * (LIKE / `= … COLLATE NOCASE`; GLOB and `=` when cased); `|re` is
+ * (LIKE / `= … COLLATE NOCASE`; GLOB and `=` when cased). SQLite folds
+ * only A–Z, so a value with other letters that have a case (`Système`,
+ * `СИСТЕМА`) compares folded: `sigma_fold(field) = ?` / `GLOB ?` with the
+ * value folded alike (fold.ts); `|fieldref` folds both fields. `|re` is
  * case-sensitive unless `|i`, through the regexp() function; `|cidr` through
  * cidr_match() (both registered by sqlFunctions.ts).
  */
@@ -9,6 +12,7 @@ import type { SqlValue } from '../database';
 import type { FieldScope, Frag } from './compile';
 import { join } from './compile';
 import { SigmaUnsupported } from './errors';
+import { needsFold, sigmaFold } from './fold';
 import { andNeeds, NEVER, numberNeed, orNeeds, regexNeed, stringNeed } from './need';
 import { globPattern, hasWildcards, likePattern, parseSigmaString, plainText, transform, wrap, type SigmaString, type Value } from './values';
 
@@ -63,8 +67,9 @@ export function fieldMatch(key: string, value: unknown, scope: FieldScope): Frag
   const keyword = field === '';
   const many = !mods.all && col !== undefined && patternList(values, mods, keyword);
   if (many) {
-    const re = regexMatch(col, many.pattern, mods.cased ? 's' : 'is');
-    return { ...re, need: andNeeds([orNeeds(many.values.map((s) => stringNeed(col, s, true))), re.need ?? [] ]) };
+    // values with letters SQLite does not fold: one expression over the folded text, without the i flag
+    const re = many.fold ? regexMatch(col, many.pattern, 's', true) : regexMatch(col, many.pattern, mods.cased ? 's' : 'is');
+    return { ...re, need: andNeeds([orNeeds(many.values.map((s) => stringNeed(col, s, true, many.fold))), re.need ?? []]) };
   }
   const frags = values.map((v) => valueMatch(col, v, mods, keyword, scope));
   return join(frags, mods.all ? 'AND' : 'OR');
@@ -76,7 +81,7 @@ const LIST_AS_REGEX = 12;
 const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** A long list of string values (after the value modifiers and wildcards) as one anchored regular expression, with the values it stands for, or undefined. */
-function patternList(values: unknown[], mods: Mods, keyword: boolean): { pattern: string; values: SigmaString[] } | undefined {
+function patternList(values: unknown[], mods: Mods, keyword: boolean): { pattern: string; values: SigmaString[]; fold: boolean } | undefined {
   if (mods.type && !['contains', 'startswith', 'endswith'].includes(mods.type)) return undefined;
   if (values.length < 2 || values.some((v) => typeof v !== 'string')) return undefined;
   let vals: Value[] = values.map((v) => ({ kind: 'text', s: parseSigmaString(v as string) }));
@@ -84,7 +89,8 @@ function patternList(values: unknown[], mods: Mods, keyword: boolean): { pattern
   if (vals.length < LIST_AS_REGEX || vals.some((v) => v.kind !== 'text')) return undefined;
   const start = mods.type === 'contains' || mods.type === 'endswith' || (keyword && !mods.type);
   const end = mods.type === 'contains' || mods.type === 'startswith' || (keyword && !mods.type);
-  const wrapped = vals.map((v) => wrap((v as { s: SigmaString }).s, start, end));
+  const fold = !mods.cased && vals.some((v) => v.kind === 'text' && needsFold(plainText(v.s)));
+  const wrapped = vals.map((v) => wrap(fold ? foldParts((v as { s: SigmaString }).s) : (v as { s: SigmaString }).s, start, end));
   const alts = wrapped.map((w) => {
     let re = w.map((p) => (typeof p === 'string' ? reEscape(p) : p.w === '*' ? '.*' : '.')).join('');
     // a leading or trailing * is a search without that anchor (faster than .* and the same)
@@ -94,7 +100,7 @@ function patternList(values: unknown[], mods: Mods, keyword: boolean): { pattern
     if (tail) re = re.slice(0, -2);
     return `${head ? '' : '^'}${re}${tail ? '' : '$'}`;
   });
-  return { pattern: `(?:${alts.join('|')})`, values: wrapped };
+  return { pattern: `(?:${alts.join('|')})`, values: wrapped, fold };
 }
 
 function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: boolean, scope: FieldScope): Frag {
@@ -146,11 +152,22 @@ function valueMatch(col: string | undefined, v: unknown, mods: Mods, keyword: bo
   return join(frags, 'OR');
 }
 
+/** The literal parts of a value folded (sigmaFold), the wildcards kept. */
+const foldParts = (s: SigmaString): SigmaString => s.map((p) => (typeof p === 'string' ? sigmaFold(p) : p));
+
 function stringMatch(col: string, s: SigmaString, cased: boolean): Frag {
+  if (!cased && needsFold(plainText(s))) return foldedMatch(col, foldParts(s));
   if (!hasWildcards(s)) return { sql: cased ? `${col} = ?` : `${col} = ? COLLATE NOCASE`, params: [plainText(s)], need: stringNeed(col, s) };
   // `*` alone: any value that exists
   if (s.length === 1) return F(`${col} IS NOT NULL`);
   return cased ? { sql: `${col} GLOB ?`, params: [globPattern(s)], need: stringNeed(col, s) } : { sql: `${col} LIKE ? ESCAPE '\\'`, params: [likePattern(s)], need: stringNeed(col, s) };
+}
+
+/** A value with letters SQLite does not fold, against the folded text: `=` or GLOB on sigma_fold(col), the value already folded. */
+function foldedMatch(col: string, f: SigmaString): Frag {
+  const need = stringNeed(col, f, false, true);
+  if (!hasWildcards(f)) return { sql: `sigma_fold(${col}) = ?`, params: [plainText(f)], need };
+  return { sql: `sigma_fold(${col}) GLOB ?`, params: [globPattern(f)], need };
 }
 
 /** Inline flags at the start of a pattern (`(?i)`, `(?si)`) become JavaScript flags; JavaScript has no inline groups. */
@@ -172,19 +189,21 @@ export function jsRegex(pattern: string, flags: string): { source: string; flags
   return { source, flags: f };
 }
 
-function regexMatch(col: string | undefined, pattern: string, flags: string): Frag {
+/** `fold`: the expression tests sigma_fold(col) (a pattern made of folded values). */
+function regexMatch(col: string | undefined, pattern: string, flags: string, fold = false): Frag {
   const re = jsRegex(pattern, flags);
   if (col === undefined) return FALSE;
-  const need = regexNeed(col, re.source, re.flags);
-  return re.flags ? { ...F(`regexp(?, ${col}, ?)`, re.source, re.flags), need } : { ...F(`regexp(?, ${col})`, re.source), need };
+  const need = regexNeed(col, re.source, re.flags, fold);
+  const value = fold ? `sigma_fold(${col})` : col;
+  return re.flags ? { ...F(`regexp(?, ${value}, ?)`, re.source, re.flags), need } : { ...F(`regexp(?, ${value})`, re.source), need };
 }
 
-/** `|fieldref`: the value names another field; equal (case-insensitive), or contains/startswith/endswith it. */
+/** `|fieldref`: the value names another field; equal (case-insensitive: both folded by sigma_fold), or contains/startswith/endswith it. */
 function fieldRef(col: string | undefined, other: string, mods: Mods, scope: FieldScope): Frag {
   const o = scope.field(other);
   if (col === undefined || o === undefined) return FALSE;
-  const a = mods.cased ? col : `lower(${col})`;
-  const b = mods.cased ? o : `lower(${o})`;
+  const a = mods.cased ? col : `sigma_fold(${col})`;
+  const b = mods.cased ? o : `sigma_fold(${o})`;
   switch (mods.fieldrefType) {
     case 'contains':
       return F(`(instr(${a}, ${b}) > 0)`);

@@ -15,17 +15,20 @@ import type { SigmaString } from './values';
 /**
  * Either the text of an SQL expression (ASCII letters lower-cased) contains
  * `lit`, or the expression matches the regular expression `re` (with `flags`)
- * as the SQL function regexp() tests it.
+ * as the SQL function regexp() tests it; with `fold`, the text or value is
+ * first folded as the SQL function sigma_fold() folds it.
  */
 export type Atom =
   | {
       /** the SQL expression (a column, a coalesce of columns, the keyword text) */
       expr: string;
-      /** a non-empty literal with ASCII letters lower-cased */
+      /** a non-empty literal with ASCII letters lower-cased (folded by sigmaFold when `fold`) */
       lit: string;
       re?: undefined;
+      /** the text is folded by sigmaFold (fold.ts), not only its ASCII letters, before it is searched */
+      fold?: boolean;
     }
-  | { expr: string; re: string; flags: string; lit?: undefined };
+  | { expr: string; re: string; flags: string; lit?: undefined; fold?: boolean };
 /** One of these atoms holds. */
 export type Clause = Atom[];
 /** Every clause holds; `[]` is no constraint, a clause with no atom can never hold. */
@@ -44,7 +47,7 @@ export function asciiLower(s: string): string {
 /** Clauses kept per need at most (any subset of the clauses is still necessary), and cross products built at most. */
 const MAX_CLAUSES = 8;
 
-export const atomKey = (a: Atom): string => (a.re === undefined ? `${a.expr}\u0000${a.lit}` : `${a.expr}\u0001${a.flags}/${a.re}`);
+export const atomKey = (a: Atom): string => (a.fold ? 'F' : 'A') + (a.re === undefined ? `${a.expr}\u0000${a.lit}` : `${a.expr}\u0001${a.flags}/${a.re}`);
 
 /** Longer literals are rarer (a regular expression is tested, not looked up: last); fewer atoms are fewer lists to merge. */
 function clauseScore(c: Clause): number {
@@ -96,24 +99,29 @@ const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
  * `ascii`: the match is a JavaScript regular expression with the i flag,
  * where a non-ASCII letter may match another case, so only ASCII (and surrogate) runs count,
  * and only literals a number's text cannot contain (a number reaches
- * regexp() as JavaScript prints it, not as SQLite does).
+ * regexp() as JavaScript prints it, not as SQLite does). `fold`: the value
+ * is folded (sigmaFold) and matched against the folded text (`sigma_fold(expr)`):
+ * its literals as they are, searched in the folded text; with `ascii` too,
+ * the match is a regular expression without the i flag over the folded
+ * text, so only the numbers' rule applies.
  */
-export function stringNeed(expr: string, s: SigmaString, ascii = false): Need {
+export function stringNeed(expr: string, s: SigmaString, ascii = false, fold = false): Need {
   const wild = s.some((p) => typeof p !== 'string');
+  const atom = (lit: string): Need => [[fold ? { expr, lit, fold } : { expr, lit: asciiLower(lit) }]];
   if (!wild && !ascii) {
     const text = s.join('');
     if (text === '' || NUMERIC.test(text)) return NO_NEED;
-    return [[{ expr, lit: asciiLower(text) }]];
+    return atom(text);
   }
   let best = '';
   for (const p of s) {
     if (typeof p !== 'string') continue;
     // only ASCII and surrogates (emoji: no case) are matched exactly by JavaScript's i flag
     // eslint-disable-next-line no-control-regex
-    const runs = ascii ? p.split(/[^\x00-\x7f\ud800-\udfff]+/) : [p];
+    const runs = ascii && !fold ? p.split(/[^\x00-\x7f\ud800-\udfff]+/) : [p];
     for (const r of runs) if (r.length > best.length && (!ascii || /[^0-9.,eE+\-infinityINFINITY\s]/.test(r))) best = r;
   }
-  return best ? [[{ expr, lit: asciiLower(best) }]] : NO_NEED;
+  return best ? atom(best) : NO_NEED;
 }
 
 /**
@@ -121,9 +129,10 @@ export function stringNeed(expr: string, s: SigmaString, ascii = false): Need {
  * the expression, and the longest literal every match contains (when the
  * pattern has one), so the runner looks the literal up first.
  */
-export function regexNeed(expr: string, re: string, flags: string): Need {
+export function regexNeed(expr: string, re: string, flags: string, fold = false): Need {
   const lit = regexLiteral(re);
-  return lit ? [[{ expr, re, flags }], [{ expr, lit }]] : [[{ expr, re, flags }]];
+  const f = fold ? { fold } : {};
+  return lit ? [[{ expr, re, flags, ...f }], [{ expr, lit, ...f }]] : [[{ expr, re, flags, ...f }]];
 }
 
 /** Escapes whose character is itself (JavaScript, no u flag): punctuation. */

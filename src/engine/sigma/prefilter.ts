@@ -10,6 +10,7 @@
  */
 import type { SqlValue } from '../database';
 import { LiteralMatcher } from './literals';
+import { sigmaFold } from './fold';
 import { asciiLower, atomKey, type Atom, type Need } from './need';
 
 export type Query = (sql: string, params?: SqlValue[]) => { rows: SqlValue[][] };
@@ -120,17 +121,17 @@ class AtomHits {
 function scan(which: number[], atoms: Atom[], table: string, rowid: string, query: Query, hits: AtomHits): boolean {
   if (which.length === 0) return true;
   // one column per expression and kind: literals by one matcher, expressions tested one by one
-  const cols = new Map<string, { sql: string; lits: string[]; litIds: number[]; res: { re: RegExp; id: number }[] }>();
+  const cols = new Map<string, Column>();
   for (const id of which) {
     const a = atoms[id];
-    const key = (a.re === undefined ? 'T' : 'V') + a.expr;
+    // folded and ASCII-lowered literals share a column (the same text for ASCII); expressions over folded values do not
+    const key = (a.re === undefined ? 'T' : a.fold ? 'W' : 'V') + a.expr;
     let c = cols.get(key);
     // literals: the text LIKE reads (a blob's bytes as text too); regular expressions: the value itself (a blob stops the JSON page: no prefilter then)
-    if (!c) cols.set(key, (c = { sql: a.re === undefined ? `CAST(${a.expr} AS TEXT)` : a.expr, lits: [], litIds: [], res: [] }));
+    if (!c) cols.set(key, (c = new Column(a.re === undefined ? `CAST(${a.expr} AS TEXT)` : a.expr, a.re !== undefined && !!a.fold)));
     if (a.re === undefined) {
       // a text containing the literal contains its end (paths differ at the end): long literals (hashes) make a smaller matcher so
-      c.lits.push(a.lit.length > MAX_LITERAL ? a.lit.slice(-MAX_LITERAL) : a.lit);
-      c.litIds.push(id);
+      c.lits.push({ lit: a.lit.length > MAX_LITERAL ? a.lit.slice(-MAX_LITERAL) : a.lit, id, fold: !!a.fold });
     } else {
       // the compiler checked the expression; one that still does not compile leaves the rows to the SQL
       let re: RegExp;
@@ -143,23 +144,16 @@ function scan(which: number[], atoms: Atom[], table: string, rowid: string, quer
     }
   }
   const list = [...cols.values()];
-  const matchers = list.map((c) => (c.lits.length ? new LiteralMatcher(c.lits) : undefined));
   const caches = list.map(() => new Map<string, number[] | null>());
   const find = (j: number, v: SqlValue): number[] | null => {
     const c = list[j];
     // a value that is neither text nor a number: taken, to be sure
-    if (typeof v !== 'string' && typeof v !== 'number') return c.litIds.length ? c.litIds : c.res.map((r) => r.id);
+    if (typeof v !== 'string' && typeof v !== 'number') return c.lits.length ? c.lits.map((l) => l.id) : c.res.map((r) => r.id);
     const text = String(v);
     const cache = caches[j];
     let hit = cache.get(text);
     if (hit !== undefined) return hit;
-    if (matchers[j]) {
-      const found = matchers[j]!.find(asciiLower(text));
-      hit = found ? found.map((i) => c.litIds[i]) : null;
-    } else {
-      const ok = c.res.filter((r) => r.re.test(text)).map((r) => r.id);
-      hit = ok.length ? ok : null;
-    }
+    hit = c.find(text);
     if (cache.size < MAX_CACHED) cache.set(text, hit);
     return hit;
   };
@@ -185,5 +179,68 @@ function scan(which: number[], atoms: Atom[], table: string, rowid: string, quer
     }
     if (page.length < PAGE) return true;
     last = Number(page[page.length - 1][0]);
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * One expression's text searched for its literals, or its value tested by its
+ * regular expressions. Literals of values SQLite folds (ASCII letters lower-cased)
+ * and of folded values (sigmaFold) are found by one matcher in ASCII text, where
+ * both foldings agree; in other text each kind in its own folding.
+ */
+class Column {
+  readonly lits: { lit: string; id: number; fold: boolean }[] = [];
+  readonly res: { re: RegExp; id: number }[] = [];
+  private matchers?: { all: LiteralMatcher; plain?: Sub; folded?: Sub };
+  constructor(
+    readonly sql: string,
+    /** regular expressions test the folded value (sigma_fold) */
+    private readonly foldValue: boolean,
+  ) {}
+
+  find(text: string): number[] | null {
+    if (this.lits.length === 0) {
+      const t = this.foldValue ? sigmaFold(text) : text;
+      const ok = this.res.filter((r) => r.re.test(t)).map((r) => r.id);
+      return ok.length ? ok : null;
+    }
+    const m = (this.matchers ??= this.build());
+    let ids: number[] | undefined;
+    if (!NON_ASCII.test(text)) ids = m.all.find(text.toLowerCase())?.map((i) => this.lits[i].id);
+    else if (!m.folded) ids = m.all.find(asciiLower(text))?.map((i) => this.lits[i].id);
+    else if (!m.plain) ids = m.all.find(sigmaFold(text))?.map((i) => this.lits[i].id);
+    else {
+      const a = m.plain.find(asciiLower(text)) ?? [];
+      const b = m.folded.find(sigmaFold(text)) ?? [];
+      ids = a.length + b.length ? [...a, ...b] : undefined;
+    }
+    return ids ?? null;
+  }
+
+  private build(): { all: LiteralMatcher; plain?: Sub; folded?: Sub } {
+    const all = new LiteralMatcher(this.lits.map((l) => l.lit));
+    const sub = (fold: boolean): Sub | undefined => {
+      const mine = this.lits.filter((l) => l.fold === fold);
+      return mine.length ? new Sub(mine) : undefined;
+    };
+    const folded = sub(true);
+    const plain = sub(false);
+    if (folded && plain) return { all, plain, folded };
+    // one kind only: the matcher of all of them serves it (`folded` says which)
+    return { all, folded: plain ? undefined : folded };
+  }
+}
+
+/** A matcher over some of a column's literals, answering with their atom ids. */
+class Sub {
+  private readonly m: LiteralMatcher;
+  constructor(private readonly lits: { lit: string; id: number }[]) {
+    this.m = new LiteralMatcher(lits.map((l) => l.lit));
+  }
+  find(text: string): number[] | undefined {
+    return this.m.find(text)?.map((i) => this.lits[i].id);
   }
 }

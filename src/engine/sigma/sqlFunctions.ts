@@ -1,11 +1,14 @@
 /**
  * SQL functions Sigma rules compile to, registered on a sql.js database:
  * `regexp(pattern, value[, flags])` (so `value REGEXP pattern` works too) and
- * `cidr_match(value, cidr)`. Patterns and networks are compiled once and
- * cached; a NULL value gives NULL, a bad pattern or network gives 0.
+ * `cidr_match(value, cidr)`, and `sigma_fold(value)` (fold.ts: Unicode case
+ * folding for case-insensitive matches of values beyond ASCII; a number as
+ * its text). Patterns and networks are compiled once and cached; a NULL
+ * value gives NULL, a bad pattern or network gives 0.
  */
 import type { Database } from 'sql.js';
 import { parseIp, parseRange, type IpRange } from '../geo/ip';
+import { sigmaFold } from './fold';
 
 const MAX_CACHE = 10000;
 
@@ -43,5 +46,13 @@ export function registerSigmaFunctions(db: Database): void {
     const ip = parseIp(String(value));
     if (!range || !ip || ip.v !== range.v) return 0;
     return ip.n >= range.lo && ip.n <= range.hi ? 1 : 0;
+  });
+  const folded = new Map<string, string>();
+  db.create_function('sigma_fold', (value: unknown) => {
+    if (value === null || value === undefined) return null;
+    const text = value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : String(value);
+    // ASCII text folds at once; other text is remembered (NFC and a map per character cost more)
+    // eslint-disable-next-line no-control-regex
+    return /[^\x00-\x7f]/.test(text) ? cached(folded, text, () => sigmaFold(text)) : text.toLowerCase();
   });
 }
