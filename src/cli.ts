@@ -214,8 +214,25 @@ async function analyze(engine: AnalysisSource, values: Record<string, unknown>):
     }
     if (o.findings.length > 25) process.stdout.write(`  … ${o.findings.length - 25} more (--json for all)\n`);
   }
-  if (skipped.length && (chosen.length > 1 || outputs.length === 0)) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
+  if (skipped.length && (chosen.length > 1 || outputs.length === 0)) writeSkipped(skipped, chosen.length > 1);
   return failed ? 1 : 0;
+}
+
+/**
+ * The analysis–table pairs that did not run, on stderr. One analysis: each with why, on one line (as before).
+ * Several (`all`): the failures and the "too little data" each on a line of its own, since they say something
+ * about the log; the pairs skipped because a table lacks a role or parameter are only counted (with `all` they
+ * are most of them: the web log has no outcome column, the login log no resource), and --json lists them.
+ */
+function writeSkipped(skipped: string[], several: boolean): void {
+  if (!several) {
+    process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
+    return;
+  }
+  const telling = skipped.filter((x) => / failed: |: too little data: /.test(x));
+  for (const x of telling) process.stderr.write(`log-investigator: ${/ failed: /.test(x) ? '' : 'skipped: '}${x}\n`);
+  const rest = skipped.length - telling.length;
+  if (rest) process.stderr.write(`log-investigator: ${rest} analysis–table pair${rest === 1 ? '' : 's'} skipped because the table lacks a column role or parameter the analysis needs (--json lists each with why; --role ROLE=COLUMN gives a column a role)\n`);
 }
 
 /** --limit and --min-severity of `suspects`, checked before anything is indexed. */
@@ -243,7 +260,7 @@ async function suspects(engine: AnalysisSource, values: Record<string, unknown>)
   if (values.json) process.stdout.write(jsonText(triageJson(t, skipped, limit), 2) + '\n');
   else {
     process.stdout.write(triageText(t, limit));
-    if (skipped.length) process.stderr.write(`log-investigator: skipped: ${skipped.join('; ')}\n`);
+    if (skipped.length) writeSkipped(skipped, chosen.length > 1);
   }
   return failed ? 1 : 0;
 }

@@ -66,6 +66,15 @@ describe('suspects on the command line', function () {
     assert.equal(lines[lines.length - 2], '4 high or critical, 4 medium or above.');
     const all = run('suspects', fixture('log.csv'), '--analysis', 'failure-bursts,cohort-overuse', '--json');
     assert.match(JSON.parse(all.out).skipped[0], /^cohort-overuse on log: /);
+    // several analyses as text: a pair skipped for a missing role is counted, not spelled out; too little data is named
+    const tiny = path.join(tmpDir(), 'auth.log');
+    fs.writeFileSync(tiny, fs.readFileSync(fixture('OpenSSH_2k.log'), 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
+    const text = run('suspects', tiny, fixture('access.log'), '--analysis', 'login-detectors,cohort-overuse');
+    assert.equal(text.code, 0, text.err);
+    assert.deepEqual(text.err.trim().split('\n'), [
+      'log-investigator: skipped: login-detectors on auth: too little data: Local outlier factor needs at least 2 rows, got 1.',
+      'log-investigator: 3 analysis–table pairs skipped because the table lacks a column role or parameter the analysis needs (--json lists each with why; --role ROLE=COLUMN gives a column a role)',
+    ]);
   });
 
   it('rejects a bad --limit or --min-severity', () => {

@@ -114,14 +114,18 @@ export const populationOutliers: Analysis = {
       // the reference: the entities with minCount events or more (the rates of entities seen a handful of times are
       // mostly chance, and a log full of one-off names, such as usernames attackers tried, would make every real one busy)
       const measured = rows.map((r, i) => (r[1] >= minCount ? rates[i] : NaN)).filter((v) => !Number.isNaN(v));
-      const reference = measured.length >= MIN_REFERENCE ? measured : rates;
+      // with fewer well-measured entities than that there is no population to be far from: the few that have minCount
+      // events would be compared with the one-off names (ch08's 500-line sample: its three real users all "critical"),
+      // so nothing is flagged above the centre and the table says why
+      const enough = measured.length >= MIN_REFERENCE;
+      const reference = enough ? measured : rates;
       const c = centreOf(reference, m);
       const peers = reference.length;
       const z = c.z;
       const findings: Finding[] = [];
       rows.forEach(([e, v, first, last, days], i) => {
         const zi = z(rates[i]);
-        if (Math.abs(zi) < threshold || (zi > 0 && v < minCount) || (zi < 0 && direction === 'above')) return;
+        if (Math.abs(zi) < threshold || (zi > 0 && (v < minCount || !enough)) || (zi < 0 && direction === 'above')) return;
         const k = String(e);
         const score = Math.abs(zi);
         const risk = riskFromT(score, peers, peers);
@@ -147,7 +151,7 @@ export const populationOutliers: Analysis = {
       const shown = ranked.slice(0, top);
       return {
         findings,
-        tables: [{ title: `${label} a day per ${ent.name}, against the population (${method}; ${shown.length} of ${rows.length}, furthest first)`, columns: [ent.name, `${label} a day`, 'z', label, 'active days'], rows: shown.map((r) => [r.e, r.rate, r.z, r.total, r.days]) }],
+        tables: [{ title: `${label} a day per ${ent.name}, against the population (${method}; ${shown.length} of ${rows.length}, furthest first)${enough ? '' : `; none flagged above it: only ${measured.length} ${ent.name}${measured.length === 1 ? ' has' : 's have'} ${fmt(minCount)} ${label} or more, and ${MIN_REFERENCE} make a population`}`, columns: [ent.name, `${label} a day`, 'z', label, 'active days'], rows: shown.map((r) => [r.e, r.rate, r.z, r.total, r.days]) }],
         charts: [
           {
             title: `${label} a day per ${ent.name}, with the ${centreWord} and ±${fmt(threshold)} ${sdWord}`,

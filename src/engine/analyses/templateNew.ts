@@ -7,7 +7,7 @@ import type { Analysis, Finding } from '../findings';
 import { tooLittleData } from '../errors';
 import { quoteIdent } from '../names';
 import { riskFromLog10P } from '../triage/risk';
-import { bucketText, bucketWindow, loadTemplates, templateFinding } from './templatesData';
+import { bucketText, bucketWindow, loadTemplates, noTemplates, templateFinding } from './templatesData';
 
 const patterns = new Map<string, RegExp>();
 /** A token with variables (`user=<*>`, `(uid=<*>)`) as a pattern: each <*> any text. */
@@ -40,6 +40,7 @@ export const templateNew: Analysis = {
     "Message templates of this log that no template of a baseline log (`baseline`: the table of an earlier file of the same system) matches, a variable matching any token. One that fills many of this log's minutes while the baseline has many minutes without it is a new kind of event; a one-off is not.",
   needs: ['time'],
   requiredParams: ['baseline'],
+  shape: noTemplates,
   params: [
     { name: 'baseline', description: 'the table of the baseline log (indexed too; it needs message templates)', default: '' },
     { name: 'bucket', description: "time bucket: 'minute', 'hour', or 'auto'", default: 'auto' },

@@ -15,7 +15,7 @@ import { log10NegBinomialTail } from '../triage/tails';
 import { templateNew } from './templateNew';
 import { templatesChart } from './templatesChart';
 import {
-  bucketBounds, bucketText, bucketWindow, errorLevelCondition, levelColumn, loadTemplates, priorWindows,
+  bucketBounds, bucketText, bucketWindow, errorLevelCondition, levelColumn, loadTemplates, noLevels, noTemplates, priorWindows,
   templateFinding, templateLabel, templatesTableOf, type BucketSize, type TemplateSeries,
 } from './templatesData';
 
@@ -47,6 +47,7 @@ export const templateNovelty: Analysis = {
   description:
     'Message templates that first appear late in the log (after a share `late` of its active time) and keep coming: a new kind of event that starts mid-log. A template seen once near the end is not surprising; one that then fills many minutes is.',
   needs: ['time'],
+  shape: noTemplates,
   params: [
     sizeParam,
     { name: 'late', description: "share of the log's active time (0–1) before which a template counts as seen from the start", default: 0.2 },
@@ -100,6 +101,7 @@ export const templateRare: Analysis = {
     'Message templates with at most `maxLines` lines. Rare is not suspicious by itself (every log has a long tail of one-off messages): these are listed at info, and at low when their lines carry an error level.',
   // a log's templates: tables of periods and other time-less tables are left alone
   needs: ['time'],
+  shape: noTemplates,
   params: [{ name: 'maxLines', description: 'most lines a template may have to count as rare', default: 3 }],
   run(cx) {
     const tt = templatesTableOf(cx);
@@ -194,6 +196,7 @@ export const templateRates: Analysis = {
   description:
     "Each template's lines per minute (or hour) against its own preceding buckets: a bucket with at least `minCount` lines and `factor` times the template's baseline, judged by a negative-binomial tail. One finding per template, its most surprising bucket; the chart shows the busiest templates over time.",
   needs: ['time'],
+  shape: noTemplates,
   params: rateParams,
   run(cx) {
     const s = loadTemplates(cx, bucketOf(cx.param('bucket')));
@@ -243,6 +246,7 @@ export const errorBursts: Analysis = {
   description:
     "Lines at an error level (error, fatal, critical… in the table's level column) per minute (or hour) against the buckets before: a bucket with at least `minCount` of them and `factor` times the baseline, judged by a negative-binomial tail. Names the templates of the burst.",
   needs: ['time'],
+  shape: noLevels,
   params: [...rateParams.slice(0, 3), { name: 'minCount', description: 'fewest error lines in a flagged bucket', default: 5 }, rateParams[4]],
   run(cx) {
     const level = levelColumn(cx);

@@ -5,6 +5,7 @@
  * `_template` and `_time`. Buckets are numbered from the log's first one;
  * quiet buckets count as zero.
  */
+import type { TableInfo } from '../build';
 import type { AnalysisContext, Finding } from '../findings';
 import { findingId } from '../findings';
 import { tooLittleData } from '../errors';
@@ -63,6 +64,16 @@ export function bucketWindow(s: TemplateSeries, i: number): { start: string; end
 export function bucketBounds(s: TemplateSeries, i: number): [string, string] {
   const text = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
   return [text(s.start + i * BUCKET_MS[s.size]), text(s.start + (i + 1) * BUCKET_MS[s.size])];
+}
+
+/** Analysis.shape of the template analyses: a table without a message column has no templates (skipped as not the log they read). */
+export function noTemplates(t: TableInfo): string | undefined {
+  return t.columns.some((c) => c.name === TEMPLATE_COLUMN) ? undefined : `no free-text message column, so no message templates (${TEMPLATE_COLUMN})`;
+}
+
+/** Analysis.shape of error-bursts: also a level column to tell error lines by. */
+export function noLevels(t: TableInfo): string | undefined {
+  return noTemplates(t) ?? (t.columns.some((c) => c.type === 'text' && LEVEL_NAME_RE.test(c.name)) ? undefined : 'no level column (level, severity, priority…) to tell error lines by');
 }
 
 /** Throws TOO_LITTLE_DATA (the analysis is skipped with the reason) when the table has no templates. */
