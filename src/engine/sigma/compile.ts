@@ -16,6 +16,13 @@ export interface FieldResolver {
   field(name: string): string | undefined;
   /** The SQL expression keyword lists search (the message, or all text), or undefined when there is none. */
   keywords(): string | undefined;
+  /**
+   * When `field(name)` is a member of the objects of a JSON array column
+   * (Okta's `target.displayName`, GCP's `protoPayload.authorizationInfo.permission`):
+   * that column's SQL. The field's expression then reads `sigma_e.value`, an
+   * element, and the match holds when one element meets it (match.ts).
+   */
+  arrayOf?(name: string): string | undefined;
 }
 
 export interface Frag {
@@ -46,6 +53,10 @@ export class FieldScope {
     const sql = this.resolver.field(name);
     if (sql === undefined) this.missing.add(name);
     return sql;
+  }
+  /** The JSON array column a field is a member of the elements of (FieldResolver.arrayOf). */
+  arrayOf(name: string): string | undefined {
+    return this.resolver.arrayOf?.(name);
   }
   keywords(): string | undefined {
     this.used.add('(keywords)');

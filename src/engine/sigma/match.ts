@@ -59,6 +59,17 @@ const FALSE: Frag = { sql: '0', params: [], need: NEVER };
 
 /** `field|mod|mod: value(s)` as SQL; field '' is a keyword (full-text) match. */
 export function fieldMatch(key: string, value: unknown, scope: FieldScope): Frag {
+  const field = key.split('|')[0];
+  const array = field === '' ? undefined : scope.arrayOf(field);
+  const f = columnMatch(key, value, scope);
+  if (array === undefined) return f;
+  // a member of the objects of a JSON array: true when one element meets the match. Its text is
+  // the array's JSON (escaped), so it gives no literal a row must contain (need.ts): no need.
+  const elements = `CASE WHEN json_valid(${array}) THEN CASE json_type(${array}) WHEN 'array' THEN ${array} ELSE json_array(json(${array})) END END`;
+  return { sql: `EXISTS (SELECT 1 FROM json_each(${elements}) AS sigma_e WHERE sigma_e.type = 'object' AND ${f.sql})`, params: f.params };
+}
+
+function columnMatch(key: string, value: unknown, scope: FieldScope): Frag {
   const [field, ...modNames] = key.split('|');
   const mods = readMods(modNames);
   const col = field === '' ? scope.keywords() : scope.field(field);
@@ -201,7 +212,8 @@ function regexMatch(col: string | undefined, pattern: string, flags: string, fol
 /** `|fieldref`: the value names another field; equal (case-insensitive: both folded by sigma_fold), or contains/startswith/endswith it. */
 function fieldRef(col: string | undefined, other: string, mods: Mods, scope: FieldScope): Frag {
   const o = scope.field(other);
-  if (col === undefined || o === undefined) return FALSE;
+  // a member of an array's elements compares only inside its own element scan
+  if (col === undefined || o === undefined || scope.arrayOf(other) !== undefined) return FALSE;
   const a = mods.cased ? col : `sigma_fold(${col})`;
   const b = mods.cased ? o : `sigma_fold(${o})`;
   switch (mods.fieldrefType) {

@@ -96,26 +96,60 @@ export class TableSource {
     const fields = { ...(this.def.fields ?? {}), ...(entry.fields ?? {}) };
     const lowerFields = new Map(Object.entries(fields).map(([k, v]) => [k.toLowerCase(), v]));
     const cache = new Map<string, string | undefined>();
+    const arrays = new Map<string, string>();
+    const element = (name: string, as: string): string | undefined => {
+      const e = this.element(name);
+      if (e) arrays.set(as, e.array);
+      return e?.sql;
+    };
     const resolve = (name: string): string | undefined => {
       const mapped = lowerFields.get(name.toLowerCase());
-      const cols = (mapped === undefined ? [] : Array.isArray(mapped) ? mapped : [mapped]).map((c) => this.column(c)).filter((c): c is string => !!c);
+      const names = mapped === undefined ? [] : Array.isArray(mapped) ? mapped : [mapped];
+      const cols = names.map((c) => this.column(c)).filter((c): c is string => !!c);
       if (cols.length) return cols.length === 1 ? quoteIdent(cols[0]) : `coalesce(${cols.map(quoteIdent).join(', ')})`;
+      for (const n of names) {
+        const e = element(n, name);
+        if (e) return e;
+      }
       const same = this.column(name);
       if (same) return quoteIdent(same);
       const suffix = '.' + name.toLowerCase();
       const nested = this.table.columns.map((c) => c.name).filter((c) => c.toLowerCase().endsWith(suffix) || c.toLowerCase().endsWith(suffix + '.#text'));
       if (nested.length) return quoteIdent(nested.sort((a, b) => a.length - b.length)[0]);
-      return undefined;
+      return element(name, name);
+    };
+    const field = (name: string) => {
+      if (!cache.has(name)) cache.set(name, resolve(name));
+      return cache.get(name);
     };
     const kw = (this.def.keywords ?? ['message']).map((c) => this.column(c)).filter((c): c is string => !!c);
     const keywords = kw.length === 0 ? undefined : kw.length === 1 ? quoteIdent(kw[0]) : '(' + kw.map((c) => `coalesce(${quoteIdent(c)}, '')`).join(` || ' ' || `) + ')';
     return {
-      field(name) {
-        if (!cache.has(name)) cache.set(name, resolve(name));
-        return cache.get(name);
-      },
+      field,
       keywords: () => keywords,
+      arrayOf(name) {
+        field(name);
+        return arrays.get(name);
+      },
     };
+  }
+
+  /**
+   * A field naming a member of the objects a JSON column holds (`target.displayName`
+   * when `target` is Okta's array of targets; arrays are kept whole as JSON text):
+   * the column (the longest that is a prefix at a dot) and the member's expression
+   * on an element `sigma_e` of it (FieldResolver.arrayOf). The member's name is a
+   * JSON path spliced into the SQL, so only names of letters, digits, `_`, `-`, `@`, `$`.
+   */
+  private element(name: string): { array: string; sql: string } | undefined {
+    const lower = name.toLowerCase();
+    const col = this.table.columns
+      .filter((c) => c.type === 'json' && lower.startsWith(c.name.toLowerCase() + '.'))
+      .sort((a, b) => b.name.length - a.name.length)[0];
+    if (!col) return undefined;
+    const path = name.slice(col.name.length + 1).split('.');
+    if (!path.every((p) => /^[A-Za-z0-9_@$-]+$/.test(p))) return undefined;
+    return { array: quoteIdent(col.name), sql: `json_extract(sigma_e.value, '$.${path.map((p) => `"${p}"`).join('.')}')` };
   }
 
   /** The entry's condition (its `where` maps ORed; fields the table lacks left out), or undefined for all rows. */
