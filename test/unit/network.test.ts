@@ -190,13 +190,15 @@ describe('authentication semantics', function () {
     assert.equal(f.metrics.attempts, failedLines);
   });
 
-  it('Kerberos: pre-authentication required is routine, many unknown principals from one host is enumeration', async () => {
+  it('Kerberos: pre-authentication required and BADOPTION are routine, many unknown principals from one host is enumeration', async () => {
     const dir = tmpDir();
     const head = ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tkerberos', '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\trequest_type\tclient\tservice\tsuccess\terror_msg', '#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tstring\tbool\tstring'];
     const lines: string[] = [];
     let ts = 1709629200;
     for (let i = 0; i < 40; i++) lines.push([ts++, `Cp${i}`, `10.0.0.${10 + (i % 8)}`, 50000 + i, '10.0.0.2', 88, 'AS', `user${i % 8}/CORP`, 'krbtgt/CORP', 'F', 'KDC_ERR_PREAUTH_REQUIRED'].join('\t'));
     for (let i = 0; i < 12; i++) lines.push([ts++, `Ce${i}`, '10.0.0.66', 51000 + i, '10.0.0.2', 88, 'AS', `guess${i}/CORP`, 'krbtgt/CORP', 'F', 'KDC_ERR_C_PRINCIPAL_UNKNOWN'].join('\t'));
+    // TGS requests a KDC refuses with BADOPTION (a client asking for an option its ticket lacks, e.g. S4U / renewal): routine too
+    for (let i = 0; i < 30; i++) lines.push([ts++, `Cb${i}`, `10.0.0.${30 + (i % 5)}`, 52000 + i, '10.0.0.2', 88, 'TGS', `svc${i % 5}/CORP`, `cifs/fs${i % 3}.corp`, 'F', 'KDC_ERR_BADOPTION'].join('\t'));
     const f = path.join(dir, 'kerberos.log');
     fs.writeFileSync(f, [...head, ...lines].join('\n') + '\n');
     const { engine, tables } = await indexed([f]);
@@ -208,8 +210,11 @@ describe('authentication semantics', function () {
     const routine = all.filter((x) => x.analysis === 'kerberos-errors' && x.metrics.code === 'KDC_ERR_PREAUTH_REQUIRED');
     assert.equal(routine.length, 8);
     assert.ok(routine.every((x) => (x.risk ?? 0) < 25));
+    const badOption = all.filter((x) => x.analysis === 'kerberos-errors' && x.metrics.code === 'KDC_ERR_BADOPTION');
+    assert.equal(badOption.length, 5);
+    assert.ok(badOption.every((x) => (x.risk ?? 0) < 25 && x.context?.[0].kind === 'routine'), badOption.map((x) => `${x.entity.value} ${x.risk}`).join(', '));
     // pre-authentication required is no failed logon for the login analyses either
-    assert.ok(!all.some((x) => x.analysis === 'login-per-ip' && x.entity.value.startsWith('10.0.0.1')));
+    assert.ok(!all.some((x) => x.analysis === 'login-per-ip' && (x.entity.value.startsWith('10.0.0.1') || x.entity.value.startsWith('10.0.0.3'))));
   });
 
   it('real Zeek capture (WRCCDC): notices become findings, when ../shared/data is here', async function () {
