@@ -217,6 +217,38 @@ describe('authentication semantics', function () {
     assert.ok(!all.some((x) => x.analysis === 'login-per-ip' && (x.entity.value.startsWith('10.0.0.1') || x.entity.value.startsWith('10.0.0.3'))));
   });
 
+  it("Zeek's notices as they are: an SQL injection attacker and a malware hash match are loud, ranked first among the IPs; invalid certificates stay low", async () => {
+    const dir = tmpDir();
+    const fields = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'fuid', 'file_mime_type', 'file_desc', 'proto', 'note', 'msg', 'sub', 'src', 'dst', 'p', 'n', 'peer_descr', 'actions', 'suppress_for'];
+    const types = ['time', 'string', 'addr', 'port', 'addr', 'port', 'string', 'string', 'string', 'enum', 'enum', 'string', 'string', 'addr', 'addr', 'port', 'count', 'string', 'set[enum]', 'interval'];
+    const head = ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tnotice', `#fields\t${fields.join('\t')}`, `#types\t${types.join('\t')}`];
+    const row = (v: (string | number)[]) => v.map((x) => (x === '' ? '-' : String(x))).join('\t');
+    const lines: string[] = [];
+    let ts = 1709650000;
+    // as Zeek's detect-sqli and detect-MHR scripts write them: the attacker by src alone; the download with its connection and file
+    lines.push(row([ts++, '', '', '', '', '', '', '', '', '', 'HTTP::SQL_Injection_Attacker', 'An SQL injection attacker was discovered!', '', '203.0.113.45', '', '', '', 'bro', 'Notice::ACTION_LOG', 3600]));
+    lines.push(row([ts++, 'CmHr1abcdEFgh', '10.4.0.21', 49822, '198.51.100.9', 80, 'FmHr1x', 'application/x-dosexec', 'http://198.51.100.9/a.exe', 'tcp', 'TeamCymruMalwareHashRegistry::Match', 'Malware Hash Registry Detection rate: 62%  Last seen: 2024-03-01 10:11:12', 'https://www.virustotal.com/gui/search/?query=5e8a2b1b1b0c', '10.4.0.21', '198.51.100.9', 80, '', 'bro', 'Notice::ACTION_LOG', 3600]));
+    // routine: a lab appliance's certificate seen by many hosts
+    for (let i = 0; i < 20; i++) lines.push(row([ts++, `Cssl${i}`, `10.4.1.${i + 10}`, 50000 + i, '10.4.9.9', 443, '', '', '', 'tcp', 'SSL::Invalid_Server_Cert', 'SSL certificate validation failed with (unable to get local issuer certificate)', 'CN=ilo.lab', `10.4.1.${i + 10}`, '10.4.9.9', 443, '', 'bro', 'Notice::ACTION_LOG', 3600]));
+    const f = path.join(dir, 'notice.log');
+    fs.writeFileSync(f, [...head, ...lines].join('\n') + '\n');
+    const { engine, tables } = await indexed([f]);
+    const run = runAnalyses([...ANALYSES], tables, (s, p) => engine.query(s, p));
+    const n = run.outputs.flatMap((o) => o.findings).filter((x) => x.analysis === 'zeek-notices');
+    assert.equal(n.length, 22);
+    const sqli = n.find((x) => x.metrics.note === 'HTTP::SQL_Injection_Attacker')!;
+    assert.deepEqual([sqli.entity.value, sqli.risk], ['203.0.113.45', 85]);
+    assert.match(sqli.reason, /^Zeek raised HTTP::SQL_Injection_Attacker for 203\.0\.113\.45: An SQL injection attacker was discovered!/);
+    const mhr = n.find((x) => x.metrics.note === 'TeamCymruMalwareHashRegistry::Match')!;
+    assert.deepEqual([mhr.entity.value, mhr.metrics.destination, mhr.risk], ['10.4.0.21', '198.51.100.9', 95]);
+    assert.match(mhr.reason, /Detection rate: 62%/);
+    assert.ok(n.filter((x) => x.metrics.note === 'SSL::Invalid_Server_Cert').every((x) => x.risk === 30));
+    const ips = triage(run.outputs.flatMap((o) => o.findings), { perGroup: 10 }).groups.find((g) => g.kind === 'ip')!.suspects;
+    assert.deepEqual(ips.slice(0, 2).map((x) => [x.value, x.severity]), [['10.4.0.21', 'critical'], ['203.0.113.45', 'high']]);
+    assert.ok(ips.slice(2).every((x) => x.risk < 50), ips.map((x) => `${x.value} ${x.risk}`).join(', '));
+    await engine.dispose();
+  });
+
   it('real Zeek capture (WRCCDC): notices become findings, when ../shared/data is here', async function () {
     if (!hasShared) this.skip();
     const d = path.join(SHARED, 'zeek-wrccdc', 'zeek-default');
