@@ -136,6 +136,14 @@ describe('network investigations on a generated Zeek capture', function () {
     assert.match(String(f.metrics.linked), /http line \d+: GET dl\.quick-docs\.info\/invoice_0412\.pdf → 200/);
   });
 
+  it('and the other way: the HTTP session of the download shows its connection and its file (sessions, by uid)', () => {
+    const f = findings.find((x) => x.analysis === 'sessions' && x.evidence.table === 'http' && x.related?.some((r) => r.value === '91.215.85.17'))!;
+    assert.ok(f, 'no sessions finding for the download');
+    assert.match(String(f.metrics.linked), new RegExp(`conn line \\d+: 10\\.3\\.0\\.12:\\d+ → 91\\.215\\.85\\.17:80 tcp http`));
+    assert.match(String(f.metrics.linked), /files line \d+: .*invoice_0412\.pdf/);
+    assert.match(f.reason, /; conn line \d+: 10\.3\.0\.12/);
+  });
+
   it('DNS: the tunnel and the DGA burst are critical with their figures; no dynamic-DNS or resolver findings on an ordinary network', () => {
     const t = findings.find((f) => f.analysis === 'dns-tunnel' && f.entity.value === cap.planted!.dnsTunnel.src)!;
     assert.equal(t.metrics.domain, 'cdn-sync.net');

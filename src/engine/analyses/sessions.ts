@@ -21,6 +21,7 @@ import { riskFromLog10P, severityOfRisk } from '../triage/risk';
 import { log10StudentTail } from '../triage/tails';
 import { isoUtc } from './windows';
 import { byServer, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
+import { linkedRows, linkedText } from './network/zeekLinks';
 import { aggregateSessions, BUCKETS, BUCKETS_TEXT, fileBytesOf, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -190,6 +191,8 @@ export const sessions: Analysis = {
         `session ${s.key}${endpointsText(s)}${when}: ${totals}; ${x.worst.noun} ${x.robust[x.worst.name].toFixed(1)} robust σ above ${against} on a log scale, z = ${x.z[x.worst.name].toFixed(1)}` +
         (x.night ? `; score × ${cx.num('nightFactor')} for the late night` : '');
       const { where, params } = sessionWhere(cols, s);
+      // a Zeek session (uid) shows its rows in the capture's other logs: an HTTP download its connection and file, a connection its requests
+      const links = /^uid$/i.test(cols.session) ? linkedRows(cx, { uids: [s.key] }) : [];
       findings.push({
         id: findingId('sessions', cx.table.table, 'session', s.key),
         analysis: 'sessions',
@@ -197,7 +200,7 @@ export const sessions: Analysis = {
         score: x.score,
         severity: severityOfRisk(risk),
         risk,
-        reason: `${reason}; ${inBucket.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')} sessions began ${s.bucket ? `in the ${s.bucket}` : 'at an unknown time'}`,
+        reason: `${reason}; ${inBucket.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')} sessions began ${s.bucket ? `in the ${s.bucket}` : 'at an unknown time'}${links.length ? `; ${linkedText(links, 2)}` : ''}`,
         metrics: {
           first: s.first,
           last: s.last,
@@ -208,6 +211,7 @@ export const sessions: Analysis = {
           fileBytes: fileBytesOf(cx, cols, s),
           weekday: s.weekday,
           bucket: s.bucket,
+          linked: links.length ? linkedText(links) : null,
           ...Object.fromEntries(measures.flatMap((m) => [[`robustZ_${m.name}`, round(x.robust[m.name])], [`z_${m.name}`, round(x.z[m.name])]])),
         },
         evidence: cx.evidence(where, params),
