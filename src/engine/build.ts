@@ -419,7 +419,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     timeSource = chosen?.source;
     timeSourceIdx = chosen?.idx ?? [];
     fastTime = chosen?.fast ?? null;
-    const mi = messageColumn(plan);
+    const mi = messageColumn(plan, recs);
     tpl = mi >= 0 ? new TemplateColumn(mi, plan[mi].name) : null;
     roles = guessRoles(
       [

@@ -5,6 +5,7 @@ import { fixture, hasShared, SHARED } from '../helpers';
 import { TemplateMiner } from '../../src/engine/templates/drain';
 import { maskToken, tokenize } from '../../src/engine/templates/mask';
 import { groupingAccuracy, parseStructuredCsv } from '../../src/engine/templates/accuracy';
+import { messageColumn } from '../../src/engine/templates/column';
 
 /** Mines the Content column of a loghub structured CSV and scores it against EventId. */
 function score(file: string) {
@@ -41,6 +42,18 @@ describe('message templates', () => {
     ];
     for (const [input, want] of cases) assert.equal(maskToken(input), want, input);
     assert.deepEqual(tokenize('  a\tb  c \r'), ['a', 'b', 'c']);
+  });
+
+  it('the message column: by its name; in a file without a header, the last column when it is free text', () => {
+    const cols = (...names: string[]) => names.map((n) => ({ name: n, sourceName: n, type: 'text' }));
+    const rec = (...v: string[]) => ({ values: v });
+    assert.equal(messageColumn(cols('ts', 'msg', 'note')), 1);
+    const healthApp = [rec('20171223-22:15:32:98', 'Step_LSC', 'onStandStepChanged 2470'), rec('20171223-22:15:37:898', 'Step_X', 'onReceive action: SCREEN_ON')];
+    assert.equal(messageColumn(cols('col1', 'col2', 'col3'), healthApp), 2);
+    // one word per value is a field, not a message; a header that names its columns is taken at its word
+    assert.equal(messageColumn(cols('col1', 'col2', 'col3'), [rec('a', 'b', 'spring/views'), rec('a', 'b', 'login')]), -1);
+    assert.equal(messageColumn(cols('ts', 'component', 'detail'), healthApp), -1);
+    assert.equal(messageColumn([...cols('col1', 'col2'), { name: 'col3', sourceName: 'col3', type: 'integer' }], healthApp), -1);
   });
 
   it('groups messages of one event, gives stable ids, and records count, first and last line', () => {

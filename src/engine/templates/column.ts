@@ -22,10 +22,23 @@ export interface TemplatesInfo {
   untemplated: number;
 }
 
-/** The position of the free-text message column among the planned columns, or -1. */
-export function messageColumn(plan: readonly { name: string; sourceName: string; type: string }[]): number {
+/** Names a headerless delimited file gets (col1…colN). */
+const UNNAMED_RE = /^col\d+$/;
+
+/**
+ * The position of the free-text message column among the planned columns, or -1.
+ * A column named as a message; in a file without a header (every column colN, as
+ * HealthApp's `time|component|pid|message` lines are read) its last column when it
+ * is text and at least half of its sampled values hold a space (free text, not a field).
+ */
+export function messageColumn(plan: readonly { name: string; sourceName: string; type: string }[], sample: readonly { values: readonly unknown[] }[] = []): number {
   const i = plan.findIndex((p) => p.type === 'text' && (MESSAGE_NAME_RE.test(p.name) || MESSAGE_NAME_RE.test(p.sourceName)));
-  return i;
+  if (i >= 0 || plan.length < 2 || !plan.every((p) => UNNAMED_RE.test(p.sourceName))) return i;
+  const last = plan.length - 1;
+  if (plan[last].type !== 'text') return -1;
+  const values = sample.map((r) => r.values[last]).filter((v): v is string => typeof v === 'string' && v !== '');
+  const spaced = values.filter((v) => /\s/.test(v.trim())).length;
+  return values.length > 0 && spaced * 2 >= values.length ? last : -1;
 }
 
 export class TemplateColumn {
