@@ -92,7 +92,10 @@ const ALIGN_WINDOW = 4096;
  * unit (odd offsets for little-endian); read off by one they sit at the other
  * parity and every character decodes as garbage (U+6100, 'a' shifted). Each
  * window of 4 KiB is judged on its own: one with many NULs, nearly all at the
- * wrong parity, is misaligned. `base` is the offset of buf in the text.
+ * wrong parity, is misaligned; so is, at the end of buf, a stretch after the
+ * last NUL at the right parity whose NULs are at the wrong one (a slip too
+ * near the end for a whole window to follow it). `base` is the offset of buf
+ * in the text.
  */
 export function misalignedAt(buf: Uint8Array, from: number, le: boolean, base: number): number {
   const high = le ? 1 : 0; // parity of the high bytes, counted from the text's start
@@ -108,7 +111,21 @@ export function misalignedAt(buf: Uint8Array, from: number, le: boolean, base: n
     const pairs = (end - w) >> 1;
     if (pairs >= 16 && wrong > pairs * 0.3 && wrong > 8 * right) return base + slipAt(buf, Math.max(from, w - 2 * ALIGN_WINDOW), end, base, high);
   }
+  // the end has no next window to be judged by: a slip in the last 8 KiB (a small file, the end of a file or
+  // of a chunk) shows as a stretch after the last NUL at the right parity whose NULs are all at the wrong one
+  const tail = Math.max(from, buf.length - 2 * ALIGN_WINDOW);
+  if (wrongAfterLastRight(buf, tail, buf.length, base, high)) return base + slipAt(buf, tail, buf.length, base, high);
   return -1;
+}
+
+/** Whether the bytes after the window's last NUL at the right parity are 16 pairs or more, six in ten with a NUL (at the wrong parity): shifted ASCII has one in nearly every pair. */
+function wrongAfterLastRight(buf: Uint8Array, w: number, end: number, base: number, high: number): boolean {
+  let i = end - 1;
+  while (i >= w && !(buf[i] === 0 && ((base + i) & 1) === high)) i--;
+  const pairs = (end - i - 1) >> 1;
+  let wrong = 0;
+  for (let k = i + 1; k < end; k++) if (buf[k] === 0) wrong++;
+  return pairs >= 16 && wrong > pairs * 0.6;
 }
 
 /** The first NUL at the wrong parity after the last one at the right parity: about where the byte slipped. */

@@ -71,6 +71,39 @@ describe('line ends and odd encodings (#12)', () => {
     await engine.dispose();
   });
 
+  it('UTF-16 that slips a byte near its end (a small file, the last 8 KiB of a large one) is the same clear error', async () => {
+    const dir = tmpDir();
+    const text = (n: number) => Buffer.from('\ufeffid,name\n' + Array.from({ length: n }, (_, i) => `${i},name ${i}\n`).join(''), 'utf16le');
+    const lose = (b: Buffer, at: number) => Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+    const small = text(200); // 5.6 KB: one window, the sniffed head is the whole file
+    const big = text(100_000); // 3.4 MB: several chunks
+    const cases: [string, Buffer, RegExp][] = [
+      ['early.csv', lose(small, 1001), /byte 1,00\d on/],
+      ['end.csv', lose(small, small.length - 41), new RegExp(`byte ${(small.length - 41).toLocaleString('en-US').slice(0, -1)}\\d on`)],
+      ['bigend.csv', lose(big, big.length - 3001), new RegExp(`byte ${(big.length - 3001).toLocaleString('en-US').slice(0, -1)}\\d on`)],
+    ];
+    for (const [name, bytes, at] of cases) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, bytes);
+      const engine = await Engine.create();
+      try {
+        const [o] = await engine.index([file]);
+        assert.equal(o.error?.code, 'UNREADABLE', `${name}: ${o.error?.message ?? `${o.tables[0]?.rows} rows and no error`}`);
+        assert.match(o.error!.message, /UTF-16LE text read one byte off/);
+        assert.match(o.error!.message, at);
+      } finally {
+        await engine.dispose();
+      }
+    }
+    // text that ends without ASCII, half its characters U+xx00 (a NUL at the other parity), is still text
+    const cjk = Array.from({ length: 300 }, (_, i) => `${i},${Array.from({ length: 40 }, (_, k) => String.fromCharCode((k + i) % 2 ? 0x4e00 + 0x100 * (k % 16) : 0x4e01 + k)).join('')}`).join('\n');
+    const file = path.join(dir, 'cjk.csv');
+    fs.writeFileSync(file, Buffer.from('\ufeffid,text\n' + cjk, 'utf16le'));
+    const { engine, tables } = await indexed([file]);
+    assert.equal(tables[0].rows, 300);
+    await engine.dispose();
+  });
+
   it('UTF-16 without a byte-order mark is recognised by its NULs, not called binary', async () => {
     const file = path.join(tmpDir(), 'nobom.csv');
     fs.writeFileSync(file, Buffer.from('id,city\n1,Zürich\n2,Oslo\n3,Köln\n', 'utf16le'));
