@@ -16,7 +16,7 @@ import { ROLES, type Role } from './engine/roles';
 import { formatCsv, formatTable, jsonText } from './engine/output';
 import { runShell } from './shell';
 import { ANALYSES } from './engine/analyses';
-import { runAnalyses, selectAnalyses, type Analysis } from './engine/findings';
+import { runAnalyses, selectAnalyses, type Analysis, type AnalysisOutput, type AnalysisRun } from './engine/findings';
 import { findingsCsv, toSarif } from './engine/export';
 import { writeFileAtomic } from './engine/atomicFile';
 import { markdownReport } from './engine/report';
@@ -179,15 +179,38 @@ function analysisSelection(values: Record<string, unknown>): { chosen: Analysis[
 /** What analyze and suspects read: the tables and the querier of a store. */
 type AnalysisSource = Pick<LogStore, 'tables' | 'querier'>;
 
+/**
+ * runAnalyses for the command line. One analysis on one table that fails throws (its message is the error);
+ * with --json that failure becomes the run's one skipped entry, so that stdout is still one JSON document.
+ */
+function runForCli(chosen: Analysis[], engine: AnalysisSource, params: Record<string, string>, json: boolean): AnalysisRun {
+  try {
+    return runAnalyses(chosen, engine.tables(), engine.querier(), params);
+  } catch (e) {
+    if (!json || !(e instanceof LogInvestigatorError)) throw e;
+    const tables = engine.tables();
+    const what = `${chosen.map((a) => a.id).join(', ')}${tables.length === 1 ? ` on ${tables[0].table}` : ''}`;
+    return { outputs: [], skipped: [`${what} failed: ${e.message}`], failed: 1 };
+  }
+}
+
+/** The rules that failed on a table (the rules analysis lists them in its table 'Rule errors'), for stderr. */
+function ruleErrors(outputs: AnalysisOutput[]): string[] {
+  return outputs.flatMap((o) => (o.tables.find((t) => t.title === 'Rule errors')?.rows ?? []).map((r) => String(r[3])));
+}
+
 async function analyze(engine: AnalysisSource, values: Record<string, unknown>): Promise<number> {
   const id = typeof values.analysis === 'string' ? values.analysis : 'all';
   const { chosen, params } = analysisSelection(values);
-  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), engine.querier(), params);
+  const { outputs, skipped, failed = 0, ...rest } = runForCli(chosen, engine, params, !!values.json);
   if (values.stats) for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
+  for (const r of ruleErrors(outputs)) process.stderr.write(`log-investigator: ${r}\n`);
   // a single analysis that ran nowhere is an error, unless every table only had too little data for it
   const ranNowhere = chosen.length === 1 && outputs.length === 0 && skipped.length > (rest.tooLittle ?? 0);
   if (ranNowhere) {
-    process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}. Give a column a role with --role ROLE=COLUMN, a parameter with --param NAME=VALUE.\n`);
+    // the hint only where a role or a parameter is missing, not where the analysis failed
+    const hint = skipped.some((s) => !/ failed: |: too little data: /.test(s)) ? ' Give a column a role with --role ROLE=COLUMN, a parameter with --param NAME=VALUE.' : '';
+    process.stderr.write(`log-investigator: ${id} could not run: ${skipped.join('; ')}${/[.!?]$/.test(skipped.at(-1) ?? '') ? '' : '.'}${hint}\n`);
     // --json always prints JSON, the reasons included
     if (values.json) process.stdout.write(jsonText({ outputs, skipped }, 2) + '\n');
     return 1;
@@ -249,7 +272,7 @@ async function suspects(engine: AnalysisSource, values: Record<string, unknown>)
   const { limit, minRisk } = suspectOptions(values);
   const { chosen, params } = analysisSelection(values);
   const a0 = performance.now();
-  const { outputs, skipped, failed = 0, ...rest } = runAnalyses(chosen, engine.tables(), engine.querier(), params);
+  const { outputs, skipped, failed = 0, ...rest } = runForCli(chosen, engine, params, !!values.json);
   const t0 = performance.now();
   const t = triage(findingsOf(outputs), { perGroup: limit || undefined, minRisk });
   const t1 = performance.now();
@@ -257,8 +280,10 @@ async function suspects(engine: AnalysisSource, values: Record<string, unknown>)
     for (const o of outputs) process.stderr.write(`analysis ${o.analysis} on ${o.table}: ${o.ms} ms, ${o.findings.length} findings\n`);
     process.stderr.write(`analyses ${Math.round(t0 - a0)} ms, triage ${Math.round(t1 - t0)} ms, ${t.suspects.length} suspects, ${t.incidents.length} incidents\n`);
   }
-  if (values.json) process.stdout.write(jsonText(triageJson(t, skipped, limit), 2) + '\n');
-  else {
+  if (values.json) {
+    process.stdout.write(jsonText(triageJson(t, skipped, limit), 2) + '\n');
+    for (const s of skipped.filter((x) => / failed: /.test(x))) process.stderr.write(`log-investigator: ${s}\n`);
+  } else {
     process.stdout.write(triageText(t, limit));
     if (skipped.length) writeSkipped(skipped, chosen.length > 1);
   }

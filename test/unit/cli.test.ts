@@ -123,4 +123,41 @@ describe('command line', function () {
     assert.ok(Array.isArray(aj.outputs));
     assert.ok(aj.skipped.length > 5 && aj.skipped.every((x) => /^[a-z-]+ on linux_2k: /.test(x)), aj.skipped.join('\n'));
   });
+  it('analyze and suspects --json stay one JSON document when the one analysis fails on the one table; a rule failing at run time is named on stderr', () => {
+    const dir = tmpDir();
+    const log = path.join(dir, 'auth.log');
+    fs.writeFileSync(log, fs.readFileSync(fixture('OpenSSH_2k.log'), 'utf8').split('\n').slice(0, 50).join('\n') + '\n');
+    const badRules = path.join(dir, 'rules.json');
+    fs.writeFileSync(badRules, '{ "rules": [ { "name": "x" "condition": "1" } ] }');
+    const cases: [string[], RegExp][] = [
+      [['--analysis', 'threat-list', '--param', 'threats=nope.txt'], /^threat-list on auth failed: The threat list nope\.txt is neither a file that exists nor an IP address or CIDR\.$/],
+      [['--analysis', 'rules', '--param', `rules=${badRules}`], /^rules on auth failed: no rule can run: .*rules\.json:1:\d+: JSON syntax error/],
+    ];
+    for (const [args, reason] of cases) {
+      const a = run('analyze', log, ...args, '--json');
+      assert.equal(a.code, 1, a.err);
+      const j = JSON.parse(a.out) as { outputs: unknown[]; skipped: string[] };
+      assert.deepEqual(j.outputs, []);
+      assert.equal(j.skipped.length, 1);
+      assert.match(j.skipped[0], reason);
+      assert.doesNotMatch(a.err, /--role ROLE=COLUMN/, 'no hint about roles for a failure');
+      const s = run('suspects', log, ...args, '--json');
+      assert.equal(s.code, 1, s.err);
+      const sj = JSON.parse(s.out) as { skipped: string[]; groups: unknown[] };
+      assert.match(sj.skipped[0], reason);
+      assert.match(s.err, /^log-investigator: (threat-list|rules) on auth failed: /m);
+    }
+    // without --json the failure is the error, as before
+    const text = run('analyze', log, '--analysis', 'threat-list', '--param', 'threats=nope.txt');
+    assert.equal(text.code, 1);
+    assert.equal(text.out, '');
+    assert.match(text.err, /The threat list nope\.txt is neither/);
+    // a rule that fails while running: the others' findings are printed, the failing one is named with its table on stderr
+    const rules = path.join(dir, 'rules2.json');
+    fs.writeFileSync(rules, JSON.stringify({ rules: [{ name: 'json on text', condition: "json_extract(user, '$.x') = 1" }, { name: 'fails', condition: "outcome = 'failure'", entity: 'src_ip' }] }));
+    const r = run('analyze', log, '--analysis', 'rules', '--param', `rules=${rules}`);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /rule "fails" \(medium\): \d+ events? from IP /);
+    assert.match(r.err, /^log-investigator: rule "json on text" on table auth failed while running: malformed JSON$/m);
+  });
 });
