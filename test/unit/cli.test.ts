@@ -58,6 +58,25 @@ describe('command line', function () {
     db.close();
   });
 
+  it('--out, --sarif and --report replace an existing file by renaming a whole new one over it (a killed write leaves the old one)', () => {
+    // written in place (truncate, then write), the file would keep its inode and be cut off by a kill;
+    // a temporary file renamed over it is a new inode, and none is left beside it
+    const dir = tmpDir();
+    const out = path.join(dir, 'db.sqlite');
+    const sarif = path.join(dir, 'f.sarif');
+    const report = path.join(dir, 'r.md');
+    for (const f of [out, sarif, report]) fs.writeFileSync(f, 'the old file');
+    const before = [out, sarif, report].map((f) => fs.statSync(f).ino);
+    const i = run('index', fixture('events.jsonl'), '--out', out);
+    assert.equal(i.code, 0, i.err);
+    const a = run('analyze', fixture('OpenSSH_2k.log'), '--analysis', 'failure-bursts', '--sarif', sarif, '--report', report);
+    assert.equal(a.code, 0, a.err);
+    const after = [out, sarif, report].map((f) => fs.statSync(f).ino);
+    for (let k = 0; k < 3; k++) assert.notEqual(after[k], before[k], `${[out, sarif, report][k]} was written in place`);
+    assert.equal(fs.readFileSync(out).subarray(0, 15).toString('latin1'), 'SQLite format 3');
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+  });
+
   it('errors go to stderr with a non-zero exit', () => {
     const missing = run('index', '/no/such/file.log');
     assert.equal(missing.code, 1);
