@@ -104,6 +104,17 @@ describe('line ends and odd encodings (#12)', () => {
     await engine.dispose();
   });
 
+  it('an empty CSV or TSV field, unquoted or "", is NULL, as the README says; a space is kept', async () => {
+    const dir = tmpDir();
+    const csv = path.join(dir, 'empty.csv');
+    fs.writeFileSync(csv, 'a,b,c\n1,,x\n2,"",y\n3, ,\n');
+    const tsv = path.join(dir, 'empty.tsv');
+    fs.writeFileSync(tsv, 'a\tb\tc\n1\t\tx\n2\t""\ty\n3\t \t\n');
+    const { engine } = await indexed([csv, tsv]);
+    for (const t of ['empty', 'empty_2']) assert.deepEqual(rows(engine, `SELECT a, typeof(b), b, typeof(c) FROM ${t} ORDER BY a`), [[1, 'null', null, 'text'], [2, 'null', null, 'text'], [3, 'text', ' ', 'null']], t);
+    await engine.dispose();
+  });
+
   it('UTF-16 without a byte-order mark is recognised by its NULs, not called binary', async () => {
     const file = path.join(tmpDir(), 'nobom.csv');
     fs.writeFileSync(file, Buffer.from('id,city\n1,Zürich\n2,Oslo\n3,Köln\n', 'utf16le'));
