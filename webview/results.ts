@@ -30,6 +30,7 @@ const filterColumn = toolkit(TAG.dropdown);
 filterColumn.setAttribute('aria-label', 'Column to filter');
 const copyFormat = toolkit(TAG.dropdown);
 copyFormat.setAttribute('aria-label', 'Copy format');
+copyFormat.className = 'copy-format';
 for (const f of COPY_FORMATS) {
   const o = toolkit(TAG.option, f.label);
   o.setAttribute('value', f.id);
@@ -37,9 +38,11 @@ for (const f of COPY_FORMATS) {
 }
 const copyBtn = toolkit(TAG.button, 'Copy');
 copyBtn.setAttribute('appearance', 'secondary');
+copyBtn.className = 'copy';
 copyBtn.title = 'Copies the selected rows, or the rows in view (Ctrl+C copies the selection, or the active cell)';
 const exportBtn = toolkit(TAG.button, 'Export CSV');
 exportBtn.setAttribute('appearance', 'secondary');
+exportBtn.className = 'export';
 actions.append(filterBox, filterColumn, copyFormat, copyBtn, exportBtn);
 header.append(titleEl, info, actions);
 const sqlEl = el('pre', '', 'sql');

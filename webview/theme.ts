@@ -21,7 +21,8 @@ export function themeConfig(): Record<string, unknown> {
     axis: { ...text, gridColor: grid, domainColor: label, tickColor: label },
     legend: { ...text },
     header: { ...text },
-    title: { color: fg, subtitleColor: label, font },
+    // titles start at the left edge: a centred title over a chart wider than its box is cut off on both sides
+    title: { color: fg, subtitleColor: label, font, anchor: 'start' },
     view: { stroke: grid },
     text: { color: fg },
     mark: { color: mark },

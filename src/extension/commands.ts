@@ -11,6 +11,7 @@ import { openSourceLine } from './sourceLinks';
 import { ChartPanel } from './chartPanel';
 import { FINDINGS_COMMANDS, type FindingsContext } from './findingsCommands';
 import { safeLabel, safeText } from '../shared/safeText';
+import { proposedFileName } from '../shared/fileNames';
 import { SIGMA_COMMANDS } from './sigma';
 
 export interface CommandContext {
@@ -204,7 +205,10 @@ export const COMMANDS: Record<string, Handler> = {
   },
 
   'logInvestigator.exportDatabase': async (cx) => {
-    const uri = await vscode.window.showSaveDialog({ filters: { 'SQLite database': ['sqlite', 'db'] }, saveLabel: 'Save Database' });
+    // proposed: the workspace folder's name, beside the logs
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const defaultUri = folder ? vscode.Uri.joinPath(folder.uri, proposedFileName(`${folder.name}-logs`, 'sqlite', 'logs')) : undefined;
+    const uri = await vscode.window.showSaveDialog({ filters: { 'SQLite database': ['sqlite', 'db'] }, saveLabel: 'Save Database', defaultUri });
     if (!uri) return;
     writeFileAtomic(uri.fsPath, await cx.service.exportDatabase());
     void vscode.window.showInformationMessage(safeText(`Saved every indexed table, the catalog and the rejects to ${uri.fsPath}`));

@@ -15,6 +15,7 @@ import { recordQuery } from './queryHistory';
 import { openSourceLine } from './sourceLinks';
 import { ProtocolPanel } from './webviewPanel';
 import { safeLabel, safeText } from '../shared/safeText';
+import { proposedFileName } from '../shared/fileNames';
 
 const toCell = (v: SqlValue): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? String(v) : v); // a bigint keeps its digits as text
 
@@ -33,6 +34,7 @@ export class ResultsPanel extends ProtocolPanel {
   private behind: RowsBehind | undefined;
   private columns: ResultColumn[] = [];
   private sources: ResultSource[] = [];
+  private title = '';
 
   static async show(context: vscode.ExtensionContext, service: EngineService, title: string, sql: string, params: SqlValue[] = []): Promise<ResultsPanel> {
     if (!ResultsPanel.current?.visible) ResultsPanel.current = new ResultsPanel(context, service);
@@ -58,6 +60,7 @@ export class ResultsPanel extends ProtocolPanel {
     const max = vscode.workspace.getConfiguration('logInvestigator').get<number>('maxResultRows', 100000);
     const started = Date.now();
     this.panel.title = safeLabel(title, 120);
+    this.title = title;
     try {
       const r = await this.service.query(sql, params, max);
       const tables = this.service.tables;
@@ -95,6 +98,14 @@ export class ResultsPanel extends ProtocolPanel {
 
   private applyFilter(): void {
     this.rows = this.filter.text ? filterRows(this.all, this.filter.text, this.filter.column).map((i) => this.all[i]) : this.all;
+  }
+
+  /** The CSV file proposed for an export: named after the one table the rows come from, else the panel's title, in the workspace folder. */
+  private proposedCsv(): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (!folder) return undefined;
+    const name = this.sources.length === 1 ? this.sources[0].table : (this.behind?.table ?? this.title);
+    return vscode.Uri.joinPath(folder, proposedFileName(name, 'csv', 'query-results'));
   }
 
   private copyText(m: Extract<WebviewToHost, { type: 'copy' }>): string {
@@ -136,7 +147,7 @@ export class ResultsPanel extends ProtocolPanel {
         if (this.sources[m.source]) await openSourceLine(this.context, this.sources[m.source].file, m.line);
         return;
       case 'exportCsv': {
-        const uri = await vscode.window.showSaveDialog({ filters: { CSV: ['csv'] }, saveLabel: 'Export CSV' });
+        const uri = await vscode.window.showSaveDialog({ filters: { CSV: ['csv'] }, saveLabel: 'Export CSV', defaultUri: this.proposedCsv() });
         if (!uri) return;
         fs.writeFileSync(uri.fsPath, formatCsv(this.columns.map((c) => c.name), this.rows));
         void vscode.window.showInformationMessage(safeText(`Exported ${this.rows.length.toLocaleString()} rows to ${uri.fsPath}`));

@@ -15,9 +15,10 @@
 //      LI_TEST_RESULT = <tmp>/result.json  run() writes {passed, failed, failures:[{title,error}], log}
 //      LI_TEST_IPC    = <tmp>/ipc/         the test writes req-<id>.json, the launcher answers res-<id>.json
 //    Requests: {"type":"screenshot","name":N}                  -> {ok, path}  (<screenshots>/N.png)
-//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"domClick"|"scroll"|"fill"|"press",
-//               "scrollTop":px,"text":T,"key":K,"modifiers":[…],"timeoutMs":ms}
-//                                                              -> {ok, count, texts[], svgMarks, canvases, frameUrl}
+//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"domClick"|"scroll"|"fill"|"press"|"drag"|"choose",
+//               "scrollTop":px,"text":T,"key":K,"modifiers":[…],"dx":px,"dy":px,"styles":[css property…],"timeoutMs":ms}
+//                                                              -> {ok, count, texts[], boxes[], styles[], viewport, svgMarks, canvases,
+//                                                                  focus (after the action), frameUrl}
 //              failures                                        -> {ok:false, error}
 //    All files are written to a temp name and renamed (atomic). Client: test/integration/harnessClient.js.
 // 4. Prints the log, failures and a final "N passed, N failed" line; exits 0 only if failed == 0
@@ -160,7 +161,7 @@ async function handleRequest(page, req) {
           await frame.evaluate(([s, top]) => { const e = document.querySelector(s); if (e) e.scrollTop = top; }, [req.selector, Number(req.scrollTop) || 0]);
           await sleep(400);
         }
-        const info = await frame.evaluate((s) => {
+        const info = await frame.evaluate(([s, styleProps]) => {
           const els = [...document.querySelectorAll(s)];
           const marks = 'rect,circle,ellipse,line,path,polygon,polyline,text';
           const inside = (el, q) => (el.matches(q) ? 1 : 0) + el.querySelectorAll(q).length;
@@ -178,15 +179,35 @@ async function handleRequest(page, req) {
             canvases: els.reduce((n, e) => n + inside(e, 'canvas'), 0),
             boxes: els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }),
             textContrast,
+            // the computed value of each asked CSS property, per match
+            styles: els.map((e) => Object.fromEntries(styleProps.map((p) => [p, getComputedStyle(e).getPropertyValue(p)]))),
+            viewport: { width: document.documentElement.clientWidth, height: document.documentElement.clientHeight },
           };
-        }, req.selector);
+        }, [req.selector, Array.isArray(req.styles) ? req.styles.map(String) : []]);
         if (req.action === 'click') await frame.click(req.selector, { timeout: 5000, modifiers: req.modifiers });
         // domClick: the element's own click(), for a view another webview's iframe lies over
         if (req.action === 'domClick') await frame.$eval(req.selector, (e) => e.click());
         // fill: type into the input inside the match (toolkit fields keep theirs in a shadow root)
         if (req.action === 'fill') await frame.locator(req.selector).first().locator('input').first().fill(String(req.text ?? ''), { timeout: 5000 });
         if (req.action === 'press') await frame.locator(req.selector).first().press(String(req.key), { timeout: 5000 });
-        return { ok: true, ...info, frameUrl: frame.url() };
+        // drag: press the mouse on the match's centre, move it by dx (in steps, as a hand does), release
+        if (req.action === 'drag') {
+          const b = await frame.locator(req.selector).first().boundingBox({ timeout: 5000 });
+          if (!b) throw new Error(`${req.selector} has no box to drag`);
+          const [x, y] = [b.x + b.width / 2, b.y + b.height / 2];
+          await page.mouse.move(x, y);
+          await page.mouse.down();
+          await page.mouse.move(x + Number(req.dx || 0), y + Number(req.dy || 0), { steps: 8 });
+          await page.mouse.up();
+        }
+        // choose: set a select's (or toolkit dropdown's) value and tell its listeners
+        if (req.action === 'choose') await frame.$eval(req.selector, (e, v) => { e.value = v; e.dispatchEvent(new Event('change', { bubbles: true })); }, String(req.text ?? ''));
+        // what has the focus after the action: the element, and whether it is (inside) a match
+        const focus = await frame.evaluate((s) => {
+          const a = document.activeElement;
+          return { tag: a ? a.tagName.toLowerCase() : '', className: a && typeof a.className === 'string' ? a.className : '', inMatch: !!a && [...document.querySelectorAll(s)].some((e) => e === a || e.contains(a)) };
+        }, req.selector);
+        return { ok: true, ...info, focus, frameUrl: frame.url() };
       }
       if (Date.now() > deadline) {
         return { ok: false, error: `no frame has ${req.selector}${req.titleContains ? ` with title ~ "${req.titleContains}"` : ''}` };

@@ -174,7 +174,8 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
     title: `Evaluation: ${what}`,
     spec: {
       $schema: VL,
-      title: `${what}: target precision ≥ ${target.minPrecision}, recall ≥ ${target.minRecall}`,
+      // two lines: one long line is wider than the curves it heads
+      title: { text: [what, `target precision ≥ ${target.minPrecision}, recall ≥ ${target.minRecall}`] },
       vconcat: [
         {
           hconcat: [

@@ -16,17 +16,28 @@ export interface WebviewAnswer {
   canvases: number;
   boxes: Box[];
   textContrast: { text: string; ratio: number }[];
+  /** The computed CSS properties asked for (`styles`), per match. */
+  styles: Record<string, string>[];
+  /** The webview document's client size. */
+  viewport: { width: number; height: number };
+  /** What has the focus after the action, and whether it is (inside) a match. */
+  focus: { tag: string; className: string; inMatch: boolean };
 }
 
 /** A question to a webview: read (default) or act on the elements a selector finds. */
 export interface Query {
   titleContains?: string;
   selector: string;
-  action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press';
+  action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press' | 'drag' | 'choose';
   scrollTop?: number;
   text?: string;
   key?: string;
   modifiers?: string[];
+  /** For 'drag': how far the mouse moves. */
+  dx?: number;
+  dy?: number;
+  /** CSS properties to read (computed) from each match. */
+  styles?: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -7,26 +7,25 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { harness, ws, api, table, nextMessage, type Query, type WebviewAnswer as Inspect } from './helpers';
+import { harness, ws, api, table, nextMessage, type WebviewAnswer as Inspect } from './helpers';
+import { untilView as until, expandGroupOf, shotOf } from './viewHelpers';
 
 
 const THEMES: [string, string][] = [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'high-contrast']];
 const RESULTS = 'Query Results';
 
-/** Waits until a webview query satisfies `ok` (the view redraws after messages and theme changes). */
-async function until(q: Query, ok: (r: Inspect) => boolean, what: string, timeoutMs = 30000): Promise<Inspect> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Inspect | undefined;
-  while (Date.now() < deadline) {
-    last = await harness.evalWebview(q, timeoutMs);
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
+
+/** Every chart in the panel has a size; every text in it reads at 4.5:1 or better; no title is cut off. */
+async function checkCharts(title: string, shot: string): Promise<void> {
+  const restore = await expandGroupOf(title);
+  try {
+    await checkChartsExpanded(title, shot);
+  } finally {
+    await restore();
   }
-  throw new Error(`${what}: ${JSON.stringify(last && { count: last.count, texts: last.texts.slice(0, 5), boxes: last.boxes?.slice(0, 3) })}`);
 }
 
-/** Every chart in the panel has a size; every text in it reads at 4.5:1 or better. */
-async function checkCharts(title: string, shot: string): Promise<void> {
+async function checkChartsExpanded(title: string, shot: string): Promise<void> {
   const svgs = await until({ titleContains: title, selector: '.chart-view svg' }, (r) => r.count > 0 && r.boxes.every((b) => b.width > 100 && b.height > 50), `${title}: every chart has a size`, 60000);
   // a theme change redraws the charts: wait for the redraw, then every text must read
   const readable = (r: Inspect) => r.textContrast.length > 3 && r.textContrast.every((t) => t.ratio >= 4.5);
@@ -37,6 +36,12 @@ async function checkCharts(title: string, shot: string): Promise<void> {
   });
   assert.ok(texts.textContrast.length > 3);
   assert.ok(svgs.boxes[0].width > 300, `${title}: a container-wide chart is wide (${svgs.boxes[0].width} px)`);
+  // no chart title is cut by the page's edge (a chart wider than its box scrolls: a title wholly past the edge is reached by scrolling)
+  const titles = await harness.evalWebview({ titleContains: title, selector: '.chart-view svg g.role-title text' }, 2000).catch(() => undefined); // none within 2 s: the charts have no titles
+  for (const [k, b] of (titles?.boxes ?? []).entries()) {
+    const w = titles!.viewport.width;
+    assert.ok(b.x >= 0 && !(b.x < w && b.x + b.width > w + 1), `${title}: the chart title "${titles!.texts[k]}" is cut off (x ${Math.round(b.x)}, width ${Math.round(b.width)}, page ${w})`);
+  }
   await harness.screenshot(shot);
 }
 
@@ -108,7 +113,7 @@ describe('Views in every theme', function () {
     const cells = await until({ titleContains: RESULTS, selector: 'tbody tr[data-row] td' }, (r) => r.texts.some((t) => /^row \d{4,}$/.test(t)), 'rows near the scroll position');
     const first = cells.texts.find((t) => /^row \d+$/.test(t))!;
     assert.ok(Number(first.slice(4)) > 9000, `first rendered row ${first}`);
-    await harness.screenshot('view-grid-scrolled');
+    await shotOf(RESULTS, 'view-grid-scrolled');
   });
 
   it('filters rows, selects them with the keyboard and copies exactly the selection', async () => {
@@ -135,7 +140,7 @@ describe('Views in every theme', function () {
     assert.deepEqual(m.rows, [0, 1, 2]);
     assert.equal(m.header, true);
     assert.equal(m.format, 'tsv');
-    await harness.screenshot('view-grid-filtered-selected');
+    await shotOf(RESULTS, 'view-grid-filtered-selected');
   });
 
   it('an aggregated row lists the rows behind it, which link to their lines', async () => {
@@ -154,7 +159,7 @@ describe('Views in every theme', function () {
     const links = await harness.evalWebview({ titleContains: RESULTS, selector: 'a.srclink' });
     const expected = (await a.service.query('SELECT _line FROM access WHERE status = 200 AND client_ip = ? ORDER BY _line', [top[0]])).rows.map((r) => `line ${r[0]}`);
     assert.deepEqual(links.texts.slice(0, expected.length), expected.slice(0, links.texts.length));
-    await harness.screenshot('view-rows-behind');
+    await shotOf('Rows behind', 'view-rows-behind');
   });
 
   it('a joined row links to its line in each table, and each link opens that file at that line', async () => {
@@ -178,7 +183,7 @@ describe('Views in every theme', function () {
     assert.equal(path.basename(ed?.document.uri.fsPath ?? ''), 'attacks.csv');
     assert.equal(ed!.selection.active.line, first[1] - 1, 'the attack\'s line is selected');
     assert.ok(ed!.document.lineAt(first[1] - 1).text.endsWith(first[2]), 'and it is the attack of that IP');
-    await harness.screenshot('view-join-links');
+    await shotOf(RESULTS, 'view-join-links');
   });
 
   it('an analysis that cannot run offers the button that fixes it, and the button opens the setting', async () => {
@@ -264,7 +269,7 @@ describe('Views in every theme', function () {
     assert.equal(sql.texts[0], sqlText);
     const caret = await harness.evalWebview({ titleContains: RESULTS, selector: '.error-at' });
     assert.equal(caret.texts[0], `FROM access WHER status = 1\n${' '.repeat(17)}^`);
-    await harness.screenshot('view-query-error');
+    await shotOf(RESULTS, 'view-query-error');
   });
 
   it('a .sql editor: Run lenses per statement, Ctrl+Enter runs the one at the cursor, names complete, errors are diagnostics where SQLite points', async () => {
@@ -369,15 +374,42 @@ describe('Views in every theme', function () {
     const cells = await until({ selector: '.li-table td' }, (r) => r.count === expected.rows.length * 2, 'the renderer draws the table');
     assert.equal(cells.texts[0], String(expected.rows[0][0]));
     await until({ selector: '.li-chart svg .mark-rect path' }, (r) => r.count === expected.rows.length, 'the renderer draws one bar per status');
-    await harness.screenshot('view-notebook');
+    await shotOf('investigation.loginv', 'view-notebook');
     await doc.save();
     const saved = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(file))) as { cells: { kind: string; source: string[]; output?: { rows?: unknown[][]; spec?: { data: { values: unknown[] } } } }[] };
     assert.deepEqual(saved.cells.map((c) => c.kind), ['markdown', 'sql', 'chart']);
     assert.deepEqual(saved.cells[1].output?.rows, expected.rows, 'the SQL output is saved');
     assert.equal(saved.cells[2].output?.spec?.data.values.length, expected.rows.length, 'the chart is saved with its data');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-    const again = await vscode.workspace.openNotebookDocument(file);
-    assert.ok(again.cellAt(1).outputs[0].items.some((i) => i.mime === 'application/vnd.log-investigator.table+json'), 'reopened with its outputs');
+    // VS Code keeps a document an extension opened for minutes after its editor closed, so reopening
+    // the same file would hand back the one in memory: the saved bytes are opened as another file
+    // instead, which only what was written can fill
+    const copy = vscode.Uri.file(path.join(ws(), 'investigation-reopened.loginv'));
+    await vscode.workspace.fs.copy(file, copy, { overwrite: true });
+    assert.ok(!vscode.workspace.notebookDocuments.some((d) => d.uri.toString() === copy.toString()), 'the copy is not open yet');
+    const again = await vscode.workspace.openNotebookDocument(copy);
+    assert.notEqual(again, doc, 'a new document, read from the saved file');
+    assert.deepEqual(again.getCells().map((c) => c.document.languageId), ['markdown', 'sql', 'json']);
+    const reopened = again.cellAt(1).outputs[0]?.items.find((i) => i.mime === 'application/vnd.log-investigator.table+json');
+    assert.ok(reopened, 'reopened with its outputs');
+    assert.deepEqual((JSON.parse(new TextDecoder().decode(reopened.data)) as { rows: unknown[][] }).rows, expected.rows);
+    // and it runs again: outputs cleared, the SQL cell run, its output the query's rows, drawn again
+    await vscode.window.showNotebookDocument(again);
+    await vscode.commands.executeCommand('notebook.clearAllCellsOutputs');
+    assert.equal(again.cellAt(1).outputs.length, 0, 'outputs cleared');
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 2 }], document: again.uri });
+    const runEnd = Date.now() + 30000;
+    while (again.cellAt(1).outputs.length === 0) {
+      if (Date.now() > runEnd) throw new Error('the reopened SQL cell produced no output');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const rerun = again.cellAt(1).outputs[0].items.find((i) => i.mime === 'application/vnd.log-investigator.table+json')!;
+    assert.deepEqual((JSON.parse(new TextDecoder().decode(rerun.data)) as { rows: unknown[][] }).rows, expected.rows, 'the re-run output is the query\'s rows');
+    assert.equal(again.cellAt(1).executionSummary?.success, true, 'the cell ran and succeeded');
+    const redrawn = await until({ selector: '.li-table td' }, (r) => r.count === expected.rows.length * 2, 'the renderer draws the re-run table');
+    assert.equal(redrawn.texts[0], String(expected.rows[0][0]));
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
   it("a notebook's SQL result sorts, filters and links each row to its source line", async () => {

@@ -1,0 +1,51 @@
+/** What the view tests share: waits on a webview's DOM, and screenshots of a view over the whole editor area. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { harness, type Query, type WebviewAnswer as Inspect } from './helpers';
+
+/** Waits until a webview query satisfies `ok` (the view redraws after messages and theme changes). */
+export async function untilView(q: Query, ok: (r: Inspect) => boolean, what: string, timeoutMs = 30000): Promise<Inspect> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Inspect | undefined;
+  while (Date.now() < deadline) {
+    last = await harness.evalWebview(q, timeoutMs);
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: ${JSON.stringify(last && { count: last.count, texts: last.texts.slice(0, 5), boxes: last.boxes?.slice(0, 3) })}`);
+}
+
+const GROUP_FOCUS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Seventh', 'Eighth'].map((n) => `workbench.action.focus${n}EditorGroup`);
+
+/**
+ * Gives the editor group showing the tab titled ~`title` the whole editor area (the others
+ * minimized), as a person reading the view would: panels open beside the editor, in half of it.
+ * Resolves with the function that puts the groups back (even widths, the active group as it was).
+ */
+export async function expandGroupOf(title: string): Promise<() => Promise<void>> {
+  // the group active before: focused again afterwards, so that the next panel opens beside it as before (not in a new group)
+  const before = vscode.window.tabGroups.activeTabGroup.viewColumn;
+  const group = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.label.includes(title)));
+  assert.ok(group, `a tab titled ~"${title}" is open: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(' | ')}`);
+  const tab = group.tabs.find((t) => t.label.includes(title))!;
+  if (group.viewColumn >= 1 && group.viewColumn <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[group.viewColumn - 1]);
+  if (!tab.isActive) await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', group.tabs.indexOf(tab));
+  if (vscode.window.tabGroups.all.length > 1) await vscode.commands.executeCommand('workbench.action.minimizeOtherEditors');
+  await new Promise((r) => setTimeout(r, 600)); // the layout settles, the webview resizes and redraws
+  return async () => {
+    await vscode.commands.executeCommand('workbench.action.evenEditorWidths');
+    if (before >= 1 && before <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[before - 1]);
+    await new Promise((r) => setTimeout(r, 300));
+  };
+}
+
+/** A screenshot of the view titled ~`title` over the whole editor area; the layout as it was afterwards. */
+export async function shotOf(title: string, name: string): Promise<void> {
+  const restore = await expandGroupOf(title);
+  try {
+    await harness.screenshot(name);
+  } finally {
+    await restore();
+  }
+}
+
