@@ -19,7 +19,7 @@ const GROUP_FOCUS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Se
 
 /**
  * Gives the editor group showing the tab titled ~`title` the whole editor area (the others
- * minimized), as a person reading the view would: panels open beside the editor, in half of it.
+ * hidden), as a person reading the view would: panels open beside the editor, in half of it.
  * Resolves with the function that puts the groups back (even widths, the active group as it was).
  */
 export async function expandGroupOf(title: string): Promise<() => Promise<void>> {
@@ -30,9 +30,12 @@ export async function expandGroupOf(title: string): Promise<() => Promise<void>>
   const tab = group.tabs.find((t) => t.label.includes(title))!;
   if (group.viewColumn >= 1 && group.viewColumn <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[group.viewColumn - 1]);
   if (!tab.isActive) await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', group.tabs.indexOf(tab));
-  if (vscode.window.tabGroups.all.length > 1) await vscode.commands.executeCommand('workbench.action.minimizeOtherEditors');
+  // maximized: the other groups hidden until the toggle is pressed again
+  const maximize = vscode.window.tabGroups.all.length > 1;
+  if (maximize) await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
   await new Promise((r) => setTimeout(r, 600)); // the layout settles, the webview resizes and redraws
   return async () => {
+    if (maximize) await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
     await vscode.commands.executeCommand('workbench.action.evenEditorWidths');
     if (before >= 1 && before <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[before - 1]);
     await new Promise((r) => setTimeout(r, 300));
