@@ -224,8 +224,6 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
         {
           title: 'Confusion matrices',
           data: { values: cells },
-          // the largest count of all matrices: a cell's text is white on the darker half of the (shared) scale
-          transform: [{ joinaggregate: [{ op: 'max', field: 'n', as: 'nmax' }] }],
           facet: { column: { field: 'detector', type: 'nominal', title: null } },
           spec: {
             width: 150,
@@ -236,7 +234,7 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
             },
             layer: [
               { mark: 'rect', encoding: { color: { field: 'n', type: 'quantitative', scale: { type: 'symlog', scheme: 'blues' }, legend: null } } },
-              { mark: { type: 'text', fontSize: 13 }, transform: [{ calculate: "datum.cell + ' ' + datum.n", as: 'label' }], encoding: { text: { field: 'label' }, color: { condition: { test: 'log(1 + datum.n) > 0.5 * log(1 + datum.nmax)', value: '#ffffff' }, value: '#000000' } } },
+              { mark: { type: 'text', fontSize: 13 }, transform: [{ calculate: "datum.cell + ' ' + datum.n", as: 'label' }], encoding: { text: { field: 'label' } } },
             ],
           },
         },
