@@ -25,7 +25,9 @@ const GROUP_FOCUS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Se
 export async function expandGroupOf(title: string): Promise<() => Promise<void>> {
   // the group active before: focused again afterwards, so that the next panel opens beside it as before (not in a new group)
   const before = vscode.window.tabGroups.activeTabGroup.viewColumn;
-  const group = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.label.includes(title)));
+  // the group where that view is in front (an older view of the same title may wait in another group)
+  const groups = vscode.window.tabGroups.all;
+  const group = [...groups].reverse().find((g) => g.activeTab?.label.includes(title)) ?? groups.find((g) => g.tabs.some((t) => t.label.includes(title)));
   assert.ok(group, `a tab titled ~"${title}" is open: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label)).join(' | ')}`);
   const tab = group.tabs.find((t) => t.label.includes(title))!;
   if (group.viewColumn >= 1 && group.viewColumn <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[group.viewColumn - 1]);
@@ -52,3 +54,9 @@ export async function shotOf(title: string, name: string): Promise<void> {
   }
 }
 
+
+/** Closes the webview tabs titled ~`title` (every webview tab without one): the next look at a view finds only the view just shown. */
+export async function closeWebviews(title?: string): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && (title === undefined || t.label.includes(title)));
+  if (tabs.length) await vscode.window.tabGroups.close(tabs);
+}
