@@ -73,7 +73,7 @@ export function noTemplates(t: TableInfo): string | undefined {
 
 /** Analysis.shape of error-bursts: also a level column to tell error lines by. */
 export function noLevels(t: TableInfo): string | undefined {
-  return noTemplates(t) ?? (t.columns.some((c) => c.type === 'text' && LEVEL_NAME_RE.test(c.name)) ? undefined : 'no level column (level, severity, priority…) to tell error lines by');
+  return noTemplates(t) ?? (levelColumnOf(t) ? undefined : 'no level column (level, severity, priority…) to tell error lines by');
 }
 
 /** Throws TOO_LITTLE_DATA (the analysis is skipped with the reason) when the table has no templates. */
@@ -136,7 +136,11 @@ const ERROR_LEVELS = ['error', 'err', 'e', 'fatal', 'f', 'crit', 'critical', 'al
 
 /** The table's level column, unquoted, or undefined. */
 export function levelColumn(cx: AnalysisContext): string | undefined {
-  return cx.table.columns.find((c) => c.type === 'text' && LEVEL_NAME_RE.test(c.name))?.name;
+  return levelColumnOf(cx.table);
+}
+
+function levelColumnOf(t: TableInfo): string | undefined {
+  return t.columns.find((c) => c.type === 'text' && LEVEL_NAME_RE.test(c.name))?.name;
 }
 
 /** SQL that is true for a line at an error level (error, fatal, critical… in any case). */

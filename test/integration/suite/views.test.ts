@@ -16,6 +16,18 @@ const RESULTS = 'Query Results';
 
 
 /** Every chart in the panel has a size; every text in it reads at 4.5:1 or better; no title is cut off. */
+/** Runs a notebook's SQL cell with our kernel and waits (up to 30 s) for its output: the table item. */
+async function runSqlCell(doc: vscode.NotebookDocument, index: number): Promise<vscode.NotebookCellOutputItem> {
+  await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
+  await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: doc.uri });
+  const deadline = Date.now() + 30000;
+  while (doc.cellAt(index).outputs.length === 0) {
+    if (Date.now() > deadline) throw new Error(`cell ${index} of ${path.basename(doc.uri.path)} produced no output`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return doc.cellAt(index).outputs[0].items.find((i) => i.mime === 'application/vnd.log-investigator.table+json')!;
+}
+
 async function checkCharts(title: string, shot: string): Promise<void> {
   const restore = await expandGroupOf(title);
   try {
@@ -400,14 +412,7 @@ describe('Views in every theme', function () {
     await vscode.window.showNotebookDocument(again);
     await vscode.commands.executeCommand('notebook.clearAllCellsOutputs');
     assert.equal(again.cellAt(1).outputs.length, 0, 'outputs cleared');
-    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 1, end: 2 }], document: again.uri });
-    const runEnd = Date.now() + 30000;
-    while (again.cellAt(1).outputs.length === 0) {
-      if (Date.now() > runEnd) throw new Error('the reopened SQL cell produced no output');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const rerun = again.cellAt(1).outputs[0].items.find((i) => i.mime === 'application/vnd.log-investigator.table+json')!;
+    const rerun = await runSqlCell(again, 1);
     assert.deepEqual((JSON.parse(new TextDecoder().decode(rerun.data)) as { rows: unknown[][] }).rows, expected.rows, 'the re-run output is the query\'s rows');
     assert.equal(again.cellAt(1).executionSummary?.success, true, 'the cell ran and succeeded');
     const redrawn = await until({ selector: '.li-table td' }, (r) => r.count === expected.rows.length * 2, 'the renderer draws the re-run table');
@@ -422,14 +427,7 @@ describe('Views in every theme', function () {
     const expected = (await a.service.query(sql)).rows as [number, string, number][];
     const doc = await vscode.workspace.openNotebookDocument('log-investigator-notebook', new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, sql, 'sql')]));
     await vscode.window.showNotebookDocument(doc);
-    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
-    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 1 }], document: doc.uri });
-    const deadline = Date.now() + 30000;
-    while (doc.cellAt(0).outputs.length === 0) {
-      if (Date.now() > deadline) throw new Error('the cell produced no output');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const item = doc.cellAt(0).outputs[0].items.find((i) => i.mime === 'application/vnd.log-investigator.table+json')!;
+    const item = await runSqlCell(doc, 0);
     assert.deepEqual((JSON.parse(new TextDecoder().decode(item.data)) as { sources?: unknown }).sources, [{ table: access.table, lineColumn: 0 }]);
     const links = await until({ selector: '.li-table a.li-src' }, (r) => r.count === expected.length, 'a line link per row');
     assert.deepEqual(links.texts, expected.map((r) => `line ${r[0]}`));
