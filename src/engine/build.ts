@@ -450,8 +450,17 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     }
   };
 
+  // a row's rowid is its line, and rowids must increase: an object starting on a line another row
+  // starts on (a compact JSON array or {"Records": [...]} on one line) takes the next free number
+  let lastLine = 0;
+  const shared = { count: 0, first: 0 };
   const sink: RecordSink = {
     record(values, line) {
+      if (line <= lastLine) {
+        if (shared.count++ === 0) shared.first = lastLine;
+        line = lastLine + 1;
+      }
+      lastLine = line;
       if (sample) {
         sample.push({ values, line });
         if (sample.length >= SAMPLE_ROWS) decideSchema();
@@ -536,6 +545,11 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   if (implausible.count) {
     warnings.push(
       `${implausible.count.toLocaleString('en-US')} record${implausible.count === 1 ? ' has a time' : 's have times'} far outside the file's own range (years ${yearLo}–${yearHi}; e.g. ${implausible.example} on line ${implausible.line}): ${implausible.count === 1 ? 'its' : 'their'} _time is NULL, the original text is kept.`,
+    );
+  }
+  if (shared.count) {
+    warnings.push(
+      `${shared.count.toLocaleString('en-US')} record${shared.count === 1 ? ' starts' : 's start'} on a line another record starts on (several JSON objects on one line, from line ${shared.first}): a row's _line must be its own, so these take the numbers after it, which are not their lines.`,
     );
   }
   if (sn.encoding !== 'utf-8') warnings.push(`${path} was read as ${sn.encoding === 'windows-1252' ? 'Latin-1 (Windows-1252)' : sn.encoding.toUpperCase()} text.`);

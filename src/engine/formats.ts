@@ -8,6 +8,7 @@ import { jsonText } from './output';
 import { exactInteger } from './values';
 import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } from './fastPath';
 import { JsonDocumentsParser, looksLikeJsonDocuments } from './ingest/jsonDocuments';
+import { WrappedJsonParser, wrapperKey } from './ingest/jsonWrapped';
 import { learnHeader, LearnedParser, stampHoldsDelimiter } from './ingest/learned';
 import { detectLnav, lnavFormatsIn, LnavParser } from './ingest/lnav';
 
@@ -19,7 +20,7 @@ export const FORMAT_TITLES: Record<FormatId, string> = {
   tsv: 'Tab-separated values with a header',
   spaces: 'Whitespace-separated fields without a header (e.g. date time page user cohort ip)',
   jsonl: 'JSON Lines (nested objects flattened to dotted names)',
-  json: 'JSON documents: objects one after another or in an array, pretty-printed or not (EVTX or cloud audit exports)',
+  json: 'JSON documents: objects one after another or in an array, pretty-printed or not (EVTX or cloud audit exports); a document whose one key holds an array of objects ({"Records": [...]}) is a row per object',
   zeek: 'Zeek TSV log (#separator, #fields, #types)',
   'zeek-json': 'Zeek JSON log',
   apache: 'Apache / Nginx access log (common or combined)',
@@ -754,8 +755,11 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
     case 'jsonl':
     case 'zeek-json':
       return { format, parser: new JsonLinesParser(format) };
-    case 'json':
-      return { format, parser: new JsonDocumentsParser() };
+    case 'json': {
+      // {"Records": [...]}: the events are the array's objects
+      const key = wrapperKey(lines.filter((l) => l.trim().length > 0));
+      return { format, parser: key === undefined ? new JsonDocumentsParser() : new WrappedJsonParser(key) };
+    }
     case 'zeek':
       return { format, parser: new ZeekParser() };
     case 'apache':
@@ -827,6 +831,7 @@ export function detect(lines: string[], opts: DetectOptions = {}, fileName?: str
   if (/^#(separator|fields)\b/.test(nonEmpty[0])) return makeParser('zeek', lines, opts);
   if (looksLikeW3c(nonEmpty)) return makeParser('w3c', lines, opts);
   if (nonEmpty[0].trimStart().startsWith('{')) {
+    if (wrapperKey(nonEmpty) !== undefined) return makeParser('json', lines, opts);
     const objs = nonEmpty.slice(0, 50).map((l) => {
       try {
         const v = JSON.parse(l);

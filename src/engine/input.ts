@@ -419,7 +419,8 @@ export function headLines(sn: Sniff, max = 2000): string[] {
   let text = new TextDecoder(sn.encoding).decode(sn.head);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split(/\r\n|\r|\n/);
-  // the last line may be cut by the sample size
-  if (sn.head.length >= SNIFF_BYTES) lines.pop();
+  // the last line may be cut by the sample size; a file whose first line is longer than the sample
+  // (a CloudTrail file from S3 is one line) keeps its start, so that the format can be told from it
+  if (sn.head.length >= SNIFF_BYTES && lines.length > 1) lines.pop();
   return lines.slice(0, max);
 }

@@ -1,3 +1,4 @@
+import { cloudRoleScorer } from './cloudRoles';
 import type { ColumnType } from './values';
 
 /** What a column means to the analyses; guessed from names and types, overridable by the user. */
@@ -71,6 +72,7 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
   const http = HTTP_SIBLINGS.some((n) => names.has(n));
   const kerberos = KERBEROS_SIBLINGS.filter((n) => names.has(n)).length >= 2;
   const windowsLogon = WINDOWS_LOGON_SIBLINGS.filter((n) => [...names].some((x) => x.endsWith(n))).length >= 2;
+  const cloud = cloudRoleScorer(names);
   for (const rule of RULES) {
     if (rule.role in overrides) continue;
     let best: { name: string; score: number } | null = null;
@@ -92,6 +94,7 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
       if (windowsLogon && rule.role === 'outcome' && isEventIdColumn(c.name)) score = 12;
       if (windowsLogon && rule.role === 'user' && n.endsWith('targetusername')) score = 12;
       if (windowsLogon && rule.role === 'user' && n.endsWith('subjectusername')) score = 0;
+      if (cloud) score = cloud(rule.role, n, c.nullShare) ?? score;
       if (rule.types) {
         // a date is not a start or end date by its type alone: those need their name too
         if ((rule.role === 'start' || rule.role === 'end' || rule.role === 'port') && score === 0) continue;
