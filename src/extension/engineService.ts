@@ -9,6 +9,7 @@ import { CancelledError, errorMessage } from '../engine/errors';
 import type { FormatId } from '../engine/formats';
 import type { Role } from '../engine/roles';
 import { safeText } from '../shared/safeText';
+import { indexNotice } from '../shared/indexNotice';
 import { lnavDirsForIndex } from './lnavFormats';
 
 /** What the user told us about a file (format, column names); kept per workspace. */
@@ -117,17 +118,13 @@ export class EngineService implements vscode.Disposable {
               out.push(t);
               this.log.info(`${file}: ${t.format} → table ${t.table}, ${t.rows} rows, ${t.rejected} rejected, ${Date.now() - started} ms`);
               for (const w of t.warnings) this.log.warn(`${file}: ${w}`);
-              if (t.rejected > 0 || t.warnings.length) {
-                void vscode.window
-                  .showWarningMessage(
-                    safeText(`${name}: ${t.rejected.toLocaleString()} line(s) could not be read as ${t.format} and are in the rejects table.${t.warnings.length ? ' ' + t.warnings[0] : ''}`),
-                    'Show Rejected Lines',
-                    'Change Format…',
-                  )
-                  .then((a) => {
-                    if (a === 'Show Rejected Lines') void vscode.commands.executeCommand('logInvestigator.showRejects', t.table);
-                    if (a === 'Change Format…') void vscode.commands.executeCommand('logInvestigator.changeFormat', t.table);
-                  });
+              const notice = indexNotice(name, t);
+              if (notice) {
+                void vscode.window.showWarningMessage(safeText(notice.text), ...notice.actions).then((a) => {
+                  if (a === 'Show Rejected Lines') void vscode.commands.executeCommand('logInvestigator.showRejects', t.table);
+                  if (a === 'Change Format…') void vscode.commands.executeCommand('logInvestigator.changeFormat', t.table);
+                  if (a === 'Show Log') this.log.show();
+                });
               }
             }
           } catch (e) {
