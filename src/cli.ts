@@ -26,6 +26,8 @@ import { SEVERITIES, type Severity } from './engine/findings';
 import { RISK_BANDS } from './engine/triage/risk';
 import { SqlJsStore, type LogStore } from './engine/store/store';
 import { ClickHouseStore } from './engine/store/clickhouse/store';
+import { backendOptions } from './engine/store/clickhouse/connect';
+import type { ClickHouseOptions } from './engine/store/clickhouse/http';
 
 const USAGE = `Usage:
   log-investigator index FILE... [options] [--out db.sqlite]
@@ -70,6 +72,12 @@ Options:
                      scripts/clickhouse/cluster.sh store prints the local cluster's). Files given are indexed
                      there; without files, the database's tables are used as they are (indexed ones and
                      others, roles guessed; --role overrides). Password: LI_CLICKHOUSE_PASSWORD.
+  --backend B        (index, query, analyze, suspects) embedded (default: in memory) or clickhouse, with:
+  --url URL            ClickHouse's HTTP interface, http://HOST:PORT (one HOST:PORT per shard, comma-separated,
+                       in the cluster's order: http://h1:8123,h2:8123); user and password from LI_CLICKHOUSE_USER
+                       and LI_CLICKHOUSE_PASSWORD. The same store as --store.
+  --database DB        The database (default: default). index creates it; query, analyze and suspects need it.
+  --cluster NAME       The remote_servers cluster of several shards (default: li).
   --stats            Print timings and peak memory as one JSON line on stderr.
   --worker           Index in a worker thread.
   -h, --help         This help.   -v, --version   The version.
@@ -319,6 +327,10 @@ async function main(argv: string[]): Promise<number> {
       'min-severity': { type: 'string' },
       worker: { type: 'boolean' },
       store: { type: 'string' },
+      backend: { type: 'string' },
+      url: { type: 'string' },
+      database: { type: 'string' },
+      cluster: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -346,15 +358,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'index' && command !== 'query' && command !== 'shell' && command !== 'analyze' && command !== 'suspects') throw new UsageError(`unknown command '${command}'`);
-  // with --store, only index needs files: without them the database's own tables are used
-  if (files.length === 0 && (typeof values.store !== 'string' || command === 'index')) throw new UsageError(`${command}: give at least one file`);
+  const remote = backendChoice(values);
+  // with ClickHouse, only index needs files: without them the database's own tables are used
+  if (files.length === 0 && (!remote || command === 'index')) throw new UsageError(`${command}: give at least one file`);
   if (command === 'query' && !values.sql) throw new UsageError('query: give the SQL with --sql "SELECT ..."');
   if (values.json && values.csv && command !== 'analyze' && command !== 'suspects') throw new UsageError('choose one of --json and --csv');
   const options = optionsFrom(values, files);
   if (command === 'suspects') suspectOptions(values);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows >= 0)) throw new UsageError('--max-rows takes a whole number');
-  if (typeof values.store === 'string') return onStore(command, files, values, values.store, options, maxRows);
+  if (remote) return onStore(command, files, values, remote, options, maxRows);
 
   const t0 = performance.now();
   // the shell queries synchronously, so it keeps the engine in process
@@ -412,11 +425,35 @@ function printResult(res: QueryResult, values: Record<string, unknown>, maxRows:
   if (res.truncated) process.stderr.write(`log-investigator: showing the first ${maxRows} rows; more exist.\n`);
 }
 
-/** index, query, analyze and suspects with the tables in ClickHouse (--store); the options are checked by main. */
-async function onStore(command: string, files: string[], values: Record<string, unknown>, address: string, options: IndexOptions, maxRows: number | undefined): Promise<number> {
-  if (command === 'shell' || values.out || values.worker) throw new UsageError('--store goes with index, query, analyze and suspects (not shell, --out or --worker)');
+/**
+ * Where the tables live when not in memory: `--store ADDRESS`, or `--backend clickhouse --url URL [--database DB]
+ * [--cluster NAME]` (the same store, the address in two parts); undefined for the embedded store.
+ */
+function backendChoice(values: Record<string, unknown>): string | ClickHouseOptions | undefined {
+  const backend = typeof values.backend === 'string' ? values.backend : undefined;
+  if (backend !== undefined && backend !== 'embedded' && backend !== 'clickhouse') throw new UsageError(`--backend takes embedded or clickhouse, not '${backend}'`);
+  const parts = (['url', 'database', 'cluster'] as const).filter((k) => typeof values[k] === 'string');
+  if (typeof values.store === 'string') {
+    if (backend || parts.length) throw new UsageError(`give either --store ADDRESS or --backend clickhouse --url URL, not both (--store with ${[backend && '--backend', ...parts.map((p) => `--${p}`)].filter(Boolean).join(', ')})`);
+    return values.store;
+  }
+  if (backend !== 'clickhouse') {
+    if (parts.length) throw new UsageError(`${parts.map((p) => `--${p}`).join(', ')} ${parts.length === 1 ? 'goes' : 'go'} with --backend clickhouse`);
+    return undefined;
+  }
+  if (typeof values.url !== 'string') throw new UsageError('--backend clickhouse needs --url http://HOST:PORT (ClickHouse\'s HTTP interface; scripts/clickhouse/cluster.sh start prints the local one)');
+  return backendOptions(
+    { url: values.url, database: values.database as string | undefined, cluster: values.cluster as string | undefined },
+    { username: process.env.LI_CLICKHOUSE_USER, password: process.env.LI_CLICKHOUSE_PASSWORD },
+  );
+}
+
+/** index, query, analyze and suspects with the tables in ClickHouse (--store, --backend clickhouse); the options are checked by main. */
+async function onStore(command: string, files: string[], values: Record<string, unknown>, address: string | ClickHouseOptions, options: IndexOptions, maxRows: number | undefined): Promise<number> {
+  if (command === 'shell' || values.out || values.worker) throw new UsageError('ClickHouse (--store, --backend clickhouse) goes with index, query, analyze and suspects (not shell, --out or --worker)');
   const t0 = performance.now();
-  const store = await ClickHouseStore.connect(address);
+  // only index makes the database: the others read one that is there, and say so when it is not
+  const store = await ClickHouseStore.connect(address, { create: command === 'index' });
   try {
     const outcomes = files.length ? await store.index(files, options) : [];
     const failed = reportFailures(outcomes);

@@ -6,6 +6,8 @@ export interface BridgeInit {
   database?: string;
   username?: string;
   password?: string;
+  /** How long one request may take (the HTTP client's request timeout). */
+  timeoutMs?: number;
   /** Int32Array over it: [0] turns 1 when a reply is posted. */
   flag: SharedArrayBuffer;
 }

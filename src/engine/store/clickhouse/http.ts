@@ -17,6 +17,8 @@ export interface ClickHouseOptions {
   cluster?: string;
   username?: string;
   password?: string;
+  /** How long one request may take before it fails (default 600 s). */
+  timeoutMs?: number;
 }
 
 export interface RawResult {
@@ -44,7 +46,7 @@ export function fromJson(v: unknown, type: string): SqlValue {
 export class ClickHouseHttp {
   readonly client: ClickHouseClient;
 
-  constructor(readonly url: string, opts: { database?: string; username?: string; password?: string } = {}) {
+  constructor(readonly url: string, opts: { database?: string; username?: string; password?: string; timeoutMs?: number } = {}) {
     this.client = createClient({
       url,
       database: opts.database,
@@ -52,14 +54,16 @@ export class ClickHouseHttp {
       password: opts.password ?? '',
       // 18.16 answers gzip, but compressing a request costs our thread more than the loopback saves
       compression: { request: false, response: false },
-      request_timeout: 600_000,
+      request_timeout: opts.timeoutMs ?? 600_000,
       log: { level: 127 as never },
       clickhouse_settings: {},
     });
   }
 
-  async query(sql: string, settings: Record<string, string | number> = {}): Promise<RawResult> {
-    const rs = await this.client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: settings as never });
+  /** `timeoutMs`: this query fails after that long (the client's request timeout otherwise). */
+  async query(sql: string, settings: Record<string, string | number> = {}, timeoutMs?: number): Promise<RawResult> {
+    const abort_signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const rs = await this.client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: settings as never, abort_signal });
     const j = (await rs.json()) as { meta: { name: string; type: string }[]; data: unknown[][] };
     const types = j.meta.map((m) => m.type);
     return { columns: j.meta.map((m) => m.name), types, rows: j.data.map((r) => r.map((v, i) => fromJson(v, types[i]))) };

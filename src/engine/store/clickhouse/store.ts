@@ -16,10 +16,10 @@ import type { Querier } from '../../findings';
 import type { Role } from '../../roles';
 import type { LogStore } from '../store';
 import { describeExisting, ensureCatalog, readCatalog, writeEntry } from './catalog';
+import { checkServers } from './connect';
 import { toClickHouse } from './dialect';
 import { ClickHouseHttp, type ClickHouseOptions } from './http';
 import { ingestBuilt, type Target } from './ingest';
-import { chName } from './sqlTree';
 import { SyncBridge } from './syncBridge';
 import * as path from 'node:path';
 
@@ -62,14 +62,18 @@ export class ClickHouseStore implements LogStore {
     return `ClickHouse ${this.opts.url}, database ${this.opts.database}${n > 1 ? ` (${n} shards, cluster ${this.opts.cluster})` : ''}`;
   }
 
-  /** Connects to every shard, creates the database and the catalog where missing, and reads them. */
-  static async connect(spec: string | ClickHouseOptions): Promise<ClickHouseStore> {
+  /**
+   * Connects to every shard (each must answer within `connectTimeoutMs`, default 10 s), creates the
+   * database where missing when `create` (default; otherwise a missing database fails with NOT_FOUND),
+   * creates the catalog where missing, and reads them.
+   */
+  static async connect(spec: string | ClickHouseOptions, how: { create?: boolean; connectTimeoutMs?: number } = {}): Promise<ClickHouseStore> {
     const o = typeof spec === 'string' ? parseStoreUrl(spec) : spec;
     const shards = o.shards ?? [o.url];
     const database = o.database ?? 'default';
-    const nodes = shards.map((u) => new ClickHouseHttp(u, { username: o.username, password: o.password }));
+    const nodes = shards.map((u) => new ClickHouseHttp(u, { username: o.username, password: o.password, timeoutMs: o.timeoutMs }));
     try {
-      for (const n of nodes) await n.command(`CREATE DATABASE IF NOT EXISTS ${chName(database)}`);
+      await checkServers(nodes, database, { create: how.create ?? true, timeoutMs: how.connectTimeoutMs ?? 10_000 });
       if (o.cluster && shards.length > 1) await checkCluster(nodes[0], o.cluster, shards.length);
       await ensureCatalog(nodes[0], database);
     } catch (e) {
@@ -77,7 +81,7 @@ export class ClickHouseStore implements LogStore {
       if (e instanceof LogInvestigatorError) throw e;
       throw new LogInvestigatorError('UNREADABLE', `cannot use ClickHouse at ${o.url}: ${errorMessage(e)}`);
     }
-    const bridge = new SyncBridge({ url: o.url, database, username: o.username, password: o.password });
+    const bridge = new SyncBridge({ url: o.url, database, username: o.username, password: o.password, timeoutMs: o.timeoutMs }, (o.timeoutMs ?? 600_000) + 5_000);
     const store = new ClickHouseStore({ ...o, database, shards }, nodes, bridge);
     await store.refresh();
     return store;

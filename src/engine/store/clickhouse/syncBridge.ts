@@ -25,7 +25,7 @@ export class SyncBridge {
   private readonly port: MessagePort;
   private readonly flag: Int32Array;
 
-  constructor(opts: { url: string; database?: string; username?: string; password?: string }, private readonly timeoutMs = 600_000) {
+  constructor(opts: { url: string; database?: string; username?: string; password?: string; timeoutMs?: number }, private readonly timeoutMs = 600_000) {
     const sab = new SharedArrayBuffer(4);
     this.flag = new Int32Array(sab);
     const { port1, port2 } = new MessageChannel();
