@@ -669,8 +669,9 @@ function chooseTime(
     const { p, i } = stamps[0];
     let y = year;
     if (p.timeFormat === 'syslog' && y === undefined) {
-      const first = sample.find((r) => typeof r.values[i] === 'string')?.values[i] as string | undefined;
-      y = syslogYear(first, mtime);
+      const stamps = sample.map((r) => r.values[i]).filter((v): v is string => typeof v === 'string');
+      // the first stamp, and an RFC 5424 line's ISO stamp when the file has both kinds and a BSD line comes first
+      y = syslogYear(stamps[0], mtime, /^[A-Z]/.test(stamps[0] ?? '') ? stamps.find((v) => /^\d{4}-/.test(v)) : undefined);
     } else if (y === undefined && p.timeFormat?.startsWith('layout:')) {
       // a layout without a year (03-17 16:13:38.811) starts in the file's year, like syslog
       const first = sample.find((r) => typeof r.values[i] === 'string')?.values[i] as string | undefined;

@@ -1,4 +1,5 @@
-import { parseRfc5424, RFC5424_RE } from './ingest/rfc5424';
+import { RFC5424_RE } from './ingest/rfc5424';
+import { parseSshd, SYSLOG_LINE_RE, syslogReader } from './ingest/syslog';
 import { looksLikeW3c, W3cParser } from './ingest/w3c';
 import type { CellValue } from './sqliteImage';
 import type { ColumnType, TimeFormat } from './values';
@@ -10,6 +11,7 @@ import { accessSplitter, delimitedSplitter, zeekSplitter, type FieldSplitter } f
 import { JsonDocumentsParser, looksLikeJsonDocuments } from './ingest/jsonDocuments';
 import { WrappedJsonParser, wrapperKey } from './ingest/jsonWrapped';
 import { learnHeader, LearnedParser, stampHoldsDelimiter } from './ingest/learned';
+import { logColumnNames } from './ingest/logColumns';
 import { detectLnav, lnavFormatsIn, LnavParser } from './ingest/lnav';
 
 export const FORMATS = ['csv', 'tsv', 'spaces', 'jsonl', 'json', 'zeek', 'zeek-json', 'apache', 'syslog', 'apache-error', 'w3c', 'lnav', 'learned', 'lines', 'sqlite'] as const;
@@ -558,96 +560,12 @@ function parseAccess(text: string): CellValue[] | string {
 
 // ---------------------------------------------------------------- syslog
 
-// The tag (program[pid]:) is optional: lines such as `syslogd 1.4.1: restart.` keep their text as the message.
-const SYSLOG_LINE_RE = /^([A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?) (\S+) +(?:((?:-- )?[^\s[:]+(?: \d+(?:\.\d+)+)?)(?:\[(\d+)\])?(?:: ?| (?=\(\[\d+\]\):)))?(.*)$/;
-// the program tag as syslog daemons write it: `sshd[19939]:`, `sshd(pam_unix)[19939]:`, `logrotate:`, and the
-// edge cases kept as loghub's ground truth has them: `syslogd 1.4.1:` (program with its version), `-- root[2421]:`
-// (program `-- root`), Mac's `sandboxd[129] ([31211]):` (pid 129; the responsible process stays in the message)
+export { parseSshd };
 
-const SYSLOG_BASE: FixedColumn[] = [
-  { name: 'time', type: 'timestamp', timeFormat: 'syslog' },
-  { name: 'host', type: 'text' },
-  { name: 'program', type: 'text', role: null },
-  { name: 'pid', type: 'integer' },
-  { name: 'message', type: 'text' },
-];
-const SSHD_COLUMNS: FixedColumn[] = [
-  { name: 'event', type: 'text' },
-  { name: 'user', type: 'text' },
-  { name: 'src_ip', type: 'ip' },
-  { name: 'src_port', type: 'integer' },
-  { name: 'outcome', type: 'text' },
-];
-
-interface SshdFields {
-  event: string;
-  user: string | null;
-  ip: string | null;
-  port: number | null;
-  outcome: 'success' | 'failure' | null;
-}
-
-const SSHD_RULES: [RegExp, (m: RegExpExecArray) => SshdFields][] = [
-  [/^Failed (\S+) for (invalid user )?(.*?) from (\S+) port (\d+)/, (m) => ({ event: m[2] ? `failed_${m[1]}_invalid_user` : `failed_${m[1]}`, user: m[3], ip: m[4], port: +m[5], outcome: 'failure' })],
-  [/^Accepted (\S+) for (.*?) from (\S+) port (\d+)/, (m) => ({ event: `accepted_${m[1]}`, user: m[2], ip: m[3], port: +m[4], outcome: 'success' })],
-  [/^Invalid user (.*?) from (\S+)(?: port (\d+))?/, (m) => ({ event: 'invalid_user', user: m[1] || null, ip: m[2], port: m[3] ? +m[3] : null, outcome: 'failure' })],
-  [/authentication failure;.*?rhost=(\S*)(?:\s+user=(\S+))?/, (m) => ({ event: 'auth_failure', user: m[2] ?? null, ip: m[1] || null, port: null, outcome: 'failure' })],
-  [/^error: maximum authentication attempts exceeded for (invalid user )?(.*?) from (\S+) port (\d+)/, (m) => ({ event: 'max_auth_attempts', user: m[2], ip: m[3], port: +m[4], outcome: 'failure' })],
-  [/^reverse mapping checking getaddrinfo for .*? \[(\S+)\] failed - POSSIBLE BREAK-IN ATTEMPT/, (m) => ({ event: 'break_in_attempt', user: null, ip: m[1], port: null, outcome: null })],
-  [/^Received disconnect from (\S+?)(?::| port (\d+))/, (m) => ({ event: 'disconnect', user: null, ip: m[1], port: m[2] ? +m[2] : null, outcome: null })],
-  [/^Connection closed by (?:(?:invalid |authenticating )?user (\S+) )?(\S+)(?: port (\d+))?/, (m) => ({ event: 'connection_closed', user: m[1] ?? null, ip: m[2], port: m[3] ? +m[3] : null, outcome: null })],
-  [/^Disconnected from (?:(?:invalid |authenticating )?user (\S+) )?(\S+) port (\d+)/, (m) => ({ event: 'disconnected', user: m[1] ?? null, ip: m[2], port: +m[3], outcome: null })],
-  [/^input_userauth_request: invalid user (\S*)/, (m) => ({ event: 'invalid_user', user: m[1] || null, ip: null, port: null, outcome: 'failure' })],
-  [/^pam_unix\(sshd:session\): session opened for user (\S+)/, (m) => ({ event: 'session_opened', user: m[1], ip: null, port: null, outcome: 'success' })],
-];
-
-export function parseSshd(message: string): SshdFields | null {
-  let msg = message;
-  const rep = /^message repeated \d+ times: \[ ?(.*?) ?\]$/.exec(msg);
-  if (rep) msg = rep[1];
-  for (const [re, f] of SSHD_RULES) {
-    const m = re.exec(msg);
-    if (m) return f(m);
-  }
-  return null;
-}
-
-function makeRfc5424Parser(withSshd: boolean): LineParser {
-  const cols: FixedColumn[] = [
-    { name: 'time', type: 'timestamp', timeFormat: 'iso' },
-    { name: 'host', type: 'text' },
-    { name: 'program', type: 'text', role: null },
-    { name: 'pid', type: 'integer' },
-    { name: 'msgid', type: 'text', role: null },
-    { name: 'facility', type: 'text', role: null },
-    { name: 'level', type: 'text' },
-    { name: 'structured_data', type: 'text', role: null },
-    { name: 'sd', type: 'json', role: null },
-    { name: 'message', type: 'text' },
-    ...(withSshd ? SSHD_COLUMNS : []),
-  ];
-  return new FixedRegexParser('syslog', cols, (text) => {
-    const row = parseRfc5424(text);
-    if (typeof row === 'string' || !withSshd) return row;
-    const s = typeof row[2] === 'string' && row[2].startsWith('sshd') && typeof row[9] === 'string' ? parseSshd(row[9]) : null;
-    return s ? [...row, s.event, s.user, s.ip, s.port, s.outcome] : [...row, null, null, null, null, null];
-  });
-}
-
-function makeSyslogParser(withSshd: boolean, timeFormat: TimeFormat): LineParser {
-  const cols = withSshd ? [...SYSLOG_BASE, ...SSHD_COLUMNS] : [...SYSLOG_BASE];
-  cols[0] = { ...cols[0], timeFormat };
-  return new FixedRegexParser('syslog', cols, (text) => {
-    const m = SYSLOG_LINE_RE.exec(text);
-    if (!m) return 'not a syslog line (expected: Mon DD HH:MM:SS host program[pid]: message)';
-    const row: CellValue[] = [m[1], m[2], m[3] ?? null, m[4] ? +m[4] : null, m[5]];
-    if (withSshd) {
-      const s = m[3]?.startsWith('sshd') ? parseSshd(m[5]) : null;
-      if (s) row.push(s.event, s.user, s.ip, s.port, s.outcome);
-      else row.push(null, null, null, null, null);
-    }
-    return row;
-  });
+/** BSD syslog lines, RFC 5424 lines, or both in one file, each line read by the form it has (ingest/syslog.ts). */
+function makeSyslogParser(sample: readonly string[]): LineParser {
+  const r = syslogReader(sample);
+  return new FixedRegexParser('syslog', r.columns, r.row);
 }
 
 // ---------------------------------------------------------------- Apache error log
@@ -743,7 +661,9 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
       const delim = opts.delimiter ?? (format === 'tsv' ? '\t' : guessDelimiter(lines) ?? ',');
       const recs = splitRecords(lines, delim);
       const header = opts.header ?? looksLikeHeader(recs[0] ?? [], recs.slice(1));
-      return { format, parser: new DelimitedParser(delim, format, names, header), delimiter: delim, header };
+      // a log without a header (HealthApp's time|component|pid|message) gets its columns named as a learned header's
+      const logNames = header || names ? null : logColumnNames(recs);
+      return { format, parser: new DelimitedParser(delim, format, names ?? logNames, header), delimiter: delim, header };
     }
     case 'spaces': {
       const single = consistentSpaces(lines);
@@ -764,16 +684,8 @@ export function makeParser(format: FormatId, lines: string[], opts: DetectOption
       return { format, parser: new ZeekParser() };
     case 'apache':
       return { format, parser: new FixedRegexParser('apache', APACHE_COLUMNS, parseAccess, accessSplitter) };
-    case 'syslog': {
-      const sample = lines.filter((l) => l.length).slice(0, 500);
-      if (share(sample.slice(0, 100), (l) => RFC5424_RE.test(l)) >= 0.8) return { format, parser: makeRfc5424Parser(sample.some((l) => / sshd /.test(l.slice(0, 120)))) };
-      const withSshd = sample.some((l) => {
-        const m = SYSLOG_LINE_RE.exec(l);
-        return m !== null && !!m[3]?.startsWith('sshd');
-      });
-      const first = sample.map((l) => SYSLOG_LINE_RE.exec(l)).find((m) => m)?.[1] ?? '';
-      return { format, parser: makeSyslogParser(withSshd, /^\d{4}-/.test(first) ? 'iso' : 'syslog') };
-    }
+    case 'syslog':
+      return { format, parser: makeSyslogParser(lines.filter((l) => l.length).slice(0, 500)) };
     case 'apache-error':
       return { format, parser: makeApacheErrorParser() };
     case 'w3c':

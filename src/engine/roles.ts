@@ -2,9 +2,12 @@ import { cloudRoleScorer } from './cloudRoles';
 import type { ColumnType } from './values';
 
 /** What a column means to the analyses; guessed from names and types, overridable by the user. */
-export type Role = 'time' | 'ip' | 'destination' | 'port' | 'user' | 'group' | 'program' | 'resource' | 'outcome' | 'label' | 'session' | 'start' | 'end';
-/** ip: the source (the client, the host that opens a connection); destination: the server it talks to (an address or a host name) and port its port. */
-export const ROLES: readonly Role[] = ['time', 'ip', 'destination', 'port', 'user', 'group', 'program', 'resource', 'outcome', 'label', 'session', 'start', 'end'];
+export type Role = 'time' | 'ip' | 'destination' | 'host' | 'port' | 'user' | 'group' | 'program' | 'resource' | 'outcome' | 'label' | 'session' | 'start' | 'end';
+/**
+ * ip: the source (the client, the host that opens a connection); destination: the server it talks to (an address or a
+ * host name) and port its port; host: the machine that wrote the line (syslog's host, a cluster log's node).
+ */
+export const ROLES: readonly Role[] = ['time', 'ip', 'destination', 'host', 'port', 'user', 'group', 'program', 'resource', 'outcome', 'label', 'session', 'start', 'end'];
 
 interface RoleRule {
   role: Role;
@@ -37,6 +40,8 @@ const RULES: RoleRule[] = [
     exact: ['idresph', 'resph', 'dstip', 'destip', 'destinationip', 'dst', 'dest', 'destination', 'dstaddr', 'destaddr', 'dstaddress', 'destinationaddress', 'serverip', 'server', 'serveraddr', 'serveraddress', 'dsthost', 'desthost', 'dsthostname', 'destinationhost', 'targetip', 'txhosts'],
     contains: /resp|dst|dest|server/,
   },
+  // the machine that wrote the line; an address-typed host is an ip and an HTTP log's host a destination (rules above)
+  { role: 'host', exact: ['host', 'hostname', 'node', 'nodename', 'computer', 'computername', 'machine', 'machinename', 'devicename'], contains: /hostname|computername|machinename/ },
   { role: 'port', exact: ['idrespp', 'respp', 'dstport', 'destport', 'destinationport', 'dport', 'serverport', 'targetport'], contains: /(resp|dst|dest|server).*port|dport/, types: ['integer'] },
   { role: 'user', exact: ['user', 'username', 'userid', 'login', 'account', 'accountname', 'email', 'sender', 'principal', 'actor', 'usr', 'student', 'studentid', 'employee', 'targetusername'], contains: /user|login|account|email|sender|student/ },
   // a program (track, department…) groups groups: a cohort table names its program
@@ -70,6 +75,8 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
   const taken = new Set<string>();
   const names = new Set(cols.map((c) => norm(c.name)));
   const http = HTTP_SIBLINGS.some((n) => names.has(n));
+  // a connection log's host names are its ends (ip, destination), not the machine that wrote the line
+  const connections = names.has('idorigh') || names.has('idresph');
   const kerberos = KERBEROS_SIBLINGS.filter((n) => names.has(n)).length >= 2;
   const windowsLogon = WINDOWS_LOGON_SIBLINGS.filter((n) => [...names].some((x) => x.endsWith(n))).length >= 2;
   const cloud = cloudRoleScorer(names);
@@ -89,7 +96,8 @@ export function guessRoles(cols: RoleCandidate[], overrides: Partial<Record<Role
       else if (rule.contains.test(n)) score = 5;
       if (rule.role === 'destination' && n === 'host' && http) score = 8;
       if (rule.role === 'destination' && c.type === 'ip') score += 3;
-      if (rule.role === 'destination' && !(c.type === 'ip' || c.type === 'text')) score = 0;
+      if ((rule.role === 'destination' || rule.role === 'host') && !(c.type === 'ip' || c.type === 'text')) score = 0;
+      if (rule.role === 'host' && (http || connections)) score = 0;
       if (rule.role === 'user' && n === 'client' && kerberos) score = 10;
       if (windowsLogon && rule.role === 'outcome' && isEventIdColumn(c.name)) score = 12;
       if (windowsLogon && rule.role === 'user' && n.endsWith('targetusername')) score = 12;

@@ -142,7 +142,15 @@ export function timeParser(format: TimeFormat, year = new Date().getUTCFullYear(
       let lastMonth = 0;
       return memo((v) => {
         const m = SYSLOG_RE.exec(String(v));
-        if (!m || !MONTHS[m[1]]) return null;
+        if (!m) {
+          // a line stamped as RFC 5424 / RFC 3339 among BSD lines (a mixed file): read as ISO, and its year is the year from here on
+          const i = ISO_RE.exec(String(v));
+          if (!i) return null;
+          y = +i[1];
+          lastMonth = +i[2];
+          return fmt(+i[1], +i[2], +i[3], +i[4], +i[5], i[6] ? +i[6] : 0, i[7], offsetMinutes(i[8]));
+        }
+        if (!MONTHS[m[1]]) return null;
         const mo = MONTHS[m[1]];
         if (lastMonth && mo < lastMonth && lastMonth - mo > 6) y++;
         lastMonth = mo;
@@ -158,10 +166,16 @@ export function timeParser(format: TimeFormat, year = new Date().getUTCFullYear(
   }
 }
 
-/** The year a syslog file most likely starts in: its modification year, or the one before when the stamp would be in the future. */
-export function syslogYear(firstStamp: string | undefined, mtime: Date): number {
-  const y = mtime.getUTCFullYear();
+/**
+ * The year a syslog file most likely starts in: its modification year, or the one before when the stamp would be in
+ * the future. In a file that mixes BSD and RFC 5424 lines, the year of its first ISO stamp (the one before when the
+ * BSD stamp before it has a later month).
+ */
+export function syslogYear(firstStamp: string | undefined, mtime: Date, firstIso?: string): number {
   const m = firstStamp ? SYSLOG_RE.exec(firstStamp) : null;
+  const iso = firstIso ? ISO_RE.exec(firstIso) : null;
+  if (iso) return m && MONTHS[m[1]] > +iso[2] ? +iso[1] - 1 : +iso[1];
+  const y = mtime.getUTCFullYear();
   if (!m || !MONTHS[m[1]]) return y;
   const stamp = Date.UTC(y, MONTHS[m[1]] - 1, +m[2]);
   return stamp > mtime.getTime() + 86400000 ? y - 1 : y;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
 import { LAYOUTS, layoutParser, stampAt } from '../../src/engine/ingest/timestamps';
 import { detect } from '../../src/engine/formats';
+import { headerColumns, learnHeader } from '../../src/engine/ingest/learned';
 
 /** Year of the samples whose stamps carry none (as --year gives it). */
 const YEAR: Record<string, number> = { Android: 2017, Proxifier: 2016, Mac: 2017 };
@@ -86,6 +87,57 @@ describe('any log: time stamps and learned headers', () => {
     assert.deepEqual(hdfs.columns.map((c) => c.name).slice(3), ['time', 'pid', 'level', 'component', 'message']);
     assert.equal(one(engine, "SELECT count(*) FROM hdfs WHERE level NOT IN ('INFO', 'WARN')"), 0);
     await engine.dispose();
+  });
+
+  it('a host column where (nearly) every line names a host at one place (Thunderbird, BGL, HPC), playing the host role', async () => {
+    const { engine, tables } = await indexed([fixture('systems/Thunderbird.log'), fixture('systems/BGL.log'), fixture('systems/HPC.log')]);
+    try {
+      const [tb, bgl, hpc] = tables;
+      // Thunderbird: label epoch date node "Mon d HH:MM:SS" node/node program[pid]: message
+      assert.deepEqual(tb.columns.map((c) => c.name).slice(3), ['field1', 'time', 'date', 'host', 'time2', 'location', 'component', 'pid', 'message']);
+      const first = fs.readFileSync(fixture('systems/Thunderbird.log'), 'utf8').split('\n')[0].split(' ');
+      assert.deepEqual(rows(engine, 'SELECT host, time2, location, component, pid, message FROM thunderbird WHERE _line = 1')[0], [first[3], first.slice(4, 7).join(' '), first[7], 'crond', Number(first[8].slice(6, -2)), first.slice(9).join(' ')]);
+      assert.equal(one(engine, "SELECT count(*) FROM thunderbird WHERE host IS NULL OR host NOT GLOB 'dn[0-9]*' OR location <> host || '/' || host"), 0);
+      // BGL: the node before the stamp is the host, the same node after it the location
+      assert.deepEqual(bgl.columns.map((c) => c.name).slice(3), ['field1', 'field2', 'date', 'host', 'time', 'location', 'field6', 'field7', 'level', 'message']);
+      assert.equal(one(engine, "SELECT count(*) FROM bgl WHERE host NOT GLOB 'R[0-9][0-9]-M[01]-N?-C:J[0-9][0-9]-U[01]1' OR location <> host"), 0);
+      assert.deepEqual(hpc.columns.map((c) => c.name).slice(3, 5), ['field1', 'host']);
+      assert.equal(one(engine, "SELECT count(*) FROM hpc WHERE host NOT GLOB 'node-[0-9]*'"), 0);
+      for (const t of tables) assert.equal(col(t, 'host').role, 'host', t.table);
+      assert.equal(col(tb, 'location').role, null);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('no host where a place holds ids, file names or a thread after the level; a masked host (#8#) or a line without one (NULL) is tolerated', () => {
+    const stamp = (i: number) => `2024-03-01 10:00:${String(i % 60).padStart(2, '0')}`;
+    const names = (lines: string[]) => {
+      const h = learnHeader(lines);
+      return h ? headerColumns(h).map((c) => c.name) : null;
+    };
+    const n = Array.from({ length: 40 }, (_, i) => i);
+    const verb = (i: number) => ['started', 'finished', 'queued', 'failed', 'retried'][i % 5];
+    assert.deepEqual(names(n.map((i) => `${stamp(i)} ${(0x3f2a9b10 + i * 7919).toString(16)} INFO ${verb(i)} job ${i}`)), ['time', 'field1', 'level', 'message']);
+    assert.deepEqual(names(n.map((i) => `${stamp(i)} INFO pool-${i % 3}-thread-${i % 7} ${verb(i)} job ${i}`)), ['time', 'level', 'message']);
+    assert.deepEqual(names(n.map((i) => `${stamp(i)} worker${i % 4}.exe - started ${i}`)), ['time', 'component', 'message']);
+    assert.deepEqual(names(n.map((i) => `${stamp(i)} ${i % 9 === 0 ? '#8#' : i % 7 === 0 ? 'NULL' : `cn${i}`} ntpd[${100 + i}]: synchronized to 10.100.20.250, stratum 3`)), ['time', 'host', 'component', 'pid', 'message']);
+  });
+
+  it("a delimited log without a header (HealthApp's time|component|pid|message) has its columns named; one without a time stamp keeps colN", async () => {
+    const { engine, tables } = await indexed([fixture('systems/HealthApp.log')]);
+    try {
+      const [t] = tables;
+      assert.deepEqual(t.columns.map((c) => [c.name, c.type]), [['_line', 'integer'], ['_time', 'timestamp'], ['_template', 'integer'], ['time', 'timestamp'], ['component', 'text'], ['pid', 'integer'], ['message', 'text']]);
+      assert.deepEqual(rows(engine, 'SELECT _time, component, pid, message FROM healthapp WHERE _line = 1'), [['2017-12-23 22:15:32.098', 'Step_LSC', 30002312, 'onStandStepChanged 2470']]);
+    } finally {
+      await engine.dispose();
+    }
+    const plain = Array.from({ length: 30 }, (_, i) => `${i}|item ${i}|${i * 2}`);
+    const d = detect(plain);
+    const sink = { record: () => undefined, reject: () => undefined };
+    plain.forEach((l, i) => d.parser.line(l, i + 1, sink));
+    assert.deepEqual([d.format, d.parser.columns()], ['csv', ['col1', 'col2', 'col3']]);
   });
 
   it('a comma inside the stamp (18:01:47,978; 04:30:30,) is no CSV delimiter; a CSV whose lines start with a time stays CSV', () => {

@@ -29,6 +29,19 @@ describe('network roles', () => {
     assert.equal(roleMap(guessRoles(cols(['dst_ip'], { dst_ip: 'ip' }))).ip, undefined);
   });
 
+  it("host: the machine that wrote the line (syslog's host, a cluster log's node), not an HTTP log's host nor a connection log's names", () => {
+    assert.equal(roleMap(guessRoles(cols(['_time', 'host', 'program', 'pid', 'message'], { _time: 'timestamp', pid: 'integer' }))).host, 'host');
+    assert.equal(roleMap(guessRoles(cols(['_time', 'node', 'level', 'message'], { _time: 'timestamp' }))).host, 'node');
+    // an address-typed host is the source
+    const ip = roleMap(guessRoles(cols(['_time', 'host', 'message'], { _time: 'timestamp', host: 'ip' })));
+    assert.deepEqual([ip.ip, ip.host], ['host', undefined]);
+    const zeekHttp = roleMap(guessRoles(cols(['_time', 'uid', 'id.orig_h', 'id.resp_h', 'host', 'method', 'uri'], { _time: 'timestamp', 'id.orig_h': 'ip', 'id.resp_h': 'ip' })));
+    assert.deepEqual([zeekHttp.destination, zeekHttp.host], ['id.resp_h', undefined]);
+    const ntlm = roleMap(guessRoles(cols(['_time', 'uid', 'id.orig_h', 'id.resp_h', 'username', 'hostname'], { _time: 'timestamp', 'id.orig_h': 'ip', 'id.resp_h': 'ip' })));
+    assert.equal(ntlm.host, undefined);
+    assert.equal(roleMap(guessRoles(cols(['_time', 'host', 'count'], { _time: 'timestamp', host: 'integer', count: 'integer' }))).host, undefined);
+  });
+
   it('a counter is no resource; Kerberos client is a principal; a mostly empty client_ip still plays ip', () => {
     const stats = roleMap(guessRoles(cols(['ts', 'peer', 'mem', 'files', 'active_files'], { ts: 'timestamp', mem: 'integer', files: 'integer', active_files: 'integer' })));
     assert.equal(stats.resource, undefined);

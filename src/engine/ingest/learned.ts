@@ -2,80 +2,32 @@
  * A line header learned from a file's first lines, for logs no specific
  * format claims (HDFS, Hadoop, Spark, Zookeeper, Android, BGL, …): the
  * fields before a time stamp, the stamp (any layout of timestamps.ts), the
- * fields after it that every line has (level, pid / thread ids, [thread],
- * component or logger), and the rest of the line as `message`. A line
+ * fields after it that every line has (a date, a host, a second stamp,
+ * level, pid / thread ids, [thread], component or logger, a program tag),
+ * and the rest of the line as `message`. A field that holds a host name
+ * in (nearly) every line is the column `host` (a later one `location`). A line
  * whose stamp is not where the header has it (a stack trace, a wrapped
  * message) continues the record above, which keeps its first line number.
  */
 import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
+import { fieldAt, fields, type Kind, learnAfter, learnBefore, stampEnd, TAG_RE, textAfter } from './learnedFields';
 import { PendingRecord } from './multiline';
 import { LAYOUTS, type StampLayout } from './timestamps';
-
-type Kind = 'dash' | 'level' | 'int' | 'bracket' | 'component' | 'dotted' | 'word' | 'field';
-
-interface Field {
-  start: number;
-  end: number;
-}
 
 export interface LearnedHeader {
   /** Fields before the stamp. */
   before: number;
+  /** Kinds of the fields before the stamp (host, date or field). */
+  beforeKinds: Kind[];
   /** The stamp is inside `[…]` (Proxifier). */
   bracketed: boolean;
   layout: StampLayout;
   /** Kinds of the fields after the stamp, before the message. */
   after: Kind[];
+  /** The layout of a second stamp among the fields after the first (kind `stamp`). */
+  laterStamp?: StampLayout;
   /** Share of the sampled lines that have the header (the rest continue records). */
   share: number;
-}
-
-const LEVEL_RE = /^[[<(]?(TRACE|DEBUG|FINE|FINER|FINEST|CONFIG|INFO|INFORMATION|NOTICE|WARN|WARNING|ERROR|ERR|SEVERE|FATAL|CRITICAL|CRIT|ALERT|EMERG|EMERGENCY|VERBOSE|PANIC)[\]>)]?:?$/i;
-const ANDROID_LEVEL_RE = /^[VDIWEFA]$/;
-const DOTTED_RE = /^[A-Za-z_$][\w$-]*(?:\.[\w$-]+)+$/;
-const MAX_FIELDS = 10;
-
-/** The whitespace-separated fields at the start of a line; `[…]` is one field, brackets nested. */
-function fields(line: string, max = MAX_FIELDS): Field[] {
-  const out: Field[] = [];
-  const n = line.length;
-  let i = 0;
-  while (i < n && out.length < max) {
-    while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
-    if (i >= n) break;
-    const start = i;
-    if (line[i] === '[') {
-      let depth = 0;
-      for (; i < n; i++) {
-        if (line[i] === '[') depth++;
-        else if (line[i] === ']' && --depth === 0) {
-          i++;
-          break;
-        }
-      }
-      // `[x]:` or `[x],` stay with the bracket
-      while (i < n && line[i] !== ' ' && line[i] !== '\t') i++;
-    } else while (i < n && line[i] !== ' ' && line[i] !== '\t') i++;
-    out.push({ start, end: i });
-  }
-  return out;
-}
-
-function kindOf(text: string): Kind {
-  if (text === '-') return 'dash';
-  if (LEVEL_RE.test(text) || ANDROID_LEVEL_RE.test(text)) return 'level';
-  if (/^\d+$/.test(text)) return 'int';
-  if (text[0] === '[' && text.endsWith(']')) return 'bracket';
-  if (text.length > 1 && text.endsWith(':') && !text.includes('://')) return 'component';
-  if (DOTTED_RE.test(text)) return 'dotted';
-  return 'word';
-}
-
-/** Where a stamp of this layout ends when it starts at `at`, or -1. */
-function stampEnd(line: string, at: number, l: StampLayout): number {
-  l.re.lastIndex = at;
-  const m = l.re.exec(line);
-  return m ? at + m[0].length : -1;
 }
 
 /** Every (field index, layout) where a stamp starts in this line. */
@@ -110,47 +62,20 @@ export function learnHeader(sample: readonly string[]): LearnedHeader | null {
     })
     // a stamp with a year before epoch before one without; then the earlier field, then the more specific layout
     .sort((a, b) => a.l.rank - b.l.rank || a.before - b.before || b.n - a.n || a.i - b.i)[0];
-  const header: LearnedHeader = { before: best.before, bracketed: best.bracketed, layout: best.l, after: [], share: best.n / lines.length };
+  const header: LearnedHeader = { before: best.before, beforeKinds: [], bracketed: best.bracketed, layout: best.l, after: [], share: best.n / lines.length };
   const rests: string[] = [];
+  const headed: string[] = [];
   for (const l of lines) {
     const end = headerEnd(l, header);
-    if (end >= 0) rests.push(l.slice(end));
+    if (end < 0) continue;
+    rests.push(l.slice(end));
+    headed.push(l);
   }
-  header.after = learnAfter(rests);
+  header.beforeKinds = learnBefore(headed, header.before);
+  const after = learnAfter(rests);
+  header.after = after.kinds;
+  header.laterStamp = after.stamp;
   return header;
-}
-
-/** Kinds of the fields after the stamp that (nearly) every header line has, in order. */
-function learnAfter(rests: string[]): Kind[] {
-  const split = rests.map((r) => fields(r, 7).map((f) => r.slice(f.start, f.end)));
-  const after: Kind[] = [];
-  // a level a few fields on (BGL: node RAS KERNEL INFO …): the fields before it are header fields whatever they hold
-  const levelAt = [0, 1, 2, 3, 4].find((p) => {
-    const have = split.filter((fs) => fs.length > p + 1);
-    return have.length >= split.length * 0.9 && have.filter((fs) => kindOf(fs[p]) === 'level').length >= have.length * 0.9;
-  });
-  for (let p = 0; p < (levelAt ?? 0); p++) after.push(split.every((fs) => fs[p] === '-') ? 'dash' : kindOf(split[0][p]) === 'int' && split.every((fs) => /^\d+$/.test(fs[p])) ? 'int' : 'field');
-  for (let p = after.length; p < 6; p++) {
-    const kinds = new Map<Kind, number>();
-    const values = new Set<string>();
-    let n = 0;
-    for (const fs of split) {
-      if (fs.length <= p + 1) continue; // a message must follow
-      n++;
-      const k = kindOf(fs[p]);
-      kinds.set(k, (kinds.get(k) ?? 0) + 1);
-      values.add(fs[p]);
-    }
-    if (n < split.length * 0.9 || n === 0) break;
-    const [kind, c] = [...kinds.entries()].sort((a, b) => b[1] - a[1])[0];
-    if (c < n * 0.9) break;
-    // a word is a field only right after the level and with few values (Windows CBS: Info CBS …)
-    if (kind === 'word' && !(after[after.length - 1] === 'level' && values.size <= Math.max(3, n * 0.05) && !after.includes('component'))) break;
-    if (kind === 'level' && after.includes('level')) break;
-    after.push(kind);
-    if (kind === 'component' || kind === 'word' || (kind === 'dotted' && p + 1 < 6 && !split.every((fs) => fs[p + 1] === '-'))) break;
-  }
-  return after;
 }
 
 /** Where the stamp of a header line ends (after a closing `]` or a `,`), or -1 when the line has no header. */
@@ -170,36 +95,80 @@ function headerEnd(line: string, h: LearnedHeader): number {
   return end;
 }
 
-const NAMES: Record<Kind, string> = { dash: '', level: 'level', int: 'pid', bracket: 'thread', component: 'component', dotted: 'component', word: 'component', field: 'field' };
+const NAMES: Record<Kind, string> = {
+  dash: '',
+  level: 'level',
+  int: 'pid',
+  bracket: 'thread',
+  component: 'component',
+  tag: 'component',
+  dotted: 'component',
+  word: 'component',
+  host: 'host',
+  date: 'date',
+  stamp: 'time2',
+  field: 'field',
+};
 
-/** Column names of a learned header: field1… before the stamp, time, the fields after it, message. */
-export function headerColumns(h: LearnedHeader): FixedColumn[] {
+/** Where each field after the stamp goes: its kind and column (a program tag fills two: component and pid). */
+interface Slot {
+  kind: Kind;
+  col: number;
+  pid: number;
+}
+
+function layout(h: LearnedHeader): { cols: FixedColumn[]; slots: Slot[] } {
   const cols: FixedColumn[] = [];
-  for (let i = 0; i < h.before; i++) cols.push({ name: `field${i + 1}`, type: 'text' });
-  cols.push({ name: 'time', type: 'timestamp', timeFormat: `layout:${h.layout.id}` });
-  let ints = 0;
-  for (const k of h.after) {
-    if (k === 'dash') continue;
-    let name = NAMES[k];
-    if (k === 'int') name = ['pid', 'tid'][ints++] ?? `int${ints}`;
-    if (k === 'field') name = `field${cols.length}`;
-    cols.push({ name, type: k === 'int' ? 'integer' : 'text' });
+  const used = new Set<string>();
+  const add = (name: string, type: FixedColumn['type'], timeFormat?: FixedColumn['timeFormat']): number => {
+    let n = name;
+    for (let k = 2; used.has(n); k++) n = `${name}_${k}`;
+    used.add(n);
+    cols.push(timeFormat ? { name: n, type, timeFormat } : { name: n, type });
+    return cols.length - 1;
+  };
+  let hosts = 0;
+  const hostName = () => (hosts++ === 0 ? 'host' : 'location');
+  for (let i = 0; i < h.before; i++) {
+    const k = h.beforeKinds[i] ?? 'field';
+    add(k === 'host' ? hostName() : k === 'date' ? 'date' : `field${i + 1}`, 'text');
   }
-  cols.push({ name: 'message', type: 'text' });
-  return cols;
+  add('time', 'timestamp', `layout:${h.layout.id}`);
+  let ints = 0;
+  const slots: Slot[] = [];
+  for (const kind of h.after) {
+    if (kind === 'dash') {
+      slots.push({ kind, col: -1, pid: -1 });
+      continue;
+    }
+    let name = NAMES[kind];
+    if (kind === 'int') name = ['pid', 'tid'][ints++] ?? `int${ints}`;
+    if (kind === 'field') name = `field${cols.length}`;
+    if (kind === 'host') name = hostName();
+    const col = add(name, kind === 'int' ? 'integer' : 'text');
+    slots.push({ kind, col, pid: kind === 'tag' ? add('pid', 'integer') : -1 });
+  }
+  add('message', 'text');
+  return { cols, slots };
+}
+
+/** Column names of a learned header: field1… (or host, date) before the stamp, time, the fields after it, message. */
+export function headerColumns(h: LearnedHeader): FixedColumn[] {
+  return layout(h).cols;
 }
 
 /** Reads lines with a learned header; lines without it continue the record above. */
 export class LearnedParser implements LineParser {
   readonly format = 'learned' as const;
   private readonly cols: FixedColumn[];
+  private readonly slots: Slot[];
   private readonly names: string[];
   private readonly fixedCols: Map<string, FixedColumn>;
   private msgIndex: number;
   private readonly pending: PendingRecord;
 
   constructor(readonly header: LearnedHeader) {
-    this.cols = headerColumns(header);
+    ({ cols: this.cols, slots: this.slots } = layout(header));
     this.names = this.cols.map((c) => c.name);
     // the fields before the stamp are typed by inference; the rest are fixed by the header
     this.fixedCols = new Map(this.cols.filter((c) => !/^field\d+$/.test(c.name)).map((c) => [c.name, c]));
@@ -224,37 +193,48 @@ export class LearnedParser implements LineParser {
     if (text.trim() === '') return;
     const h = this.header;
     const end = headerEnd(text, h);
+    const rec: RawRecord = new Array(this.cols.length).fill(null);
     if (end < 0) {
       if (this.pending.append(text)) return;
       // no record above: a record of its own, with the message only
-      const rec: RawRecord = new Array(this.cols.length).fill(null);
       rec[this.msgIndex] = text;
       sink.record(rec, lineNo);
       return;
     }
-    const rec: RawRecord = new Array(this.cols.length).fill(null);
-    const fs = fields(text, h.before);
+    const fs = fields(text, h.before + 1);
     for (let i = 0; i < h.before; i++) rec[i] = text.slice(fs[i].start, fs[i].end);
-    const f = fields(text, h.before + 1)[h.before];
-    const stampStart = h.bracketed ? f.start + 1 : f.start;
+    const f = fs[h.before];
     let stampStop = end;
     if (text[stampStop - 1] === ',') stampStop--;
     if (h.bracketed) stampStop--;
-    rec[h.before] = text.slice(stampStart, stampStop);
-    let pos = end;
-    let c = h.before + 1;
-    const rest = text.slice(pos);
-    const after = fields(rest, h.after.length + 1);
-    let k = 0;
-    for (; k < h.after.length && k < after.length - 1; k++) {
-      const v = rest.slice(after[k].start, after[k].end);
-      pos = end + after[k].end;
-      if (h.after[k] === 'dash') continue;
-      rec[c++] = clean(v, h.after[k]);
+    rec[h.before] = text.slice(h.bracketed ? f.start + 1 : f.start, stampStop);
+    rec[this.msgIndex] = text.slice(this.readAfter(text, end, rec));
+    this.pending.start(rec, lineNo, sink);
+  }
+
+  /** Fills the fields after the stamp; returns where the message starts. A field is taken only when text follows it. */
+  private readAfter(text: string, from: number, rec: RawRecord): number {
+    let pos = from;
+    for (const s of this.slots) {
+      const f = fieldAt(text, pos);
+      if (!f) break;
+      let stop = f.end;
+      if (s.kind === 'stamp') {
+        stop = stampEnd(text, f.start, this.header.laterStamp!);
+        if (stop < 0 || (stop < text.length && text[stop] !== ' ' && text[stop] !== '\t')) return f.start;
+      }
+      if (!textAfter(text, stop)) return f.start;
+      pos = stop;
+      if (s.col < 0) continue;
+      const v = text.slice(f.start, stop);
+      if (s.kind === 'tag') {
+        const m = TAG_RE.exec(v);
+        rec[s.col] = m ? m[1] : v.endsWith(':') ? v.slice(0, -1) : v;
+        rec[s.pid] = m ? m[2] : null;
+      } else rec[s.col] = clean(v, s.kind);
     }
     while (pos < text.length && (text[pos] === ' ' || text[pos] === '\t')) pos++;
-    rec[this.msgIndex] = text.slice(pos);
-    this.pending.start(rec, lineNo, sink);
+    return pos;
   }
 
   end(sink: RecordSink): void {
