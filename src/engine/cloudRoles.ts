@@ -3,8 +3,9 @@
  * guess (roles.ts: a name containing `user`, the first one wins) picks the
  * wrong column in these exports, whose flattened names hold `user` in many
  * places: CloudTrail's `userIdentity.type` ("IAMUser"), an Entra ID sign-in's
- * `Status.errorCode` (st-atus-er-ror), and Okta's `actor.alternateId` or the
- * Azure activity log's `Caller` hold no `user` at all.
+ * `Status.errorCode` (st-atus-er-ror), the audit log's `InitiatedBy.user.id`;
+ * and Okta's `actor.alternateId` or the Azure activity log's `Caller` hold no
+ * `user` at all.
  */
 
 /** Scores a column (its name normalized: lower case, letters and digits) for a role; undefined keeps the generic score. */
@@ -34,6 +35,22 @@ export function cloudRoleScorer(names: Set<string>): RoleScorer | undefined {
   return (role, n, nullShare) => (cloudtrail && CLOUDTRAIL_PAYLOADS.test(n) ? 0 : role === 'user' ? user(n, nullShare) : undefined);
 }
 
+/** The other exports, told by their columns, and their user columns (name endings, or a whole name after `^`; the best first). */
+const SHAPES: { is: (names: Set<string>, ends: (x: string) => boolean) => boolean; user: string[] }[] = [
+  // Entra ID audit log (Log Analytics AuditLogs or a diagnostic-settings record): who initiated the change
+  { is: (_, ends) => ends('activitydisplayname') && ends('loggedbyservice'), user: ['initiatedbyuseruserprincipalname', 'initiatedbyappdisplayname'] },
+  // Entra ID sign-ins (UserPrincipalName, or properties.userPrincipalName) and Identity Protection risk detections
+  { is: (_, ends) => (ends('resulttype') && ends('appdisplayname')) || ends('riskeventtype'), user: ['userprincipalname'] },
+  // Okta System Log events
+  { is: (names) => names.has('eventtype') && names.has('actoralternateid'), user: ['actoralternateid'] },
+  // Azure activity log: the workspace's Caller, or the diagnostic record's upn claim
+  { is: (names, ends) => (names.has('operationname') || names.has('operationnamevalue')) && ends('resourceid'), user: ['caller', 'claimsupn'] },
+  // OneLogin events: the user the event is about (user_id is a number)
+  { is: (names) => names.has('eventtypeid') && names.has('accountid'), user: ['^username'] },
+  // Bitbucket audit log: its author
+  { is: (names) => names.has('audittypeaction'), user: ['authorname'] },
+];
+
 const isCloudTrail = (names: Set<string>) => names.has('eventsource') && names.has('eventname') && [...names].some((n) => n.startsWith('useridentity'));
 
 /** Scores a column for the user role; undefined keeps the generic score. */
@@ -50,13 +67,12 @@ function cloudUserScorer(names: Set<string>): UserScorer | undefined {
       return n.startsWith('useridentity') || n.includes('account') ? 0 : undefined;
     };
   }
-  // Entra ID sign-ins, a Log Analytics export (UserPrincipalName) or a diagnostic-settings record (properties.userPrincipalName)
-  if (ends('resulttype') && ends('appdisplayname')) return (n) => (n.endsWith('userprincipalname') ? 14 : undefined);
-  // Okta System Log events
-  if (names.has('eventtype') && names.has('actoralternateid')) return (n) => (n === 'actoralternateid' ? 14 : undefined);
-  // Azure activity log: the workspace's Caller, or the diagnostic record's upn claim
-  if ((names.has('operationname') || names.has('operationnamevalue')) && ends('resourceid')) {
-    return (n) => (n === 'caller' ? 14 : n.endsWith('claimsupn') ? 13 : undefined);
+  for (const shape of SHAPES) {
+    if (!shape.is(names, ends)) continue;
+    return (n) => {
+      const k = shape.user.findIndex((u) => (u.startsWith('^') ? n === u.slice(1) : n.endsWith(u)));
+      return k < 0 ? undefined : 14 - k;
+    };
   }
   return undefined;
 }

@@ -4,7 +4,11 @@
  * Log API, M365 Management Activity API, Entra ID sign-ins from a Log
  * Analytics workspace and from diagnostic settings, Azure activity log from
  * diagnostic settings and from a workspace, GCP Cloud Logging audit entries,
- * CloudTrail events) is indexed, then every SigmaHQ rule copied unchanged into
+ * CloudTrail events; Entra ID audit logs from a workspace and from diagnostic
+ * settings, Identity Protection risk detections (Graph), Google Workspace
+ * login and admin events in Cloud Logging, GitHub audit log streaming,
+ * Bitbucket Data Center audit, Kubernetes audit events, OneLogin events and
+ * Cisco Duo authentication logs) is indexed, then every SigmaHQ rule copied unchanged into
  * test/fixtures/sigma/cloud/rules runs on every table. Each table must be read
  * as its service, and each rule must match exactly the lines it should: the
  * rules of one service never match another's table, and each rule has events
@@ -80,6 +84,60 @@ const EXPECTED: Record<string, { source: string; rules: Record<string, number[]>
       'GCP Access Policy Deleted': [8], // permission granted; the denied attempt (9) is not
     },
   },
+  azure_audit: {
+    source: 'Entra ID audit log (JSON)',
+    rules: {
+      'Added Owner To Application': [1], // properties.message is the activity; not "Update application" (2)
+      "User Added to an Administrator's Azure AD Role": [3], // the role in TargetResources; not Reports Reader (4)
+      'Guest User Invited By Non Approved Inviters': [5], // Status is the Result: failure, not success (6)
+      'Bitlocker Key Retrieval': [7], // not another device operation (8)
+    },
+  },
+  azure_audit_diagnostic: {
+    source: 'Entra ID audit log (JSON)',
+    rules: {
+      'Added Owner To Application': [1], // properties.activityDisplayName
+      'Bitlocker Key Retrieval': [2], // Category is properties.category (KeyManagement), not the record's category (AuditLogs)
+      'Guest User Invited By Non Approved Inviters': [3], // properties.result
+      "User Added to an Administrator's Azure AD Role": [4], // properties.targetResources; not "Update user" (5)
+    },
+  },
+  azure_riskdetection: {
+    source: 'Entra ID Identity Protection risk detections (JSON)',
+    rules: { 'Anonymous IP Address': [1], 'Unfamiliar Sign-In Properties': [2] }, // not leakedCredentials (3)
+  },
+  gcp_workspace: {
+    source: 'Google Cloud audit log (JSON)',
+    rules: {
+      'Suspicious Login Activity Classified By Google': [1, 3], // an element of protoPayload.metadata.event; not login_success alone (2)
+      'Google Workspace Role Privilege Deleted': [4], // eventName is the event's; not CREATE_ROLE whose parameter says REMOVE_PRIVILEGE (5)
+    },
+  },
+  github_audit: {
+    source: 'GitHub audit log (JSON, from audit log streaming or the REST API)',
+    rules: { 'Github Delete Action Invoked': [1], 'Github High Risk Configuration Disabled': [3] }, // not repo.create (2), not enabling 2FA (4)
+  },
+  bitbucket_audit: {
+    source: 'Bitbucket Data Center audit log (JSON)',
+    rules: { 'Bitbucket Unauthorized Access To A Resource': [1], 'Bitbucket Unauthorized Full Data Export Triggered': [3] }, // not (2), (4)
+  },
+  kubernetes_audit: {
+    source: 'Kubernetes audit log (audit.k8s.io events, JSON)',
+    rules: {
+      'Potential Remote Command Execution In Pod Container': [1], // the exec subresource; not a get (2)
+      'Kubernetes Secrets Modified or Deleted': [3], // not the get (4)
+      'RBAC Permission Enumeration Attempt': [5], // apiGroup is objectRef.apiGroup
+      'Kubernetes Unauthorized or Unauthenticated Access': [6], // 403; not 101, 200, 201
+    },
+  },
+  onelogin: {
+    source: 'OneLogin events (Events API, JSON)',
+    rules: { 'OneLogin User Assumed Another User': [1], 'OneLogin User Account Locked': [3, 4] }, // not a login (event 5, line 2)
+  },
+  cisco_duo: {
+    source: 'Cisco Duo authentication log (Admin API, JSON)',
+    rules: { 'Cisco Duo Successful MFA Authentication Via Bypass Code': [1] }, // not a push (2)
+  },
   cloudtrail: {
     source: 'AWS CloudTrail (JSON)',
     rules: {
@@ -124,7 +182,7 @@ describe('Sigma on cloud audit logs: SigmaHQ rules over each service as it expor
 
   it('every rule file of the fixture is read and compiles', () => {
     const rules = out('okta').tables.find((t) => /^Sigma rules on this table/.test(t.title))!;
-    assert.match(rules.title, /26 rules|of 26 rules/);
+    assert.match(rules.title, /45 rules|of 45 rules/);
     const probs = out('okta').tables.find((t) => t.title === 'Sigma problems');
     assert.ok(!probs || probs.rows.length === 0, `no problems: ${JSON.stringify(probs?.rows)}`);
   });
