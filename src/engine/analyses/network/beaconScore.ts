@@ -53,10 +53,14 @@ export interface BeaconParts {
   tested: number;
   /** log10 of the binomial tail P(X ≥ near) under random arrivals. */
   log10p: number;
-  gaps: number[];
+  /** The gaps between beats, in time order. */
+  gaps: Float64Array;
 }
 
-function quantile(sorted: number[], q: number): number {
+/** Numbers, as a plain array or a typed one (the beacon analysis parses SQL's lists straight into Float64Arrays). */
+export type Numbers = ArrayLike<number>;
+
+function quantile(sorted: Float64Array, q: number): number {
   if (!sorted.length) return 0;
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -67,14 +71,15 @@ function quantile(sorted: number[], q: number): number {
 const clamp01 = (x: number) => (Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : 0);
 
 /** 1 − |Bowley skew| and 1 − MAD/median of a list (sorted ascending). */
-function regularity(sorted: number[]): { skew: number; mad: number; median: number } {
+function regularity(sorted: Float64Array): { skew: number; mad: number; median: number } {
   const q1 = quantile(sorted, 0.25);
   const q2 = quantile(sorted, 0.5);
   const q3 = quantile(sorted, 0.75);
   // quartiles within 2 % of the median are equal: timer noise of a microsecond is no skew
   const bowley = q3 - q1 > 0.02 * Math.abs(q2) ? (q1 + q3 - 2 * q2) / (q3 - q1) : 0;
-  const dev = sorted.map((v) => Math.abs(v - q2)).sort((a, b) => a - b);
-  const mad = quantile(dev, 0.5);
+  const dev = new Float64Array(sorted.length);
+  for (let i = 0; i < sorted.length; i++) dev[i] = Math.abs(sorted[i] - q2);
+  const mad = quantile(dev.sort(), 0.5);
   return { skew: clamp01(1 - Math.abs(bowley)), mad: q2 > 0 ? clamp01(1 - mad / q2) : mad === 0 ? 1 : 0, median: q2 };
 }
 
@@ -85,36 +90,53 @@ export function log10BinomialTail(k: number, n: number, p: number): number {
   return log10BetaInc(p, k, n - k + 1);
 }
 
+/** The times, sorted, with connections closer than SAME_BEAT to the beat before folded into it. */
+function beatsOf(times: Numbers): Float64Array {
+  const ts = Float64Array.from(times).sort();
+  let n = 0;
+  for (let i = 0; i < ts.length; i++) if (n === 0 || ts[i] - ts[n - 1] >= SAME_BEAT) ts[n++] = ts[i];
+  return ts.subarray(0, n);
+}
+
+/** Gaps near the median (±25 %) of those below 1.5 medians, and how many were tested. */
+function nearMedian(gaps: Float64Array, median: number): { near: number; tested: number } {
+  let near = 0;
+  let tested = 0;
+  for (let i = 0; i < gaps.length; i++) {
+    const r = median > 0 ? gaps[i] / median : 0;
+    if (r >= 1.5) continue; // a missed beat, or a pause
+    tested++;
+    if (Math.abs(r - 1) <= 0.25) near++;
+  }
+  return { near, tested };
+}
+
 /**
  * The score and its parts; undefined when the pair has fewer than
  * `minBeats` beats. `times` need not be sorted; `sizes` are per connection.
  * `captureHours`: hours of the day the capture covers (1–24).
  */
-export function beaconScore(times: number[], sizes: number[], captureHours: number, minBeats = 6): BeaconParts | undefined {
-  const ts = [...times].sort((a, b) => a - b);
-  const beatsAt: number[] = [];
-  for (const t of ts) if (!beatsAt.length || t - beatsAt[beatsAt.length - 1] >= SAME_BEAT) beatsAt.push(t);
+export function beaconScore(times: Numbers, sizes: Numbers, captureHours: number, minBeats = 6): BeaconParts | undefined {
+  const beatsAt = beatsOf(times);
   if (beatsAt.length < minBeats) return undefined;
-  const gaps = beatsAt.slice(1).map((t, i) => t - beatsAt[i]);
-  const sortedGaps = [...gaps].sort((a, b) => a - b);
-  const g = regularity(sortedGaps);
+  const gaps = new Float64Array(beatsAt.length - 1);
+  for (let i = 1; i < beatsAt.length; i++) gaps[i - 1] = beatsAt[i] - beatsAt[i - 1];
+  const g = regularity(gaps.slice().sort());
   const span = beatsAt[beatsAt.length - 1] - beatsAt[0];
   const count = g.median > 0 ? clamp01(beatsAt.length / (span / g.median + 1)) : 0;
-  const sortedSizes = sizes.filter((s) => Number.isFinite(s)).sort((a, b) => a - b);
-  const s = sortedSizes.length >= 3 ? regularity(sortedSizes) : { skew: 0.5, mad: 0.5 };
+  const finite = new Float64Array(sizes.length);
+  let m = 0;
+  for (let i = 0; i < sizes.length; i++) if (Number.isFinite(sizes[i])) finite[m++] = sizes[i];
+  const s = m >= 3 ? regularity(finite.subarray(0, m).sort()) : { skew: 0.5, mad: 0.5 };
   const sizeScore = (s.skew + s.mad) / 2;
-  const hoursSet = new Set(beatsAt.map((t) => Math.floor(t / 3600) % 24));
-  const hoursScore = clamp01(hoursSet.size / Math.max(1, Math.min(24, captureHours)));
+  let hourBits = 0;
+  for (let i = 0; i < beatsAt.length; i++) hourBits |= 1 << (Math.floor(beatsAt[i] / 3600) % 24);
+  let activeHours = 0;
+  for (let b = hourBits; b; b &= b - 1) activeHours++;
+  const hoursScore = clamp01(activeHours / Math.max(1, Math.min(24, captureHours)));
   const ts3 = (g.skew + g.mad + count) / 3;
   const score = 0.5 * ts3 + 0.25 * sizeScore + 0.25 * hoursScore;
-  let near = 0;
-  let tested = 0;
-  for (const x of gaps) {
-    const r = g.median > 0 ? x / g.median : 0;
-    if (r >= 1.5) continue; // a missed beat, or a pause
-    tested++;
-    if (Math.abs(r - 1) <= 0.25) near++;
-  }
+  const { near, tested } = nearMedian(gaps, g.median);
   return {
     connections: times.length,
     beats: beatsAt.length,
@@ -125,7 +147,7 @@ export function beaconScore(times: number[], sizes: number[], captureHours: numb
     count,
     sizes: sizeScore,
     hours: hoursScore,
-    activeHours: hoursSet.size,
+    activeHours,
     captureHours: Math.min(24, captureHours),
     score,
     near,

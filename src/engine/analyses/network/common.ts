@@ -24,11 +24,15 @@ export function qcol(t: TableInfo, ...names: string[]): string | undefined {
 
 /**
  * Epoch seconds of an event as SQL: Zeek's numeric `ts` when the table has
- * one (exact to the microsecond and cheap), else from `_time`.
+ * one (exact to the microsecond and cheap: a Zeek TSV's `time` column is
+ * stored as REAL epoch seconds, `epoch-s`), else from `_time` (parsing its
+ * text costs about a microsecond a row: 1.5 s of CPU over 1M connections).
  */
 export function epochSql(t: TableInfo): string {
-  const ts = t.columns.find((c) => c.name === 'ts' && (c.type === 'real' || c.type === 'integer'));
-  return ts ? '"ts"' : `((julianday("_time") - 2440587.5) * 86400.0)`;
+  const ts = t.columns.find((c) => c.name === 'ts');
+  if (ts && (ts.type === 'real' || ts.type === 'integer' || (ts.type === 'timestamp' && ts.mismatches === 0 && ts.timeFormat === 'epoch-s'))) return '"ts"';
+  if (ts && ts.type === 'timestamp' && ts.mismatches === 0 && ts.timeFormat === 'epoch-ms') return '("ts" / 1000.0)';
+  return `((julianday("_time") - 2440587.5) * 86400.0)`;
 }
 
 /** "1.2 MB", "734 kB", "420 B". */
