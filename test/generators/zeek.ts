@@ -33,7 +33,10 @@
  *   connections to 198.51.100.200 at 02:00–03:00 (no long connection);
  * - executable as an image: 10.3.0.14 GETs /static/img/header.jpg from
  *   img.cdn-fastpics.net, whose bytes are application/x-dosexec; files.log
- *   has no filename for it (as Zeek writes files without Content-Disposition).
+ *   has no filename for it (as Zeek writes files without Content-Disposition);
+ * - rare destination: 10.3.0.29, which otherwise only browses, alone reaches
+ *   194.87.71.13:8081 (no DNS lookup before) 8 times at irregular moments
+ *   from 19:10 to 22:40, a few kB each way (first seen late, not a rhythm).
  *
  * Benign traffic that looks like the planted cases (the false positives a
  * detector must not raise): the NTP rhythm above; an update check of every
@@ -41,7 +44,10 @@
  * host reporting to 10.3.1.8:8089 every 300 s; a nightly 2 GB backup of
  * 10.3.0.10 to the NAS 10.3.1.20; 10.3.0.19 syncing 40–80 MB to a cloud
  * drive (162.125.19.131) at random times of every office hour; 10.3.0.16
- * streaming video (large downloads, ~7 h in all) from a CDN others use too.
+ * streaming video (large downloads, ~7 h in all) from a CDN others use too;
+ * 10.3.0.21 crawling 80 small web sites on 443 that no other host visits
+ * (one to three connections each, all day: many one-off destinations are
+ * that host's habit, not news).
  *
  * Deterministic: the same options give the same bytes (own PRNG).
  *
@@ -76,6 +82,7 @@ export interface ZeekPlanted {
   ipLookup: { src: string; name: string };
   exfil: { src: string; dst: string; bytes: number };
   disguisedImage: { src: string; host: string; uri: string; fuid: string };
+  rareDestination: { src: string; dst: string; port: number; connections: number };
 }
 
 export interface ZeekCapture {
@@ -185,7 +192,7 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
     rows.notice.push({ ts, v: [ts, null, null, null, null, null, null, null, 'Scan::Port_Scan', '10.3.0.5 scanned at least 15 unique ports of host 10.3.1.9 in 0m2s', 'local', '10.3.0.5', '10.3.1.9', null, 'Notice::ACTION_LOG'] });
   }
 
-  let planted: ZeekPlanted | undefined;
+  let plantedBefore: Omit<ZeekPlanted, 'rareDestination'> | undefined;
   if (opts.planted !== false) {
     // beacon
     const bsrc = '10.3.0.23';
@@ -261,7 +268,7 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
     conn(jts, juid, '10.3.0.14', '95.179.130.8', 80, 'tcp', 'http', 0.9, 380, 412_672);
     http(jts + 0.01, juid, '10.3.0.14', '95.179.130.8', 'img.cdn-fastpics.net', '/static/img/header.jpg', 'GET', 200, 412_672, null, UAS[0], jfuid, null, 'application/x-dosexec');
     file(jts + 0.02, jfuid, '95.179.130.8', '10.3.0.14', juid, 'application/x-dosexec', null, 412_672);
-    planted = {
+    plantedBefore = {
       ipLookup: { src: '10.3.0.35', name: 'api.ipify.org' },
       exfil: { src: '10.3.0.38', dst: xdst, bytes: 1_600_000_000 },
       disguisedImage: { src: '10.3.0.14', host: 'img.cdn-fastpics.net', uri: '/static/img/header.jpg', fuid: jfuid },
@@ -275,6 +282,9 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
     };
   }
   benign(rows, { ws, start, end, rnd, id, conn, http, file, int });
+  // written last, so that the rows before them (and what other tests measure on them) do not move
+  oneOffSites(rows, { ws, start, end, rnd, id, conn, http, file, int });
+  const planted: ZeekPlanted | undefined = plantedBefore ? { ...plantedBefore, rareDestination: rareDestination({ ws, start, end, rnd, id, conn, http, file, int }) } : undefined;
   const logs: Record<string, string> = {};
   const counts: Record<string, number> = {};
   for (const [name, rs] of Object.entries(rows)) {
@@ -334,6 +344,30 @@ function benign(rows: Record<string, Row[]>, w: Writers): void {
         conn(ts, uid, src, '151.101.1.140', 443, 'tcp', 'ssl', 300 + rnd() * 300, int(20_000, 60_000), int(150_000_000, 300_000_000));
         ssl(ts, uid, src, '151.101.1.140', 'video.fastly-cdn.net');
       }
+    }
+  }
+}
+
+/** The planted rare destination: one workstation alone, an odd port, first seen in the evening, at irregular moments. */
+function rareDestination(w: Writers): ZeekPlanted['rareDestination'] {
+  const src = w.ws[19 % w.ws.length];
+  const dst = '194.87.71.13';
+  const at = [19.17, 19.6, 20.05, 20.9, 21.3, 21.75, 22.2, 22.67];
+  for (const h of at) w.conn(w.start + h * 3600 + w.rnd() * 60, w.id('C'), src, dst, 8081, 'tcp', 'http', 2 + w.rnd() * 20, w.int(1500, 6000), w.int(2000, 9000));
+  return { src, dst, port: 8081, connections: at.length };
+}
+
+/** A crawler-like host: 80 small sites on 443 that no other host visits, one to three connections each, over the day. */
+function oneOffSites(rows: Record<string, Row[]>, w: Writers): void {
+  const src = w.ws[11 % w.ws.length];
+  for (let i = 0; i < 80; i++) {
+    const dst = `${23 + (i % 60)}.${101 + i}.${(i * 53) % 250}.${20 + (i % 180)}`;
+    const n = w.int(1, 3);
+    for (let k = 0; k < n; k++) {
+      const ts = w.start + w.rnd() * (w.end - w.start);
+      const uid = w.id('C');
+      w.conn(ts, uid, src, dst, 443, 'tcp', 'ssl', 0.3 + w.rnd() * 3, w.int(400, 1500), w.int(5000, 90000));
+      rows.ssl.push({ ts, v: [ts + 0.01, uid, src, w.int(49152, 65000), dst, 443, 'TLSv13', 'TLS_AES_128_GCM_SHA256', `site${i}.example-shop.net`, 'T', `CN=site${i}.example-shop.net`, "CN=R3,O=Let's Encrypt,C=US", 'ok'] });
     }
   }
 }

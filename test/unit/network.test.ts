@@ -114,6 +114,7 @@ describe('network investigations on a generated Zeek capture', function () {
       ['user', p.guessedPassword.user, 'login-accounts'],
       ['ip', p.selfSigned.src, 'invalid-certificates'],
       ['resource', 'invoice_0412.pdf', 'disguised-executables'],
+      ['ip', p.rareDestination.src, 'rare-destinations'],
     ];
     for (const [kind, value, analysis] of cases) assert.ok(rankIn(kind, value, analysis) >= 0, `${analysis}: ${kind} ${value} not in the top 10 (${top(kind).map((s) => `${s.value} ${s.risk}`).join(', ')})`);
   });
@@ -157,6 +158,23 @@ describe('network investigations on a generated Zeek capture', function () {
     assert.match(f.reason, /; conn line \d+: 10\.3\.0\.12/);
   });
 
+  it('rare destinations: the workstation that alone reaches a server on an odd port, late and repeatedly, is medium with its rates; one-off web sites on 443 are not news', () => {
+    const p = cap.planted!.rareDestination;
+    const r = findings.filter((f) => f.analysis === 'rare-destinations');
+    const mine = r.find((f) => f.entity.value === p.src && f.metrics.destination === p.dst)!;
+    assert.ok(mine, `no finding for ${p.src} -> ${p.dst} (${r.map((f) => `${f.entity.value}->${f.metrics.destination} ${f.risk}`).join(', ')})`);
+    assert.equal(mine.metrics.port, p.port);
+    assert.equal(mine.metrics.connections, p.connections);
+    assert.ok((mine.risk ?? 0) >= 50 && (mine.risk ?? 0) < 90, `risk ${mine.risk}`);
+    assert.match(mine.reason, /^10\.3\.0\.29 alone of \d+ sources contacts 194\.87\.71\.13:8081: 8 connection\(s\) from 2024-03-05 19:1\d to 22:4\d \(first seen 19\.\d h into the 24 h capture\)\. \d+ of its \d+ outside destinations are its alone; port 8081 is 1 of \d+ outside pairs; \d of \d+ one-off pairs have 8 or more connections/);
+    assert.equal(mine.evidence.total, p.connections);
+    // the beacon's server is one-off too (port 449); nothing else reaches medium
+    assert.deepEqual(r.filter((f) => (f.risk ?? 0) >= 50).map((f) => f.entity.value).sort(), [cap.planted!.beacon.src, p.src].sort());
+    // 10.3.0.21 alone visits 80 small sites on 443, one to three connections each: its habit, no finding
+    assert.equal(r.filter((f) => f.entity.value === '10.3.0.21').length, 0);
+    assert.ok(r.length <= 4, r.map((f) => `${f.entity.value}->${f.metrics.destination} ${f.risk}`).join(', '));
+  });
+
   it('DNS: the tunnel and the DGA burst are critical with their figures; no dynamic-DNS or resolver findings on an ordinary network', () => {
     const t = findings.find((f) => f.analysis === 'dns-tunnel' && f.entity.value === cap.planted!.dnsTunnel.src)!;
     assert.equal(t.metrics.domain, 'cdn-sync.net');
@@ -189,11 +207,50 @@ describe('network investigations on a generated Zeek capture', function () {
     const o = findings.filter((f) => f.analysis === 'large-outbound');
     assert.deepEqual(o.map((f) => f.entity.value).sort(), [cap.planted!.longConnection.src, cap.planted!.exfil.src].sort());
     assert.equal(o.find((f) => f.entity.value === cap.planted!.exfil.src)!.metrics.topDestination, cap.planted!.exfil.dst);
-    const network = new Set(['beacons', 'long-connections', 'large-outbound', 'rare-ports', 'dns-tunnel', 'dns-nxdomain', 'dns-services', 'dns-resolvers', 'disguised-executables', 'rare-user-agents', 'invalid-certificates', 'zeek-notices', 'zeek-weird', 'kerberos-errors']);
+    const network = new Set(['beacons', 'long-connections', 'large-outbound', 'rare-ports', 'rare-destinations', 'dns-tunnel', 'dns-nxdomain', 'dns-services', 'dns-resolvers', 'disguised-executables', 'rare-user-agents', 'invalid-certificates', 'zeek-notices', 'zeek-weird', 'kerberos-errors']);
     const loud = findings.filter((f) => network.has(f.analysis) && (f.risk ?? 0) >= 50).map((f) => `${f.analysis} ${f.entity.value}`);
     const planted = cap.planted!;
-    const expected = new Set([planted.beacon.src, planted.longConnection.src, planted.dnsTunnel.src, planted.dga.src, planted.guessedPassword.src, planted.selfSigned.src, planted.ipLookup.src, planted.exfil.src, 'invoice_0412.pdf', 'header.jpg', '10.3.0.5']);
+    const expected = new Set([planted.beacon.src, planted.rareDestination.src, planted.longConnection.src, planted.dnsTunnel.src, planted.dga.src, planted.guessedPassword.src, planted.selfSigned.src, planted.ipLookup.src, planted.exfil.src, 'invoice_0412.pdf', 'header.jpg', '10.3.0.5']);
     assert.deepEqual(loud.filter((x) => !expected.has(x.split(' ')[1])), []);
+  });
+});
+
+describe('rare destinations on a real Zeek capture', function () {
+  this.timeout(300000);
+  it('WRCCDC (../shared/data): a competition network of 115 sources whose outside traffic is TLS to cloud and CDN servers; no rare destination is news', async function () {
+    if (!hasShared) this.skip();
+    const d = path.join(SHARED, 'zeek-wrccdc', 'zeek-default');
+    const { engine, tables } = await indexed(['ssl', 'rdp', 'ssh', 'ntp', 'smb_mapping', 'dns'].map((n) => path.join(d, `${n}.log.gz`)));
+    const run = runAnalyses(selectAnalyses('rare-destinations', ANALYSES), tables, (s, p) => engine.query(s, p), { minRisk: '0' });
+    assert.ok(run.skipped.some((x) => /^rare-destinations on dns: a DNS log/.test(x)), run.skipped.join('; '));
+    const all = run.outputs.flatMap((o) => o.findings);
+    assert.ok(all.length > 100, `${all.length} one-off pairs scored`);
+    // the strongest: 10.47.2.155's 68 connections to one CDN address, on 443, from a host with 13 one-off destinations of 40
+    const top = [...all].sort((a, b) => (b.risk ?? 0) - (a.risk ?? 0))[0];
+    assert.equal(top.entity.value, '10.47.2.155');
+    assert.ok((top.risk ?? 0) < 25, `${top.reason} at ${top.risk}`);
+    const loud = runAnalyses(selectAnalyses('rare-destinations', ANALYSES), tables, (s, p) => engine.query(s, p)).outputs.flatMap((o) => o.findings);
+    assert.deepEqual(loud.map((f) => f.id), []);
+    await engine.dispose();
+  });
+
+  it('a generic table with source and destination roles: one-off pairs on a common port from a browsing host stay quiet, an odd port reached by one host alone is a finding', async () => {
+    const dir = tmpDir();
+    const rnd = mulberry32(3);
+    const rows: string[] = ['time,src_ip,dst_ip,dst_port,bytes_out'];
+    const t0 = Date.UTC(2024, 0, 8) / 1000;
+    const at = (s: number) => new Date((t0 + s) * 1000).toISOString();
+    for (let h = 0; h < 20; h++)
+      for (let k = 0; k < 400; k++) rows.push(`${at(rnd() * 86400)},10.0.0.${1 + h},${rnd() < 0.5 ? `52.1.${Math.floor(rnd() * 3)}.10` : `93.${h}.${Math.floor(rnd() * 40)}.${Math.floor(rnd() * 200)}`},443,${Math.floor(rnd() * 2000)}`);
+    for (let k = 0; k < 6; k++) rows.push(`${at(70000 + k * 1800 + rnd() * 600)},10.0.0.7,203.0.113.99,4444,${900 + k}`);
+    const f = path.join(dir, 'flows.csv');
+    fs.writeFileSync(f, rows.join('\n') + '\n');
+    const { engine, tables } = await indexed([f]);
+    assert.deepEqual(['ip', 'destination', 'port'].map((r) => tables[0].columns.find((c) => c.role === r)?.name), ['src_ip', 'dst_ip', 'dst_port']);
+    const out = runAnalyses(selectAnalyses('rare-destinations', ANALYSES), tables, (s, p) => engine.query(s, p)).outputs.flatMap((o) => o.findings);
+    assert.deepEqual(out.map((x) => [x.entity.value, x.metrics.destination, x.metrics.port]), [['10.0.0.7', '203.0.113.99', 4444]]);
+    assert.ok((out[0].risk ?? 0) >= 50, String(out[0].risk));
+    await engine.dispose();
   });
 });
 

@@ -9,8 +9,10 @@
  *    it, scaled by 1 − 1/n (two findings: 5 %, twenty: 9.5 %). Twenty
  *    near-identical findings never outweigh one strong one.
  * 2. Analyses that measure the same thing (the volume family: counts per
- *    entity against peers or the entity's own past) are one detection: the
- *    strongest of them counts, the others add only the bonus of rule 1.
+ *    entity against peers or the entity's own past; rare-ports and
+ *    rare-destinations, a port or a server one source alone uses) are one
+ *    detection: the strongest of them counts, the others add only the bonus
+ *    of rule 1.
  * 3. Independent detections (different analyses, or families) add up with
  *    diminishing returns: sorted from the strongest, each next one closes a
  *    damped share of the remaining headroom,
@@ -32,7 +34,9 @@ import { RISK_BANDS, surpriseOfRisk } from './risk';
 /** Analyses that compare an entity's counts with its peers or its own past: correlated, so one detection between them. */
 export const VOLUME_FAMILY = new Set(['population-outliers', 'entity-baseline', 'busiest-resources', 'spikes']);
 export const isVolume = (analysis: string): boolean => analysis.startsWith('volume-outliers') || VOLUME_FAMILY.has(analysis);
-export const familyOf = (analysis: string): string => (isVolume(analysis) ? 'volume' : analysis);
+/** Other analyses that measure one thing: a port one host alone uses is what makes its rare destination rare. */
+const SAME_DETECTION: Record<string, string> = { 'rare-ports': 'rare-destinations' };
+export const familyOf = (analysis: string): string => (isVolume(analysis) ? 'volume' : (SAME_DETECTION[analysis] ?? analysis));
 
 export const WITHIN_BONUS = 0.1;
 export const DAMPING = 0.4;

@@ -68,3 +68,13 @@ export function isLocalAddress(ip: string): boolean {
   if (m && Number(m[1]) >= 16 && Number(m[1]) <= 31) return true;
   return /^(fc|fd|fe80|::1$)/i.test(ip);
 }
+
+/**
+ * isLocalAddress as SQL over a text column (LIKE only, which both stores read): RFC 1918, loopback,
+ * link-local, unique-local IPv6. Meant for grouped rows (a few LIKEs each), not for every connection.
+ */
+export function localAddressSql(c: string): string {
+  const v4 = ['10.%', '192.168.%', '127.%', '169.254.%', ...Array.from({ length: 16 }, (_, i) => `172.${16 + i}.%`)];
+  const v6 = ['fc%', 'fd%', 'fe80%'];
+  return `(${[...v4.map((p) => `${c} LIKE '${p}'`), ...v6.map((p) => `${c} LIKE '${p}'`), `${c} = '::1'`].join(' OR ')})`;
+}

@@ -3,6 +3,7 @@ import type { Analysis } from '../../findings';
 import { beacons } from './beacons';
 import { largeOutbound, longConnections, rarePorts } from './connections';
 import { disguisedExecutables, invalidCertificates, rareUserAgents } from './content';
+import { rareDestinations } from './rareDestinations';
 import { dnsNxdomain, dnsResolvers, dnsServices, dnsTunnel } from './dns';
 import { kerberosErrors, zeekNotices, zeekWeird } from './verdicts';
 
@@ -11,6 +12,7 @@ export const NETWORK_ANALYSES: readonly Analysis[] = [
   longConnections,
   largeOutbound,
   rarePorts,
+  rareDestinations,
   dnsTunnel,
   dnsNxdomain,
   dnsServices,
