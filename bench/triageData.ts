@@ -126,7 +126,7 @@ function zeek(dir: string): DataSet {
   const cap = generateZeek({ seed: 5, hosts: 30, perHour: 8 });
   const p = cap.planted!;
   const files = writeZeek(path.join(dir, 'zeek'), cap);
-  const ips = [p.beacon.src, p.longConnection.src, p.dnsTunnel.src, p.dga.src, p.disguisedExe.src, p.disguisedImage.src, p.guessedPassword.src, p.selfSigned.src, p.ipLookup.src, p.exfil.src];
+  const ips = [p.beacon.src, p.longConnection.src, p.dnsTunnel.src, p.dga.src, p.disguisedExe.src, p.disguisedImage.src, p.guessedPassword.src, p.selfSigned.src, p.ipLookup.src, p.exfil.src, p.rareDestination.src];
   return {
     name: 'Zeek capture (generated)',
     files,
@@ -145,6 +145,7 @@ function zeek(dir: string): DataSet {
       { case: 'IP lookup', kind: 'ip', values: [p.ipLookup.src], analysis: 'dns-services' },
       { case: 'exfiltration upload at night', kind: 'ip', values: [p.exfil.src], analysis: 'large-outbound' },
       { case: 'self-signed certificate', kind: 'ip', values: [p.selfSigned.src], analysis: 'invalid-certificates' },
+      { case: 'rare destination on an odd port', kind: 'ip', values: [p.rareDestination.src], analysis: 'rare-destinations' },
     ],
   };
 }

@@ -25,7 +25,7 @@ import { severityOfRisk } from '../triage/risk';
 import { riskFromT } from '../triage/tails';
 import { quoteIdent } from '../names';
 import { endpointsText, humanBytes, MIN_LOG_SCALE, SESSION_PARAMS } from './sessions';
-import { byServer, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
+import { byServer, insideUpload, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
 import { isoUtc } from './windows';
 import { aggregateSessions, BUCKETS_TEXT, modalValues, rowGroupKey, sessionColumns, sessionWhere, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
@@ -175,6 +175,7 @@ export const sessionClusters: Analysis = {
       if (apart) parts.push(`in cluster ${ik + 1}, which holds ${fit.prototypes[ik].size} of ${n} sessions (${round((100 * fit.prototypes[ik].size) / n, 2)} %), ${tinyScore.toFixed(1)} robust σ farther from the nearest large cluster ${nearestBig + 1} than ${peers}; that cluster is typically ${describeProto(nearestBig)}`);
       const mine = numeric.map((f) => (f.name === 'bytes' ? humanBytes(s.bytes) : `${f.of(s).toLocaleString('en-US')} ${f.name}`)).join(', ');
       const { where, params } = sessionWhere(cols, s);
+      const inside = insideUpload(cx, cols, s);
       findings.push({
         id: findingId('session-clusters', cx.table.table, 'session', s.key),
         analysis: 'session-clusters',
@@ -196,6 +197,7 @@ export const sessionClusters: Analysis = {
         evidence: cx.evidence(where, params),
         ...(s.first && s.last ? { window: { start: isoUtc(s.first), end: isoUtc(s.last) } } : {}),
         related: [s.origHost, s.respHost].filter((h) => h !== null && h !== undefined && h !== '').map((h) => ({ kind: 'ip' as const, value: String(h) })),
+        ...(inside ? { context: [inside] } : {}),
       });
     });
 

@@ -20,7 +20,7 @@ import { findingId, robustStats, robustZ } from '../findings';
 import { riskFromLog10P, severityOfRisk } from '../triage/risk';
 import { log10StudentTail } from '../triage/tails';
 import { isoUtc } from './windows';
-import { byServer, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
+import { byServer, insideUpload, peerStats, POOL_SESSIONS, serverOf } from './sessionsPooled';
 import { linkedRows, linkedText } from './network/zeekLinks';
 import { aggregateSessions, BUCKETS, BUCKETS_TEXT, fileBytesOf, sessionColumns, sessionWhere, WEEKDAYS, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
@@ -193,6 +193,7 @@ export const sessions: Analysis = {
       const { where, params } = sessionWhere(cols, s);
       // a Zeek session (uid) shows its rows in the capture's other logs: an HTTP download its connection and file, a connection its requests
       const links = /^uid$/i.test(cols.session) ? linkedRows(cx, { uids: [s.key] }) : [];
+      const inside = insideUpload(cx, cols, s);
       findings.push({
         id: findingId('sessions', cx.table.table, 'session', s.key),
         analysis: 'sessions',
@@ -217,6 +218,7 @@ export const sessions: Analysis = {
         evidence: cx.evidence(where, params),
         ...(s.first && s.last ? { window: { start: isoUtc(s.first), end: isoUtc(s.last) } } : {}),
         related: [s.origHost, s.respHost].filter((h) => h !== null && h !== undefined && h !== '').map((h) => ({ kind: 'ip' as const, value: String(h) })),
+        ...(inside ? { context: [inside] } : {}),
         explain: {
           peers: `${server ? `the typical session to ${server}` : 'the median session'}: ${worstMedian} ${x.worst.name === 'bytes' ? '' : x.worst.noun}`.trim(),
         },

@@ -8,7 +8,10 @@
  * that takes every night's backup, a video service) with itself, so its
  * sessions are not loud for being as large as they always are there.
  */
-import type { SessionRow } from './sessionsAggregate';
+import type { BenignContext, AnalysisContext } from '../findings';
+import { quoteIdent } from '../names';
+import { bytesText, isLocalAddress } from './network/common';
+import { sessionWhere, type SessionColumns, type SessionRow } from './sessionsAggregate';
 
 /** The log's distribution counts as this many sessions of every server. */
 export const POOL_SESSIONS = 20;
@@ -95,3 +98,27 @@ export function peerStats(values: number[], servers: Map<string | null, number[]
   for (const [k, idx] of servers) out.set(k, { ...(k === null ? log : pooledStats(idx.map((i) => values[i]), sorted, minScale)), sessions: k === null ? values.length : idx.length });
   return out;
 }
+
+/** Bytes the originator sends, by name (Zeek conn's orig_bytes, the usual spellings). */
+const SENT = ['orig_bytes', 'bytes_out', 'sent_bytes', 'cs_bytes', 'request_body_len'];
+/** Share of a session's bytes that must be the originator's for it to be an upload. */
+const UPLOAD_SHARE = 0.9;
+
+/**
+ * Benign context of a session that uploads to a server inside the network: both ends private
+ * addresses (isLocalAddress) and 90 % or more of its bytes sent by the originator. Data that stays
+ * inside (a backup to a NAS, a file saved to a share) is not data leaving; what leaves is measured by
+ * large-outbound against the host's own hours. Reading from an inside server (an smb_files session that
+ * copies a share) is not an upload and keeps its risk. One query, for a flagged session only.
+ */
+export function insideUpload(cx: AnalysisContext, cols: SessionColumns, s: SessionRow): BenignContext | undefined {
+  if (!isInside(s.origHost) || !isInside(s.respHost) || !(s.bytes > 0)) return undefined;
+  const sent = cols.bytes.find((b) => SENT.includes(b.toLowerCase()));
+  if (!sent) return undefined;
+  const { where, params } = sessionWhere(cols, s);
+  const out = Number(cx.query(`SELECT coalesce(sum(${quoteIdent(sent)}), 0) FROM ${cx.t} WHERE ${where}`, params).rows[0]?.[0] ?? 0);
+  if (out < UPLOAD_SHARE * s.bytes) return undefined;
+  return { kind: 'routine', text: `${bytesText(out)} uploaded from ${s.origHost} to ${s.respHost}, a server inside the network (both private addresses): data that stays inside, as a backup or a file share's does, not data leaving (large-outbound reads uploads to outside addresses)` };
+}
+
+const isInside = (h: unknown): boolean => h !== null && h !== undefined && h !== '' && isLocalAddress(String(h));
