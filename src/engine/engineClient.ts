@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { IndexOptions, IndexProgress, TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import type { IndexContext, IndexOutcome } from './engine';
-import type { AnalysisRun, EngineMessage, EngineReplies, EngineRequest } from './engineProtocol';
+import type { AnalysisRun, EngineMessage, EngineReplies, EngineRequest, EngineWorkerData } from './engineProtocol';
 import { CancelledError, LogInvestigatorError, type IndexErrorCode } from './errors';
 import type { AnalysisOutput, AnalysisStep } from './findings';
 import type { Role } from './roles';
@@ -27,11 +27,14 @@ export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly script = path.join(__dirname, 'engineWorker.js')) {}
+  constructor(
+    private readonly script = path.join(__dirname, 'engineWorker.js'),
+    private readonly data: EngineWorkerData = {},
+  ) {}
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.script);
+    const w = new Worker(this.script, { workerData: this.data });
     w.on('message', (m: EngineMessage) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -48,7 +51,8 @@ export class EngineClient {
       else p.reject(m.code === 'CANCELLED' ? new CancelledError() : new LogInvestigatorError(m.code as IndexErrorCode, m.message));
     });
     const fail = (why: string) => {
-      for (const p of this.pending.values()) p.reject(new LogInvestigatorError('UNREADABLE', `the Log Investigator engine stopped (${why}); indexed tables were lost, index the files again`));
+      const lost = this.data.clickhouse ? 'the tables are still in ClickHouse, connect again' : 'indexed tables were lost, index the files again';
+      for (const p of this.pending.values()) p.reject(new LogInvestigatorError('UNREADABLE', `the Log Investigator engine stopped (${why}); ${lost}`));
       this.pending.clear();
       this.worker = undefined;
     };
@@ -113,6 +117,11 @@ export class EngineClient {
   /** A Markdown report of analysis outputs; its charts are written as SVG files into chartsDir. */
   report(outputs: AnalysisOutput[], title: string, chartsDir: string, chartsLink: string): Promise<string> {
     return this.request<'report'>({ type: 'report', outputs, title, chartsDir, chartsLink }).promise;
+  }
+
+  /** The store the worker holds: rejects with the reason when it is ClickHouse and could not be reached. */
+  where(): Promise<EngineReplies['where']> {
+    return this.request<'where'>({ type: 'where' }).promise;
   }
 
   exportDatabase(): Promise<Uint8Array> {

@@ -2,6 +2,7 @@ import type { IndexOptions, IndexProgress, TableInfo } from './build';
 import type { QueryResult, SqlValue } from './database';
 import type { IndexOutcome } from './engine';
 import type { Role } from './roles';
+import type { ClickHouseOptions } from './store/clickhouse/http';
 import type { AnalysisOutput, AnalysisRun, AnalysisStep } from './findings';
 
 export type { AnalysisRun } from './findings';
@@ -17,7 +18,14 @@ export type EngineRequest =
   /** `cancel` is a one-int SharedArrayBuffer the caller sets to 1 to stop the run: the worker is busy while analyses run, so a message could not reach it. */
   | { type: 'analyze'; id: number; analysis: string; params: Record<string, string>; tables?: string[]; cancel?: SharedArrayBuffer }
   | { type: 'report'; id: number; outputs: AnalysisOutput[]; title: string; chartsDir: string; chartsLink: string }
-  | { type: 'cancel'; id: number; target: number };
+  | { type: 'cancel'; id: number; target: number }
+  /** Which store the worker holds, in words (it fails with the store's error when ClickHouse could not be reached). */
+  | { type: 'where'; id: number };
+
+/** What the worker hosts: the embedded sql.js database, or (workerData.clickhouse) a ClickHouse store. */
+export interface EngineWorkerData {
+  clickhouse?: { options: ClickHouseOptions; create: boolean; connectTimeoutMs: number };
+}
 
 /** The value each request resolves to. */
 export interface EngineReplies {
@@ -30,6 +38,7 @@ export interface EngineReplies {
   analyze: AnalysisRun;
   report: string;
   cancel: null;
+  where: { kind: 'sqljs' | 'clickhouse'; where: string };
 }
 
 export type EngineMessage =

@@ -232,8 +232,14 @@ export interface CommandFailure {
  */
 export const commandFailures: CommandFailure[] = [];
 
-export function registerCommands(cx: FindingsContext): vscode.Disposable[] {
-  const all: Record<string, (cx: FindingsContext, ...args: unknown[]) => unknown> = { ...COMMANDS, ...FINDINGS_COMMANDS, ...SIGMA_COMMANDS };
+/** `extra`: handlers that need no context (the ClickHouse connection's), registered and guarded the same way. */
+export function registerCommands(cx: FindingsContext, extra: Record<string, (...args: unknown[]) => unknown> = {}): vscode.Disposable[] {
+  const all: Record<string, (cx: FindingsContext, ...args: unknown[]) => unknown> = {
+    ...COMMANDS,
+    ...FINDINGS_COMMANDS,
+    ...SIGMA_COMMANDS,
+    ...Object.fromEntries(Object.entries(extra).map(([id, f]) => [id, (_cx: FindingsContext, ...args: unknown[]) => f(...args)])),
+  };
   return Object.entries(all).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {

@@ -5,7 +5,8 @@ import type { QueryResult, SqlValue } from '../engine/database';
 import { EngineClient, type AnalyzeContext } from '../engine/engineClient';
 import type { AnalysisRun } from '../engine/engineProtocol';
 import type { AnalysisOutput } from '../engine/findings';
-import { CancelledError, errorMessage } from '../engine/errors';
+import { CancelledError, LogInvestigatorError, errorMessage } from '../engine/errors';
+import type { ClickHouseOptions } from '../engine/store/clickhouse/http';
 import type { FormatId } from '../engine/formats';
 import type { Role } from '../engine/roles';
 import { safeText } from '../shared/safeText';
@@ -20,6 +21,18 @@ export interface FileChoice {
 
 const CHOICES_KEY = 'logInvestigator.fileChoices';
 
+/** A ClickHouse connection the engine uses now. */
+export interface ConnectionInfo {
+  /** The first shard's HTTP URL (queries go there). */
+  url: string;
+  shards: string[];
+  database: string;
+  cluster?: string;
+  user: string;
+  /** In words, from the store: "ClickHouse http://…, database logs (2 shards, cluster li)". */
+  where: string;
+}
+
 /**
  * Owns the engine worker for the window: indexing with progress and cancel,
  * queries, the list of tables, and events when it changes. The worker starts
@@ -27,9 +40,14 @@ const CHOICES_KEY = 'logInvestigator.fileChoices';
  */
 export class EngineService implements vscode.Disposable {
   private client?: EngineClient;
+  /** While connected to ClickHouse: its worker, which holds the store; the embedded worker keeps its tables meanwhile. */
+  private remote?: { client: EngineClient; info: ConnectionInfo };
   private tablesCache: TableInfo[] = [];
   private readonly changed = new vscode.EventEmitter<TableInfo[]>();
   readonly onDidChangeTables = this.changed.event;
+  private readonly backendChanged = new vscode.EventEmitter<ConnectionInfo | undefined>();
+  /** The engine moved to ClickHouse (the connection) or back to the embedded database (undefined). */
+  readonly onDidChangeBackend = this.backendChanged.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -37,11 +55,75 @@ export class EngineService implements vscode.Disposable {
   ) {}
 
   private engine(): EngineClient {
+    if (this.remote) return this.remote.client;
     if (!this.client) {
-      this.client = new EngineClient(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'engineWorker.js').fsPath);
+      this.client = new EngineClient(this.workerScript());
       this.log.info('engine worker started');
     }
     return this.client;
+  }
+
+  /** The ClickHouse connection in use, or undefined for the embedded database. */
+  get connection(): ConnectionInfo | undefined {
+    return this.remote?.info;
+  }
+
+  /**
+   * Moves the engine to ClickHouse: a worker of its own connects (every shard must answer within
+   * connectTimeoutMs) and holds the store; when it answers, it replaces the earlier connection and
+   * the tables are those of the database. If it fails or does not answer in time, its worker is
+   * ended and the error thrown; the engine stays where it was.
+   */
+  async connect(options: ClickHouseOptions & { database: string; shards: string[] }, how: { create: boolean; connectTimeoutMs: number; user: string }): Promise<ConnectionInfo> {
+    const client = new EngineClient(this.workerScript(), { clickhouse: { options, create: how.create, connectTimeoutMs: how.connectTimeoutMs } });
+    // every shard may take the connect timeout twice (ping, version), and the catalog a few queries more
+    const limitMs = how.connectTimeoutMs * (2 * options.shards.length + 1) + 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    let where: string;
+    let tables: TableInfo[];
+    try {
+      const answer = await Promise.race([
+        client.where(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new LogInvestigatorError('UNREADABLE', `ClickHouse at ${options.url} did not answer within ${Math.round(limitMs / 1000)} s`)), limitMs);
+        }),
+      ]);
+      where = answer.where;
+      tables = await client.tables();
+    } catch (e) {
+      await client.dispose();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    const old = this.remote;
+    const info: ConnectionInfo = { url: options.url, shards: options.shards, database: options.database, cluster: options.cluster, user: how.user, where };
+    this.remote = { client, info };
+    this.tablesCache = tables;
+    this.log.info(`connected to ${where} as ${how.user}`);
+    this.backendChanged.fire(info);
+    await this.refresh(tables);
+    await old?.client.dispose();
+    return info;
+  }
+
+  /** Back to the embedded database (its tables are as they were before connecting). */
+  async disconnect(): Promise<void> {
+    const old = this.remote;
+    if (!old) return;
+    // the embedded tables, read first (an embedded worker not started yet has none)
+    const tables = this.client ? await this.client.tables().catch((): TableInfo[] => []) : [];
+    if (this.remote !== old) return;
+    this.remote = undefined;
+    this.tablesCache = tables;
+    this.log.info(`disconnected from ${old.info.where}`);
+    this.backendChanged.fire(undefined);
+    await this.refresh(tables);
+    await old.client.dispose();
+  }
+
+  private workerScript(): string {
+    return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'engineWorker.js').fsPath;
   }
 
   get tables(): TableInfo[] {
@@ -62,10 +144,12 @@ export class EngineService implements vscode.Disposable {
     await this.context.workspaceState.update(CHOICES_KEY, all);
   }
 
-  private async refresh(): Promise<void> {
-    this.tablesCache = await this.engine().tables();
-    await vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', this.tablesCache.length > 0);
+  /** Reads the tables again (or takes those given: read before the engine was switched, so that the connection and the tables change together). */
+  private async refresh(tables?: TableInfo[]): Promise<void> {
+    this.tablesCache = tables ?? (await this.engine().tables());
     this.changed.fire(this.tablesCache);
+    await vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', this.tablesCache.length > 0);
+    await vscode.commands.executeCommand('setContext', 'logInvestigator.connected', !!this.remote);
   }
 
   /**
@@ -83,7 +167,8 @@ export class EngineService implements vscode.Disposable {
         token.onCancellationRequested(() => ac.abort());
         for (const [k, file] of files.entries()) {
           if (ac.signal.aborted) break;
-          for (const old of this.tableForFile(file)) await this.engine().remove(old.table);
+          // the embedded database replaces a file's tables; ClickHouse keeps them, and says so when the name is taken
+          if (!this.remote) for (const old of this.tableForFile(file)) await this.engine().remove(old.table);
           const choice = this.choiceFor(file);
           const columns = choice?.columns ?? (settings.get<string[]>('columns') ?? []);
           const options: IndexOptions = {
@@ -173,6 +258,8 @@ export class EngineService implements vscode.Disposable {
 
   dispose(): void {
     void this.client?.dispose();
+    void this.remote?.client.dispose();
     this.changed.dispose();
+    this.backendChanged.dispose();
   }
 }

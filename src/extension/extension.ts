@@ -12,6 +12,8 @@ import { RulesWatcher } from './rulesWatcher';
 import { LnavFormatsWatcher } from './lnavFormats';
 import { registerSqlEditor, type SqlEditorSupport } from './sqlEditor';
 import { safeLabel, safeText } from '../shared/safeText';
+import { ClickHouseConnection } from './clickhouseConnection';
+import { createStatusItem } from './statusItem';
 
 /** What activate() returns: the integration tests reach the running extension through it. */
 export interface LogInvestigatorApi {
@@ -31,6 +33,9 @@ export interface LogInvestigatorApi {
   commandFailures: readonly CommandFailure[];
   /** The status bar item: its text, tooltip and command (the workbench's DOM shows whether it is shown). */
   status: vscode.StatusBarItem;
+  /** Where the data lives: the ClickHouse connection (the stored credentials of a URL, for tests). */
+  clickhouse: ClickHouseConnection;
+  filesTree: vscode.TreeView<import('./filesView').FilesNode>;
 }
 
 export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
@@ -52,24 +57,20 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     findingsTree.description = findings.filter ? safeLabel(`filter: ${findings.filter}`, 80) : undefined;
     void vscode.commands.executeCommand('setContext', 'logInvestigator.hasFindings', findings.analyses.length > 0);
   };
-  const status = vscode.window.createStatusBarItem('logInvestigator.status', vscode.StatusBarAlignment.Left, 10);
-  status.name = 'Log Investigator';
-  status.command = 'logInvestigator.files.focus';
-  const updateStatus = () => {
-    const tables = service.tables;
-    if (tables.length === 0) return status.hide();
-    const rows = tables.reduce((n, t) => n + t.rows, 0);
-    status.text = `$(database) ${tables.length} table${tables.length === 1 ? '' : 's'} · ${rows.toLocaleString()} rows`;
-    status.tooltip = safeText(`Log Investigator: ${tables.map((t) => `${t.table} (${t.rows.toLocaleString()})`).join(', ')}`);
-    status.show();
-  };
+  const connection = new ClickHouseConnection(context, service);
+  const filesTree = vscode.window.createTreeView('logInvestigator.files', { treeDataProvider: files });
+  const status = createStatusItem(service, connection, filesTree);
   context.subscriptions.push(
     log,
     service,
     files,
     status,
-    service.onDidChangeTables(updateStatus),
-    vscode.window.registerTreeDataProvider('logInvestigator.files', files),
+    connection,
+    filesTree,
+    // findings belong to the data they came from: a table of the same name elsewhere is other rows
+    service.onDidChangeBackend(() => {
+      for (const o of [...findings.analyses]) findings.clearFor(o.table);
+    }),
     findings,
     findingsView,
     marks,
@@ -80,15 +81,24 @@ export function activate(context: vscode.ExtensionContext): LogInvestigatorApi {
     service.onDidChangeTables((tables) => {
       for (const o of findings.analyses) if (!tables.some((t) => t.table === o.table)) findings.clearFor(o.table);
     }),
-    ...registerCommands({ context, service, findings, marks, rules }),
+    ...registerCommands(
+      { context, service, findings, marks, rules },
+      {
+        'logInvestigator.connectClickHouse': () => connection.connectCommand(),
+        'logInvestigator.disconnectClickHouse': () => connection.disconnectCommand(),
+        'logInvestigator.chooseBackend': () => connection.chooseCommand(),
+      },
+    ),
     sqlEditor,
     ...registerNotebooks(context, service, () => findings.analyses),
     vscode.commands.registerCommand('logInvestigator.queryHistory', pickFromHistory),
   );
   void vscode.commands.executeCommand('setContext', 'logInvestigator.hasTables', false);
   void findings.loadLabels();
+  // logInvestigator.backend = clickhouse: connect now, with the credentials kept for the URL
+  if (vscode.workspace.getConfiguration('logInvestigator').get('backend') === 'clickhouse') void connection.applySettings();
   log.info(`Log Investigator ${context.extension.packageJSON.version} activated in VS Code ${vscode.version}`);
-  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active, sqlEditor, history: queryHistory, commandFailures, status };
+  return { service, files, findings, findingsView, findingsTree, marks, rules, results: () => ResultsPanel.active, sqlEditor, history: queryHistory, commandFailures, status, clickhouse: connection, filesTree };
 }
 
 export function deactivate(): void {

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ColumnInfo, TableInfo } from '../engine/build';
@@ -37,9 +38,14 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
 
   getChildren(node?: FilesNode): FilesNode[] {
     if (!node) {
+      // tables made from a file, under it; tables that were in a ClickHouse database already (clickhouse:db.table) on their own
       const byFile = new Map<string, TableInfo[]>();
-      for (const t of this.service.tables) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t]);
-      return [...byFile.entries()].map(([file, tables]) => ({ kind: 'file', file, tables }));
+      const own: FilesNode[] = [];
+      for (const t of this.service.tables) {
+        if (path.isAbsolute(t.file)) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t]);
+        else own.push({ kind: 'table', table: t });
+      }
+      return [...[...byFile.entries()].map(([file, tables]): FilesNode => ({ kind: 'file', file, tables })), ...own];
     }
     if (node.kind === 'file') return node.tables.map((table) => ({ kind: 'table', table }));
     if (node.kind === 'table') return node.table.columns.map((column) => ({ kind: 'column', table: node.table, column }));
@@ -53,9 +59,12 @@ export class FilesView implements vscode.TreeDataProvider<FilesNode>, vscode.Dis
         item.resourceUri = vscode.Uri.file(node.file);
         const dir = path.dirname(vscode.workspace.asRelativePath(node.file));
         item.description = dir === '.' ? undefined : safeLabel(dir);
-        item.tooltip = safeText(node.file);
         item.contextValue = CONTEXT.file;
-        item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
+        // a ClickHouse table indexed on another machine names a file that is not here
+        if (fs.existsSync(node.file)) {
+          item.tooltip = safeText(node.file);
+          item.command = { command: 'vscode.open', title: 'Open File', arguments: [vscode.Uri.file(node.file)] };
+        } else item.tooltip = safeText(`${node.file} (not on this machine)`);
         return item;
       }
       case 'table': {

@@ -12,6 +12,12 @@ import { safeText } from '../shared/safeText';
  * kept in the extension's storage, so its line numbers still apply.
  */
 export async function openSourceLine(context: vscode.ExtensionContext, file: string, line: number): Promise<void> {
+  if (!fs.existsSync(file)) {
+    // a table in ClickHouse made there (clickhouse:db.table), or indexed from a file on another machine
+    const why = /^clickhouse:/.test(file) ? 'the table was made in ClickHouse, not indexed from a file' : 'it was indexed elsewhere, or moved';
+    void vscode.window.showWarningMessage(safeText(`Log Investigator: the source of these rows, ${file}, is not on this machine (${why}).`));
+    return;
+  }
   let target = vscode.Uri.file(file);
   if (/\.gz$/i.test(file)) target = await decompressedCopy(context, file);
   if (!(await withinLargeFileLimit(target.fsPath))) return;

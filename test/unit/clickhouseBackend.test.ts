@@ -13,6 +13,10 @@ import * as path from 'node:path';
 import { backendOptions } from '../../src/engine/store/clickhouse/connect';
 import { ClickHouseHttp } from '../../src/engine/store/clickhouse/http';
 import { ClickHouseStore } from '../../src/engine/store/clickhouse/store';
+import { EngineClient } from '../../src/engine/engineClient';
+
+/** Lines of a file that contain a text (the access log's status is the only ' 404 ' on a line). */
+const execFileCount = (file: string, text: string) => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(text)).length;
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const SCRIPT = path.join(ROOT, 'scripts', 'clickhouse', 'cluster.sh');
@@ -175,6 +179,35 @@ describe('Choosing the ClickHouse backend on the command line', function () {
     const wrong = await cli(['query', '--backend', 'clickhouse', '--url', url, '--database', db, '--sql', 'SELECT 1'], { LI_CLICKHOUSE_PASSWORD: 'not-the-password' });
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /^log-investigator: ClickHouse at http:\/\/127\.0\.0\.1:\d+ refused the user or password: Code: 193, e\.displayText\(\) = DB::Exception: Wrong password for user default$/);
+  });
+
+  it('the engine worker holds the ClickHouse store as the extension uses it: tables, query, analysis with cancel, and the embedded-only requests refused', async () => {
+    const client = new EngineClient(undefined, { clickhouse: { options: backendOptions({ url, database: db }), create: false, connectTimeoutMs: 5_000 } });
+    try {
+      const w = await client.where();
+      assert.equal(w.kind, 'clickhouse');
+      assert.match(w.where, new RegExp(`^ClickHouse http://127\\.0\\.0\\.1:\\d+, database ${db} \\(2 shards, cluster li\\)$`));
+      assert.ok((await client.tables()).some((t) => t.table === 'access' && t.rows === 300));
+      assert.deepEqual((await client.query('SELECT count(*) FROM access WHERE status = ?', [404])).rows, [[Number(execFileCount(ACCESS, ' 404 '))]]);
+      const run = await client.analyze('volume-outliers-ip', {}, ['access']);
+      assert.ok(run.outputs[0].findings.length > 0);
+      const ac = new AbortController();
+      ac.abort();
+      const stopped = await client.analyze('all', {}, ['access'], { signal: ac.signal });
+      assert.equal(stopped.outputs.length, 0, 'a cancelled run stops at its first query');
+      await assert.rejects(client.remove('access'), /Removing a table is for the embedded database; the tables here are in ClickHouse/);
+      await assert.rejects(client.exportDatabase(), /Saving the database as a SQLite file is for the embedded database/);
+    } finally {
+      await client.dispose();
+    }
+    // a server that is not there: every request says why, the first one included
+    const gone = new EngineClient(undefined, { clickhouse: { options: backendOptions({ url: `http://127.0.0.1:${await closedPort()}` }), create: false, connectTimeoutMs: 2_000 } });
+    try {
+      await assert.rejects(gone.where(), /cannot reach ClickHouse at http:\/\/127\.0\.0\.1:\d+: connection refused/);
+      await assert.rejects(gone.tables(), /connection refused/);
+    } finally {
+      await gone.dispose();
+    }
   });
 
   it('the store takes a shorter connect timeout and the same address in parts', async () => {
