@@ -13,6 +13,7 @@
  * `sklearn.metrics.precision_recall_curve` does.
  */
 import type { Finding } from './findings';
+import { heatmapEncodings, shadesOf } from '../shared/chartSpec';
 
 /** A labelled attack: a time span, and the entity (IP, user…) behind it when known. */
 export interface LabelledWindow {
@@ -154,7 +155,10 @@ export function evaluationSpec(e: Evaluation, target?: { precision: number; reca
     { actual: 'benign', predicted: 'malicious', n: e.fp, cell: 'FP' },
     { actual: 'benign', predicted: 'benign', n: e.tn, cell: 'TN' },
   ];
-  const max = Math.max(1, ...cells.map((c) => c.n));
+  // the cells' blues from 0 to the largest count
+  const shades = shadesOf([...cells.map((c) => c.n), 1], { fromZero: true });
+  const shaded = cells.map((c, k) => ({ ...c, shade: shades[k] }));
+  const heat = heatmapEncodings();
   const order = ['malicious', 'benign'];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -165,19 +169,19 @@ export function evaluationSpec(e: Evaluation, target?: { precision: number; reca
         title: 'Confusion matrix',
         width: 180,
         height: 180,
-        data: { values: cells },
+        data: { values: shaded },
         encoding: {
           x: { field: 'predicted', type: 'nominal', sort: order, title: 'predicted' },
           y: { field: 'actual', type: 'nominal', sort: order, title: 'labelled' },
         },
         layer: [
-          { mark: 'rect', encoding: { color: { field: 'n', type: 'quantitative', scale: { domain: [0, max], scheme: 'blues' }, legend: null } } },
+          { mark: 'rect', encoding: { fill: heat.fill } },
           {
             mark: { type: 'text', fontSize: 14 },
             encoding: {
               text: { field: 'label' },
-              // dark cells get white text
-              color: { condition: { test: `datum.n > ${max / 2}`, value: 'white' }, value: 'black' },
+              // black or white, whichever reads on its own cell
+              color: heat.text,
             },
             transform: [{ calculate: "datum.cell + ' ' + datum.n", as: 'label' }],
           },

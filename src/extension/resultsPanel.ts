@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TableInfo } from '../engine/build';
 import type { SqlValue } from '../engine/database';
@@ -81,7 +82,7 @@ export class ResultsPanel extends ProtocolPanel {
         truncated: r.truncated,
         offset: 0,
         rows: this.rows.slice(0, PAGE_ROWS),
-        sources: this.sources,
+        sources: this.sources.map((x) => ({ ...x, file: shownFile(x.file) })),
         behind: this.behind !== undefined,
         elapsedMs: Date.now() - started,
       });
@@ -164,6 +165,12 @@ export class ResultsPanel extends ProtocolPanel {
     }
   }
 
+}
+
+/** A file as the view shows it: relative to the workspace folder, or its name alone when outside it (never the machine's absolute path). */
+function shownFile(file: string): string {
+  const rel = vscode.workspace.asRelativePath(file, false);
+  return path.isAbsolute(rel) ? path.basename(rel) : rel;
 }
 
 /** The tables each row links to, with their files. */

@@ -80,3 +80,27 @@ export function prepareSpec<T extends Json>(spec: T): T {
   walk(copy, null);
   return copy;
 }
+
+/** Where Vega's "blues" scheme turns dark enough that white reads better on it than black (both ≥ 4.58:1 there). */
+export const BLUES_WHITE_TEXT_FROM = 0.74;
+
+/**
+ * A heatmap's cells and the counts written on them: the cell filled from "blues" by its shade
+ * (0–1, see `shadesOf`), the count over it in black or white, whichever contrasts with that
+ * cell's own fill. Chosen from the shade, not from the theme: the cells' blues do not follow it.
+ * The cells use the `fill` channel and the text `color`, so the two keep separate scales.
+ */
+export function heatmapEncodings(field = 'shade'): { fill: Json; text: Json } {
+  return {
+    fill: { field, type: 'quantitative', scale: { domain: [0, 1], scheme: 'blues' }, legend: null },
+    text: { field, type: 'quantitative', scale: { type: 'threshold', domain: [BLUES_WHITE_TEXT_FROM], range: ['#000000', '#ffffff'] }, legend: null },
+  };
+}
+
+/** Each count's place (0–1) between the smallest and the largest (from 0 when `fromZero`), on a log scale when `log`. */
+export function shadesOf(counts: number[], { log = false, fromZero = false } = {}): number[] {
+  const f = (v: number) => (log ? Math.log1p(Math.max(0, v)) : v);
+  const lo = fromZero ? f(0) : Math.min(...counts.map(f));
+  const hi = Math.max(...counts.map(f));
+  return counts.map((v) => (hi > lo ? Math.round(((f(v) - lo) / (hi - lo)) * 1e4) / 1e4 : 0));
+}

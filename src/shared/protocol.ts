@@ -18,6 +18,7 @@ export interface ResultColumn {
 /** A table the rows of a result came from, so each row can link to its source line there (a join has several). */
 export interface ResultSource {
   table: string;
+  /** The log file; sent to the webview relative to the workspace folder (or its name alone), never as an absolute path. */
   file: string;
   /** Index of the `_line` column in the result. */
   lineColumn: number;

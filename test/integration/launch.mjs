@@ -167,11 +167,38 @@ async function handleRequest(page, req) {
           const inside = (el, q) => (el.matches(q) ? 1 : 0) + el.querySelectorAll(q).length;
           // colours as [r, g, b, a]; the background of an element is the first opaque one up the tree
           const rgba = (c) => { const m = /rgba?\(([^)]+)\)/.exec(c || ''); if (!m) return null; const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+          // text drawn over a chart's mark (a heatmap's cell) reads against that mark: the last filled shape painted before the text
+          // (document order is paint order) whose fill holds the text's centre, found by geometry, so a chart scrolled out of the
+          // viewport, or marks that take no pointer events, are found too; a translucent mark is blended over the page
+          const pageBg = () => bgOf(document.body);
+          const shapesOf = new Map();
+          const markUnder = (el) => {
+            const svg = el instanceof SVGElement ? el.closest('svg') : null;
+            if (!svg) return null;
+            const r = el.getBoundingClientRect();
+            const [cx, cy] = [r.x + r.width / 2, r.y + r.height / 2];
+            let hit = null;
+            if (!shapesOf.has(svg)) shapesOf.set(svg, [...svg.querySelectorAll('path, rect, circle, ellipse, polygon')].filter((e) => !e.closest('text') && !e.classList.contains('background')).map((e) => ({ e, b: e.getBoundingClientRect() })));
+            for (const { e, b } of shapesOf.get(svg)) {
+              if (e.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING) break; // painted after the text
+              if (cx < b.x || cx > b.x + b.width || cy < b.y || cy > b.y + b.height) continue;
+              const cs = getComputedStyle(e);
+              const c = rgba(cs.fill);
+              const a = c ? c[3] * (cs.fillOpacity === '' ? 1 : Number(cs.fillOpacity)) * (cs.opacity === '' ? 1 : Number(cs.opacity)) : 0;
+              if (!(a > 0.2) || cs.visibility === 'hidden' || cs.display === 'none') continue;
+              const m = e.getScreenCTM();
+              if (!m || !e.isPointInFill(new DOMPoint(cx, cy).matrixTransform(m.inverse()))) continue;
+              hit = { c, a };
+            }
+            if (!hit) return null;
+            const under = pageBg();
+            return [0, 1, 2].map((i) => hit.c[i] * hit.a + under[i] * (1 - hit.a)).concat(1);
+          };
           const bgOf = (el) => { for (let e = el instanceof SVGElement ? el.closest('svg')?.parentElement : el; e; e = e.parentElement) { const c = rgba(getComputedStyle(e).backgroundColor); if (c && c[3] > 0.5) return c; } const hex = /^#([0-9a-f]{6})/i.exec(getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim()); return hex ? [0, 2, 4].map((i) => parseInt(hex[1].slice(i, i + 2), 16)).concat(1) : [255, 255, 255, 1]; };
           const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
           const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
           const texts = els.flatMap((e) => [...(e.matches('text') ? [e] : []), ...e.querySelectorAll('svg text')]).filter((t) => (t.textContent || '').trim() !== '');
-          const textContrast = texts.map((t) => { const cs = getComputedStyle(t); const fg = rgba(cs.fill) || rgba(cs.color) || [0, 0, 0, 1]; const bg = bgOf(t); const a = fg[3] * (Number(cs.opacity) || 1) * (Number(cs.fillOpacity) || 1); const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a)); return { text: (t.textContent || '').slice(0, 40), ratio: Math.round(ratio(mixed, bg) * 100) / 100, fg: cs.fill, bg: `rgb(${bg.slice(0, 3).join(', ')})` }; });
+          const textContrast = texts.map((t) => { const cs = getComputedStyle(t); const fg = rgba(cs.fill) || rgba(cs.color) || [0, 0, 0, 1]; const mark = markUnder(t); const bg = mark ?? bgOf(t); const a = fg[3] * (Number(cs.opacity) || 1) * (Number(cs.fillOpacity) || 1); const mixed = fg.slice(0, 3).map((v, i) => v * a + bg[i] * (1 - a)); return { text: (t.textContent || '').slice(0, 40), ratio: Math.round(ratio(mixed, bg) * 100) / 100, fg: cs.fill, bg: `rgb(${bg.slice(0, 3).join(', ')})`, onMark: mark !== null }; });
           return {
             count: els.length,
             texts: els.map((e) => e.textContent),

@@ -19,6 +19,7 @@ import { ewm } from '../../src/engine/analyses/spikes';
 import type { Engine } from '../../src/engine/engine';
 import { runAnalysis, type AnalysisOutput, type Finding } from '../../src/engine/findings';
 import { generateCourseLog, plantedCases } from '../generators/courseLog';
+import { renderSvg } from '../../src/engine/report';
 import { fixture, indexed, tmpDir } from '../helpers';
 
 const P = plantedCases(42);
@@ -152,6 +153,18 @@ describe('course-site analyses on the planted generated log', function () {
     const firsts = new Map<string, unknown[]>();
     for (const r of o.tables[1].rows) if (!firsts.has(String(r[0]))) firsts.set(String(r[0]), [Number(r[0]), r[1], r[2]]);
     assert.deepEqual([...firsts.values()], REF.busiest.perProgramTop1);
+  });
+
+  it("busiest-resources' chart: every program's bars show, each program on its own x scale", async () => {
+    const o = out('busiest-resources');
+    const counts = new Map<string, number>();
+    for (const r of o.tables[1].rows) counts.set(String(r[0]), Math.max(counts.get(String(r[0])) ?? 0, Number(r[2])));
+    assert.ok(Math.min(...counts.values()) * 20 < Math.max(...counts.values()), `programs of very different sizes: ${[...counts].join('; ')}`);
+    const svg = await renderSvg(o.charts[0].spec);
+    // one group of bars per program (facet); a bar is a path "M x,y h width v height …"
+    const facets = svg.split('<g class="mark-rect role-mark').slice(1).map((g) => [...g.split('</g>')[0].matchAll(/ d="M[-\d.]+,[-\d.]+h([\d.]+)/g)].map((m) => Number(m[1])));
+    assert.equal(facets.length, counts.size, 'a facet per program');
+    for (const [k, widths] of facets.entries()) assert.ok(widths.length > 0 && Math.max(...widths) > 300, `program ${[...counts.keys()][k]}: its longest bar is ${Math.max(...widths)} px of 360`);
   });
 
   it("every finding's evidence SQL lists exactly the rows of its evidence", () => {

@@ -100,7 +100,8 @@ export const busiestResources: Analysis = {
             data: { values: topRows.map(([p, r, n]) => ({ p: String(p), r, n })) },
             facet: { row: { field: 'p', type: 'nominal', title: label } },
             spec: { width: 360, height: { step: 14 }, mark: 'bar', encoding: { y: { field: 'r', type: 'nominal', sort: '-x', title: null }, x: { field: 'n', type: 'quantitative', title: 'requests' } } },
-            resolve: { scale: { y: 'independent' } },
+            // each program on its own scales: a small program's bars would be invisible beside a large one's (its own x axis says so)
+            resolve: { scale: { x: 'independent', y: 'independent' }, axis: { x: 'independent' } },
           },
         },
       ],

@@ -7,6 +7,7 @@
  */
 import type { SqlValue } from '../database';
 import type { ResultTable } from '../findings';
+import { heatmapEncodings, shadesOf } from '../../shared/chartSpec';
 import { auc, classificationReport, confusionMatrix, findThreshold, precisionRecallCurve, rocCurve, type ClassificationReport, type Confusion, type PrecisionRecallCurve, type RocCurve } from '../ml';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -169,6 +170,9 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
     { detector: e.name, actual: 'normal', predicted: 'attack', n: e.confusion.fp, cell: 'FP' },
     { detector: e.name, actual: 'normal', predicted: 'normal', n: e.confusion.tn, cell: 'TN' },
   ]);
+  const shades = shadesOf(cells.map((c) => c.n), { log: true });
+  const shaded = cells.map((c, k) => ({ ...c, shade: shades[k] }));
+  const heat = heatmapEncodings();
   const order = ['attack', 'normal'];
   return {
     title: `Evaluation: ${what}`,
@@ -223,7 +227,7 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
         },
         {
           title: 'Confusion matrices',
-          data: { values: cells },
+          data: { values: shaded },
           facet: { column: { field: 'detector', type: 'nominal', title: null } },
           spec: {
             width: 150,
@@ -233,8 +237,9 @@ export function evaluationChart(y: ArrayLike<number>, detectors: Scored[], evals
               y: { field: 'actual', type: 'nominal', sort: order, title: 'labelled' },
             },
             layer: [
-              { mark: 'rect', encoding: { color: { field: 'n', type: 'quantitative', scale: { type: 'symlog', scheme: 'blues' }, legend: null } } },
-              { mark: { type: 'text', fontSize: 13 }, transform: [{ calculate: "datum.cell + ' ' + datum.n", as: 'label' }], encoding: { text: { field: 'label' } } },
+              // the cells' blues on a log scale shared by every matrix; each count in black or white, whichever reads on its own cell
+              { mark: 'rect', encoding: { fill: heat.fill } },
+              { mark: { type: 'text', fontSize: 13 }, transform: [{ calculate: "datum.cell + ' ' + datum.n", as: 'label' }], encoding: { text: { field: 'label' }, color: heat.text } },
             ],
           },
         },

@@ -15,7 +15,8 @@ export interface WebviewAnswer {
   svgMarks: number;
   canvases: number;
   boxes: Box[];
-  textContrast: { text: string; ratio: number }[];
+  /** Each SVG text of the matches: its contrast against what is under it (a chart mark when it sits on one, `onMark`, else the page). */
+  textContrast: { text: string; ratio: number; fg: string; bg: string; onMark: boolean }[];
   /** The computed CSS properties asked for (`styles`), per match. */
   styles: Record<string, string>[];
   /** The webview document's client size. */

@@ -19,7 +19,7 @@ const GROUP_FOCUS = ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth', 'Se
 
 /**
  * Gives the editor group showing the tab titled ~`title` the whole editor area (the others
- * hidden), as a person reading the view would: panels open beside the editor, in half of it.
+ * hidden, the panel closed), as a person reading the view would: panels open beside the editor, in half of it.
  * Resolves with the function that puts the groups back (even widths, the active group as it was).
  */
 export async function expandGroupOf(title: string): Promise<() => Promise<void>> {
@@ -32,6 +32,8 @@ export async function expandGroupOf(title: string): Promise<() => Promise<void>>
   const tab = group.tabs.find((t) => t.label.includes(title))!;
   if (group.viewColumn >= 1 && group.viewColumn <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[group.viewColumn - 1]);
   if (!tab.isActive) await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', group.tabs.indexOf(tab));
+  // the panel (Output, Problems…) closed: it would cover the lower part of the view in a screenshot
+  await vscode.commands.executeCommand('workbench.action.closePanel');
   // maximized: the other groups hidden until the toggle is pressed again
   const maximize = vscode.window.tabGroups.all.length > 1;
   if (maximize) await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');

@@ -48,6 +48,10 @@ async function checkChartsExpanded(title: string, shot: string): Promise<void> {
     throw new Error(`${e.message.split(':')[0]}: ${JSON.stringify(r.textContrast.filter((t) => t.ratio < 4.5).slice(0, 6))} of ${r.textContrast.length} texts`);
   });
   assert.ok(texts.textContrast.length > 3);
+  // the counts of a confusion matrix were read against their own cell (not the page behind the chart)
+  const counts = texts.textContrast.filter((t) => /^(TP|FP|FN|TN) \d+$/.test(t.text));
+  if (shot.includes('login-detectors')) assert.ok(counts.length >= 4, `${title}: the confusion matrices' counts are measured (${counts.length})`);
+  for (const c of counts) assert.ok(c.onMark, `${title}: "${c.text}" measured against its cell, not ${c.bg}`);
   assert.ok(svgs.boxes[0].width > 300, `${title}: a container-wide chart is wide (${svgs.boxes[0].width} px)`);
   // no chart title is cut by the page's edge (a chart wider than its box scrolls: a title wholly past the edge is reached by scrolling)
   const titles = await harness.evalWebview({ titleContains: title, selector: '.chart-view svg g.role-title text' }, 2000).catch(() => undefined); // none within 2 s: the charts have no titles

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { harness, ws, api, table, answering } from './helpers';
-import { untilView as until } from './viewHelpers';
+import { untilView as until, shotOf } from './viewHelpers';
 
 const RESULTS = 'Query Results';
 const q = (selector: string) => ({ titleContains: RESULTS, selector });
@@ -41,7 +41,10 @@ describe('The results grid in use', function () {
     const a = await api();
     await table(a, 'access.log');
     await vscode.commands.executeCommand('logInvestigator.runQuery', 'SELECT _line, client_ip, status FROM access ORDER BY _line');
-    await until(q('span.info'), (r) => /^300 rows/.test(r.texts[0] ?? ''), 'all rows');
+    const info = await until(q('span.info'), (r) => /^300 rows/.test(r.texts[0] ?? ''), 'all rows');
+    // the file the rows come from as the workspace names it, not the machine's absolute path
+    assert.match(info.texts[0], / · from access\.log$/);
+    assert.ok(!info.texts[0].includes(ws()), `no absolute path: ${info.texts[0]}`);
     await harness.evalWebview({ ...q('.scroller'), action: 'scroll', scrollTop: 1500 });
     const scroller = (await harness.evalWebview(q('.scroller'))).boxes[0];
     const head = (await harness.evalWebview(q('thead th'))).boxes[0]; // the sticky header cells (thead itself scrolls away)
@@ -103,6 +106,35 @@ describe('The results grid in use', function () {
     const cellAfter = (await harness.evalWebview(q('tbody tr[data-row="0"] td[data-col="1"]'))).boxes[0];
     assert.ok(Math.abs(after.boxes[0].width - before.width - 120) <= 2, `by the 120 px dragged: ${before.width} -> ${after.boxes[0].width}`);
     assert.ok(Math.abs(cellAfter.width - after.boxes[0].width) <= 1 && cellAfter.width > cellBefore.width + 100, 'and its cells with it');
+  });
+
+  it("a selected row stands out in High Contrast, dark and light: the theme's active border around it", async function () {
+    this.timeout(120000);
+    const rgbs = (css: string) => [...css.matchAll(/rgba?\((\d+), (\d+), (\d+)/g)].map((m) => [Number(m[1]), Number(m[2]), Number(m[3])]);
+    const hex = (h: string) => [0, 2, 4].map((i) => parseInt(h.trim().replace('#', '').slice(i, i + 2), 16));
+    const lum = (c: number[]) => 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+    const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    const contrast = (a: number[], b: number[]) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+    const props = ['box-shadow', '--vscode-contrastActiveBorder', '--vscode-editor-background'];
+    try {
+      for (const theme of ['Default High Contrast', 'Default High Contrast Light']) {
+        await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await showSmall();
+        await harness.evalWebview({ ...q('tbody tr[data-row="0"] td[data-col="1"]'), action: 'click' });
+        const sel = await until({ ...q('tbody tr.selected td[data-col="1"]'), styles: props }, (r) => r.count === 1 && r.styles[0]['box-shadow'] !== 'none', `${theme}: the selected row has a border`, 10000);
+        const other = await harness.evalWebview({ ...q('tbody tr[data-row="1"] td[data-col="1"]'), styles: props });
+        const s = sel.styles[0];
+        assert.equal(other.styles[0]['box-shadow'], 'none', `${theme}: a row not selected has none`);
+        const border = rgbs(s['box-shadow']);
+        assert.equal(border.length, 2, `${theme}: a border above and below: ${s['box-shadow']}`);
+        assert.deepEqual(border[0], hex(s['--vscode-contrastActiveBorder']), `${theme}: in the theme's active border colour`);
+        const ratio = contrast(border[0], hex(s['--vscode-editor-background']));
+        assert.ok(ratio >= 3, `${theme}: the border reads at ${ratio.toFixed(2)}:1 against the background`);
+        await shotOf(RESULTS, `view-grid-selected-${theme.endsWith('Light') ? 'hc-light' : 'hc-dark'}`);
+      }
+    } finally {
+      await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('numbers sit right, text left, and null reads "null"', async () => {
