@@ -32,8 +32,10 @@ export async function expandGroupOf(title: string): Promise<() => Promise<void>>
   const tab = group.tabs.find((t) => t.label.includes(title))!;
   if (group.viewColumn >= 1 && group.viewColumn <= GROUP_FOCUS.length) await vscode.commands.executeCommand(GROUP_FOCUS[group.viewColumn - 1]);
   if (!tab.isActive) await vscode.commands.executeCommand('workbench.action.openEditorAtIndex', group.tabs.indexOf(tab));
-  // the panel (Output, Problems…) closed: it would cover the lower part of the view in a screenshot
+  // the panel (Output, Problems…) closed: it would cover the lower part of the view in a screenshot;
   await vscode.commands.executeCommand('workbench.action.closePanel');
+  // and the notification toasts, which lie over its lower right corner
+  await vscode.commands.executeCommand('notifications.clearAll');
   // maximized: the other groups hidden until the toggle is pressed again
   const maximize = vscode.window.tabGroups.all.length > 1;
   if (maximize) await vscode.commands.executeCommand('workbench.action.toggleMaximizeEditorGroup');
