@@ -1,16 +1,16 @@
 /**
  * Charts (timelines, evaluations, analysis results): a Vega-Lite chart rendered with vega-embed and Vega's
  * expression interpreter (`ast: true`), so the page needs no unsafe-eval.
- * Brushing a range asks the host for that range's rows.
+ * Brushing a range asks the host for that range's rows. The tables under the charts are grids as
+ * the results view's (webview/grid.ts), each named by its index in the messages.
  */
 import embed from 'vega-embed';
 import { expressionInterpreter } from 'vega-interpreter';
 import { prepareSpec } from '../src/shared/chartSpec';
-import type { Cell, ChartSpec, ChartTable, HostToWebview } from '../src/shared/protocol';
+import type { ChartGrid, ChartSpec, HostToWebview } from '../src/shared/protocol';
 import { el, post, start } from './api';
-import { sortableHeader, visibleRows, type Sort } from './sortTable';
+import { Grid } from './grid';
 import { themeConfig } from './theme';
-import { TAG, toolkit } from './toolkit';
 
 const app = document.getElementById('app')!;
 const titleEl = el('div', '', 'bar title');
@@ -80,59 +80,29 @@ const redraw = () => {
 new MutationObserver(redraw).observe(document.body, { attributes: true, attributeFilter: ['class'] });
 new MutationObserver(redraw).observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
 
-/** The "rows…" cell of a linked row: asks the host for the log rows behind it (`row` is its index as sent). */
-function rowsLink(t: ChartTable, table: number, row: number): HTMLTableCellElement {
-  const td = el('td', undefined, 'src');
-  const a = el('a', 'rows…', 'behindlink');
-  a.href = '#';
-  a.title = `Show ${t.linkTitle ?? 'the rows behind this row'}, each linked to its line`;
-  a.dataset.row = String(row);
-  a.addEventListener('click', (e) => {
-    e.preventDefault();
-    post({ type: 'tableRows', table, row });
-  });
-  td.append(a);
-  return td;
-}
+/** The grids of the tables under the charts, by index; Ctrl+F goes to the filter of the one last used. */
+let grids: Grid[] = [];
+let lastUsed: Grid | undefined;
 
-/**
- * A table under the charts: sortable by a click on a column, filterable by text (all columns),
- * with the count of rows shown; a linked table has a "rows…" link per row. Cells are text only.
- */
-function staticGrid(t: ChartTable, index: number): HTMLElement {
+/** A table under the charts: the results view's grid, under the table's heading. */
+function tableBox(t: ChartGrid, index: number): HTMLElement {
   const box = el('section', undefined, 'table-box');
-  const head = el('div', undefined, 'bar');
-  const count = el('span', '', 'info');
-  const filter = toolkit(TAG.textField);
-  filter.setAttribute('placeholder', 'Filter rows');
-  filter.setAttribute('aria-label', `Filter ${t.title}`);
-  filter.className = 'filter';
-  head.append(el('h3', t.title), count, filter);
-  const table = el('table', undefined, 'grid static');
-  const thead = el('thead');
-  const tbody = el('tbody');
-  table.append(thead, tbody);
-  box.append(head, table);
-  let sort: Sort | null = null;
-  const cellText = (v: Cell) => (v === null ? 'null' : typeof v === 'number' ? String(Number(v.toFixed(4))) : v);
-  const draw = () => {
-    const rows = visibleRows(t.rows, filter.value, sort);
-    const of = t.rows.length === 1 ? 'row' : 'rows';
-    count.textContent = rows.length === t.rows.length ? `${rows.length.toLocaleString()} ${of}` : `${rows.length.toLocaleString()} of ${t.rows.length.toLocaleString()} ${of}`;
-    thead.textContent = '';
-    thead.append(sortableHeader(t.columns, sort, (s) => ((sort = s), draw()), t.linked ? { text: 'rows', cls: 'src' } : undefined));
-    tbody.textContent = '';
-    for (const { r, k } of rows) {
-      const row = el('tr');
-      if (t.linked) row.append(rowsLink(t, index, k));
-      for (const v of r) row.append(el('td', cellText(v), v === null ? 'null' : typeof v === 'number' ? 'num' : undefined));
-      tbody.append(row);
-    }
-  };
-  filter.addEventListener('input', draw);
-  draw();
+  const grid = new Grid(index, t.title);
+  grid.titleEl.textContent = t.title;
+  box.append(grid.bar, grid.scroller);
+  box.addEventListener('focusin', () => (lastUsed = grid));
+  grids[index] = grid;
+  tablesEl.append(box);
+  grid.show(t);
   return box;
 }
+
+document.addEventListener('keydown', (e) => {
+  if ((e.ctrlKey || e.metaKey) && (e.key === 'f' || e.key === 'F') && grids.length) {
+    e.preventDefault();
+    (lastUsed ?? grids[0]).focusFilter();
+  }
+});
 
 start(async (m: HostToWebview) => {
   switch (m.type) {
@@ -149,12 +119,16 @@ start(async (m: HostToWebview) => {
       titleEl.textContent = m.title;
       hint.textContent = '';
       tablesEl.textContent = '';
-      m.tables.forEach((t, k) => tablesEl.append(staticGrid(t, k)));
+      grids = [];
+      lastUsed = undefined;
+      m.tables.forEach((t, k) => tableBox(t, k));
       await renderAll(m.charts);
       return;
     }
-    case 'result':
     case 'rows':
+      if (m.grid !== undefined) grids[m.grid]?.rows(m);
+      return;
+    case 'result':
       return;
   }
 });

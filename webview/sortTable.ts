@@ -1,7 +1,6 @@
 /**
- * The sorting and filtering shared by the small tables of the chart view and of notebook outputs
- * (the results grid pages its rows through the host instead). DOM only: no VS Code API, so the
- * notebook renderer can use it too.
+ * The sorting and filtering of the tables of notebook outputs (the grid of the results and
+ * chart views pages its rows through the host instead). DOM only: no VS Code API.
  */
 import type { Cell } from '../src/shared/protocol';
 import { compareCells } from '../src/shared/views';

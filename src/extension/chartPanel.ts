@@ -2,10 +2,13 @@ import * as vscode from 'vscode';
 import type { TableInfo } from '../engine/build';
 import { errorMessage } from '../engine/errors';
 import { quoteIdent } from '../engine/names';
-import type { ChartSpec, ChartTable, WebviewToHost } from '../shared/protocol';
+import { GridRows, guessType } from '../shared/gridRows';
+import { PAGE_ROWS, type ChartGrid, type ChartSpec, type ChartTable, type WebviewToHost } from '../shared/protocol';
 import { chooseBucket, timelineSpec } from '../shared/views';
 import type { EngineService } from './engineService';
+import { answerGrid, exportGridCsv, proposedUri, shownFile } from './gridHost';
 import { ResultsPanel } from './resultsPanel';
+import { openSourceLine } from './sourceLinks';
 import { ProtocolPanel } from './webviewPanel';
 import { safeLabel } from '../shared/safeText';
 
@@ -19,6 +22,8 @@ export class ChartPanel extends ProtocolPanel {
   private table?: TableInfo;
   private filter?: { column: string; value: string };
   private onTableRow?: (table: number, row: number) => Promise<unknown>;
+  private tables: ChartTable[] = [];
+  private grids: GridRows[] = [];
 
   /** A table's timeline, or one entity's (rows where column = value). */
   static async show(context: vscode.ExtensionContext, service: EngineService, table: TableInfo, filter?: { column: string; value: string }): Promise<ChartPanel> {
@@ -32,8 +37,10 @@ export class ChartPanel extends ProtocolPanel {
   static async chart(context: vscode.ExtensionContext, service: EngineService, title: string, charts: ChartSpec[], tables: ChartTable[], onTableRow?: (table: number, row: number) => Promise<unknown>): Promise<ChartPanel> {
     const panel = new ChartPanel(context, service);
     panel.onTableRow = onTableRow;
+    panel.tables = tables;
+    panel.grids = tables.map((t) => new GridRows(t.columns.map((name, i) => ({ name, type: guessType(t.rows, i) })), t.rows));
     panel.panel.title = safeLabel(title, 120);
-    await panel.post({ type: 'chart', title, charts, tables });
+    await panel.post({ type: 'chart', title, charts, tables: tables.map((t, k) => panel.gridOf(t, panel.grids[k])) });
     return panel;
   }
 
@@ -68,10 +75,40 @@ export class ChartPanel extends ProtocolPanel {
     }
   }
 
+  /** A table as its grid first shows it: the first page, a "rows…" link per row when rows lead somewhere. */
+  private gridOf(t: ChartTable, rows: GridRows): ChartGrid {
+    return {
+      title: t.title,
+      columns: rows.columns,
+      total: rows.total,
+      offset: 0,
+      rows: rows.page(0, PAGE_ROWS),
+      sources: (t.sources ?? []).map((x) => ({ ...x, file: shownFile(x.file) })),
+      behind: Boolean(t.linked && this.onTableRow),
+      behindTitle: t.linkTitle,
+      digits: 4,
+    };
+  }
+
+  /** A message of the grid of table `k`: paging, sort, filter and copy as the results view's; its rows' links. */
+  private async onGridMessage(k: number, m: WebviewToHost): Promise<void> {
+    const rows = this.grids[k];
+    if (!rows || (await answerGrid(rows, m, (x) => this.post(x)))) return;
+    if (m.type === 'rowsBehind') {
+      const given = rows.origin(m.row);
+      if (given !== undefined) await this.onTableRow?.(k, given);
+    } else if (m.type === 'openSource') {
+      const source = this.tables[k].sources?.[m.source];
+      if (source) await openSourceLine(this.context, source.file, m.line);
+    } else if (m.type === 'exportCsv') {
+      await exportGridCsv(rows, proposedUri(this.tables[k].title, 'csv', 'table'));
+    }
+  }
+
   protected async onMessage(m: WebviewToHost): Promise<void> {
-    if (m.type === 'error') this.service.log.error(`timeline view: ${m.message}`);
-    if (m.type === 'tableRows') {
-      await this.onTableRow?.(m.table, m.row);
+    if (m.type === 'error') this.service.log.error(`chart view: ${m.message}`);
+    if ('grid' in m && m.grid !== undefined) {
+      await this.onGridMessage(m.grid, m);
       return;
     }
     if (m.type !== 'brush' || !this.table || !m.from || !m.to) return;

@@ -24,31 +24,49 @@ export interface ResultSource {
   lineColumn: number;
 }
 
+/**
+ * What a grid shows first: its columns, how many rows are in view, the first page of them, and
+ * where each row leads (its source lines, or the rows behind an aggregated row). The results
+ * view has one grid; the chart view has one per table under its charts, each named by its index
+ * (`grid` in the messages below; absent for the results grid).
+ */
+export interface GridData {
+  columns: ResultColumn[];
+  total: number;
+  offset: number;
+  rows: Cell[][];
+  /** One per `_line` column the rows take from a table: none, one, or one per joined log. */
+  sources: ResultSource[];
+  /** Each row can list the rows behind it (an aggregate's group, a finding's evidence, an entity's rows). */
+  behind: boolean;
+  /** What "rows…" lists, for its tooltip ("the finding's evidence rows"). */
+  behindTitle?: string;
+  /** Numbers shown to at most this many decimals (the values copied and exported keep theirs). */
+  digits?: number;
+}
+
+/** A table under the charts: a grid with its heading. */
+export interface ChartGrid extends GridData {
+  title: string;
+}
+
 export type HostToWebview =
-  | {
+  | ({
       type: 'result';
       title: string;
       sql: string;
-      columns: ResultColumn[];
-      total: number;
       /** The query had more rows than the configured maximum. */
       truncated: boolean;
-      offset: number;
-      rows: Cell[][];
-      /** One per `_line` column the query takes from a table: none, one, or one per joined log. */
-      sources: ResultSource[];
-      /** Rows of an aggregate (single-table GROUP BY) can list the rows behind them. */
-      behind: boolean;
       elapsedMs: number;
-    }
+    } & GridData)
   /** A page of the rows in view (after filter and sort); `total` is how many are in view. */
-  | { type: 'rows'; offset: number; rows: Cell[][]; total: number }
+  | { type: 'rows'; grid?: number; offset: number; rows: Cell[][]; total: number }
   /** `sql` and `position` (0-based offset of the failing token, when SQLite names one) keep a failed query on view. */
   | { type: 'error'; message: string; sql?: string; position?: number }
   | { type: 'timeline'; title: string; table: string; bucket: string; spec: Record<string, unknown> }
-  | { type: 'chart'; title: string; charts: ChartSpec[]; tables: ChartTable[] };
+  | { type: 'chart'; title: string; charts: ChartSpec[]; tables: ChartGrid[] };
 
-/** A table under the charts; with `linked`, each row has a "rows…" link to the log rows behind it. */
+/** A table under the charts as the host is given it; with `linked`, each row has a "rows…" link to the log rows behind it. */
 export interface ChartTable {
   title: string;
   columns: string[];
@@ -56,6 +74,8 @@ export interface ChartTable {
   linked?: boolean;
   /** What the link lists, for its tooltip ("the finding's evidence", "rows with this ip"). */
   linkTitle?: string;
+  /** The log lines its rows come from (a `_line` column of a log), when they do. */
+  sources?: ResultSource[];
 }
 
 /** A Vega-Lite spec with its data inline, and the heading it is shown under. */
@@ -64,25 +84,24 @@ export interface ChartSpec {
   spec: Record<string, unknown>;
 }
 
+/** The messages of a grid name it by `grid` (its index under the charts); without one they are the results grid's. */
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'requestRows'; offset: number; count: number }
-  | { type: 'sort'; column: number; descending: boolean }
-  /** Open line `line` of the result's `sources[source]`. */
-  | { type: 'openSource'; line: number; source: number }
-  /** List the rows an aggregated row (its index in view) summarises. */
-  | { type: 'rowsBehind'; row: number }
-  | { type: 'exportCsv' }
+  | { type: 'requestRows'; grid?: number; offset: number; count: number }
+  | { type: 'sort'; grid?: number; column: number; descending: boolean }
+  /** Open line `line` of the grid's `sources[source]`. */
+  | { type: 'openSource'; grid?: number; line: number; source: number }
+  /** List the rows behind row `row` (its index in view): an aggregated row's group, a finding's evidence. */
+  | { type: 'rowsBehind'; grid?: number; row: number }
+  | { type: 'exportCsv'; grid?: number }
   /** Filter the rows in view: text contained (case-insensitive) in one column, or any when `column` is null. */
-  | { type: 'filter'; text: string; column: number | null }
+  | { type: 'filter'; grid?: number; text: string; column: number | null }
   /**
    * Copy rows in view (indices, or a range `[from, to)`), of some columns (null: all), in a format;
    * the host formats them, so rows not yet sent to the webview copy too.
    */
-  | { type: 'copy'; rows: number[] | { from: number; to: number }; columns: number[] | null; format: CopyFormat; header: boolean }
+  | { type: 'copy'; grid?: number; rows: number[] | { from: number; to: number }; columns: number[] | null; format: CopyFormat; header: boolean }
   | { type: 'brush'; from: string | null; to: string | null }
-  /** The rows behind row `row` (its index as sent) of table `table` under the charts. */
-  | { type: 'tableRows'; table: number; row: number }
   | { type: 'error'; message: string };
 
 /** Rows per page sent to the webview; the table asks for more as it scrolls. */

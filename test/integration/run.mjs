@@ -54,7 +54,7 @@ const shots = path.join(repo, 'test-artifacts/screenshots');
 fs.mkdirSync(shots, { recursive: true });
 const r = spawnSync(
   process.execPath,
-  [path.join(repo, 'test/integration/launch.mjs'), '--extension', repo, '--tests', path.join(repo, 'out/test/integration/suite/index.js'), '--workspace', ws, '--screenshots', shots, '--timeout', '600'],
+  [path.join(repo, 'test/integration/launch.mjs'), '--extension', repo, '--tests', path.join(repo, 'out/test/integration/suite/index.js'), '--workspace', ws, '--screenshots', shots, '--timeout', '900'],
   { stdio: 'inherit' },
 );
 fs.rmSync(ws, { recursive: true, force: true });

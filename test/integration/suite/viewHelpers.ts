@@ -64,3 +64,15 @@ export async function closeWebviews(title?: string): Promise<void> {
   const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && (title === undefined || t.label.includes(title)));
   if (tabs.length) await vscode.window.tabGroups.close(tabs);
 }
+
+/** What the clipboard holds after `act` (emptied first; waits up to 10 s for the copy to land). */
+export async function clipboardAfter(act: () => Promise<unknown>): Promise<string> {
+  await vscode.env.clipboard.writeText('');
+  await act();
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const text = await vscode.env.clipboard.readText();
+    if (text !== '' || Date.now() > deadline) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

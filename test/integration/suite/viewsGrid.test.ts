@@ -9,23 +9,12 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { harness, ws, api, table, answering } from './helpers';
-import { untilView as until, shotOf } from './viewHelpers';
+import { untilView as until, shotOf, clipboardAfter } from './viewHelpers';
 
 const RESULTS = 'Query Results';
 const q = (selector: string) => ({ titleContains: RESULTS, selector });
 // quoting, a delimiter, a pipe and a null: what each format must get right
 const SMALL = `SELECT 1 AS n, 'a,b' AS s, NULL AS t UNION ALL SELECT 2.5, 'say "hi"', 'x|y'`;
-
-async function clipboardAfter(act: () => Promise<unknown>): Promise<string> {
-  await vscode.env.clipboard.writeText('');
-  await act();
-  const deadline = Date.now() + 10000;
-  for (;;) {
-    const text = await vscode.env.clipboard.readText();
-    if (text !== '' || Date.now() > deadline) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function showSmall(): Promise<void> {
   await vscode.commands.executeCommand('logInvestigator.runQuery', SMALL);
