@@ -195,6 +195,18 @@ describe('JSON documents whose one key holds the events: {"Records": [...]}', ()
     }
   });
 
+  it('a cut file whose key is not valid JSON (a raw tab) is read, not a crash of the format guess', async () => {
+    const dir = tmpDir();
+    const f = write(dir, 'tab.json', `{"Rec\tords": [${JSON.stringify(EVENTS[0])},\n${JSON.stringify(EVENTS[1])},\n`);
+    const { engine, tables } = await indexed([f]);
+    try {
+      // before: "Bad control character in string literal" and nothing indexed
+      assert.deepEqual([tables[0].format, tables[0].rows, tables[0].rejected], ['json', 2, 1]);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('not a wrapper: JSON Lines whose first key holds an array of objects beside other keys stay a row per line; a compact array on one line is a row per object', async () => {
     const dir = tmpDir();
     const jl = write(dir, 'tags.jsonl', ['{"tags": [{"k": 1}], "msg": "a"}', '{"tags": [{"k": 2}], "msg": "b"}'].join('\n') + '\n');

@@ -180,7 +180,7 @@ export function wrapperKey(lines: string[]): string | undefined {
   const m = WRAPPED_START.exec(text);
   if (!m) return undefined;
   const end = endOfFirstValue(text);
-  if (end < 0) return JSON.parse(`"${m[1]}"`) as string;
+  if (end < 0) return keyText(m[1]);
   let doc: unknown;
   try {
     doc = JSON.parse(text.slice(0, end));
@@ -190,6 +190,15 @@ export function wrapperKey(lines: string[]): string | undefined {
   const keys = Object.keys(doc as object);
   const v = keys.length === 1 ? (doc as Record<string, unknown>)[keys[0]] : undefined;
   return Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e)) ? keys[0] : undefined;
+}
+
+/** A key as written between its quotes, read as JSON; as written when it is not valid JSON (a raw tab): the reader reports what is wrong on its line. */
+function keyText(raw: string): string {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
 }
 
 /** The index just after the text's first JSON value (an object or array), or -1 when it does not end in the text. */
