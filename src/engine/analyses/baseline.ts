@@ -5,6 +5,7 @@ import { findingId, robustStats } from '../findings';
 import { riskFromLog10P, severityOfRisk } from '../triage/risk';
 import { log10NegBinomialTail } from '../triage/tails';
 import { entityOf, fmt, measureOf } from './baselineColumns';
+import { dayRows, type DayRow } from './baselineDays';
 import { dayWindow } from './windows';
 
 const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -165,25 +166,6 @@ export const entityBaseline: Analysis = {
   },
 };
 
-/** One entity's day with the mean and standard deviation of its earlier days of the same kind (quiet days as zeros). */
-interface DayRow {
-  e: SqlValue;
-  day: string;
-  v: number;
-  /** Calendar days since the entity's first day. */
-  elapsed: number;
-  weekend: boolean;
-  /** Earlier days of the same kind (weekdays, or weekend days) since the entity's first day. */
-  n: number;
-  /** Of them, the days with events (active), and the sum and sum of squares of their values. */
-  active: number;
-  sum: number;
-  sum2: number;
-  /** Mean and standard deviation of the n earlier days, quiet days as zeros. */
-  mean: number;
-  sd: number;
-}
-
 /** Days of the population's active days the prior of an entity's active days weighs. */
 export const PRIOR_DAYS = 2;
 
@@ -211,37 +193,6 @@ export function chanceOf(r: Pick<DayRow, 'v' | 'n' | 'active' | 'sum' | 'sum2'>,
   const variance = Math.max(0, second - mean * mean);
   const active = (r.active + 1) / (r.n + 2);
   return Math.log10(active) + log10NegBinomialTail(r.v, mean, variance);
-}
-
-/** Weekend days (Saturday, Sunday) in [day 0, x) where day 0 = 1900-01-01, a Monday: two a week, and the partial week's. */
-const WEEKEND_BEFORE = (x: string) => `(2 * (${x} / 7) + max(0, ${x} % 7 - 5))`;
-
-/**
- * Every entity-day with the sums of the earlier days of its kind: one pass in
- * SQL (window sums), the comparisons in TypeScript (entity-days are far fewer
- * than events). With apart = false every day is of one kind.
- */
-function dayRows(cx: AnalysisContext, entity: string, agg: string, apart: boolean): DayRow[] {
-  const x = `CAST(round(julianday(day) - julianday('1900-01-01')) AS INTEGER)`;
-  const x0 = `CAST(round(julianday(first) - julianday('1900-01-01')) AS INTEGER)`;
-  // same-kind days in [first, day): weekend days, or weekdays, before the day less those before the entity's first day
-  const kindBefore = (v: string) => (apart ? `CASE WHEN wk THEN ${WEEKEND_BEFORE(v)} ELSE ${v} - ${WEEKEND_BEFORE(v)} END` : v);
-  // +column: SQLite's no-op unary plus keeps the planner off the column's index; walking the index to group would fetch every row at random (several times slower than a scan and a sort in sql.js)
-  const rows = cx.query(
-    `WITH d AS (SELECT +${entity} AS e, substr(_time, 1, 10) AS day, ${agg} AS v FROM ${cx.t} WHERE +${entity} IS NOT NULL AND _time IS NOT NULL GROUP BY 1, 2),
-          k AS (SELECT e, day, v, ${apart ? `strftime('%w', day) IN ('0', '6')` : '0'} AS wk, first_value(day) OVER (PARTITION BY e ORDER BY day) AS first FROM d),
-          w AS (SELECT e, day, v, wk, first,
-                       count(*) OVER (PARTITION BY e, wk ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS active,
-                       coalesce(sum(v) OVER (PARTITION BY e, wk ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before,
-                       coalesce(sum(v * v) OVER (PARTITION BY e, wk ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before2 FROM k)
-     SELECT e, day, v, julianday(day) - julianday(first), wk, (${kindBefore(x)}) - (${kindBefore(x0)}), active, before, before2 FROM w`,
-  ).rows as [SqlValue, string, number, number, number, number, number, number, number][];
-  return rows.map(([e, day, v, elapsed, wk, n, active, sum, sum2]) => {
-    const mean = n > 0 ? sum / n : 0;
-    // the sample variance of the n earlier days, quiet ones as zeros (n − 1 in the denominator)
-    const variance = n > 1 ? Math.max(0, (sum2 - n * mean * mean) / (n - 1)) : 0;
-    return { e, day, v: Number(v), elapsed: Number(elapsed), weekend: wk === 1, n: Number(n), active: Number(active), sum: Number(sum), sum2: Number(sum2), mean, sd: Math.sqrt(variance) };
-  });
 }
 
 /** A probability given as log10, in words: "1.2e-7", "< 1e-300". */

@@ -166,7 +166,7 @@ export function aggregateSessions(cx: AnalysisContext, c: SessionColumns, utcOff
     : 'NULL';
   const mod = offsetModifier(utcOffset);
   const inner = `SELECT ${keys.map((k, i) => `${k} AS k${i}`).join(', ')}, ${time[0]} AS first, ${time[1]} AS last, ${seconds} AS seconds, count(*) AS events, ${bytes} AS bytes, ${files} AS files, min(${line}) AS line FROM ${cx.t} WHERE ${sid} IS NOT NULL AND ${sid} <> '' GROUP BY 1, 2, 3, 4, 5`;
-  const sql = `SELECT k0, k1, k2, k3, k4, first, last, events, bytes, files, line, seconds, strftime('%H', first, ?) + strftime('%M', first, ?) / 60.0 + strftime('%S', first, ?) / 3600.0, CAST(strftime('%w', first, ?) AS INTEGER) FROM (${inner}) ORDER BY line`;
+  const sql = `SELECT k0, k1, k2, k3, k4, first, last, events, bytes, files, line, seconds, CAST(strftime('%H', first, ?) AS INTEGER) + CAST(strftime('%M', first, ?) AS INTEGER) / 60.0 + CAST(strftime('%S', first, ?) AS INTEGER) / 3600.0, CAST(strftime('%w', first, ?) AS INTEGER) FROM (${inner}) ORDER BY line`;
   const rows = cx.query(sql, [mod, mod, mod, mod]).rows;
   const perId = new Map<string, number>();
   for (const r of rows) perId.set(String(r[0]), (perId.get(String(r[0])) ?? 0) + 1);

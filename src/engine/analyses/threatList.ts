@@ -43,6 +43,7 @@ export const threatListMatches: Analysis = {
     const user = cx.column('user');
     const cols = cx.table.columns.filter((c) => c.role === 'ip' || c.type === 'ip').map((c) => c.name);
     const hasTime = cx.table.columns.some((c) => c.name === '_time');
+    const hasLines = cx.table.columns.some((c) => c.name === '_line');
     const hits = new Map<string, { value: SqlValue; entry: ThreatEntry; columns: string[]; events: number }>();
     let distinct = 0;
     for (const c of cols) {
@@ -70,7 +71,10 @@ export const threatListMatches: Analysis = {
       const events = evidence.total;
       const [first, last] = hasTime ? (cx.query(`SELECT min(_time), max(_time) FROM ${cx.t} WHERE ${where}`, params).rows[0] as [string | null, string | null]) : [null, null];
       const e = h.entry;
-      const related = user ? cx.query(`SELECT DISTINCT ${quoteIdent(user)} FROM ${cx.t} WHERE ${where} AND ${quoteIdent(user)} IS NOT NULL LIMIT ${MAX_RELATED}`, params).rows.map((r) => ({ kind: 'user' as const, value: String(r[0]) })) : [];
+      // the first users in line order, so that every store gives the same
+      const u = user && quoteIdent(user);
+      const firstUsers = hasLines ? `SELECT ${u} FROM ${cx.t} WHERE ${where} AND ${u} IS NOT NULL GROUP BY 1 ORDER BY min(_line) LIMIT ${MAX_RELATED}` : `SELECT DISTINCT ${u} FROM ${cx.t} WHERE ${where} AND ${u} IS NOT NULL LIMIT ${MAX_RELATED}`;
+      const related = u ? cx.query(firstUsers, params).rows.map((r) => ({ kind: 'user' as const, value: String(r[0]) })) : [];
       const listed = e.text === key ? `listed at ${e.where}` : `inside ${e.text}, listed at ${e.where}`;
       findings.push({
         id: findingId('threat-list', cx.table.table, 'ip', key),

@@ -3,27 +3,13 @@ import { LogInvestigatorError } from '../errors';
 import type { Analysis, AnalysisContext, Evidence, Finding } from '../findings';
 import { findingId } from '../findings';
 import { riskOfSeverity, severityOfRisk } from '../triage/risk';
-import { distanceFn, EARTH_RADIUS_KM } from '../geo/distance';
+import { distanceFn } from '../geo/distance';
 import { loadGeoDb, placeName, type GeoRecord } from '../geo/geoDb';
 import { locateIps } from '../geo/locate';
 import { worldMap } from '../geo/worldMap';
 import { quoteIdent } from '../names';
 import { isoUtc } from './windows';
-
-interface Leg {
-  user: string;
-  fromTime: string;
-  toTime: string;
-  fromRow: number;
-  toRow: number;
-  from: GeoRecord;
-  to: GeoRecord;
-  km: number;
-  /** Distance less both places' accuracy radii, the distance the speed is computed from. */
-  effectiveKm: number;
-  hours: number;
-  kmh: number;
-}
+import { findLegs, MIN_HOURS, type Leg } from './travelLegs';
 
 /** Legs over twice the speed limit across at least this many km are high; other impossible legs medium. */
 export const HIGH_KM = 500;
@@ -43,8 +29,6 @@ export function travelRisk(l: Pick<Leg, 'effectiveKm' | 'kmh' | 'hours'>, maxSpe
 }
 
 
-/** Timestamps have whole seconds at best: two events in the same second are a second apart. */
-const MIN_HOURS = 1 / 3600;
 // one formatter per precision: toLocaleString() builds a new one on every call, which thousands of findings feel
 const FORMATS = [0, 1, 2].map((d) => new Intl.NumberFormat('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
 const fmt = (n: number, digits = 0) => FORMATS[digits].format(n);
@@ -58,17 +42,6 @@ function duration(hours: number): string {
   if (hours < 1 / 60) return `in ${Math.round(hours * 3600)} s`;
   if (hours < 2) return `in ${fmt(hours * 60)} min`;
   return `in ${fmt(hours, 1)} h`;
-}
-
-/**
- * Whether the log's rows are in time order: every row has a time, rowids have
- * no gap, and no row is earlier than the one before it (a join on rowid + 1,
- * which stops at the first row out of order).
- */
-function timeOrdered(cx: AnalysisContext): boolean {
-  const [n, lo, hi, missing] = cx.query(`SELECT count(*), min(rowid), max(rowid), count(*) - count(_time) FROM ${cx.t}`).rows[0].map(Number);
-  if (!(n > 0) || missing > 0 || hi - lo + 1 !== n) return false;
-  return Number(cx.query(`SELECT EXISTS (SELECT 1 FROM ${cx.t} a JOIN ${cx.t} b ON b.rowid = a.rowid + 1 WHERE b._time < a._time)`).rows[0][0]) === 0;
 }
 
 /**
@@ -106,72 +79,7 @@ export const impossibleTravel: Analysis = {
     const user = cx.col('user');
     const ip = cx.col('ip');
     const geo = `main.${quoteIdent(geoTable)}`;
-    // no leg longer than half the earth's circumference can be too fast
-    const maxDays = (Math.PI * EARTH_RADIUS_KM) / maxSpeed / 24;
-    const eventsT = 'temp.li_travel_events';
-    const legsT = 'temp.li_travel_legs';
-    const pairsT = 'temp.li_travel_pairs';
-    const legs: Leg[] = [];
-    let changes = 0;
-    try {
-      cx.query(`DROP TABLE IF EXISTS ${eventsT}; DROP TABLE IF EXISTS ${legsT}; DROP TABLE IF EXISTS ${pairsT}`);
-      // Each user's located events in time order, numbered, so that an event's predecessor is seq - 1.
-      // Cheaper in sql.js than LAG() (whose window machinery costs several µs a row). NOT INDEXED:
-      // reading the log through its user index would fetch rows in random order, a page-cache miss each.
-      // A log written in time order (the usual case) sorts on (user, rowid) and leaves the time out of
-      // the sorted records, a quarter less work; the legs then read their two times by rowid.
-      const ordered = timeOrdered(cx);
-      cx.query(`CREATE TABLE ${eventsT} (seq INTEGER PRIMARY KEY, u, loc INTEGER, r INTEGER${ordered ? '' : ', t TEXT'})`);
-      cx.query(
-        `INSERT INTO ${eventsT} (u, loc, r${ordered ? '' : ', t'})
-         SELECT l.${user}, g.loc, l.rowid${ordered ? '' : ', l._time'} FROM ${cx.t} AS l NOT INDEXED JOIN ${geo} g ON g.ip = l.${ip}
-         WHERE g.loc IS NOT NULL AND l.${user} IS NOT NULL AND l._time IS NOT NULL
-         ORDER BY l.${user}, ${ordered ? '' : 'l._time, '}l.rowid`,
-      );
-      // the legs that change place within the longest time an impossible leg can take
-      const [ta, tb, via] = ordered ? ['la._time', 'lb._time', ` JOIN ${cx.t} la ON la.rowid = a.r JOIN ${cx.t} lb ON lb.rowid = b.r`] : ['a.t', 'b.t', ''];
-      cx.query(
-        `CREATE TABLE ${legsT} AS
-         SELECT b.u AS u, ${ta} AS pt, ${tb} AS t, a.r AS prid, b.r AS rid, a.loc AS ploc, b.loc AS loc, (julianday(${tb}) - julianday(${ta})) * 24.0 AS h
-         FROM ${eventsT} a JOIN ${eventsT} b ON b.seq = a.seq + 1${via}
-         WHERE b.u = a.u AND b.loc <> a.loc AND julianday(${tb}) - julianday(${ta}) < ?`,
-        [maxDays],
-      );
-      cx.query(`DROP TABLE ${eventsT}`);
-      changes = Number(cx.query(`SELECT count(*) FROM ${legsT}`).rows[0][0]);
-      const pairs = cx.query(`SELECT ploc, loc, min(h) FROM ${legsT} GROUP BY 1, 2`).rows as [number, number, number][];
-      const fast: [number, number, number][] = [];
-      for (const [a, b, h] of pairs) {
-        const A = locations[a];
-        const B = locations[b];
-        const km = dist(A.latitude!, A.longitude!, B.latitude!, B.longitude!);
-        if (km < minKm) continue;
-        const eff = useRadius ? Math.max(0, km - (A.radiusKm ?? 0) - (B.radiusKm ?? 0)) : km;
-        if (eff / Math.max(h, MIN_HOURS) > maxSpeed) fast.push([a, b, eff]);
-      }
-      if (fast.length) {
-        cx.query(`CREATE TABLE ${pairsT} (ploc INTEGER, loc INTEGER, km REAL, PRIMARY KEY (ploc, loc)) WITHOUT ROWID`);
-        for (let i = 0; i < fast.length; i += 5000) {
-          const part = fast.slice(i, i + 5000);
-          cx.query(`INSERT INTO ${pairsT} VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`, part.flat());
-        }
-        const rows = cx.query(
-          `SELECT l.u, l.pt, l.t, l.prid, l.rid, l.ploc, l.loc, l.h, p.km FROM ${legsT} l JOIN ${pairsT} p ON p.ploc = l.ploc AND p.loc = l.loc
-           WHERE p.km > ? * max(l.h, ?)`,
-          [maxSpeed, MIN_HOURS],
-        ).rows as [SqlValue, string, string, number, number, number, number, number, number][];
-        for (const [u, pt, t, prid, rid, a, b, h, eff] of rows) {
-          const A = locations[a];
-          const B = locations[b];
-          legs.push({
-            user: String(u), fromTime: pt, toTime: t, fromRow: prid, toRow: rid, from: A, to: B,
-            km: dist(A.latitude!, A.longitude!, B.latitude!, B.longitude!), effectiveKm: eff, hours: h, kmh: eff / Math.max(h, MIN_HOURS),
-          });
-        }
-      }
-    } finally {
-      cx.query(`DROP TABLE IF EXISTS ${eventsT}; DROP TABLE IF EXISTS ${legsT}; DROP TABLE IF EXISTS ${pairsT}`);
-    }
+    const { legs, changes } = findLegs(cx, { user, ip, geo, locations, maxSpeed, minKm, useRadius, dist });
 
     const byUser = new Map<string, Leg[]>();
     for (const l of legs) {

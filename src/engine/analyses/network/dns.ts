@@ -142,7 +142,8 @@ export const dnsNxdomain: Analysis = {
       const start = x.b * BUCKET;
       const where = `${src} = ? AND ${nx} AND ${ts} >= ? AND ${ts} < ?`;
       const params: SqlValue[] = [s, start, start + BUCKET];
-      const examples = cx.query(`SELECT DISTINCT ${query} FROM ${cx.t} WHERE ${where} LIMIT 3`, params).rows.map((r) => String(r[0]));
+      // the first names in line order, so that every store gives the same
+      const examples = cx.query(cx.table.columns.some((c) => c.name === '_line') ? `SELECT ${query} FROM ${cx.t} WHERE ${where} GROUP BY 1 ORDER BY min(_line) LIMIT 3` : `SELECT DISTINCT ${query} FROM ${cx.t} WHERE ${where} LIMIT 3`, params).rows.map((r) => String(r[0]));
       findings.push({
         id: `dns-nxdomain:${cx.table.table}:ip:${s}`,
         analysis: 'dns-nxdomain',

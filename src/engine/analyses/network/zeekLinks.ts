@@ -60,7 +60,9 @@ function summary(kind: ZeekKind, r: Record<string, SqlValue>): string {
 }
 
 function rowsOf(cx: AnalysisContext, t: TableInfo, where: string, params: SqlValue[]): Record<string, SqlValue>[] {
-  const r = cx.query(`SELECT * FROM ${quoteIdent(t.table)} WHERE ${where} LIMIT ${MAX_PER_TABLE}`, params);
+  // in line order, so that every store picks the same rows
+  const order = t.columns.some((c) => c.name === '_line') ? ' ORDER BY _line' : '';
+  const r = cx.query(`SELECT * FROM ${quoteIdent(t.table)} WHERE ${where}${order} LIMIT ${MAX_PER_TABLE}`, params);
   return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
 }
 
@@ -111,7 +113,7 @@ export function linkedText(links: Linked[], max = 4): string {
 }
 
 /** The connection uids of the rows matching a condition of this table (a few), for linkedRows. */
-export function uidsOf(cx: AnalysisContext, where: string, params: SqlValue[], limit = MAX_KEYS, orderBy?: string): string[] {
+export function uidsOf(cx: AnalysisContext, where: string, params: SqlValue[], limit = MAX_KEYS, orderBy = cx.table.columns.some((c) => c.name === '_line') ? '_line' : undefined): string[] {
   const uid = columnNamed(cx.table, 'uid');
   if (!uid) return [];
   const u = quoteIdent(uid);

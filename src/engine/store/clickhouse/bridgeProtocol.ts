@@ -3,6 +3,8 @@ import type { SqlValue } from '../../database';
 
 export interface BridgeInit {
   url: string;
+  /** Every shard's HTTP URL (url first), for the statements an analysis runs on each (the small tables it writes). */
+  shards?: string[];
   database?: string;
   username?: string;
   password?: string;
@@ -12,10 +14,12 @@ export interface BridgeInit {
   flag: SharedArrayBuffer;
 }
 
-/** A query for the worker; DDL and inserts do not come this way (the store runs them through the client, asynchronously). */
+/** A query for the worker, or (command) a statement without rows (an analysis's own small table) for shard `shard` (0: the first). Indexing does not come this way (the store runs it through the client, asynchronously). */
 export interface BridgeRequest {
   sql: string;
   settings: Record<string, string | number>;
+  command?: boolean;
+  shard?: number;
 }
 
 export type BridgeReply =

@@ -80,6 +80,16 @@ function rewrite(nodes: Node[], st: State): Node[] {
       i += 4; // INDEXED BY name
       continue;
     }
+    // main.t, temp.t: the connection's database
+    if ((isWord(n, 'MAIN') || isWord(n, 'TEMP')) && isOp(nodes[i + 1], '.') && !isOp(lastWord(out), '.')) {
+      i++;
+      continue;
+    }
+    // a log's rowid is its line (the indexer numbers rows by line; ClickHouse keeps it as _line)
+    if (isWord(n, 'ROWID')) {
+      out.push({ k: 'word', v: '_line' });
+      continue;
+    }
     if (isOp(n, '+') && unaryAt(out)) continue; // SQLite's `+col` (a hint not to use an index): ClickHouse has no unary plus
     if (isWord(n, 'TRUE') || isWord(n, 'FALSE')) {
       out.push(num(isWord(n, 'TRUE') ? '1' : '0'));
@@ -102,6 +112,7 @@ function rewrite(nodes: Node[], st: State): Node[] {
   out = positional(out);
   out = likeEscapes(out);
   out = binary(out, 'LIKE', (a, b, not) => [...call('lower', a), raw(not ? ' NOT LIKE ' : ' LIKE '), ...call('lower', likePattern(b))]);
+  out = isDistinct(out);
   out = binary(out, '||', (a, b) => [...call('toString', a), raw(' || '), ...call('toString', b)]);
   out = binary(out, '/', (a, b) => (integral(a) && integral(b) ? call('intDiv', a, b) : [...a, raw(' / '), ...b]));
   return out;
@@ -146,9 +157,10 @@ function rewriteCall(name: string, argNodes: Node[]): Node[] {
       return call('arrayStringConcat', call(distinct ? 'groupUniqArray' : 'groupArray', call('toString', x)), sep);
     }
     case 'julianday': {
-      // seconds from the parsed time, the fraction from the text (DateTime has whole seconds)
-      const secs = [...call('toUnixTimestamp', TIME(args[0])), raw(' + '), ...call('toFloat64OrZero', call('substring', call('toString', args[0]), [num('20')], [num('7')]))];
-      return [g([g(secs), raw(' / 86400.0 + 2440587.5')])];
+      // as SQLite computes it: whole milliseconds since the julian epoch over 86400000 (seconds from
+      // the parsed time, which has whole seconds, and the milliseconds from the text's fraction)
+      const ms = [...call('toInt64', call('toUnixTimestamp', TIME(args[0]))), raw(' * 1000 + '), ...call('toInt64', call('round', [...call('toFloat64OrZero', call('substring', call('toString', args[0]), [num('20')], [num('7')])), raw(' * 1000')]))];
+      return [g([g([...ms, raw(' + 210866760000000')]), raw(' / 86400000.0')])];
     }
     case 'strftime':
       return strftime(args);
@@ -190,6 +202,10 @@ function rewriteCall(name: string, argNodes: Node[]): Node[] {
       return call('toFloat64', call('sum', ...args));
     case 'random':
       return call('rand');
+    case 'char':
+      // char(31): the characters of the code points, when they are literals
+      if (args.length && args.every((a) => a.length === 1 && a[0].k === 'num' && /^\d+$/.test(a[0].v))) return [str(String.fromCodePoint(...args.map((a) => Number((a[0] as { v: string }).v))))];
+      break;
     case 'min':
     case 'max':
       if (args.length >= 2) return args.slice(1).reduce((acc, a) => call(fn === 'min' ? 'least' : 'greatest', acc, a), args[0]);
@@ -361,6 +377,36 @@ function primaryAfter(nodes: Node[], start: number): [number, number] | undefine
   if (n.k === 'str' || n.k === 'num') return [i, i + 1];
   if (isOp(n, '-') && nodes[i + 1]?.k === 'num') return [i, i + 2];
   return undefined;
+}
+
+/**
+ * SQLite's `a IS b` / `a IS NOT b` with b not NULL: equality that takes NULL as a value (1 or 0,
+ * never NULL). 18.16 has no isNotDistinctFrom: `ifNull(a = b, 0)`, and both NULL when b can be.
+ */
+function isDistinct(nodes: Node[]): Node[] {
+  let out = nodes;
+  for (let at = 0; at < out.length; at++) {
+    if (!isWord(out[at], 'IS')) continue;
+    let k = at + 1;
+    while (out[k]?.k === 'ws') k++;
+    const not = isWord(out[k], 'NOT');
+    const opEnd = not ? k : at;
+    if (not) k++;
+    while (out[k]?.k === 'ws') k++;
+    if (isWord(out[k], 'NULL') || isWord(out[k], 'DISTINCT')) continue;
+    const a = primaryBefore(out, at);
+    const b = primaryAfter(out, opEnd);
+    if (a < 0 || !b) continue;
+    const x = trimWs(out.slice(a, at));
+    const y = out.slice(b[0], b[1]);
+    const literal = y.length === 1 && (y[0].k === 'str' || y[0].k === 'num');
+    const eq = call('ifNull', [g(x), raw(' = '), g(y)], [num('0')]);
+    const same = literal ? eq : [g([...eq, raw(' OR '), g(x), raw(' IS NULL AND '), g(y), raw(' IS NULL')])];
+    const done = not ? [raw('NOT '), g(same)] : same;
+    out = [...out.slice(0, a), ...done, ...out.slice(b[1])];
+    at = a + done.length - 1;
+  }
+  return out;
 }
 
 /** Rewrites each `a OP b` (OP the word LIKE, or the operator ||) whose operands are primaries; others stay as they are. */

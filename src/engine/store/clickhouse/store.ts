@@ -21,6 +21,7 @@ import { toClickHouse } from './dialect';
 import { ClickHouseHttp, type ClickHouseOptions } from './http';
 import { ingestBuilt, type Target } from './ingest';
 import { SyncBridge } from './syncBridge';
+import { isWrite, statements, toClickHouseWrite } from './write';
 import * as path from 'node:path';
 
 /** What a query runs with: sub-selects over Distributed tables read every shard (GLOBAL), and an outer join's missing side is NULL, as in SQLite. */
@@ -81,7 +82,7 @@ export class ClickHouseStore implements LogStore {
       if (e instanceof LogInvestigatorError) throw e;
       throw new LogInvestigatorError('UNREADABLE', `cannot use ClickHouse at ${o.url}: ${errorMessage(e)}`);
     }
-    const bridge = new SyncBridge({ url: o.url, database, username: o.username, password: o.password, timeoutMs: o.timeoutMs }, (o.timeoutMs ?? 600_000) + 5_000);
+    const bridge = new SyncBridge({ url: o.url, shards, database, username: o.username, password: o.password, timeoutMs: o.timeoutMs }, (o.timeoutMs ?? 600_000) + 5_000);
     const store = new ClickHouseStore({ ...o, database, shards }, nodes, bridge);
     await store.refresh();
     return store;
@@ -123,6 +124,24 @@ export class ClickHouseStore implements LogStore {
   }
 
   query(sql: string, params: SqlValue[] = [], opts: { maxRows?: number } = {}): QueryResult {
+    const parts = statements(sql);
+    if (parts.length > 1 && params.length) throw new LogInvestigatorError('SQL', 'the ClickHouse store binds values in one statement at a time');
+    if (parts.length > 1 || isWrite(sql)) {
+      // an analysis's own small table (geo-ip's <table>_geo): written on every shard, beside each shard's rows
+      for (const part of parts.slice(0, -1)) this.statement(part, []);
+      return this.statement(parts[parts.length - 1] ?? '', params, opts);
+    }
+    return this.read(sql, params, opts);
+  }
+
+  private statement(sql: string, params: SqlValue[], opts: { maxRows?: number } = {}): QueryResult {
+    if (!isWrite(sql)) return this.read(sql, params, opts);
+    const text = toClickHouseWrite(sql, params);
+    for (let shard = 0; shard < this.nodes.length; shard++) this.bridge.command(text, shard, QUERY_SETTINGS);
+    return { columns: [], rows: [], truncated: false };
+  }
+
+  private read(sql: string, params: SqlValue[], opts: { maxRows?: number }): QueryResult {
     const text = toClickHouse(sql.trim().replace(/;\s*$/, ''), params);
     const r = this.bridge.query(text, QUERY_SETTINGS);
     const max = opts.maxRows ?? Number.MAX_SAFE_INTEGER;

@@ -25,7 +25,7 @@ export class SyncBridge {
   private readonly port: MessagePort;
   private readonly flag: Int32Array;
 
-  constructor(opts: { url: string; database?: string; username?: string; password?: string; timeoutMs?: number }, private readonly timeoutMs = 600_000) {
+  constructor(opts: { url: string; shards?: string[]; database?: string; username?: string; password?: string; timeoutMs?: number }, private readonly timeoutMs = 600_000) {
     const sab = new SharedArrayBuffer(4);
     this.flag = new Int32Array(sab);
     const { port1, port2 } = new MessageChannel();
@@ -53,6 +53,11 @@ export class SyncBridge {
 
   query(sql: string, settings: Record<string, string | number> = {}): RawResult {
     return this.call({ sql, settings });
+  }
+
+  /** A statement without rows on one shard (0: the first). */
+  command(sql: string, shard = 0, settings: Record<string, string | number> = {}): void {
+    this.call({ sql, settings, command: true, shard });
   }
 
   close(): Promise<number> {

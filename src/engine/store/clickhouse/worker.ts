@@ -9,10 +9,22 @@ import { ClickHouseHttp } from './http';
 
 const init = workerData as BridgeInit & { port: MessagePort };
 const flag = new Int32Array(init.flag);
-const http = new ClickHouseHttp(init.url, init);
+const urls = init.shards?.length ? init.shards : [init.url];
+const clients = new Map<number, ClickHouseHttp>();
+const client = (shard: number): ClickHouseHttp => {
+  if (!(shard >= 0 && shard < urls.length)) throw new Error(`no shard ${shard}`);
+  let c = clients.get(shard);
+  if (!c) clients.set(shard, (c = new ClickHouseHttp(urls[shard], init)));
+  return c;
+};
 
 async function handle(req: BridgeRequest): Promise<BridgeReply> {
   try {
+    const http = client(req.shard ?? 0);
+    if (req.command) {
+      await http.command(req.sql, req.settings);
+      return { ok: true, columns: [], types: [], rows: [] };
+    }
     const r = await http.query(req.sql, req.settings);
     return { ok: true, ...r };
   } catch (e) {
