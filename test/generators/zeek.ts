@@ -69,6 +69,14 @@ export interface ZeekOptions {
   planted?: boolean;
   /** Browsing connections per workstation and office hour, default 12. */
   perHour?: number;
+  /**
+   * Also weird.log and kerberos.log (default false: the six logs above only), from a PRNG of their
+   * own so that the other logs are the same bytes either way. weird: capture artefacts from several
+   * hosts and one protocol violation (unknown_HTTP_method from 10.3.0.44); kerberos: every host's
+   * routine pre-authentication step, user enumeration from 10.3.0.45 (12 unknown principals) and
+   * wrong passwords from 10.3.0.46.
+   */
+  weirdAndKerberos?: boolean;
 }
 
 export interface ZeekPlanted {
@@ -86,7 +94,7 @@ export interface ZeekPlanted {
 }
 
 export interface ZeekCapture {
-  /** Log name (conn, dns, http, files, ssl, notice) → the file's text. */
+  /** Log name (conn, dns, http, files, ssl, notice; weird and kerberos with weirdAndKerberos) → the file's text. */
   logs: Record<string, string>;
   /** Data rows per log. */
   rows: Record<string, number>;
@@ -99,6 +107,8 @@ const FIELDS: Record<string, [string, string][]> = {
   http: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['trans_depth', 'count'], ['method', 'string'], ['host', 'string'], ['uri', 'string'], ['referrer', 'string'], ['version', 'string'], ['user_agent', 'string'], ['request_body_len', 'count'], ['response_body_len', 'count'], ['status_code', 'count'], ['status_msg', 'string'], ['username', 'string'], ['password', 'string'], ['resp_fuids', 'vector[string]'], ['resp_filenames', 'vector[string]'], ['resp_mime_types', 'vector[string]']],
   files: [['ts', 'time'], ['fuid', 'string'], ['tx_hosts', 'set[addr]'], ['rx_hosts', 'set[addr]'], ['conn_uids', 'set[string]'], ['source', 'string'], ['depth', 'count'], ['analyzers', 'set[string]'], ['mime_type', 'string'], ['filename', 'string'], ['duration', 'interval'], ['is_orig', 'bool'], ['seen_bytes', 'count'], ['total_bytes', 'count'], ['md5', 'string'], ['sha1', 'string']],
   ssl: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['version', 'string'], ['cipher', 'string'], ['server_name', 'string'], ['established', 'bool'], ['subject', 'string'], ['issuer', 'string'], ['validation_status', 'string']],
+  weird: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['name', 'string'], ['addl', 'string'], ['notice', 'bool'], ['peer', 'string'], ['source', 'string']],
+  kerberos: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['request_type', 'string'], ['client', 'string'], ['service', 'string'], ['success', 'bool'], ['error_msg', 'string'], ['cipher', 'string'], ['forwardable', 'bool'], ['renewable', 'bool']],
   notice: [['ts', 'time'], ['uid', 'string'], ['id.orig_h', 'addr'], ['id.orig_p', 'port'], ['id.resp_h', 'addr'], ['id.resp_p', 'port'], ['fuid', 'string'], ['proto', 'enum'], ['note', 'enum'], ['msg', 'string'], ['sub', 'string'], ['src', 'addr'], ['dst', 'addr'], ['p', 'port'], ['actions', 'set[enum]']],
 };
 
@@ -285,6 +295,7 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
   // written last, so that the rows before them (and what other tests measure on them) do not move
   oneOffSites(rows, { ws, start, end, rnd, id, conn, http, file, int });
   const planted: ZeekPlanted | undefined = plantedBefore ? { ...plantedBefore, rareDestination: rareDestination({ ws, start, end, rnd, id, conn, http, file, int }) } : undefined;
+  if (opts.weirdAndKerberos) weirdAndKerberos(rows, ws, start, end, mulberry32((opts.seed ?? 5) + 1000));
   const logs: Record<string, string> = {};
   const counts: Record<string, number> = {};
   for (const [name, rs] of Object.entries(rows)) {
@@ -293,6 +304,35 @@ export function generateZeek(opts: ZeekOptions = {}): ZeekCapture {
     counts[name] = rs.length;
   }
   return { logs, rows: counts, planted };
+}
+
+/** weird.log and kerberos.log rows (ZeekOptions.weirdAndKerberos), from their own PRNG. */
+function weirdAndKerberos(rows: Record<string, Row[]>, ws: string[], start: number, end: number, rnd: () => number): void {
+  const at = () => start + rnd() * (end - start);
+  const port = () => 49152 + Math.floor(rnd() * 15000);
+  const uid = () => 'C' + Array.from({ length: 17 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(rnd() * 36)]).join('');
+  rows.weird = [];
+  rows.kerberos = [];
+  const weird = (src: string, dst: string, name: string, addl: string | null) => {
+    const ts = at();
+    rows.weird.push({ ts, v: [ts, uid(), src, port(), dst, 443, name, addl, 'F', 'zeek', null] });
+  };
+  for (const src of ws.slice(0, 8)) for (let k = 0; k < 1 + Math.floor(rnd() * 4); k++) weird(src, `93.${Math.floor(rnd() * 250)}.1.${10 + Math.floor(rnd() * 200)}`, rnd() < 0.5 ? 'truncated_tcp_payload' : 'TCP_ack_underflow_or_misorder', null);
+  for (let k = 0; k < 5; k++) weird('10.3.0.44', '10.3.1.5', 'unknown_HTTP_method', 'PROPFIND');
+  const DC = '10.3.1.2';
+  const krb = (src: string, client: string, success: boolean, error: string | null) => {
+    const ts = at();
+    rows.kerberos.push({ ts, v: [ts, uid(), src, port(), DC, 88, 'AS', client, 'krbtgt/CORP.LOCAL', success ? 'T' : 'F', error, success ? 'aes256-cts-hmac-sha1-96' : null, 'T', 'T'] });
+  };
+  ws.forEach((src, i) => {
+    const user = `user${String(i).padStart(2, '0')}/CORP.LOCAL`;
+    for (let k = 0; k < 2 + Math.floor(rnd() * 3); k++) {
+      krb(src, user, false, 'KDC_ERR_PREAUTH_REQUIRED');
+      krb(src, user, true, null);
+    }
+  });
+  for (let k = 0; k < 12; k++) krb('10.3.0.45', `${['admin', 'backup', 'svc', 'test', 'oracle', 'sql'][k % 6]}${k}/CORP.LOCAL`, false, 'KDC_ERR_C_PRINCIPAL_UNKNOWN');
+  for (let k = 0; k < 6; k++) krb('10.3.0.46', 'user07/CORP.LOCAL', false, 'KDC_ERR_PREAUTH_FAILED');
 }
 
 interface Writers {

@@ -14,23 +14,17 @@ import { runAnalyses, type AnalysisRun } from '../../src/engine/findings';
 import { ClickHouseStore } from '../../src/engine/store/clickhouse/store';
 import { ClickHouseHttp } from '../../src/engine/store/clickhouse/http';
 import { SqlJsStore } from '../../src/engine/store/store';
+import { clusterAddress, clusterScript as cluster, dropDatabase, ROOT } from '../clickhouseCluster';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const SCRIPT = path.join(ROOT, 'scripts', 'clickhouse', 'cluster.sh');
 const FIX = path.join(ROOT, 'test', 'fixtures');
 const FILES = ['log.csv', 'access.log', 'OpenSSH_2k.log', 'Linux_2k.log'].map((f) => path.join(FIX, f));
 
-/** The analyses that run on ClickHouse 18.16 (docs/clickhouse.md says why the others do not). */
+/** The analyses checked here on the fixtures (clickhouseParity.test.ts runs every analysis on every generator). */
 export const PORTED = [
   'volume-outliers-ip', 'volume-outliers-user', 'volume-outliers-resource', 'failure-bursts', 'suspicious-access', 'spikes',
   'population-outliers', 'working-hours', 'login-per-ip', 'login-rules', 'login-accounts', 'login-detectors', 'login-supervised',
   'login-online', 'rare-user-agents', 'template-novelty', 'template-rare', 'template-rates', 'rules',
 ];
-
-function cluster(cmd: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync('bash', [SCRIPT, cmd, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? 1, out: r.stdout.trim(), err: r.stderr.trim() };
-}
 
 /** Every finding as both stores must give it. */
 function findingsOf(run: AnalysisRun) {
@@ -41,21 +35,13 @@ function findingsOf(run: AnalysisRun) {
 
 describe('ClickHouse store on a two-shard cluster', function () {
   this.timeout(300_000);
-  let startedHere = false;
   let address = '';
   const db = `li_test_${process.pid}`;
   let sqljs: SqlJsStore;
   let ch: ClickHouseStore;
 
   before(async () => {
-    startedHere = cluster('status').code !== 0;
-    if (startedHere) {
-      const s = cluster('start');
-      assert.equal(s.code, 0, `cluster.sh start failed: ${s.err}`);
-      assert.match(s.out, /^http:\/\/127\.0\.0\.1:\d+$/m);
-    }
-    address = cluster('store', db).out;
-    assert.match(address, /^clickhouse:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/li_test_\d+\?cluster=li$/);
+    address = clusterAddress(db);
     sqljs = await SqlJsStore.create();
     ch = await ClickHouseStore.connect(address);
     const a = await sqljs.index(FILES);
@@ -65,17 +51,9 @@ describe('ClickHouse store on a two-shard cluster', function () {
   });
 
   after(async () => {
-    if (ch) {
-      const shards = /^clickhouse:\/\/([^/]+)\//.exec(address)![1].split(',');
-      for (const s of shards) {
-        const n = new ClickHouseHttp(`http://${s}`);
-        await n.command(`DROP DATABASE IF EXISTS ${db}`);
-        await n.close();
-      }
-      await ch.close();
-    }
+    await ch?.close();
     await sqljs?.close();
-    if (startedHere) assert.equal(cluster('stop').code, 0);
+    if (address) await dropDatabase(address);
   });
 
   it('listens on loopback only, with two shards in remote_servers', () => {
@@ -114,6 +92,8 @@ describe('ClickHouse store on a two-shard cluster', function () {
       ["SELECT strftime('%Y-%m-%d %H:%M', ?), CAST(strftime('%s', ?) AS INTEGER) / 60, substr(?, 1, 13)", ['2024-05-01 10:11:12.5', '2024-05-01 10:11:12', '2024-05-01 10:11:12']],
       ["SELECT datetime(?, '-7 days'), julianday(?) - julianday(?)", ['2024-05-08 10:00:00', '2024-05-02', '2024-05-01']],
       ['SELECT group_concat(x) FROM (SELECT 1 AS x)', []],
+      ["SELECT ? IS ?, ? IS ?, ? IS NOT ?, 'a' || char(31) || 'b'", [1, 1, null, 1, 'x', 'x']],
+      ['SELECT julianday(?), julianday(?) - julianday(?), (julianday(?) - julianday(?)) * 24.0', ['2024-03-04 08:51:10.123456', '2024-03-04 09:51:10.5', '2024-03-04 08:51:10.123', '2024-03-05 00:00:00', '2024-03-04 23:59:59.999']],
     ];
     for (const [sql, params] of cases) assert.deepEqual(ch.query(sql, params as never).rows, sqljs.query(sql, params as never).rows, sql);
   });

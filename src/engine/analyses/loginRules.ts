@@ -71,7 +71,7 @@ export const loginRules: Analysis = {
     const hours: IpHour[] = (
       cx.query(
         `SELECT ${ip}, substr(${time}, 1, 13) AS hr, count(DISTINCT ${user}), coalesce(sum(${src.fail}), 0), count(${outcome})
-         FROM ${src.from} WHERE ${ip} IS NOT NULL AND ${time} IS NOT NULL GROUP BY 1, 2 HAVING count(${outcome}) > 0`,
+         FROM ${src.from} WHERE ${ip} IS NOT NULL AND ${time} IS NOT NULL GROUP BY 1, 2 HAVING count(${outcome}) > 0 ORDER BY 1, 2`,
       ).rows as [string, string, number, number, number][]
     ).map(([k, hour, usernames, failures, attempts]) => ({ ip: String(k), hour, h: Number(hour.slice(11, 13)), usernames, failures, attempts }));
 

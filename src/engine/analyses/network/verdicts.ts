@@ -75,7 +75,7 @@ export const zeekWeird: Analysis = {
   run(cx) {
     const t = cx.table;
     const c = (n: string) => (columnNamed(t, n) ? quoteIdent(columnNamed(t, n)!) : 'NULL');
-    const rows = cx.query(`SELECT ${c('name')}, ${c('id.orig_h')}, count(*), count(DISTINCT ${c('id.resp_h')}), min(_time), max(_time), min(${c('addl')}) FROM ${cx.t} WHERE ${c('name')} IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC LIMIT ?`, [Math.max(1, cx.num('max'))]).rows;
+    const rows = cx.query(`SELECT ${c('name')}, ${c('id.orig_h')}, count(*), count(DISTINCT ${c('id.resp_h')}), min(_time), max(_time), min(${c('addl')}) FROM ${cx.t} WHERE ${c('name')} IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?`, [Math.max(1, cx.num('max'))]).rows;
     const findings: Finding[] = rows.map(([name, s, n, dsts, first, last, addl]) => {
       const loud = LOUD_WEIRD.test(String(name));
       const entity = s !== null ? { kind: 'ip' as const, value: String(s) } : { kind: 'row' as const, value: String(name) };
@@ -121,7 +121,9 @@ export const kerberosErrors: Analysis = {
       const enumeration = unknown && Number(principals) >= cx.num('minPrincipals');
       const wrongPassword = code === 'KDC_ERR_PREAUTH_FAILED';
       const risk = routine ? 5 : enumeration ? Math.min(95, 60 + 5 * Math.log2(Number(principals))) : wrongPassword ? Math.min(80, 30 + 5 * Number(n)) : 25;
-      const examples: SqlValue[] = enumeration ? cx.query(`SELECT DISTINCT ${client} FROM ${cx.t} WHERE ${src} = ? AND ${err} = ? LIMIT 3`, [s, e]).rows.map((r) => r[0]) : [];
+      // the first names in line order, so that every store gives the same
+      const firstNames = cx.table.columns.some((c) => c.name === '_line') ? `SELECT ${client} FROM ${cx.t} WHERE ${src} = ? AND ${err} = ? GROUP BY 1 ORDER BY min(_line) LIMIT 3` : `SELECT DISTINCT ${client} FROM ${cx.t} WHERE ${src} = ? AND ${err} = ? LIMIT 3`;
+      const examples: SqlValue[] = enumeration ? cx.query(firstNames, [s, e]).rows.map((r) => r[0]) : [];
       const meaning = routine
         ? 'a routine step of a Kerberos logon (the client is told to pre-authenticate, or to retry), not a failure'
         : enumeration
