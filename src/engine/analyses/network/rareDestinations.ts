@@ -15,7 +15,7 @@
  */
 import type { TableInfo } from '../../build';
 import type { SqlValue } from '../../database';
-import type { Analysis, Finding } from '../../findings';
+import type { Analysis, AnalysisContext, Finding } from '../../findings';
 import { RISK_BANDS, riskFromLog10P, surpriseFromLog10P } from '../../triage/risk';
 import { durationText, epochSql, isoOf, localAddressSql, sig } from './common';
 import { linkedRows, linkedText, uidsOf } from './zeekLinks';
@@ -51,6 +51,33 @@ function rareSql(t: string, src: string, dst: string, port: string, ts: string):
          (SELECT count(DISTINCT s) FROM p), (SELECT min(t0) FROM p), (SELECT max(t1) FROM p)
   FROM oh JOIN sh ON sh.s = oh.s JOIN ph ON ph.pt = oh.pt
   WHERE oh.hosts = 1 AND oh.n >= ?`;
+}
+
+/**
+ * rareSql's rows without its common table expressions and correlated sub-selects (ClickHouse 18.16
+ * has neither): the source → destination (port) pairs grouped in SQL, in its GROUP BY's order, with
+ * whether the destination is local; the rest counted here from those aggregates, the same figures.
+ */
+function rareRowsGrouped(cx: AnalysisContext, src: string, dst: string, port: string, ts: string, min: number): SqlValue[][] {
+  const pairs = cx.query(
+    `SELECT s, d, pt, n, t0, t1, ${localAddressSql('d')} FROM (SELECT ${src} AS s, ${dst} AS d, ${port} AS pt, count(*) AS n, min(${ts}) AS t0, max(${ts}) AS t1
+     FROM ${cx.t} WHERE ${src} IS NOT NULL AND ${dst} IS NOT NULL AND ${ts} IS NOT NULL GROUP BY ${dst}, ${src}, ${port}) ORDER BY 2, 1, 3`,
+  ).rows.map(([s, d, pt, n, t0, t1, local]) => ({ s, d, pt, n: Number(n), t0: Number(t0), t1: Number(t1), local: Number(local) === 1 }));
+  const key = (...v: SqlValue[]) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x));
+  const count = <T>(xs: T[], k: (x: T) => string) => xs.reduce((m, x) => m.set(k(x), (m.get(k(x)) ?? 0) + 1), new Map<string, number>());
+  const outside = pairs.filter((x) => !x.local);
+  const hosts = count(outside, (x) => key(x.d, x.pt));
+  const oneOff = outside.filter((x) => hosts.get(key(x.d, x.pt)) === 1);
+  const dests = count(outside, (x) => key(x.s));
+  const oneoffs = count(oneOff, (x) => key(x.s));
+  const portPairs = count(outside, (x) => key(x.pt));
+  const sources = new Set(pairs.map((x) => key(x.s))).size;
+  const start = pairs.length ? pairs.reduce((m, x) => Math.min(m, x.t0), Infinity) : null;
+  const end = pairs.length ? pairs.reduce((m, x) => Math.max(m, x.t1), -Infinity) : null;
+  const ns = oneOff.map((x) => x.n);
+  return oneOff
+    .filter((x) => x.n >= min)
+    .map((x) => [x.s, x.d, x.pt, x.n, x.t0, x.t1, dests.get(key(x.s)) ?? 0, oneoffs.get(key(x.s)) ?? 0, portPairs.get(key(x.pt)) ?? 0, ns.filter((n) => n >= x.n).length, ns.length, outside.length, sources, start, end]);
 }
 
 /** The rates a one-off pair's risk multiplies, each as log10, with the words for the reason. */
@@ -95,7 +122,8 @@ export const rareDestinations: Analysis = {
     const dst = cx.col('destination');
     const port = cx.column('port') ? cx.col('port') : "''";
     const ts = epochSql(cx.table);
-    const rows = cx.query(rareSql(cx.t, src, dst, port, ts), [Math.max(1, cx.num('minConnections'))]).rows;
+    const min = Math.max(1, cx.num('minConnections'));
+    const rows = cx.windows === false ? rareRowsGrouped(cx, src, dst, port, ts, min) : cx.query(rareSql(cx.t, src, dst, port, ts), [min]).rows;
     const findings: Finding[] = [];
     for (const r of rows) {
       const [s, d, p, n, t0, t1, dests, oneoffs, portPairs, atLeast, oneoffPairs, outsidePairs, sources, start, end] = r.map((v, i) => (i < 3 ? v : Number(v))) as [SqlValue, SqlValue, SqlValue, ...number[]];
