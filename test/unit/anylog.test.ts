@@ -40,6 +40,7 @@ describe('any log: time stamps and learned headers', () => {
       'yymmdd-time': '2017-02-13 16:00:33',
       'mmdd-time': '2024-05-17 15:04:22.619632',
       'mon-d-time': '2024-03-18 21:41:15.684',
+      'd-mon-time': '2024-04-13 12:52:30.731',
     };
     assert.deepEqual(LAYOUTS.map((l) => l.id).sort(), Object.keys(want).sort());
     for (const l of LAYOUTS) {

@@ -92,6 +92,45 @@ describe('lnav format files', () => {
     ['Warning', 'warning'], ['iNfO', 'info'], ['trace1', 'trace'], ['D1', null], ['fine', null],
   ];
 
+  it('stamps in several layouts (a timestamp-format list): each read by its own, the year-less ones from --year', async () => {
+    const dir = tmpDir();
+    const formats = path.join(dir, 'formats');
+    fs.mkdirSync(formats);
+    const def = { multi_log: { title: 'several stamps', regex: { std: { pattern: '^(?<pid>\\d+):(?<role>[A-Z]) (?<timestamp>\\d+ \\w{3}(?: \\d{4})? [\\d:.]+|\\d{10}) (?<body>.*)$' } }, 'timestamp-format': ['%s', '%d %b %Y %H:%M:%S.%L', '%d %b %H:%M:%S.%L'] } };
+    fs.writeFileSync(path.join(formats, 'multi_log.json'), JSON.stringify(def));
+    const file = path.join(dir, 'multi.log');
+    fs.writeFileSync(file, ['1:M 29 Aug 2023 13:47:38.984 * monotonic clock', '1:M 1693317000 signal handler', '7:S 30 Aug 14:00:01.5 replica ready', '7:S 30 Aug 2023 14:00:02.001 * synced', '7:S 30 Aug 14:00:03.250 done'].join('\n') + '\n');
+    const { engine, tables } = await indexed([file], { formatDirs: [formats], year: 2023 });
+    try {
+      assert.deepEqual([tables[0].format, tables[0].rows, tables[0].rejected], ['lnav', 5, 0]);
+      assert.deepEqual(rows(engine, 'SELECT _line, _time FROM multi ORDER BY _line'), [
+        [1, '2023-08-29 13:47:38.984'],
+        [2, '2023-08-29 13:50:00'],
+        [3, '2023-08-30 14:00:01.5'],
+        [4, '2023-08-30 14:00:02.001'],
+        [5, '2023-08-30 14:00:03.25'],
+      ]);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  (hasShared ? it : it.skip)("lnav's redis_log samples (three stamp layouts in one file) all get their _time", async () => {
+    const dir = tmpDir();
+    const def = JSON.parse(fs.readFileSync(path.join(SHARED, 'lnav-formats', 'redis_log.json'), 'utf8')) as Record<string, { sample?: { line: string }[] }>;
+    const lines = Object.values(def).flatMap((f) => (typeof f === 'object' && f.sample ? f.sample.map((x) => x.line) : []));
+    const file = path.join(dir, 'redis.log');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const { engine, tables } = await indexed([file], { formatDirs: [path.join(SHARED, 'lnav-formats')], year: 2023 });
+    try {
+      assert.equal(tables[0].formatName, 'redis_log');
+      assert.equal(tables[0].rows, lines.length);
+      assert.equal(rows(engine, 'SELECT count(*) FROM redis WHERE _time IS NULL')[0][0], 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it("a format without level patterns: log_level from the level field's word, as lnav reads it", () => {
     assert.deepEqual(LEVEL_WORDS.map(([w]) => [w, lnavLevelOf(w)]), LEVEL_WORDS);
   });

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
 import type { ColumnType } from '../values';
 import { PendingRecord } from './multiline';
-import { mostValuesLayout } from './timestamps';
+import { mostValuesLayout, valuesLayouts } from './timestamps';
 
 export interface LnavDiagnostic {
   file: string;
@@ -231,8 +231,10 @@ export class LnavParser implements LineParser {
         const v = m?.[def.timestampField];
         if (v) stamps.push(v);
       }
-      const layout = mostValuesLayout(stamps);
-      if (layout) this.fixedCols.set(this.names[ti], { name: this.names[ti], type: 'timestamp', timeFormat: `layout:${layout.id}` });
+      // one layout for most stamps, or the few that together read them (lnav's timestamp-format may list several)
+      const one = mostValuesLayout(stamps);
+      const ids = (one ? [one] : valuesLayouts(stamps)).map((l) => l.id).join('+');
+      if (ids) this.fixedCols.set(this.names[ti], { name: this.names[ti], type: 'timestamp', timeFormat: `layout:${ids}` });
     }
     if (this.levelAt >= 0) this.fixedCols.set('log_level', { name: 'log_level', type: 'text' });
   }

@@ -71,6 +71,7 @@ export const LAYOUTS: StampLayout[] = [
   L('md-slash', '10/30 16:49:06', 2, `${MM}/${DD} ${HMS}${FRAC}`),
   L('mmdd-time', '0517 15:04:22.619632', 2, `${MM}${DD} ${HMS}${FRAC}`),
   L('mon-d-time', 'Mar-18 21:41:15.684', 2, `${MON}-(?<d>[0-3]?\\d) ${HMS}${FRAC}`),
+  L('d-mon-time', '13 Apr 12:52:30.731', 2, `(?<d>[0-3]?\\d) ${MON} ${HMS}${FRAC}`),
 ];
 
 const BY_ID = new Map(LAYOUTS.map((l) => [l.id, l]));
@@ -133,6 +134,17 @@ function fromEpoch(sec: number, fracDigits?: string): string | null {
  * on a year when the month goes back by more than six.
  */
 export function layoutParser(id: string, year: number): (text: string) => string | null {
+  // several layouts (`syslog+epoch-s`, an lnav format's timestamp-format list): the first that reads the text
+  if (id.includes('+')) {
+    const parsers = id.split('+').map((one) => layoutParser(one, year));
+    return (text) => {
+      for (const p of parsers) {
+        const t = p(text);
+        if (t !== null) return t;
+      }
+      return null;
+    };
+  }
   const l = BY_ID.get(id);
   if (!l) return () => null;
   let y = year;
@@ -194,6 +206,25 @@ export function mostValuesLayout(values: readonly string[], share = 0.8): StampL
     if (n > bestN) [best, bestN] = [l, n];
   }
   return bestN >= values.length * share ? best : null;
+}
+
+/**
+ * The layouts the values are written in (whole), most used first, at most four, when together they read `share` of them; or none:
+ * for an lnav format whose stamps come in several layouts (its timestamp-format list; redis writes three).
+ */
+export function valuesLayouts(values: readonly string[], share = 0.8): StampLayout[] {
+  const counts = new Map<StampLayout, number>();
+  for (const v of values) {
+    const l = LAYOUTS.find((x) => {
+      x.re.lastIndex = 0;
+      const m = x.re.exec(v);
+      return m !== null && m[0].length === v.length;
+    });
+    if (l) counts.set(l, (counts.get(l) ?? 0) + 1);
+  }
+  const used = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
+  const covered = used.reduce((a, [, n]) => a + n, 0);
+  return covered >= values.length * share ? used.map(([l]) => l) : [];
 }
 
 /** The layout every value of a column is written in (the whole value), or null. */
