@@ -207,6 +207,31 @@ describe('JSON documents whose one key holds the events: {"Records": [...]}', ()
     }
   });
 
+  it('a Microsoft Graph page {"@odata.context": …, "value": [...], "@odata.nextLink": …} is a row per event; its metadata is neither a row nor a reject', async () => {
+    const dir = tmpDir();
+    const signIns = [0, 1, 2].map((i) => ({ id: `s${i}`, createdDateTime: `2024-12-10T07:0${i}:00Z`, userPrincipalName: `u${i}@contoso.com`, ipAddress: `198.51.100.${i + 1}`, status: { errorCode: i === 1 ? 50126 : 0 } }));
+    const page = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', '@odata.count': 3, value: signIns, '@odata.nextLink': 'https://graph.microsoft.com/v1.0/auditLogs/signIns?$skiptoken=x' };
+    const pretty = write(dir, 'signins.json', JSON.stringify(page, null, 2) + '\n');
+    const compact = write(dir, 'signins2.json', JSON.stringify(page) + '\n' + JSON.stringify({ ...page, value: signIns.slice(0, 1) }) + '\n');
+    // a document whose other key is not OData's metadata stays what it was: a row per document
+    const other = write(dir, 'other.json', JSON.stringify({ note: 'x', value: signIns }) + '\n');
+    const { engine, tables } = await indexed([pretty, compact, other]);
+    try {
+      assert.deepEqual(
+        tables.map((t) => [t.format, t.rows, t.rejected]),
+        [
+          ['json', 3, 0],
+          ['json', 4, 0],
+          ['jsonl', 1, 0],
+        ],
+      );
+      assert.deepEqual(rows(engine, 'SELECT userPrincipalName, "status.errorCode" FROM signins ORDER BY _line'), signIns.map((e) => [e.userPrincipalName, e.status.errorCode]));
+      assert.equal(userOf(tables[0]), 'userPrincipalName');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('not a wrapper: JSON Lines whose first key holds an array of objects beside other keys stay a row per line; a compact array on one line is a row per object', async () => {
     const dir = tmpDir();
     const jl = write(dir, 'tags.jsonl', ['{"tags": [{"k": 1}], "msg": "a"}', '{"tags": [{"k": 2}], "msg": "b"}'].join('\n') + '\n');

@@ -1,7 +1,9 @@
 /**
  * Wrapped JSON documents: each document is an object whose key holds the
  * array of events, `{"Records": [{...}, {...}]}` (a CloudTrail file from S3,
- * Azure's `{"records": [...]}` blobs), compact on one line or pretty-printed,
+ * Azure's `{"records": [...]}` blobs, a Microsoft Graph page
+ * `{"@odata.context": "…", "value": [...]}` whose `@odata.*` keys are the
+ * page's metadata), compact on one line or pretty-printed,
  * one document or several one after another. Each object of the array is one
  * row, flattened as JSON Lines are, and keeps the line it starts on. The file
  * is read as a stream (a document is never held whole), so what does not fit
@@ -122,6 +124,7 @@ export class WrappedJsonParser implements LineParser {
         break;
       case 'value':
         if (c === 0x5b) this.frame = 'array';
+        else if (isMetadataKey(this.key)) this.skip(c, 'next');
         else {
           say(`"${this.key}" holds no array of events; its value is not read`);
           this.skip(c, 'next');
@@ -163,8 +166,14 @@ export class WrappedJsonParser implements LineParser {
   }
 }
 
-/** `{ "Key" : [ {` or `[ ]` at the start of the text: the document's first key holds an array of objects, or an empty one. */
-const WRAPPED_START = /^\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*[{\]]/;
+/** OData's metadata of a page (`@odata.context`, `@odata.nextLink`, `@odata.count`): not events, read past without a word. */
+const isMetadataKey = (key: string) => key.startsWith('@odata.');
+
+/**
+ * `{ "Key" : [ {` or `[ ]` at the start of the text: the document's first key holds an array of objects, or an empty one;
+ * OData metadata keys with a string, number, boolean or null before it are allowed.
+ */
+const WRAPPED_START = /^\s*\{(?:\s*"@odata\.(?:[^"\\]|\\.)*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)\s*,)*\s*"((?:[^"\\]|\\.)*)"\s*:\s*\[\s*[{\]]/;
 
 /**
  * The key when the first lines start a wrapped document: an object whose only
@@ -187,7 +196,7 @@ export function wrapperKey(lines: string[]): string | undefined {
   } catch {
     return undefined;
   }
-  const keys = Object.keys(doc as object);
+  const keys = Object.keys(doc as object).filter((k) => !isMetadataKey(k));
   const v = keys.length === 1 ? (doc as Record<string, unknown>)[keys[0]] : undefined;
   return Array.isArray(v) && v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e)) ? keys[0] : undefined;
 }
