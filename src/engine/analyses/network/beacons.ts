@@ -7,7 +7,7 @@
  * random arrivals for the risk (docs/risk/network.md).
  */
 import type { SqlValue } from '../../database';
-import type { Analysis, BenignContext, Finding } from '../../findings';
+import type { Analysis, AnalysisContext, AnalysisOutput, BenignContext, Finding, ResultTable } from '../../findings';
 import { RISK_BANDS, riskFromLog10P } from '../../triage/risk';
 import { beaconScore, P_NEAR_MEDIAN, type BeaconParts } from './beaconScore';
 import { durationText, epochSql, qcol, sig, VL } from './common';
@@ -97,21 +97,7 @@ export const beacons: Analysis = {
       `SELECT ${src}, ${dst}, ${port ?? 'NULL'}, group_concat(CAST(${ts} * 1000 AS INTEGER)), ${bytes ? `group_concat(${bytes})` : 'NULL'} FROM ${cx.t} NOT INDEXED WHERE ${src} IS NOT NULL AND ${dst} IS NOT NULL AND ${ts} IS NOT NULL GROUP BY ${key} HAVING count(*) >= ?`,
       [minConn],
     ).rows;
-    // the capture's span from the pairs' own times (the pairs scored hold most connections; no second pass over the table)
-    const parsed = rows.map(([s, d, p, times, sizes]) => ({ s, d, p, times: numberList(times, 1000), sizes: numberList(sizes) }));
-    let first = Infinity;
-    let last = -Infinity;
-    for (const { times } of parsed)
-      for (let i = 0; i < times.length; i++) {
-        if (times[i] < first) first = times[i];
-        if (times[i] > last) last = times[i];
-      }
-    const captureHours = Math.max(1, Math.min(24, Math.ceil((last - first) / 3600)));
-    const pairs: Pair[] = [];
-    for (const { s, d, p, times, sizes } of parsed) {
-      const parts = beaconScore(times, sizes, captureHours);
-      if (parts) pairs.push({ src: String(s), dst: String(d), port: p, parts });
-    }
+    const pairs = scorePairs(rows);
     const tested = pairs.length;
     const regular = pairs.filter((x) => x.parts.score >= minScore);
     const sourcesOf = new Map<string, Set<string>>();
@@ -122,40 +108,13 @@ export const beacons: Analysis = {
     }
     const findings: Finding[] = [];
     const pairOf = new Map<string, Pair>();
+    const cols = { src, dst, port };
+    const counts = { tested, regular: regular.length, minConn, minScore };
     for (const x of regular) {
-      const b = x.parts;
-      const target = x.port === null ? x.dst : `${x.dst}:${x.port}`;
-      const shared = sourcesOf.get(`${x.dst}:${x.port}`)!.size;
-      const cap = Math.min(shared >= SHARED_BY ? SHARED_RISK : 100, spanCap(b.span));
-      const tail = riskFromLog10P(b.log10p, tested);
-      // as regular as chance alone makes one of the pairs tested (E ≥ 1): no finding
-      if (tail < RISK_BANDS.low) continue;
-      const risk = Math.min(cap, tail);
-      const context: BenignContext[] = shared >= SHARED_BY ? [{ kind: 'popular', text: `${shared} hosts reach ${target} at a steady rhythm: a service they all use (time, updates, monitoring), not one host's implant` }] : [];
-      const where = `${src} = ? AND ${dst} = ?${port ? ` AND ${port} IS ?` : ''}`;
-      const params: SqlValue[] = port ? [x.src, x.dst, x.port] : [x.src, x.dst];
-      const links = linkedRows(cx, { uids: uidsOf(cx, where, params, 2) });
-      const partsText = `interval skew ${sig(b.skew, 2)}, interval MAD ${sig(b.mad, 2)}, ${Math.round(b.count * 100)} % of the expected beats, sizes ${sig(b.sizes, 2)}, ${b.activeHours} of ${b.captureHours} hours`;
-      const id = `${ID}:${cx.table.table}:ip:${x.src}->${target}`;
-      pairOf.set(id, x);
-      findings.push({
-        id,
-        analysis: ID,
-        entity: { kind: 'ip', value: x.src },
-        score: sig(b.score),
-        risk,
-        severity: 'info',
-        reason: `${x.src} → ${target}: ${b.connections} connections every ~${durationText(b.interval)} for ${durationText(b.span)} (beacon score ${sig(b.score, 2)}: ${partsText}); ${b.near} of ${b.tested} gaps within ±25 % of ${durationText(b.interval)}, where random arrivals put ${Math.round(P_NEAR_MEDIAN * 100)} %${links.length ? `; e.g. ${linkedText(links, 2)}` : ''}`,
-        metrics: { destination: x.dst, port: x.port === null ? null : Number(x.port), connections: b.connections, beats: b.beats, spanSeconds: sig(b.span), intervalSeconds: sig(b.interval), beaconScore: sig(b.score), intervalSkew: sig(b.skew), intervalMad: sig(b.mad), beatsSeen: sig(b.count), sizes: sig(b.sizes), hours: `${b.activeHours}/${b.captureHours}`, nearMedian: b.near, gapsTested: b.tested, sharedBySources: shared, linked: links.length ? linkedText(links) : null },
-        evidence: cx.evidence(where, params),
-        related: [{ kind: 'ip', value: x.dst }],
-        ...(context.length ? { context } : {}),
-        explain: {
-          baseline: `random arrivals at this pair's rate would put ${Math.round(P_NEAR_MEDIAN * 100)} % of its gaps (below 1.5 medians) within ±25 % of the median; it has ${Math.round((b.near / Math.max(1, b.tested)) * 100)} %`,
-          peers: `${tested} pairs with ${minConn} or more connections scored; ${regular.length} at ${minScore} or above`,
-          counterfactual: `not a finding with a beacon score below ${minScore}${cap < 100 ? `; held to ${cap} because ${shared >= SHARED_BY ? `${shared} hosts share the rhythm` : `it lasted ${durationText(b.span)}`}` : ''}`,
-        },
-      });
+      const f = pairFinding(cx, x, cols, sourcesOf.get(`${x.dst}:${x.port}`)!.size, counts);
+      if (!f) continue;
+      pairOf.set(f.id, x);
+      findings.push(f);
     }
     findings.sort((a, b) => (b.risk ?? 0) - (a.risk ?? 0) || b.score - a.score);
     const top = findings.filter((f) => !f.context).slice(0, Math.max(0, cx.num('charts')));
@@ -163,38 +122,89 @@ export const beacons: Analysis = {
       const p = pairOf.get(f.id)!;
       return Array.from(p.parts.gaps.subarray(0, 3000), (g) => ({ pair: `${p.src} → ${p.dst}${p.port === null ? '' : `:${p.port}`}`, gap: sig(g) }));
     });
-    return {
-      findings,
-      tables: [
-        {
-          title: `Pairs with the highest beacon scores (${tested} pairs with ${minConn}+ connections)`,
-          columns: ['source', 'destination', 'port', 'connections', 'interval (s)', 'score', 'skew', 'MAD', 'beats seen', 'sizes', 'hours', 'near median'],
-          rows: [...pairs]
-            .sort((a, b) => b.parts.score - a.parts.score)
-            .slice(0, 50)
-            .map((x) => [x.src, x.dst, x.port, x.parts.connections, sig(x.parts.interval), sig(x.parts.score), sig(x.parts.skew), sig(x.parts.mad), sig(x.parts.count), sig(x.parts.sizes), `${x.parts.activeHours}/${x.parts.captureHours}`, `${x.parts.near}/${x.parts.tested}`]),
-        },
-      ],
-      charts: chartData.length
-        ? [
-            {
-              title: 'Gaps between connections of the strongest beacons',
-              spec: {
-                $schema: VL,
-                data: { values: chartData },
-                mark: 'bar',
-                encoding: {
-                  x: { field: 'gap', type: 'quantitative', bin: { maxbins: 60 }, title: 'gap between connections (s)' },
-                  y: { aggregate: 'count', type: 'quantitative', title: 'gaps' },
-                  color: { field: 'pair', type: 'nominal', title: 'pair' },
-                  row: { field: 'pair', type: 'nominal', title: null },
-                  tooltip: [{ field: 'pair' }, { aggregate: 'count', title: 'gaps' }],
-                },
-                resolve: { scale: { x: 'independent', y: 'independent' } },
-              },
-            },
-          ]
-        : [],
-    };
+    return { findings, tables: [pairsTable(pairs, tested, minConn)], charts: chartData.length ? [gapChart(chartData)] : [] };
   },
 };
+
+/** The pairs' connection times and sizes (SQL's lists) scored, over the hours of the day the pairs span. */
+function scorePairs(rows: SqlValue[][]): Pair[] {
+  // the capture's span from the pairs' own times (the pairs scored hold most connections; no second pass over the table)
+  const parsed = rows.map(([s, d, p, times, sizes]) => ({ s, d, p, times: numberList(times, 1000), sizes: numberList(sizes) }));
+  let first = Infinity;
+  let last = -Infinity;
+  for (const { times } of parsed)
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] < first) first = times[i];
+      if (times[i] > last) last = times[i];
+    }
+  const captureHours = Math.max(1, Math.min(24, Math.ceil((last - first) / 3600)));
+  const pairs: Pair[] = [];
+  for (const { s, d, p, times, sizes } of parsed) {
+    const parts = beaconScore(times, sizes, captureHours);
+    if (parts) pairs.push({ src: String(s), dst: String(d), port: p, parts });
+  }
+  return pairs;
+}
+
+/** One regular pair's finding, or undefined when chance alone makes one pair that regular among those tested. */
+function pairFinding(cx: AnalysisContext, x: Pair, c: { src: string; dst: string; port: string | null }, shared: number, n: { tested: number; regular: number; minConn: number; minScore: number }): Finding | undefined {
+  const b = x.parts;
+  const target = x.port === null ? x.dst : `${x.dst}:${x.port}`;
+  const cap = Math.min(shared >= SHARED_BY ? SHARED_RISK : 100, spanCap(b.span));
+  const tail = riskFromLog10P(b.log10p, n.tested);
+  // as regular as chance alone makes one of the pairs tested (E ≥ 1): no finding
+  if (tail < RISK_BANDS.low) return undefined;
+  const context: BenignContext[] = shared >= SHARED_BY ? [{ kind: 'popular', text: `${shared} hosts reach ${target} at a steady rhythm: a service they all use (time, updates, monitoring), not one host's implant` }] : [];
+  const where = `${c.src} = ? AND ${c.dst} = ?${c.port ? ` AND ${c.port} IS ?` : ''}`;
+  const params: SqlValue[] = c.port ? [x.src, x.dst, x.port] : [x.src, x.dst];
+  const links = linkedRows(cx, { uids: uidsOf(cx, where, params, 2) });
+  const partsText = `interval skew ${sig(b.skew, 2)}, interval MAD ${sig(b.mad, 2)}, ${Math.round(b.count * 100)} % of the expected beats, sizes ${sig(b.sizes, 2)}, ${b.activeHours} of ${b.captureHours} hours`;
+  return {
+    id: `${ID}:${cx.table.table}:ip:${x.src}->${target}`,
+    analysis: ID,
+    entity: { kind: 'ip', value: x.src },
+    score: sig(b.score),
+    risk: Math.min(cap, tail),
+    severity: 'info',
+    reason: `${x.src} → ${target}: ${b.connections} connections every ~${durationText(b.interval)} for ${durationText(b.span)} (beacon score ${sig(b.score, 2)}: ${partsText}); ${b.near} of ${b.tested} gaps within ±25 % of ${durationText(b.interval)}, where random arrivals put ${Math.round(P_NEAR_MEDIAN * 100)} %${links.length ? `; e.g. ${linkedText(links, 2)}` : ''}`,
+    metrics: { destination: x.dst, port: x.port === null ? null : Number(x.port), connections: b.connections, beats: b.beats, spanSeconds: sig(b.span), intervalSeconds: sig(b.interval), beaconScore: sig(b.score), intervalSkew: sig(b.skew), intervalMad: sig(b.mad), beatsSeen: sig(b.count), sizes: sig(b.sizes), hours: `${b.activeHours}/${b.captureHours}`, nearMedian: b.near, gapsTested: b.tested, sharedBySources: shared, linked: links.length ? linkedText(links) : null },
+    evidence: cx.evidence(where, params),
+    related: [{ kind: 'ip', value: x.dst }],
+    ...(context.length ? { context } : {}),
+    explain: {
+      baseline: `random arrivals at this pair's rate would put ${Math.round(P_NEAR_MEDIAN * 100)} % of its gaps (below 1.5 medians) within ±25 % of the median; it has ${Math.round((b.near / Math.max(1, b.tested)) * 100)} %`,
+      peers: `${n.tested} pairs with ${n.minConn} or more connections scored; ${n.regular} at ${n.minScore} or above`,
+      counterfactual: `not a finding with a beacon score below ${n.minScore}${cap < 100 ? `; held to ${cap} because ${shared >= SHARED_BY ? `${shared} hosts share the rhythm` : `it lasted ${durationText(b.span)}`}` : ''}`,
+    },
+  };
+}
+
+function pairsTable(pairs: Pair[], tested: number, minConn: number): ResultTable {
+  return {
+    title: `Pairs with the highest beacon scores (${tested} pairs with ${minConn}+ connections)`,
+    columns: ['source', 'destination', 'port', 'connections', 'interval (s)', 'score', 'skew', 'MAD', 'beats seen', 'sizes', 'hours', 'near median'],
+    rows: [...pairs]
+      .sort((a, b) => b.parts.score - a.parts.score)
+      .slice(0, 50)
+      .map((x) => [x.src, x.dst, x.port, x.parts.connections, sig(x.parts.interval), sig(x.parts.score), sig(x.parts.skew), sig(x.parts.mad), sig(x.parts.count), sig(x.parts.sizes), `${x.parts.activeHours}/${x.parts.captureHours}`, `${x.parts.near}/${x.parts.tested}`]),
+  };
+}
+
+function gapChart(values: { pair: string; gap: number }[]): AnalysisOutput['charts'][number] {
+  return {
+    title: 'Gaps between connections of the strongest beacons',
+    spec: {
+      $schema: VL,
+      data: { values },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'gap', type: 'quantitative', bin: { maxbins: 60 }, title: 'gap between connections (s)' },
+        y: { aggregate: 'count', type: 'quantitative', title: 'gaps' },
+        color: { field: 'pair', type: 'nominal', title: 'pair' },
+        row: { field: 'pair', type: 'nominal', title: null },
+        tooltip: [{ field: 'pair' }, { aggregate: 'count', title: 'gaps' }],
+      },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
+    },
+  };
+}
