@@ -8,6 +8,7 @@
 # Data, configuration, logs and pid files live under .clickhouse/ in the project (LI_CLICKHOUSE_DIR to change it).
 # Both servers listen on 127.0.0.1 only, on ports free when start runs. The cluster is called `li`
 # (remote_servers): shard 1 is node 1, shard 2 is node 2; queries go to node 1's HTTP port.
+# Users: default, and li_reader (no password, readonly=1) for read-only tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DIR="${LI_CLICKHOUSE_DIR:-$ROOT/.clickhouse}"
@@ -70,11 +71,24 @@ write_config() { # node-number http tcp interserver tcp1 tcp2
   <default_session_timeout>60</default_session_timeout>
 </yandex>
 XML
-  cat > "$d/users.xml" <<XML
+  write_users "$d"
+}
+
+# The users: default (every right), and li_reader, read-only (readonly=1: no writes, no DDL, no
+# setting changed by a query), its profile setting what the investigations' queries need. Both
+# from loopback only. Written again on a running cluster that lacks li_reader (the server reloads it).
+write_users() {
+  cat > "$1/users.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage><load_balancing>in_order</load_balancing></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <profiles>
+    <default><max_memory_usage>2000000000</max_memory_usage><load_balancing>in_order</load_balancing></default>
+    <li_readonly><readonly>1</readonly><distributed_product_mode>global</distributed_product_mode><join_use_nulls>1</join_use_nulls><max_memory_usage>2000000000</max_memory_usage><load_balancing>in_order</load_balancing></li_readonly>
+  </profiles>
+  <users>
+    <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <li_reader><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>li_readonly</profile><quota>default</quota></li_reader>
+  </users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 XML
@@ -89,7 +103,10 @@ answers() { # node-number: the HTTP port answers Ok.
 }
 
 start() {
-  if alive "$DIR/node1/pid" && alive "$DIR/node2/pid"; then url; return 0; fi
+  if alive "$DIR/node1/pid" && alive "$DIR/node2/pid"; then
+    for n in 1 2; do grep -q li_reader "$DIR/node$n/users.xml" 2>/dev/null || write_users "$DIR/node$n"; done
+    url; return 0
+  fi
   [ -f "$DIR/node1/pid" ] || [ -f "$DIR/node2/pid" ] && stop >/dev/null
   install_server
   mkdir -p "$DIR"

@@ -16,12 +16,16 @@ export interface BridgeInit {
 
 /** A query for the worker, or (command) a statement without rows (an analysis's own small table) for shard `shard` (0: the first). Indexing does not come this way (the store runs it through the client, asynchronously). */
 export interface BridgeRequest {
+  /** Echoed in the reply: a reply whose id is not the request waited for (one that came after its deadline) is dropped. */
+  id: number;
   sql: string;
+  /** The worker gives the HTTP request up after this long (the bridge's deadline). */
+  timeoutMs?: number;
   settings: Record<string, string | number>;
   command?: boolean;
   shard?: number;
 }
 
 export type BridgeReply =
-  | { ok: true; columns: string[]; types: string[]; rows: SqlValue[][] }
-  | { ok: false; message: string };
+  | { id: number; ok: true; columns: string[]; types: string[]; rows: SqlValue[][] }
+  | { id: number; ok: false; message: string };

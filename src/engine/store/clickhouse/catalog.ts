@@ -43,6 +43,22 @@ export async function writeEntry(node: ClickHouseHttp, db: string, info: TableIn
   if (rejects.length) await node.insert(`${d}.rejects`, rejects.map((r) => ({ file: info.file, table_name: info.table, line: r.line, reason: r.reason, raw: r.raw })));
 }
 
+/** A removal: a newer catalog_files row marked removed, and the table's columns and rejected lines deleted. */
+export async function removeEntry(node: ClickHouseHttp, db: string, info: TableInfo): Promise<void> {
+  const d = chName(db);
+  await node.insert(`${d}.catalog_files`, [
+    { table_name: info.table, file: info.file, format: info.format, rows: 0, rejected: 0, bytes: 0, info: JSON.stringify(info), indexed_at: new Date().toISOString(), removed: 1, version: nextVersion() },
+  ]);
+  // mutations touch only the rows there now, not those the next index inserts
+  for (const t of ['catalog_columns', 'rejects']) await node.command(`ALTER TABLE ${d}.${t} DELETE WHERE table_name = ${literal(info.table)}`);
+}
+
+/** The database has a catalog (made by the first index; a read-only user or a database made by others may have none). */
+export async function hasCatalog(node: ClickHouseHttp, db: string): Promise<boolean> {
+  const r = await node.query(`SELECT count() FROM system.tables WHERE database = ${literal(db)} AND name = 'catalog_files'`);
+  return Number(r.rows[0]?.[0] ?? 0) > 0;
+}
+
 export async function readCatalog(node: ClickHouseHttp, db: string): Promise<TableInfo[]> {
   const r = await node.query(`SELECT info FROM ${chName(db)}.catalog_files FINAL WHERE removed = 0 ORDER BY indexed_at, table_name`);
   return r.rows.map((row) => JSON.parse(String(row[0])) as TableInfo);

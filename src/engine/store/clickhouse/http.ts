@@ -69,8 +69,9 @@ export class ClickHouseHttp {
     return { columns: j.meta.map((m) => m.name), types, rows: j.data.map((r) => r.map((v, i) => fromJson(v, types[i]))) };
   }
 
-  async command(sql: string, settings: Record<string, string | number> = {}): Promise<void> {
-    const r = await this.client.command({ query: sql, clickhouse_settings: settings as never });
+  async command(sql: string, settings: Record<string, string | number> = {}, timeoutMs?: number): Promise<void> {
+    const abort_signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const r = await this.client.command({ query: sql, clickhouse_settings: settings as never, abort_signal });
     void r;
   }
 

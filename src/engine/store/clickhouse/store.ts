@@ -15,7 +15,8 @@ import { sniff } from '../../input';
 import type { Querier } from '../../findings';
 import type { Role } from '../../roles';
 import type { LogStore } from '../store';
-import { describeExisting, ensureCatalog, readCatalog, writeEntry } from './catalog';
+import { describeExisting, ensureCatalog, hasCatalog, readCatalog, removeEntry, writeEntry } from './catalog';
+import { chName } from './sqlTree';
 import { checkServers } from './connect';
 import { toClickHouse } from './dialect';
 import { ClickHouseHttp, type ClickHouseOptions } from './http';
@@ -56,7 +57,10 @@ export class ClickHouseStore implements LogStore {
     private readonly opts: ClickHouseOptions & { database: string; shards: string[] },
     private readonly nodes: ClickHouseHttp[],
     private readonly bridge: SyncBridge,
+    private readonly settings: Record<string, string | number>,
   ) {}
+  /** The catalog's tables are there (made by the first index when missing). */
+  private catalogReady = false;
 
   get where(): string {
     const n = this.nodes.length;
@@ -66,7 +70,9 @@ export class ClickHouseStore implements LogStore {
   /**
    * Connects to every shard (each must answer within `connectTimeoutMs`, default 10 s), creates the
    * database where missing when `create` (default; otherwise a missing database fails with NOT_FOUND),
-   * creates the catalog where missing, and reads them.
+   * and reads the catalog when there is one. Nothing is written here: the catalog's tables are made
+   * by the first index, so query, analyze and suspects work for a read-only user, on a database
+   * with no catalog too (its tables described from system.columns, roles guessed).
    */
   static async connect(spec: string | ClickHouseOptions, how: { create?: boolean; connectTimeoutMs?: number } = {}): Promise<ClickHouseStore> {
     const o = typeof spec === 'string' ? parseStoreUrl(spec) : spec;
@@ -76,21 +82,29 @@ export class ClickHouseStore implements LogStore {
     try {
       await checkServers(nodes, database, { create: how.create ?? true, timeoutMs: how.connectTimeoutMs ?? 10_000 });
       if (o.cluster && shards.length > 1) await checkCluster(nodes[0], o.cluster, shards.length);
-      await ensureCatalog(nodes[0], database);
     } catch (e) {
       await Promise.all(nodes.map((n) => n.close()));
       if (e instanceof LogInvestigatorError) throw e;
       throw new LogInvestigatorError('UNREADABLE', `cannot use ClickHouse at ${o.url}: ${errorMessage(e)}`);
     }
+    let settings: Record<string, string | number>;
+    try {
+      settings = await querySettings(nodes[0]);
+    } catch (e) {
+      await Promise.all(nodes.map((n) => n.close()));
+      throw new LogInvestigatorError('UNREADABLE', `cannot use ClickHouse at ${o.url}: ${errorMessage(e)}`);
+    }
     const bridge = new SyncBridge({ url: o.url, shards, database, username: o.username, password: o.password, timeoutMs: o.timeoutMs }, (o.timeoutMs ?? 600_000) + 5_000);
-    const store = new ClickHouseStore({ ...o, database, shards }, nodes, bridge);
+    const store = new ClickHouseStore({ ...o, database, shards }, nodes, bridge, settings);
     await store.refresh();
     return store;
   }
 
   /** Reads the catalog and the database's other tables again. */
   async refresh(): Promise<void> {
-    this.catalog = await readCatalog(this.nodes[0], this.opts.database);
+    // no catalog yet (nothing indexed here, or a database made by others): its tables are all described from system.columns
+    this.catalogReady = await hasCatalog(this.nodes[0], this.opts.database);
+    this.catalog = this.catalogReady ? await readCatalog(this.nodes[0], this.opts.database) : [];
     const known = new Set(this.catalog.flatMap((t) => [t.table, ...(t.templates ? [t.templates.table] : [])]));
     this.existing = await describeExisting(this.nodes[0], this.opts.database, known);
   }
@@ -108,9 +122,14 @@ export class ClickHouseStore implements LogStore {
       try {
         const abs = path.resolve(file);
         if ((await sniff(abs)).sqlite) throw new LogInvestigatorError('BAD_OPTION', `${file} is a SQLite database; the ClickHouse store indexes text logs (read the SQLite file with the embedded store).`);
-        const taken = this.tables().map((t) => t.table);
+        // a file indexed here before is replaced, as the embedded store replaces a file's tables: its name is free again
+        const old = this.catalog.filter((t) => t.file === abs);
+        const taken = this.tables().filter((t) => !old.includes(t)).map((t) => t.table);
         const built = await buildTable(abs, options, { signal: ctx.signal, onProgress: ctx.onProgress, takenNames: taken });
         if (taken.some((t) => t.toLowerCase() === built.info.table.toLowerCase())) throw new LogInvestigatorError('BAD_OPTION', `A table named ${built.info.table} exists already in ${this.opts.database}.`);
+        if (!this.catalogReady) await ensureCatalog(this.nodes[0], this.opts.database);
+        this.catalogReady = true;
+        for (const t of old) await this.drop(t);
         await ingestBuilt(SQL, built, target);
         await writeEntry(this.nodes[0], this.opts.database, built.info, built.rejects);
         this.catalog.push(built.info);
@@ -121,6 +140,15 @@ export class ClickHouseStore implements LogStore {
       }
     }
     return outcomes;
+  }
+
+  /** Drops an indexed table on every shard (its Distributed table, its shard tables, its templates) and its catalog entries. */
+  private async drop(t: TableInfo): Promise<void> {
+    const db = this.opts.database;
+    const names = [t.table, `${t.table}_local`, ...(t.templates ? [t.templates.table] : [])];
+    for (const n of this.nodes) for (const name of names) await n.command(`DROP TABLE IF EXISTS ${chName(db)}.${chName(name)}`);
+    await removeEntry(this.nodes[0], db, t);
+    this.catalog = this.catalog.filter((c) => c !== t);
   }
 
   query(sql: string, params: SqlValue[] = [], opts: { maxRows?: number } = {}): QueryResult {
@@ -137,13 +165,13 @@ export class ClickHouseStore implements LogStore {
   private statement(sql: string, params: SqlValue[], opts: { maxRows?: number } = {}): QueryResult {
     if (!isWrite(sql)) return this.read(sql, params, opts);
     const text = toClickHouseWrite(sql, params);
-    for (let shard = 0; shard < this.nodes.length; shard++) this.bridge.command(text, shard, QUERY_SETTINGS);
+    for (let shard = 0; shard < this.nodes.length; shard++) this.bridge.command(text, shard, this.settings);
     return { columns: [], rows: [], truncated: false };
   }
 
   private read(sql: string, params: SqlValue[], opts: { maxRows?: number }): QueryResult {
     const text = toClickHouse(sql.trim().replace(/;\s*$/, ''), params);
-    const r = this.bridge.query(text, QUERY_SETTINGS);
+    const r = this.bridge.query(text, this.settings);
     const max = opts.maxRows ?? Number.MAX_SAFE_INTEGER;
     return { columns: r.columns, rows: r.rows.length > max ? r.rows.slice(0, max) : r.rows, truncated: r.rows.length > max };
   }
@@ -162,6 +190,19 @@ export class ClickHouseStore implements LogStore {
     await this.bridge.close();
     await Promise.all(this.nodes.map((n) => n.close()));
   }
+}
+
+/**
+ * The settings each query sends: QUERY_SETTINGS less those the user's profile has already. A user
+ * with readonly=1 may change none, so it sends none and its profile decides (a read-only profile
+ * for these investigations sets them, as scripts/clickhouse/cluster.sh's li_reader does).
+ */
+async function querySettings(node: ClickHouseHttp): Promise<Record<string, string | number>> {
+  const names = ['readonly', ...Object.keys(QUERY_SETTINGS)].map((k) => `'${k}'`).join(', ');
+  const r = await node.query(`SELECT name, value FROM system.settings WHERE name IN (${names})`);
+  const now = new Map(r.rows.map(([n, v]) => [String(n), String(v)]));
+  if (now.get('readonly') === '1') return {};
+  return Object.fromEntries(Object.entries(QUERY_SETTINGS).filter(([k, v]) => now.get(k) !== String(v)));
 }
 
 /** The cluster must exist on the first server with as many shards as the address names. */

@@ -35,29 +35,41 @@ export class SyncBridge {
     this.port.unref();
   }
 
-  private call(req: BridgeRequest): RawResult {
-    Atomics.store(this.flag, 0, 0);
+  private nextId = 0;
+
+  /**
+   * Posts the request and waits for the reply with its id. A reply with another id answers an
+   * earlier request that was given up at its deadline (it may land while this one waits, or sit
+   * in the port since): it is dropped, never read as this query's answer.
+   */
+  private call(what: Omit<BridgeRequest, 'id' | 'timeoutMs'>, timeoutMs: number): RawResult {
+    const id = ++this.nextId;
+    const req: BridgeRequest = { ...what, id, timeoutMs };
     this.port.postMessage(req);
-    const deadline = Date.now() + this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // lower the flag before reading the port: a reply posted after the read raises it again (the worker posts, then raises)
+      Atomics.store(this.flag, 0, 0);
+      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+        const reply = m.message as BridgeReply;
+        if (reply.id !== id) continue;
+        if (!reply.ok) throw new LogInvestigatorError('SQL', `ClickHouse: ${reply.message.replace(/, e\.what\(\) = DB::Exception\s*$/, '')}`);
+        return { columns: reply.columns, types: reply.types, rows: reply.rows };
+      }
       const left = deadline - Date.now();
-      if (left <= 0) throw new LogInvestigatorError('SQL', `ClickHouse did not answer within ${Math.round(this.timeoutMs / 1000)} s`);
+      if (left <= 0) throw new LogInvestigatorError('SQL', `ClickHouse did not answer within ${Math.round(timeoutMs / 1000)} s`);
       Atomics.wait(this.flag, 0, 0, Math.min(left, 1000));
-      const m = receiveMessageOnPort(this.port);
-      if (!m) continue;
-      const reply = m.message as BridgeReply;
-      if (!reply.ok) throw new LogInvestigatorError('SQL', `ClickHouse: ${reply.message.replace(/, e\.what\(\) = DB::Exception\s*$/, '')}`);
-      return reply;
     }
   }
 
-  query(sql: string, settings: Record<string, string | number> = {}): RawResult {
-    return this.call({ sql, settings });
+  /** `timeoutMs`: this query's deadline (the bridge's otherwise). */
+  query(sql: string, settings: Record<string, string | number> = {}, timeoutMs = this.timeoutMs): RawResult {
+    return this.call({ sql, settings }, timeoutMs);
   }
 
   /** A statement without rows on one shard (0: the first). */
   command(sql: string, shard = 0, settings: Record<string, string | number> = {}): void {
-    this.call({ sql, settings, command: true, shard });
+    this.call({ sql, settings, command: true, shard }, this.timeoutMs);
   }
 
   close(): Promise<number> {

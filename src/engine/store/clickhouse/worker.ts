@@ -1,7 +1,8 @@
 /**
  * The thread that talks HTTP to ClickHouse for the synchronous bridge (syncBridge.ts): it runs
  * each request through the official client and posts the reply on the port, then wakes the
- * analysis thread waiting on the shared flag.
+ * analysis thread waiting on the shared flag. Each reply carries its request's id, so the bridge
+ * can tell the answer it waits for from a late one.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { BridgeInit, BridgeReply, BridgeRequest } from './bridgeProtocol';
@@ -21,14 +22,16 @@ const client = (shard: number): ClickHouseHttp => {
 async function handle(req: BridgeRequest): Promise<BridgeReply> {
   try {
     const http = client(req.shard ?? 0);
+    // given up a second after the bridge's deadline (the bridge's own message says it did not answer), so a late request does not hold a connection
+    const timeoutMs = req.timeoutMs === undefined ? undefined : req.timeoutMs + 1000;
     if (req.command) {
-      await http.command(req.sql, req.settings);
-      return { ok: true, columns: [], types: [], rows: [] };
+      await http.command(req.sql, req.settings, timeoutMs);
+      return { id: req.id, ok: true, columns: [], types: [], rows: [] };
     }
-    const r = await http.query(req.sql, req.settings);
-    return { ok: true, ...r };
+    const r = await http.query(req.sql, req.settings, timeoutMs);
+    return { id: req.id, ok: true, ...r };
   } catch (e) {
-    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    return { id: req.id, ok: false, message: e instanceof Error ? e.message : String(e) };
   }
 }
 
