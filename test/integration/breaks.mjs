@@ -171,6 +171,15 @@ export const BREAKS = [
     suite: 'views.test',
     fails: 'every chart has a size and text at 4.5:1',
   },
+  {
+    name: 'timeline-brush-nothing',
+    why: 'brushing a timeline lists no rows',
+    file: 'webview/chart.ts',
+    find: "post({ type: 'brush', from: new Date(range[0]).toISOString(), to: new Date(range[1]).toISOString() });",
+    replace: 'void range;',
+    suite: 'viewsTimeline',
+    fails: 'lists the rows of the range dragged over',
+  },
 ];
 
 const SKIP = new Set(['node_modules', '.git', '.vscode-test', 'test-artifacts', 'dist', '.stryker-tmp', 'reports']);
