@@ -364,10 +364,13 @@ const MAX_FLATTEN_DEPTH = 16;
 
 const tooDeep = (text: string) => `a JSON value nested too deep to store (${jsonDepth(text).toLocaleString('en-US')} levels of [ and {); the line is kept here as it was`;
 
-/** The deepest nesting of [ and { outside strings in a JSON text. */
-export function jsonDepth(text: string): number {
+/**
+ * Walks the [ { ] } of a JSON text that are outside strings, calling `visit` with each one's index
+ * and the nesting depth after it; stops at the first `visit` that returns true and gives its index
+ * (-1 when none did).
+ */
+export function walkJsonNesting(text: string, visit: (i: number, depth: number) => boolean | void): number {
   let depth = 0;
-  let max = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -375,9 +378,17 @@ export function jsonDepth(text: string): number {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
+    else if ((c === 0x5b || c === 0x7b ? visit(i, ++depth) : c === 0x5d || c === 0x7d ? visit(i, --depth) : false) === true) return i;
   }
+  return -1;
+}
+
+/** The deepest nesting of [ and { outside strings in a JSON text. */
+export function jsonDepth(text: string): number {
+  let max = 0;
+  walkJsonNesting(text, (_, depth) => {
+    max = Math.max(max, depth);
+  });
   return max;
 }
 

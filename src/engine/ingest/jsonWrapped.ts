@@ -12,7 +12,7 @@
  * inside one.
  */
 import type { FixedColumn, FormatId, LineParser, RecordSink } from '../formats';
-import { JsonLinesParser } from '../formats';
+import { JsonLinesParser, walkJsonNesting } from '../formats';
 
 /** Where the reader is outside the events: before a document, at a key, its ':', its value, in its array, after a value, skipping a value. */
 type Frame = 'top' | 'key' | 'colon' | 'value' | 'array' | 'next' | 'skip';
@@ -212,16 +212,6 @@ function keyText(raw: string): string {
 
 /** The index just after the text's first JSON value (an object or array), or -1 when it does not end in the text. */
 function endOfFirstValue(text: string): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i + 1;
-  }
-  return -1;
+  const close = walkJsonNesting(text, (_, depth) => depth === 0);
+  return close < 0 ? -1 : close + 1;
 }
