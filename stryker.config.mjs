@@ -3,7 +3,7 @@
 // (tsc -p tsconfig.test.json), drops the mutants that do not type-check, and runs the mocha unit
 // tests that cover each mutant (coverageAnalysis perTest).
 // Narrow it with environment variables, e.g. for one module and the tests that exercise it:
-//   STRYKER_MUTATE=src/engine/triage/risk.ts STRYKER_SPEC='out/test/unit/{risk,tails}.test.js' npm run test:mutation
+//   STRYKER_MUTATE=src/engine/findings/triage/risk.ts STRYKER_SPEC='out/test/unit/{risk,tails}.test.js' npm run test:mutation
 // The HTML report goes to reports/mutation/ (gitignored), the summary table to the terminal.
 const list = (v, d) => (v ? v.split(';').map((s) => s.trim()).filter(Boolean) : d);
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { TemplateMiner } from '../src/engine/templates/drain';
 import { groupingAccuracy, parseStructuredCsv } from '../src/engine/templates/accuracy';
 import { learnHeader, LearnedParser } from '../src/engine/ingest/learned';
-import type { RecordSink } from '../src/engine/formats';
+import type { RecordSink } from '../src/engine/ingest/formats';
 
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beacons } from '../src/engine/analyses/network/beacons';
 import { Engine } from '../src/engine/engine';
-import { runAnalysis } from '../src/engine/findings';
+import { runAnalysis } from '../src/engine/findings/model';
 import { mulberry32 } from '../test/generators/courseLog';
 
 const HEAD = [

@@ -13,8 +13,8 @@ import { generate } from './sigmaEvents';
 import { compileReport } from '../src/engine/sigma/report';
 import { loadSigmaRules } from '../src/engine/sigma/rule';
 import { loadMappings, rulesFrom, runRulesOnTable } from '../src/engine/sigma/run';
-import { sigmaAnalysis } from '../src/engine/analyses/sigma';
-import { runAnalysis } from '../src/engine/findings';
+import { sigmaAnalysis } from '../src/engine/analyses/rules/sigmaAnalysis';
+import { runAnalysis } from '../src/engine/findings/model';
 
 /** CPU time of this process so far, in ms (the machine is shared: wall time alone says little). */
 const cpu = () => {

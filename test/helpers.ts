@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/engine/engine';
-import type { IndexOptions, TableInfo } from '../src/engine/build';
-import type { SqlValue } from '../src/engine/database';
+import type { IndexOptions, TableInfo } from '../src/engine/ingest/build';
+import type { SqlValue } from '../src/engine/store/database';
 
 /** test/fixtures, from the compiled test's folder (out/test/…) or the source tree. */
 export const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures');

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildTable, type IndexOptions, type IndexProgress, type TableInfo } from './build';
-import { LogDatabase, type QueryResult, type SqlValue } from './database';
+import { buildTable, type IndexOptions, type IndexProgress, type TableInfo } from './ingest/build';
+import { LogDatabase, type QueryResult, type SqlValue } from './store/database';
 import { CancelledError, LogInvestigatorError, errorMessage, type IndexErrorCode } from './errors';
-import { sniff } from './input';
+import { sniff } from './ingest/input';
 
 export interface IndexContext {
   signal?: AbortSignal;

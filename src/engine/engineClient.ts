@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { IndexOptions, IndexProgress, TableInfo } from './build';
-import type { QueryResult, SqlValue } from './database';
+import type { IndexOptions, IndexProgress, TableInfo } from './ingest/build';
+import type { QueryResult, SqlValue } from './store/database';
 import type { IndexContext, IndexOutcome } from './engine';
 import type { AnalysisRun, EngineMessage, EngineReplies, EngineRequest, EngineWorkerData } from './engineProtocol';
 import { CancelledError, LogInvestigatorError, type IndexErrorCode } from './errors';
-import type { AnalysisOutput, AnalysisStep } from './findings';
-import type { Role } from './roles';
+import type { AnalysisOutput, AnalysisStep } from './findings/model';
+import type { Role } from './ingest/roles';
 
 /** How a caller follows and stops an analysis run. */
 export interface AnalyzeContext {

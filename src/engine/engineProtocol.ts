@@ -1,11 +1,11 @@
-import type { IndexOptions, IndexProgress, TableInfo } from './build';
-import type { QueryResult, SqlValue } from './database';
+import type { IndexOptions, IndexProgress, TableInfo } from './ingest/build';
+import type { QueryResult, SqlValue } from './store/database';
 import type { IndexOutcome } from './engine';
-import type { Role } from './roles';
+import type { Role } from './ingest/roles';
 import type { ClickHouseOptions } from './store/clickhouse/http';
-import type { AnalysisOutput, AnalysisRun, AnalysisStep } from './findings';
+import type { AnalysisOutput, AnalysisRun, AnalysisStep } from './findings/model';
 
-export type { AnalysisRun } from './findings';
+export type { AnalysisRun } from './findings/model';
 
 /** Requests to the engine worker; each has an id and gets exactly one reply. */
 export type EngineRequest =

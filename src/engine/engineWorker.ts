@@ -8,9 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CancelledError, LogInvestigatorError } from './errors';
 import type { AnalysisRun, EngineMessage, EngineRequest, EngineWorkerData } from './engineProtocol';
 import { ANALYSES } from './analyses';
-import type { SqlValue } from './database';
-import { runAnalyses, selectAnalyses, type Querier } from './findings';
-import { markdownReport } from './report';
+import type { SqlValue } from './store/database';
+import { runAnalyses, selectAnalyses, type Querier } from './findings/model';
+import { markdownReport } from './findings/report';
 import { SqlJsStore, type LogStore } from './store/store';
 import { ClickHouseStore } from './store/clickhouse/store';
 

@@ -1,4 +1,4 @@
-import type { SqlValue } from './database';
+import type { SqlValue } from './store/database';
 
 function cell(v: SqlValue): string {
   if (v === null) return '';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ANALYSES } from '../engine/analyses';
-import { selectAnalyses, type Missing } from '../engine/findings';
+import { selectAnalyses, type Missing } from '../engine/findings/model';
 import { safeText } from '../shared/safeText';
 import { sigmaRulesParam } from './sigma';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { TableInfo } from '../engine/build';
+import type { TableInfo } from '../engine/ingest/build';
 import { errorMessage } from '../engine/errors';
-import { quoteIdent } from '../engine/names';
+import { quoteIdent } from '../engine/store/names';
 import { GridRows, guessType } from '../shared/gridRows';
 import { PAGE_ROWS, type ChartGrid, type ChartSpec, type ChartTable, type WebviewToHost } from '../shared/protocol';
 import { chooseBucket, timelineSpec } from '../shared/views';

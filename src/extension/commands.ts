@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../engine/atomicFile';
-import type { TableInfo } from '../engine/build';
-import { FORMATS, FORMAT_TITLES, type FormatId } from '../engine/formats';
-import { quoteIdent } from '../engine/names';
-import { ROLES, type Role } from '../engine/roles';
+import type { TableInfo } from '../engine/ingest/build';
+import { FORMATS, FORMAT_TITLES, type FormatId } from '../engine/ingest/formats';
+import { quoteIdent } from '../engine/store/names';
+import { ROLES, type Role } from '../engine/ingest/roles';
 import type { EngineService } from './engineService';
 import type { FilesNode } from './filesView';
 import { ResultsPanel } from './resultsPanel';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ColumnInfo, TableInfo } from '../engine/build';
+import type { ColumnInfo, TableInfo } from '../engine/ingest/build';
 import type { EngineService } from './engineService';
 import { safeLabel, safeText } from '../shared/safeText';
 

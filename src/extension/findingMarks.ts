@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Finding } from '../engine/findings';
+import type { Finding } from '../engine/findings/model';
 import type { FindingsService } from './findingsService';
-import { riskOf } from '../engine/triage/combine';
+import { riskOf } from '../engine/findings/triage/combine';
 import { safeText } from '../shared/safeText';
 
 /**

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Finding, Severity } from '../engine/findings';
-import { incidentCard, suspectCard } from '../engine/triage/card';
-import { riskOf } from '../engine/triage/combine';
-import type { Incident } from '../engine/triage/incidents';
+import type { Finding, Severity } from '../engine/findings/model';
+import { incidentCard, suspectCard } from '../engine/findings/triage/card';
+import { riskOf } from '../engine/findings/triage/combine';
+import type { Incident } from '../engine/findings/triage/incidents';
 import { safeLabel } from '../shared/safeText';
 import type { EntityFindings, FindingsService, GroupId, ViewGroup } from './findingsService';
 import { readLines } from './lineText';

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { errorMessage } from '../engine/errors';
-import type { AnalysisOutput } from '../engine/findings';
+import type { AnalysisOutput } from '../engine/findings/model';
 import { formatTable } from '../engine/output';
 import {
   CHART_MIME, NOTEBOOK_TYPE, SAVED_ROWS, TABLE_MIME, inlineParams, isRendererMessage, parseNotebook, serializeNotebook,

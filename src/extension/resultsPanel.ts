@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { TableInfo } from '../engine/build';
-import type { SqlValue } from '../engine/database';
+import type { TableInfo } from '../engine/ingest/build';
+import type { SqlValue } from '../engine/store/database';
 import { errorMessage } from '../engine/errors';
 import { rowsBehind, type RowsBehind } from '../shared/rowsBehind';
 import { sqlErrorPosition } from '../shared/sqlError';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../engine/errors';
-import { parseRules, RULES_FILE, type RuleError } from '../engine/rules/rules';
+import { parseRules, RULES_FILE, type RuleError } from '../engine/analyses/rules/rules';
 import { analysisParams, workspaceRoot } from './analysisParams';
 import type { FindingsService } from './findingsService';
 import { safeText } from '../shared/safeText';

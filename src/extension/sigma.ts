@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisOutput, AnalysisRun, Finding } from '../engine/findings';
+import type { AnalysisOutput, AnalysisRun, Finding } from '../engine/findings/model';
 import { safeLabel } from '../shared/safeText';
 import { workspaceRoot } from './analysisParams';
 import type { FindingsContext } from './findingsCommands';

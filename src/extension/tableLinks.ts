@@ -1,7 +1,7 @@
-import type { TableInfo } from '../engine/build';
-import type { SqlValue } from '../engine/database';
-import type { AnalysisOutput } from '../engine/findings';
-import { quoteIdent } from '../engine/names';
+import type { TableInfo } from '../engine/ingest/build';
+import type { SqlValue } from '../engine/store/database';
+import type { AnalysisOutput } from '../engine/findings/model';
+import { quoteIdent } from '../engine/store/names';
 import type { Cell } from '../shared/protocol';
 import type * as vscode from 'vscode';
 import type { ChartTable } from '../shared/protocol';

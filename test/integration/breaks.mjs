@@ -165,7 +165,7 @@ export const BREAKS = [
   {
     name: 'confusion-counts-theme-colour',
     why: "the confusion matrices' counts in the theme's text colour, whatever the cell's blue",
-    file: 'src/engine/login/evaluation.ts',
+    file: 'src/engine/analyses/login/evaluation.ts',
     find: "encoding: { text: { field: 'label' }, color: heat.text } },",
     replace: "encoding: { text: { field: 'label' } } },",
     suite: 'views.test',

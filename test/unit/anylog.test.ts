@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
 import { LAYOUTS, layoutParser, stampAt } from '../../src/engine/ingest/timestamps';
-import { detect } from '../../src/engine/formats';
+import { detect } from '../../src/engine/ingest/formats';
 import { headerColumns, learnHeader } from '../../src/engine/ingest/learned';
 
 /** Year of the samples whose stamps carry none (as --year gives it). */

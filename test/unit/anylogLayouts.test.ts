@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hasShared, indexed, one, rows, SHARED, tmpDir } from '../helpers';
-import type { IndexOptions } from '../../src/engine/build';
+import type { IndexOptions } from '../../src/engine/ingest/build';
 import { parseStructuredCsv } from '../../src/engine/templates/accuracy';
 
 interface Case {

@@ -5,10 +5,10 @@ import * as zlib from 'node:zlib';
 import { Engine } from '../../src/engine/engine';
 import { LogInvestigatorError } from '../../src/engine/errors';
 import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
-import { uniqueColumnNames } from '../../src/engine/names';
-import { EXTRA_COLUMN, MAX_COLUMNS } from '../../src/engine/build';
+import { uniqueColumnNames } from '../../src/engine/store/names';
+import { EXTRA_COLUMN, MAX_COLUMNS } from '../../src/engine/ingest/build';
 import { ANALYSES } from '../../src/engine/analyses';
-import { runAnalyses } from '../../src/engine/findings';
+import { runAnalyses } from '../../src/engine/findings/model';
 import { jsonText } from '../../src/engine/output';
 
 async function failure(file: string): Promise<{ code: string; message: string }> {

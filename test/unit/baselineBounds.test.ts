@@ -4,10 +4,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { entityBaseline } from '../../src/engine/analyses/baseline';
-import type { TableInfo } from '../../src/engine/build';
+import { entityBaseline } from '../../src/engine/analyses/events/baseline';
+import type { TableInfo } from '../../src/engine/ingest/build';
 import type { Engine } from '../../src/engine/engine';
-import { runAnalysis } from '../../src/engine/findings';
+import { runAnalysis } from '../../src/engine/findings/model';
 import { indexed, tmpDir } from '../helpers';
 
 /** JSON Lines: `counts[i]` events of `user` on the i-th day from `first` (UTC, at noon). */

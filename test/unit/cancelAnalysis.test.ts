@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { ANALYSES } from '../../src/engine/analyses';
 import { EngineClient } from '../../src/engine/engineClient';
 import { CancelledError } from '../../src/engine/errors';
-import { runAnalyses, selectAnalyses, type AnalysisStep } from '../../src/engine/findings';
+import { runAnalyses, selectAnalyses, type AnalysisStep } from '../../src/engine/findings/model';
 import { fixture, indexed } from '../helpers';
 
 describe('cancelling an analysis run', () => {

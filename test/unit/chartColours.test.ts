@@ -5,10 +5,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { BLUES_WHITE_TEXT_FROM, shadesOf } from '../../src/shared/chartSpec';
-import { evaluateEntities, evaluationSpec } from '../../src/engine/evaluate';
-import type { Finding } from '../../src/engine/findings';
-import { evaluationChart } from '../../src/engine/login/evaluation';
-import { renderSvg } from '../../src/engine/report';
+import { evaluateEntities, evaluationSpec } from '../../src/engine/findings/evaluate';
+import type { Finding } from '../../src/engine/findings/model';
+import { evaluationChart } from '../../src/engine/analyses/login/evaluation';
+import { renderSvg } from '../../src/engine/findings/report';
 
 const esmImport = new Function('m', 'return import(m)') as (m: string) => Promise<{ scheme(name: string): (t: number) => string }>;
 

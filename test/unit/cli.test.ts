@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, tmpDir } from '../helpers';
-import { loadSqlJs } from '../../src/engine/database';
+import { loadSqlJs } from '../../src/engine/store/database';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'log-investigator.js');

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ANALYSES } from '../../src/engine/analyses';
-import { runAnalyses } from '../../src/engine/findings';
+import { runAnalyses } from '../../src/engine/findings/model';
 import { ClickHouseStore, parseStoreUrl } from '../../src/engine/store/clickhouse/store';
 import { ClickHouseHttp } from '../../src/engine/store/clickhouse/http';
 import { SyncBridge } from '../../src/engine/store/clickhouse/syncBridge';

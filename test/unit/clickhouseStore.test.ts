@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ANALYSES } from '../../src/engine/analyses';
-import { runAnalyses, type AnalysisRun } from '../../src/engine/findings';
+import { runAnalyses, type AnalysisRun } from '../../src/engine/findings/model';
 import { ClickHouseStore } from '../../src/engine/store/clickhouse/store';
 import { ClickHouseHttp } from '../../src/engine/store/clickhouse/http';
 import { SqlJsStore } from '../../src/engine/store/store';

@@ -8,10 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
-import type { SqlValue } from '../../src/engine/database';
-import { runAnalysis } from '../../src/engine/findings';
-import { guessRoles, type RoleCandidate } from '../../src/engine/roles';
+import { sigmaAnalysis } from '../../src/engine/analyses/rules/sigmaAnalysis';
+import type { SqlValue } from '../../src/engine/store/database';
+import { runAnalysis } from '../../src/engine/findings/model';
+import { guessRoles, type RoleCandidate } from '../../src/engine/ingest/roles';
 import { fixture, indexed, rows, tmpDir } from '../helpers';
 
 const EVENTS = fs

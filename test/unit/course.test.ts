@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
 import type { Engine } from '../../src/engine/engine';
-import { missingRoles, runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { missingRoles, runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
 import { fixture, indexed, tmpDir } from '../helpers';
 
 const COHORTS: Record<number, { start: string; name: string }> = { 20: { start: '2017-08-01', name: 'Redwood' }, 21: { start: '2017-10-02', name: 'Sequoia' }, 22: { start: '2018-01-09', name: 'Teddy' }, 23: { start: '2018-03-06', name: 'Ulysses' } };

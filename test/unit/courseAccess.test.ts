@@ -13,13 +13,13 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { topicOf } from '../../src/engine/analyses/alumniReading';
-import { poissonChangePoint } from '../../src/engine/analyses/crossProgram';
-import { ewm } from '../../src/engine/analyses/spikes';
+import { topicOf } from '../../src/engine/analyses/course/alumniReading';
+import { poissonChangePoint } from '../../src/engine/analyses/course/crossProgram';
+import { ewm } from '../../src/engine/analyses/course/spikes';
 import type { Engine } from '../../src/engine/engine';
-import { runAnalysis, type AnalysisOutput, type Finding } from '../../src/engine/findings';
+import { runAnalysis, type AnalysisOutput, type Finding } from '../../src/engine/findings/model';
 import { generateCourseLog, plantedCases } from '../generators/courseLog';
-import { renderSvg } from '../../src/engine/report';
+import { renderSvg } from '../../src/engine/findings/report';
 import { fixture, indexed, tmpDir } from '../helpers';
 
 const P = plantedCases(42);
@@ -43,7 +43,7 @@ describe('course-site analyses on the planted generated log', function () {
     ({ engine } = await indexed([file, fixture('cohorts.csv')], { columns: ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'] }));
     const log = engine.tables().find((t) => t.table === 'course')!;
     // one query function for the whole run, as the command line has: the analyses share the column arrays
-    const query = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+    const query = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => engine.query(sql, p);
     runWith = (id, params = {}) => runAnalysis(analysisById(id)!, log, query, params, engine.tables());
     for (const id of ['busiest-resources', 'cohort-overuse', 'barely-active', 'suspicious-access', 'cross-program', 'alumni-reading', 'spikes']) outputs.set(id, runWith(id));
   });
@@ -237,7 +237,7 @@ describe('course-site analysis helpers', () => {
     const { engine: e } = await indexed([file]);
     const t = e.tables()[0];
     assert.ok(Number(e.query(`SELECT count(*) FROM "${t.table}" WHERE _time IS NULL`).rows[0][0]) >= 1, 'a row without time');
-    const query = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => e.query(sql, p);
+    const query = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => e.query(sql, p);
     const s = runAnalysis(analysisById('suspicious-access')!, t, query, {}, e.tables());
     const burst = s.findings.find((f) => f.entity.value === 'u4')!;
     assert.equal(burst.metrics.peakPerMinute, 30);

@@ -11,10 +11,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import type { SqlValue } from '../../src/engine/database';
+import type { SqlValue } from '../../src/engine/store/database';
 import type { Engine } from '../../src/engine/engine';
-import { runAnalysis, type AnalysisOutput, type Finding } from '../../src/engine/findings';
-import { rankOf, triage, type Triage } from '../../src/engine/triage/triage';
+import { runAnalysis, type AnalysisOutput, type Finding } from '../../src/engine/findings/model';
+import { rankOf, triage, type Triage } from '../../src/engine/findings/triage/triage';
 import { generateCourseLog, plantedCases } from '../generators/courseLog';
 import { fixture, indexed, tmpDir } from '../helpers';
 
@@ -114,7 +114,7 @@ describe('triage of the course-site analyses on the planted generated log', func
       for (const [l] of engine.query(`SELECT _line FROM (${f.evidence.sql})`, f.evidence.params).rows) rows.add(Number(l));
     }
     assert.equal(lines, 54844);
-    // one or two representative rows per finding (triage/evidence.ts); 803 when every finding marked up to 50
+    // one or two representative rows per finding (findings/triage/evidence.ts); 803 when every finding marked up to 50
     assert.equal(marked.size, 40);
     assert.equal(rows.size, 10356, 'mostly the two flagged days (every request of a flagged day is evidence of it)');
     const shared = t.suspects.find((x) => x.kind === 'ip' && x.value === P.sharedIp)!.findings[0];

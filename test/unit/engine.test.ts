@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { EngineClient } from '../../src/engine/engineClient';
 import { CancelledError } from '../../src/engine/errors';
-import type { IndexProgress } from '../../src/engine/build';
+import type { IndexProgress } from '../../src/engine/ingest/build';
 import { fixture, tmpDir } from '../helpers';
 
 function bigCsv(lines: number): string {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../../src/engine/engineClient';
 import { CancelledError, LogInvestigatorError } from '../../src/engine/errors';
 import { analysisById } from '../../src/engine/analyses';
-import { runAnalysis } from '../../src/engine/findings';
+import { runAnalysis } from '../../src/engine/findings/model';
 import { fixture, indexed, tmpDir } from '../helpers';
 
 describe('engine in a worker thread (EngineClient)', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../../src/engine/evaluate';
-import type { Finding } from '../../src/engine/findings';
-import { loadVega, renderSvg } from '../../src/engine/report';
+import { evaluateEntities, evaluationSpec, maliciousFromWindows } from '../../src/engine/findings/evaluate';
+import type { Finding } from '../../src/engine/findings/model';
+import { loadVega, renderSvg } from '../../src/engine/findings/report';
 
 const finding = (value: string, score: number): Finding => ({
   id: `a:t:ip:${value}`,

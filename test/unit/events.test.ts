@@ -6,9 +6,9 @@ import { EVENT_STREAM_DEFAULTS, NETWORKS, PLANTED, THREAT_IPS, eventStreamLines,
 import type { EmailEvent } from '../generators/eventStream';
 import { fixture, indexed, tmpDir } from '../helpers';
 import { ANALYSES } from '../../src/engine/analyses';
-import { runAnalyses } from '../../src/engine/findings';
-import { ruleRisk } from '../../src/engine/analyses/rules';
-import { findingsOf, rankOf, triage } from '../../src/engine/triage/triage';
+import { runAnalyses } from '../../src/engine/findings/model';
+import { ruleRisk } from '../../src/engine/analyses/rules/rulesAnalysis';
+import { findingsOf, rankOf, triage } from '../../src/engine/findings/triage/triage';
 
 const ipInt = (ip: string) => ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
 const inCidr = (ip: string, cidr: string) => {

@@ -9,14 +9,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById, ANALYSES } from '../../src/engine/analyses';
-import type { Finding } from '../../src/engine/findings';
-import { runAnalyses, runAnalysis } from '../../src/engine/findings';
-import { episodes, fitTraffic, trafficRate, type MinuteTraffic } from '../../src/engine/login/bursts';
-import { combine } from '../../src/engine/triage/combine';
-import { EVIDENCE_MARKS, representative } from '../../src/engine/triage/evidence';
-import { riskFromLog10P, surpriseFromLog10P, surpriseOfRisk } from '../../src/engine/triage/risk';
-import { compareSuspects } from '../../src/engine/triage/suspects';
-import { triage } from '../../src/engine/triage/triage';
+import type { Finding } from '../../src/engine/findings/model';
+import { runAnalyses, runAnalysis } from '../../src/engine/findings/model';
+import { episodes, fitTraffic, trafficRate, type MinuteTraffic } from '../../src/engine/analyses/login/bursts';
+import { combine } from '../../src/engine/findings/triage/combine';
+import { EVIDENCE_MARKS, representative } from '../../src/engine/findings/triage/evidence';
+import { riskFromLog10P, surpriseFromLog10P, surpriseOfRisk } from '../../src/engine/findings/triage/risk';
+import { compareSuspects } from '../../src/engine/findings/triage/suspects';
+import { triage } from '../../src/engine/findings/triage/triage';
 import { generateWebLog, WEB_PLANTED } from '../generators/webLog';
 import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
 
@@ -58,7 +58,7 @@ describe('failure bursts against the log\'s own rates', () => {
       fs.writeFileSync(file, generateWebLog().join('\n') + '\n');
       const { engine, tables } = await indexed([file]);
       try {
-        const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+        const q = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => engine.query(sql, p);
         bursts = runAnalysis(analysisById('failure-bursts')!, tables[0], q, {}, tables).findings;
         outputs = runAnalyses([...ANALYSES], tables, q, {}).outputs;
       } finally {
@@ -185,7 +185,7 @@ describe('impossible travel: the sort for a log in time order', () => {
     fs.writeFileSync(reversed, [src[0], ...src.slice(1).reverse()].join('\n') + '\n');
     const { engine, tables } = await indexed([inOrder, reversed]);
     try {
-      const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+      const q = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => engine.query(sql, p);
       const geo = fixture('geo/GeoLite2-City-Test.mmdb');
       const legs = (t: (typeof tables)[number]) => runAnalysis(analysisById('impossible-travel')!, t, q, { geo }, tables).findings.map((f) => [f.entity.value, f.metrics.fastestKmh, ...places(f), f.metrics.fromTime, f.metrics.toTime, f.metrics.legs]);
       // two places in the same second have no direction: their order is the rows'

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { ANALYSES, analysisById } from '../../src/engine/analyses';
 import { LogInvestigatorError } from '../../src/engine/errors';
-import { findingsCsv, toSarif } from '../../src/engine/export';
-import { robustStats, robustZ, runAnalyses, runAnalysis, selectAnalyses, severityOf, type Analysis, type AnalysisOutput } from '../../src/engine/findings';
+import { findingsCsv, toSarif } from '../../src/engine/findings/export';
+import { robustStats, robustZ, runAnalyses, runAnalysis, selectAnalyses, severityOf, type Analysis, type AnalysisOutput } from '../../src/engine/findings/model';
 import type { Engine } from '../../src/engine/engine';
 import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
 
@@ -85,7 +85,7 @@ describe('findings and analyses', () => {
 
   it('runs a selection of analyses, each with the parameters it declares; required parameters are reported', async () => {
     const { engine } = await indexed([plantedLog()]);
-    const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+    const q = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => engine.query(sql, p);
     assert.deepEqual(selectAnalyses('failure-bursts, volume-outliers-ip', ANALYSES).map((a) => a.id), ['failure-bursts', 'volume-outliers-ip']);
     assert.throws(() => selectAnalyses('failure-bursts,nope', ANALYSES), /unknown analysis 'nope'/);
     // a parameter of one analysis does not trouble the others, and reaches its own

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { col, fixture, indexed, one, rows, tmpDir } from '../helpers';
-import { detect } from '../../src/engine/formats';
-import { parseSshd, unescapeZeek } from '../../src/engine/formats';
+import { detect } from '../../src/engine/ingest/formats';
+import { parseSshd, unescapeZeek } from '../../src/engine/ingest/formats';
 
 describe('formats', () => {
   it('CSV: RFC 4180 quoting, quoted newlines and the line each record starts on', async () => {

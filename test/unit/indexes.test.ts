@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, indexed, one, rows, tmpDir } from '../helpers';
-import { loadSqlJs } from '../../src/engine/database';
+import { loadSqlJs } from '../../src/engine/store/database';
 
 describe('indexes on role columns', () => {
   it('the course log gets indexes on its user, group, resource and ip columns, which SQLite checks and uses', async () => {

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { Engine } from '../../src/engine/engine';
-import { readByteLines } from '../../src/engine/byteLines';
-import { headLines, readLines, sniff } from '../../src/engine/input';
+import { readByteLines } from '../../src/engine/ingest/byteLines';
+import { headLines, readLines, sniff } from '../../src/engine/ingest/input';
 import { col, fixture, indexed, rows, tmpDir } from '../helpers';
 
 /** Lines as the string reader and the byte reader see them, in chunks of `chunk` bytes. */

@@ -10,11 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
 import type { Engine } from '../../src/engine/engine';
-import { runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
-import { catalogTables } from '../../src/engine/catalog';
-import { findLabelWindows, siblingTables } from '../../src/engine/login/source';
-import { parsePeriod, monthsBetween } from '../../src/engine/login/minutes';
-import { renderSvg } from '../../src/engine/report';
+import { runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings/model';
+import { catalogTables } from '../../src/engine/store/catalog';
+import { findLabelWindows, siblingTables } from '../../src/engine/analyses/login/source';
+import { parsePeriod, monthsBetween } from '../../src/engine/analyses/login/minutes';
+import { renderSvg } from '../../src/engine/findings/report';
 import { loginAttempts, type GeneratedLogins, type LoginRow } from '../generators/loginAttempts';
 import { fixture, indexed, tmpDir } from '../helpers';
 

@@ -8,11 +8,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ANALYSES, analysisById } from '../../src/engine/analyses';
-import { runAnalyses, runAnalysis, selectAnalyses } from '../../src/engine/findings';
-import { episodes, nullRate } from '../../src/engine/login/bursts';
-import { ipRisks, medianRates } from '../../src/engine/login/ipRisk';
-import { riskFromPoisson } from '../../src/engine/triage/risk';
-import { triage } from '../../src/engine/triage/triage';
+import { runAnalyses, runAnalysis, selectAnalyses } from '../../src/engine/findings/model';
+import { episodes, nullRate } from '../../src/engine/analyses/login/bursts';
+import { ipRisks, medianRates } from '../../src/engine/analyses/login/ipRisk';
+import { riskFromPoisson } from '../../src/engine/findings/triage/risk';
+import { triage } from '../../src/engine/findings/triage/triage';
 import { loginAttempts, timeText, type LoginRow } from '../generators/loginAttempts';
 import { indexed, tmpDir } from '../helpers';
 
@@ -24,7 +24,7 @@ async function setup(rows: LoginRow[] | string, name: string) {
   fs.writeFileSync(file, csv);
   const { engine, tables } = await indexed([file]);
   const log = tables.find((t) => t.table === name)!;
-  const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+  const q = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => engine.query(sql, p);
   return { engine, tables, q, run: (id: string, params: Record<string, string> = {}) => runAnalysis(analysisById(id)!, log, q, params, tables) };
 }
 

@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
 import { ANALYSES } from '../../src/engine/analyses';
-import { runAnalyses, runAnalysis, selectAnalyses, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
-import { triage } from '../../src/engine/triage/triage';
+import { runAnalyses, runAnalysis, selectAnalyses, type AnalysisOutput, type ResultTable } from '../../src/engine/findings/model';
+import { triage } from '../../src/engine/findings/triage/triage';
 import * as fs from 'node:fs';
 import { hasShared, indexed, SHARED } from '../helpers';
 

@@ -5,10 +5,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { ANALYSES } from '../../src/engine/analyses/index';
-import type { EntityKind, Finding } from '../../src/engine/findings';
-import { runAnalyses } from '../../src/engine/findings';
-import { RISK_BANDS } from '../../src/engine/triage/risk';
-import { triage, type Triage } from '../../src/engine/triage/triage';
+import type { EntityKind, Finding } from '../../src/engine/findings/model';
+import { runAnalyses } from '../../src/engine/findings/model';
+import { RISK_BANDS } from '../../src/engine/findings/triage/risk';
+import { triage, type Triage } from '../../src/engine/findings/triage/triage';
 import { generateZeek, writeZeek, type ZeekPlanted } from '../generators/zeek';
 import { indexed, tmpDir } from '../helpers';
 

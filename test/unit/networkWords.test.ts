@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
 import { indexed, tmpDir } from '../helpers';
 
 const ZEEK_HEAD = (pathName: string, fields: string[], types: string[]) => [

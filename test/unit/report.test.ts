@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { evaluateEntities } from '../../src/engine/evaluate';
-import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
-import { escapeMarkdown, markdownReport, renderSvg } from '../../src/engine/report';
+import { evaluateEntities } from '../../src/engine/findings/evaluate';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
+import { escapeMarkdown, markdownReport, renderSvg } from '../../src/engine/findings/report';
 import { indexed, tmpDir } from '../helpers';
 
 const BAR = {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { legacyRisk, severityOf } from '../../src/engine/findings';
-import { log10NormalTail, log10PoissonTail, normalTail, riskFromP, riskFromPoisson, riskFromQuantile, riskFromZ, severityOfRisk } from '../../src/engine/triage/risk';
+import { legacyRisk, severityOf } from '../../src/engine/findings/model';
+import { log10NormalTail, log10PoissonTail, normalTail, riskFromP, riskFromPoisson, riskFromQuantile, riskFromZ, severityOfRisk } from '../../src/engine/findings/triage/risk';
 
 describe('the one risk scale', () => {
   it('maps expected chance findings to risk: E=1 → 25, 0.01 → 50, 1e-4 → 75, 1e-6 → 100', () => {

@@ -2,14 +2,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ANALYSES } from '../../src/engine/analyses';
-import { rulesAnalysis } from '../../src/engine/analyses/rules';
+import { rulesAnalysis } from '../../src/engine/analyses/rules/rulesAnalysis';
 import type { Engine } from '../../src/engine/engine';
-import type { TableInfo } from '../../src/engine/build';
+import type { TableInfo } from '../../src/engine/ingest/build';
 import { LogInvestigatorError } from '../../src/engine/errors';
-import { runAnalyses, runAnalysis } from '../../src/engine/findings';
-import { parseJsonTree, positionAt } from '../../src/engine/rules/jsonTree';
-import { checkRules, compileRule, conditionProblem, parseRules, readRules } from '../../src/engine/rules/rules';
-import type { Rule } from '../../src/engine/rules/rules';
+import { runAnalyses, runAnalysis } from '../../src/engine/findings/model';
+import { parseJsonTree, positionAt } from '../../src/engine/analyses/rules/jsonTree';
+import { checkRules, compileRule, conditionProblem, parseRules, readRules } from '../../src/engine/analyses/rules/rules';
+import type { Rule } from '../../src/engine/analyses/rules/rules';
 import { PLANTED, eventStreamLines } from '../generators/eventStream';
 import { fixture, indexed, tmpDir } from '../helpers';
 
@@ -260,7 +260,7 @@ describe('rules: conditions cannot modify the database', () => {
 
     it('is registered: the runner needs the rules parameter', () => {
       assert.ok(ANALYSES.includes(rulesAnalysis));
-      const q = (s: string, p?: import('../../src/engine/database').SqlValue[]) => engine.query(s, p);
+      const q = (s: string, p?: import('../../src/engine/store/database').SqlValue[]) => engine.query(s, p);
       const skipped = runAnalyses([rulesAnalysis], [table], q);
       assert.equal(skipped.outputs.length, 0);
       assert.match(skipped.skipped[0], /parameter rules/);

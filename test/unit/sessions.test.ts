@@ -6,18 +6,18 @@
  * generated smb_files logs with a planted late-night exfiltration session.
  */
 import * as assert from 'node:assert/strict';
-import { sessionRisk } from '../../src/engine/analyses/sessions';
-import { riskFromLog10P } from '../../src/engine/triage/risk';
-import { log10StudentTail } from '../../src/engine/triage/tails';
+import { sessionRisk } from '../../src/engine/analyses/network/sessions';
+import { riskFromLog10P } from '../../src/engine/findings/triage/risk';
+import { log10StudentTail } from '../../src/engine/findings/triage/tails';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { bucketOf, BUCKETS } from '../../src/engine/analyses/sessionsAggregate';
+import { bucketOf, BUCKETS } from '../../src/engine/analyses/network/sessionsAggregate';
 import type { Engine } from '../../src/engine/engine';
 import { LogInvestigatorError } from '../../src/engine/errors';
-import { missingRoles, runAnalyses, runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings';
+import { missingRoles, runAnalyses, runAnalysis, type AnalysisOutput, type ResultTable } from '../../src/engine/findings/model';
 import { ANALYSES } from '../../src/engine/analyses';
-import { findingsOf, rankOf, triage } from '../../src/engine/triage/triage';
+import { findingsOf, rankOf, triage } from '../../src/engine/findings/triage/triage';
 import { generateSmbFiles, type SmbFilesOptions } from '../generators/smbFiles';
 import { fixture, hasShared, indexed, one, SHARED, tmpDir } from '../helpers';
 

@@ -9,9 +9,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { MIN_LOG_SCALE } from '../../src/engine/analyses/sessions';
-import { POOL_SESSIONS, pooledStats } from '../../src/engine/analyses/sessionsPooled';
-import { robustStats, runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { MIN_LOG_SCALE } from '../../src/engine/analyses/network/sessions';
+import { POOL_SESSIONS, pooledStats } from '../../src/engine/analyses/network/sessionsPooled';
+import { robustStats, runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
 import { seededRng } from '../../src/engine/cluster/random';
 import { indexed, tmpDir } from '../helpers';
 

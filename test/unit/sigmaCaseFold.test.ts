@@ -8,8 +8,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { LogDatabase } from '../../src/engine/database';
-import { quoteIdent } from '../../src/engine/names';
+import { LogDatabase } from '../../src/engine/store/database';
+import { quoteIdent } from '../../src/engine/store/names';
 import { compileDetection, type FieldResolver } from '../../src/engine/sigma/compile';
 import { needsFold, sigmaFold } from '../../src/engine/sigma/fold';
 import { candidatesOf } from '../../src/engine/sigma/prefilter';

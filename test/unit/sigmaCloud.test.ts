@@ -16,9 +16,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
-import type { QueryResult, SqlValue } from '../../src/engine/database';
-import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { sigmaAnalysis } from '../../src/engine/analyses/rules/sigmaAnalysis';
+import type { QueryResult, SqlValue } from '../../src/engine/store/database';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
 import { indexed } from '../helpers';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'sigma', 'cloud');

@@ -9,9 +9,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
-import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
-import type { SqlValue } from '../../src/engine/database';
+import { sigmaAnalysis } from '../../src/engine/analyses/rules/sigmaAnalysis';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
+import type { SqlValue } from '../../src/engine/store/database';
 import { indexed, tmpDir } from '../helpers';
 
 const A = '203.0.113.1'; // 5 failures in 40 s, always root

@@ -12,15 +12,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import type { TableInfo } from '../../src/engine/build';
+import type { TableInfo } from '../../src/engine/ingest/build';
 import type { Engine } from '../../src/engine/engine';
 import { compileDetection, type FieldResolver } from '../../src/engine/sigma/compile';
 import { LiteralMatcher } from '../../src/engine/sigma/literals';
 import { asciiLower, type Need } from '../../src/engine/sigma/need';
 import { loadSigmaRules, parseSigmaText, type SigmaRule } from '../../src/engine/sigma/rule';
 import { bundledRulesDir, loadMappings, runRulesOnTable } from '../../src/engine/sigma/run';
-import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
-import { runAnalysis } from '../../src/engine/findings';
+import { sigmaAnalysis } from '../../src/engine/analyses/rules/sigmaAnalysis';
+import { runAnalysis } from '../../src/engine/findings/model';
 import { fixture, indexed, SHARED } from '../helpers';
 
 const EVENTS = fixture('sigma/windows-events.jsonl');
@@ -81,7 +81,7 @@ describe('Sigma findings: evidence as its SQL says', () => {
       if (f.metrics.correlation) continue;
       const rows = q(f.evidence.sql.replace(/^SELECT \*/, 'SELECT _line'), f.evidence.params).rows.map((r) => Number(r[0]));
       assert.equal(f.evidence.total, rows.length, f.reason);
-      // its representative rows (triage/evidence.ts: two when loud, one otherwise) are the query's first
+      // its representative rows (findings/triage/evidence.ts: two when loud, one otherwise) are the query's first
       assert.ok(f.evidence.lines.length >= Math.min(1, rows.length), f.reason);
       assert.deepEqual(f.evidence.lines, rows.slice(0, f.evidence.lines.length), f.reason);
     }

@@ -9,8 +9,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { LogDatabase } from '../../src/engine/database';
-import { quoteIdent } from '../../src/engine/names';
+import { LogDatabase } from '../../src/engine/store/database';
+import { quoteIdent } from '../../src/engine/store/names';
 import { compileDetection, type FieldResolver } from '../../src/engine/sigma/compile';
 
 const COLS = ['id', 'Image', 'CommandLine', 'Path', 'Ip', 'n', 'message'];

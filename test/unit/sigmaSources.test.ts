@@ -8,8 +8,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sigmaAnalysis } from '../../src/engine/analyses/sigma';
-import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
+import { sigmaAnalysis } from '../../src/engine/analyses/rules/sigmaAnalysis';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
 import { parseSigmaText } from '../../src/engine/sigma/rule';
 import { loadMappings, runRulesOnTable } from '../../src/engine/sigma/run';
 import { indexed, one, tmpDir } from '../helpers';
@@ -26,7 +26,7 @@ const rule = (title: string, logsource: string, detection: string, extra = '') =
 
 async function sigmaOn(files: string[], rulesDir: string): Promise<AnalysisOutput[]> {
   const { engine, tables } = await indexed(files);
-  const q = (sql: string, p: import('../../src/engine/database').SqlValue[] = []) => engine.query(sql, p);
+  const q = (sql: string, p: import('../../src/engine/store/database').SqlValue[] = []) => engine.query(sql, p);
   const outs = tables.map((t) => runAnalysis(sigmaAnalysis, t, q, { sigma: rulesDir }, tables));
   await engine.dispose();
   return outs;
@@ -146,7 +146,7 @@ describe('Sigma on indexed logs', () => {
   it('a rule failing at run time is reported by name; the others still run', async () => {
     const { engine, tables } = await indexed([syslog]);
     const set = parseSigmaText(fs.readFileSync(path.join(rules, 'linux/sshd.yml'), 'utf8'), 'sshd.yml').rules.concat(parseSigmaText(fs.readFileSync(path.join(rules, 'linux/never.yml'), 'utf8'), 'never.yml').rules);
-    const q = (sql: string, p?: import('../../src/engine/database').SqlValue[]) => {
+    const q = (sql: string, p?: import('../../src/engine/store/database').SqlValue[]) => {
       if (p?.some((v) => String(v).includes('Failed password'))) throw new Error('boom');
       return engine.query(sql, p);
     };

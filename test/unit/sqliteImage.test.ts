@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { encodedIndexSource, ImageWriter, lockBytePage, TableBuilder, writeIndex, type CellValue } from '../../src/engine/sqliteImage';
-import { loadSqlJs } from '../../src/engine/database';
+import { encodedIndexSource, ImageWriter, lockBytePage, TableBuilder, writeIndex, type CellValue } from '../../src/engine/store/sqliteImage';
+import { loadSqlJs } from '../../src/engine/store/database';
 
 async function open(bytes: Uint8Array) {
   const SQL = await loadSqlJs();

@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixture, indexed, tmpDir } from '../helpers';
 import { ANALYSES } from '../../src/engine/analyses';
-import { runAnalyses, selectAnalyses } from '../../src/engine/findings';
+import { runAnalyses, selectAnalyses } from '../../src/engine/findings/model';
 import { loginAttempts } from '../generators/loginAttempts';
-import type { AnalysisOutput } from '../../src/engine/findings';
-import { rankOf, triage } from '../../src/engine/triage/triage';
-import { incidentCard, mdText, suspectCard } from '../../src/engine/triage/card';
-import { buildSuspects } from '../../src/engine/triage/suspects';
+import type { AnalysisOutput } from '../../src/engine/findings/model';
+import { rankOf, triage } from '../../src/engine/findings/triage/triage';
+import { incidentCard, mdText, suspectCard } from '../../src/engine/findings/triage/card';
+import { buildSuspects } from '../../src/engine/findings/triage/suspects';
 import { readLines } from '../../src/extension/lineText';
 import { finding } from './triageFixtures';
 

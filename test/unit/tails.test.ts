@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { lnGamma, log10NormalTail, log10PoissonTail } from '../../src/engine/triage/risk';
-import { log10BetaInc, log10NegBinomialTail, log10StudentTail, riskFromNegBinomial, riskFromT } from '../../src/engine/triage/tails';
+import { lnGamma, log10NormalTail, log10PoissonTail } from '../../src/engine/findings/triage/risk';
+import { log10BetaInc, log10NegBinomialTail, log10StudentTail, riskFromNegBinomial, riskFromT } from '../../src/engine/findings/triage/tails';
 
 /** P(X ≥ k) of a negative binomial by summing its terms directly (size r, mean m). */
 function nbTailBySum(k: number, mean: number, variance: number): number {
@@ -11,7 +11,7 @@ function nbTailBySum(k: number, mean: number, variance: number): number {
   return 1 - below;
 }
 
-describe('tails of over-dispersed counts and estimated spreads (triage/tails.ts)', () => {
+describe('tails of over-dispersed counts and estimated spreads (findings/triage/tails.ts)', () => {
   it('the incomplete beta function: I_0.5(2, 3) = P(Bin(4, ½) ≥ 2) = 11/16, and its edges', () => {
     assert.ok(Math.abs(10 ** log10BetaInc(0.5, 2, 3) - 11 / 16) < 1e-12);
     assert.equal(log10BetaInc(0, 2, 3), -Infinity);

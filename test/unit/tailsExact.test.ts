@@ -1,12 +1,12 @@
 /**
- * triage/tails.ts against closed forms and sums computed here term by term, to many digits:
+ * findings/triage/tails.ts against closed forms and sums computed here term by term, to many digits:
  * the incomplete beta function on both sides of its continued-fraction split, Student's t
  * for 1 and 2 degrees of freedom (Cauchy and its closed form), the negative binomial's
  * switch to the Poisson, and the edges. Written to the mutants Stryker left alive.
  */
 import * as assert from 'node:assert/strict';
-import { lnGamma, log10NormalTail, log10PoissonTail, riskFromLog10P } from '../../src/engine/triage/risk';
-import { log10BetaInc, log10NegBinomialTail, log10StudentTail, riskFromNegBinomial, riskFromT } from '../../src/engine/triage/tails';
+import { lnGamma, log10NormalTail, log10PoissonTail, riskFromLog10P } from '../../src/engine/findings/triage/risk';
+import { log10BetaInc, log10NegBinomialTail, log10StudentTail, riskFromNegBinomial, riskFromT } from '../../src/engine/findings/triage/tails';
 
 /** I_x(a, b) for whole a, b: P(Bin(a + b − 1, x) ≥ a), summed exactly in doubles. */
 function betaIncBySum(x: number, a: number, b: number): number {
@@ -27,7 +27,7 @@ function log10BetaIncBySum(x: number, a: number, b: number): number {
 
 const close = (got: number, want: number, rel: number, what: string) => assert.ok(Math.abs(got - want) <= rel * Math.abs(want), `${what}: ${got} vs ${want}`);
 
-describe('tails to many digits (triage/tails.ts)', () => {
+describe('tails to many digits (findings/triage/tails.ts)', () => {
   it('the incomplete beta function equals the binomial sum, on both sides of the split and far in the tail', () => {
     for (const [a, b] of [[1, 1], [2, 3], [3, 2], [5, 5], [1, 7], [7, 1], [12, 4], [4, 12], [30, 20], [2, 40]]) {
       for (const x of [0.001, 0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 0.999]) {

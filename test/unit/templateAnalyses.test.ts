@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { sameEvent } from '../../src/engine/analyses/templateNew';
-import { burstiness, errorBursts, log10NoneBefore, templateNovelty, templateRare, templateRates } from '../../src/engine/analyses/templates';
-import { runAnalyses, type AnalysisOutput } from '../../src/engine/findings';
-import { findingsOf, triage } from '../../src/engine/triage/triage';
+import { sameEvent } from '../../src/engine/analyses/logs/templateNew';
+import { burstiness, errorBursts, log10NoneBefore, templateNovelty, templateRare, templateRates } from '../../src/engine/analyses/logs/templates';
+import { runAnalyses, type AnalysisOutput } from '../../src/engine/findings/model';
+import { findingsOf, triage } from '../../src/engine/findings/triage/triage';
 import { fixture, hasShared, indexed, SHARED, tmpDir } from '../helpers';
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -8,9 +8,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { threatListMatches } from '../../src/engine/analyses/threatList';
+import { threatListMatches } from '../../src/engine/analyses/events/threatList';
 import { LogInvestigatorError } from '../../src/engine/errors';
-import { runAnalysis } from '../../src/engine/findings';
+import { runAnalysis } from '../../src/engine/findings/model';
 import { parseIp } from '../../src/engine/geo/ip';
 import { loadThreatList } from '../../src/engine/geo/threatList';
 import { fixture, indexed, tmpDir } from '../helpers';

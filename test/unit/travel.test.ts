@@ -14,17 +14,17 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { impossibleTravel, travelRisk } from '../../src/engine/analyses/travel';
-import { riskFromP } from '../../src/engine/triage/risk';
+import { impossibleTravel, travelRisk } from '../../src/engine/analyses/events/travel';
+import { riskFromP } from '../../src/engine/findings/triage/risk';
 import type { Engine } from '../../src/engine/engine';
-import type { TableInfo } from '../../src/engine/build';
-import type { SqlValue } from '../../src/engine/database';
+import type { TableInfo } from '../../src/engine/ingest/build';
+import type { SqlValue } from '../../src/engine/store/database';
 import { LogInvestigatorError } from '../../src/engine/errors';
-import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings';
-import { renderSvg } from '../../src/engine/report';
+import { runAnalysis, type AnalysisOutput } from '../../src/engine/findings/model';
+import { renderSvg } from '../../src/engine/findings/report';
 import { PLANTED, THREAT_IPS, writeEventStream } from '../generators/eventStream';
-import { geoIp } from '../../src/engine/analyses/geoIp';
-import { threatListMatches } from '../../src/engine/analyses/threatList';
+import { geoIp } from '../../src/engine/analyses/events/geoIp';
+import { threatListMatches } from '../../src/engine/analyses/events/threatList';
 import { fixture, indexed, tmpDir } from '../helpers';
 
 const LITE = fixture('geo/GeoLite2-City-Test.mmdb');

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { acrossDetections, benignRisk, combine, withinAnalysis } from '../../src/engine/triage/combine';
-import { buildIncidents, formatSpan, periodOfValue } from '../../src/engine/triage/incidents';
-import { buildSuspects, naturalCompare } from '../../src/engine/triage/suspects';
-import { rankOf, triage } from '../../src/engine/triage/triage';
+import { acrossDetections, benignRisk, combine, withinAnalysis } from '../../src/engine/findings/triage/combine';
+import { buildIncidents, formatSpan, periodOfValue } from '../../src/engine/findings/triage/incidents';
+import { buildSuspects, naturalCompare } from '../../src/engine/findings/triage/suspects';
+import { rankOf, triage } from '../../src/engine/findings/triage/triage';
 import { finding } from './triageFixtures';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;

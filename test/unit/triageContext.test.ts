@@ -2,12 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analysisById } from '../../src/engine/analyses';
-import { riskOfLogZ } from '../../src/engine/analyses/volumeOutliers';
-import { runAnalysis } from '../../src/engine/findings';
-import { agentContext, popularResource, serviceAccount, sharedEgress } from '../../src/engine/triage/context';
-import { buildSuspects } from '../../src/engine/triage/suspects';
+import { riskOfLogZ } from '../../src/engine/analyses/events/volumeOutliers';
+import { runAnalysis } from '../../src/engine/findings/model';
+import { agentContext, popularResource, serviceAccount, sharedEgress } from '../../src/engine/findings/triage/context';
+import { buildSuspects } from '../../src/engine/findings/triage/suspects';
 import { indexed, tmpDir } from '../helpers';
-import type { SqlValue } from '../../src/engine/database';
+import type { SqlValue } from '../../src/engine/store/database';
 
 describe('triage: benign context', () => {
   it('a shared egress: many users, many days, each at an ordinary rate; not one afternoon, not mostly failures', () => {

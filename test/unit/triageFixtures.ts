@@ -1,4 +1,4 @@
-import type { EntityKind, Finding } from '../../src/engine/findings';
+import type { EntityKind, Finding } from '../../src/engine/findings/model';
 
 let n = 0;
 /** A finding as an analysis would give it: risk on the one scale, evidence in table t. */

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseJsonExact } from '../../src/engine/jsonExact';
+import { parseJsonExact } from '../../src/engine/ingest/jsonExact';
 import { jsonText } from '../../src/engine/output';
 import { indexed, one, rows, tmpDir } from '../helpers';
-import { epochToTime, inferType, timeParser } from '../../src/engine/values';
-import { guessRoles } from '../../src/engine/roles';
-import { quoteIdent, tableNameFor, uniqueColumnNames } from '../../src/engine/names';
+import { epochToTime, inferType, timeParser } from '../../src/engine/ingest/values';
+import { guessRoles } from '../../src/engine/ingest/roles';
+import { quoteIdent, tableNameFor, uniqueColumnNames } from '../../src/engine/store/names';
 
 describe('types, time stamps, roles and names', () => {
   it('infers column types from values', () => {

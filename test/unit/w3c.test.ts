@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { analysisById } from '../../src/engine/analyses';
-import { runAnalyses } from '../../src/engine/findings';
+import { runAnalyses } from '../../src/engine/findings/model';
 import { splitW3c } from '../../src/engine/ingest/w3c';
 import { col, fixture, indexed, rows } from '../helpers';
 

@@ -4,9 +4,9 @@
  * database, and written to a table `<table>_geo` so that SQL can join events
  * to places: `SELECT g.country, count(*) FROM t JOIN t_geo g ON g.ip = t.ip`.
  */
-import type { SqlValue } from '../database';
-import type { AnalysisContext } from '../findings';
-import { quoteIdent } from '../names';
+import type { SqlValue } from '../store/database';
+import type { AnalysisContext } from '../findings/model';
+import { quoteIdent } from '../store/names';
 import type { GeoDb, GeoRecord } from './geoDb';
 import { ipFromInteger, isPrivateOrReserved, parseIp, type ParsedIp } from './ip';
 

@@ -4,8 +4,8 @@
  * JSON, a cloud audit export). Each object is one row, flattened to dotted
  * names as JSON Lines are, and keeps the line it starts on.
  */
-import type { FixedColumn, FormatId, LineParser, RecordSink } from '../formats';
-import { JsonLinesParser } from '../formats';
+import type { FixedColumn, FormatId, LineParser, RecordSink } from './formats';
+import { JsonLinesParser } from './formats';
 
 export class JsonDocumentsParser implements LineParser {
   readonly format: FormatId = 'json';

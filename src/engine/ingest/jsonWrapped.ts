@@ -11,8 +11,8 @@
  * element that is not an object, text between the documents, a file that ends
  * inside one.
  */
-import type { FixedColumn, FormatId, LineParser, RecordSink } from '../formats';
-import { JsonLinesParser, walkJsonNesting } from '../formats';
+import type { FixedColumn, FormatId, LineParser, RecordSink } from './formats';
+import { JsonLinesParser, walkJsonNesting } from './formats';
 
 /** Where the reader is outside the events: before a document, at a key, its ':', its value, in its array, after a value, skipping a value. */
 type Frame = 'top' | 'key' | 'colon' | 'value' | 'array' | 'next' | 'skip';

@@ -9,7 +9,7 @@
  * whose stamp is not where the header has it (a stack trace, a wrapped
  * message) continues the record above, which keeps its first line number.
  */
-import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
+import type { FixedColumn, LineParser, RawRecord, RecordSink } from './formats';
 import { fieldAt, fields, type Kind, learnAfter, learnBefore, stampEnd, TAG_RE, textAfter } from './learnedFields';
 import { PendingRecord } from './multiline';
 import { LAYOUTS, type StampLayout } from './timestamps';

@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
-import type { ColumnType } from '../values';
+import type { FixedColumn, LineParser, RawRecord, RecordSink } from './formats';
+import type { ColumnType } from './values';
 import { PendingRecord } from './multiline';
 import { mostValuesLayout, valuesLayouts } from './timestamps';
 

@@ -4,7 +4,7 @@
  * above, which is written when the next one starts or the file ends, with its first line number.
  * A record's message stops growing at 1 MiB (the rest of its lines still belong to it).
  */
-import type { RawRecord, RecordSink } from '../formats';
+import type { RawRecord, RecordSink } from './formats';
 
 const MAX_RECORD_CHARS = 1 << 20;
 

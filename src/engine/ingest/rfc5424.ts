@@ -5,7 +5,7 @@
  * the structured data is kept as written (`[id k="v" …][…]`) and also as JSON
  * (`{"id": {"k": "v"}}`) so that SQL can reach its parameters.
  */
-import type { CellValue } from '../sqliteImage';
+import type { CellValue } from '../store/sqliteImage';
 
 export const RFC5424_RE = /^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)(?: (.*))?$/s;
 

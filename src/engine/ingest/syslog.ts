@@ -4,8 +4,8 @@
  * (relays that forward in both forms, a daemon switched to RFC 5424 midway): each line is read by the form it
  * has. sshd's messages add event, user, source address and port, and outcome.
  */
-import type { FixedColumn } from '../formats';
-import type { CellValue } from '../sqliteImage';
+import type { FixedColumn } from './formats';
+import type { CellValue } from '../store/sqliteImage';
 import { parseRfc5424, RFC5424_RE } from './rfc5424';
 
 // The tag (program[pid]:) is optional: lines such as `syslogd 1.4.1: restart.` keep their text as the message.

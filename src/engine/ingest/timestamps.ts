@@ -231,7 +231,7 @@ export function valuesLayouts(values: readonly string[], share = 0.8): StampLayo
 export function columnLayout(values: readonly string[]): StampLayout | null {
   if (values.length === 0) return null;
   for (const l of LAYOUTS) {
-    if (l.rank === 1) continue; // bare numbers are epoch only by name (values.ts decides)
+    if (l.rank === 1) continue; // bare numbers are epoch only by name (ingest/values.ts decides)
     const ok = values.every((v) => {
       l.re.lastIndex = 0;
       const m = l.re.exec(v);

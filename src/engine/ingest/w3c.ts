@@ -9,8 +9,8 @@
  * on (IIS writes one each time the service restarts) may name other fields:
  * the lines after it are read with it, and new names become new columns.
  */
-import type { FixedColumn, LineParser, RawRecord, RecordSink } from '../formats';
-import type { ColumnType } from '../values';
+import type { FixedColumn, LineParser, RawRecord, RecordSink } from './formats';
+import type { ColumnType } from './values';
 
 const INTEGER_FIELDS = new Set(['sc-status', 'sc-substatus', 'sc-win32-status', 's-port', 'c-port', 'time-taken', 'sc-bytes', 'cs-bytes', 'bytes', 'status', 'count']);
 const IP_FIELDS = new Set(['c-ip', 's-ip', 'cs-ip', 'sc-ip', 'r-ip', 'x-forwarded-for']);

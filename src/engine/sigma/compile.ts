@@ -5,7 +5,7 @@
  * is false, so `not filter` on it is true, as Sigma means. Every primitive
  * yields 1, 0 or NULL (an absent value); `not` coalesces NULL to false.
  */
-import type { SqlValue } from '../database';
+import type { SqlValue } from '../store/database';
 import { matchNames, parseCondition, type Cond } from './condition';
 import { SigmaUnsupported } from './errors';
 import { fieldMatch } from './match';

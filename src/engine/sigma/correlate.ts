@@ -6,10 +6,10 @@
  * group-by fields. Windows slide: each matched event opens one of
  * `timespan` seconds, and a group is flagged by its best window.
  */
-import type { SqlValue } from '../database';
-import type { AnalysisContext, EntityKind, Finding, Severity } from '../findings';
-import { findingId } from '../findings';
-import { riskOfSeverity } from '../triage/risk';
+import type { SqlValue } from '../store/database';
+import type { AnalysisContext, EntityKind, Finding, Severity } from '../findings/model';
+import { findingId } from '../findings/model';
+import { riskOfSeverity } from '../findings/triage/risk';
 import type { RuleRun } from './run';
 import type { SigmaRule } from './rule';
 import type { TableSource } from './sources';

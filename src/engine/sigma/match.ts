@@ -8,7 +8,7 @@
  * case-sensitive unless `|i`, through the regexp() function; `|cidr` through
  * cidr_match() (both registered by sqlFunctions.ts).
  */
-import type { SqlValue } from '../database';
+import type { SqlValue } from '../store/database';
 import type { FieldScope, Frag } from './compile';
 import { join } from './compile';
 import { SigmaUnsupported } from './errors';

@@ -8,7 +8,7 @@
  * (its SQL runs on those rows only), or too many to be worth it (its SQL
  * scans the table with the others, as without this).
  */
-import type { SqlValue } from '../database';
+import type { SqlValue } from '../store/database';
 import { LiteralMatcher } from './literals';
 import { sigmaFold } from './fold';
 import { asciiLower, atomKey, type Atom, type Need } from './need';

@@ -3,7 +3,7 @@
  * one that takes each Sigma field as a column of its own name, as a table of
  * flattened events has them), tallied as compiled or unsupported per feature.
  */
-import { quoteIdent } from '../names';
+import { quoteIdent } from '../store/names';
 import { compileDetection, type CompiledDetection, type FieldResolver } from './compile';
 import { SigmaUnsupported } from './errors';
 import type { SigmaRule } from './rule';

@@ -6,15 +6,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { QueryResult, SqlValue } from '../database';
+import type { QueryResult, SqlValue } from '../store/database';
 import { join, type Frag } from './compile';
 import type { SigmaRule } from './rule';
 import { loadSigmaRules, problemLine, sigmaFiles, type RuleSet } from './rule';
 import { candidatesOf } from './prefilter';
 import { tryCompile } from './report';
 import { describeTable, loadMappings, type LogsourceEntry, type Mappings, type TableSource } from './sources';
-import { quoteIdent } from '../names';
-import type { TableInfo } from '../build';
+import { quoteIdent } from '../store/names';
+import type { TableInfo } from '../ingest/build';
 
 export type Query = (sql: string, params?: SqlValue[]) => QueryResult;
 

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TableInfo } from '../build';
+import type { TableInfo } from '../ingest/build';
 import { LogInvestigatorError } from '../errors';
-import { quoteIdent } from '../names';
+import { quoteIdent } from '../store/names';
 import { join, FieldScope, type FieldResolver, type Frag } from './compile';
 import { fieldMatch } from './match';
 import type { LogSource } from './rule';

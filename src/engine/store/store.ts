@@ -4,11 +4,11 @@
  * Analyses only ever call `query` with SQLite's SQL (the portable subset they are written in) and
  * bound values; a store that speaks another dialect translates it (clickhouse/dialect.ts).
  */
-import type { IndexOptions, TableInfo } from '../build';
-import type { QueryResult, SqlValue } from '../database';
+import type { IndexOptions, TableInfo } from '../ingest/build';
+import type { QueryResult, SqlValue } from './database';
 import { Engine, type IndexContext, type IndexOutcome } from '../engine';
-import type { Querier } from '../findings';
-import type { Role } from '../roles';
+import type { Querier } from '../findings/model';
+import type { Role } from '../ingest/roles';
 
 export interface LogStore {
   readonly kind: 'sqljs' | 'clickhouse';

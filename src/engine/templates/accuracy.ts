@@ -9,7 +9,7 @@
  * - pairwise precision, recall and F-measure over pairs of lines put in one
  *   group (predicted) versus one event (true).
  */
-import { DelimitedParser, type RecordSink } from '../formats';
+import { DelimitedParser, type RecordSink } from '../ingest/formats';
 
 export interface GroupingScore {
   lines: number;

@@ -1,10 +1,10 @@
 /**
  * The `_template` column and the `<table>_templates` table, mined while a
- * file is indexed (build.ts calls this once per record, in the one pass).
+ * file is indexed (ingest/build.ts calls this once per record, in the one pass).
  */
-import type { CellValue, ImageWriter, SchemaEntry } from '../sqliteImage';
-import { TableBuilder } from '../sqliteImage';
-import { quoteIdent } from '../names';
+import type { CellValue, ImageWriter, SchemaEntry } from '../store/sqliteImage';
+import { TableBuilder } from '../store/sqliteImage';
+import { quoteIdent } from '../store/names';
 import { TemplateMiner } from './drain';
 
 export const TEMPLATE_COLUMN = '_template';

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TableInfo } from '../../../src/engine/build';
+import type { TableInfo } from '../../../src/engine/ingest/build';
 import { ClickHouseHttp } from '../../../src/engine/store/clickhouse/http';
 import type { FilesNode } from '../../../src/extension/filesView';
 import { answering, api, harness, inWs, until, ws } from './helpers';

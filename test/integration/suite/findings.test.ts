@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
-import { triage } from '../../../src/engine/triage/triage';
-import type { Finding } from '../../../src/engine/findings';
+import { triage } from '../../../src/engine/findings/triage/triage';
+import type { Finding } from '../../../src/engine/findings/model';
 import { SEVERITY_ICONS, type FindingsNode } from '../../../src/extension/findingsView';
 import { harness, ws, api } from './helpers';
 

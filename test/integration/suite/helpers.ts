@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TableInfo } from '../../../src/engine/build';
+import type { TableInfo } from '../../../src/engine/ingest/build';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import type { WebviewToHost } from '../../../src/shared/protocol';
 

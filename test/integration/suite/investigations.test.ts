@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import maxmind, { type CityResponse } from 'maxmind';
 import * as vscode from 'vscode';
-import type { AnalysisRun } from '../../../src/engine/findings';
+import type { AnalysisRun } from '../../../src/engine/findings/model';
 import type { FindingsNode } from '../../../src/extension/findingsView';
 import { until, harness, ws, api, table } from './helpers';
 

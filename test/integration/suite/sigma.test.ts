@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisRun, Finding } from '../../../src/engine/findings';
+import type { AnalysisRun, Finding } from '../../../src/engine/findings/model';
 import { ws, api, answering, EXT_ID } from './helpers';
 
 const setRules = (v: string[] | undefined) => vscode.workspace.getConfiguration('logInvestigator').update('sigmaRules', v, vscode.ConfigurationTarget.Workspace);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import initSqlJs from 'sql.js';
 import * as vscode from 'vscode';
-import type { TableInfo } from '../../../src/engine/build';
+import type { TableInfo } from '../../../src/engine/ingest/build';
 import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import type { FilesNode } from '../../../src/extension/filesView';
 import type { FindingsNode } from '../../../src/extension/findingsView';

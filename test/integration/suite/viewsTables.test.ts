@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { formatCopy } from '../../../src/shared/copyFormat';
 import { compareCells } from '../../../src/shared/views';
-import type { SqlValue } from '../../../src/engine/database';
+import type { SqlValue } from '../../../src/engine/store/database';
 import type { Cell } from '../../../src/shared/protocol';
 import { harness, api, table } from './helpers';
 import { untilView as until, clipboardAfter, closeWebviews, shotOf } from './viewHelpers';

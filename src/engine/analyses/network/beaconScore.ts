@@ -25,7 +25,7 @@
  * k gaps near the median out of the m below 1.5 medians is a binomial tail,
  * among the pairs tested.
  */
-import { log10BetaInc } from '../../triage/tails';
+import { log10BetaInc } from '../../findings/triage/tails';
 
 /** P(an exponential gap lies within ±25 % of the exponential's median, given it is below 1.5 medians). */
 export const P_NEAR_MEDIAN = (2 ** -0.75 - 2 ** -1.25) / (1 - 2 ** -1.5);

@@ -6,9 +6,9 @@
  * count, size regularity, hours of the day) and tests the regularity against
  * random arrivals for the risk (docs/risk/network.md).
  */
-import type { SqlValue } from '../../database';
-import type { Analysis, AnalysisContext, AnalysisOutput, BenignContext, Finding, ResultTable } from '../../findings';
-import { RISK_BANDS, riskFromLog10P } from '../../triage/risk';
+import type { SqlValue } from '../../store/database';
+import type { Analysis, AnalysisContext, AnalysisOutput, BenignContext, Finding, ResultTable } from '../../findings/model';
+import { RISK_BANDS, riskFromLog10P } from '../../findings/triage/risk';
 import { beaconScore, P_NEAR_MEDIAN, type BeaconParts } from './beaconScore';
 import { durationText, epochSql, qcol, sig, VL } from './common';
 import { linkedRows, linkedText, uidsOf } from './zeekLinks';

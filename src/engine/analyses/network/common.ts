@@ -2,8 +2,8 @@
  * What the network analyses share: a table's columns by their Zeek (or
  * common) names, the event time in epoch seconds, and plain-words figures.
  */
-import type { TableInfo } from '../../build';
-import { quoteIdent } from '../../names';
+import type { TableInfo } from '../../ingest/build';
+import { quoteIdent } from '../../store/names';
 
 export const VL = 'https://vega.github.io/schema/vega-lite/v6.json';
 

@@ -4,10 +4,10 @@
  * long connections, large uploads against the host's own hours, and ports
  * to outside servers that one host alone uses. Risks: docs/risk/network.md.
  */
-import type { TableInfo } from '../../build';
-import type { SqlValue } from '../../database';
-import type { Analysis, BenignContext, Finding } from '../../findings';
-import { logScale, logZ, riskFromZ } from '../../triage/risk';
+import type { TableInfo } from '../../ingest/build';
+import type { SqlValue } from '../../store/database';
+import type { Analysis, BenignContext, Finding } from '../../findings/model';
+import { logScale, logZ, riskFromZ } from '../../findings/triage/risk';
 import { bytesText, columnNamed, durationText, epochSql, isLocalAddress, isoOf, qcol, sig } from './common';
 import { linkedRows, linkedText, uidsOf } from './zeekLinks';
 

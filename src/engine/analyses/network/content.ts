@@ -4,10 +4,10 @@
  * host alone sends, and invalid or self-signed certificates of servers few
  * hosts use (ssl.log). Risks: docs/risk/network.md.
  */
-import type { TableInfo } from '../../build';
-import type { SqlValue } from '../../database';
-import type { Analysis, AnalysisContext, BenignContext, Finding } from '../../findings';
-import { quoteIdent } from '../../names';
+import type { TableInfo } from '../../ingest/build';
+import type { SqlValue } from '../../store/database';
+import type { Analysis, AnalysisContext, BenignContext, Finding } from '../../findings/model';
+import { quoteIdent } from '../../store/names';
 import { bytesText, columnNamed } from './common';
 import { linkedRows, linkedText, zeekKind } from './zeekLinks';
 

@@ -4,11 +4,11 @@
  * of IP-lookup and dynamic-DNS services, and resolvers other than the
  * local ones. Risks: docs/risk/network.md.
  */
-import type { TableInfo } from '../../build';
-import type { SqlValue } from '../../database';
-import type { Analysis, BenignContext, Finding } from '../../findings';
-import { quoteIdent } from '../../names';
-import { logScale, logZ, riskFromPoisson, riskFromZ } from '../../triage/risk';
+import type { TableInfo } from '../../ingest/build';
+import type { SqlValue } from '../../store/database';
+import type { Analysis, BenignContext, Finding } from '../../findings/model';
+import { quoteIdent } from '../../store/names';
+import { logScale, logZ, riskFromPoisson, riskFromZ } from '../../findings/triage/risk';
 import { columnNamed, epochSql, isLocalAddress, isoOf, sig } from './common';
 import { DYNAMIC_DNS, entropy, IP_LOOKUP, listedUnder, registeredDomain, subdomainOf } from './dnsNames';
 

@@ -1,5 +1,5 @@
 /** The network investigations (Zeek and other connection, DNS, HTTP and TLS logs): docs/network.md. */
-import type { Analysis } from '../../findings';
+import type { Analysis } from '../../findings/model';
 import { beacons } from './beacons';
 import { largeOutbound, longConnections, rarePorts } from './connections';
 import { disguisedExecutables, invalidCertificates, rareUserAgents } from './content';

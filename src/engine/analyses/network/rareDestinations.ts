@@ -13,10 +13,10 @@
  * workstation that alone, and for once, talks to a server on an odd port
  * again and again is.
  */
-import type { TableInfo } from '../../build';
-import type { SqlValue } from '../../database';
-import type { Analysis, AnalysisContext, Finding } from '../../findings';
-import { RISK_BANDS, riskFromLog10P, surpriseFromLog10P } from '../../triage/risk';
+import type { TableInfo } from '../../ingest/build';
+import type { SqlValue } from '../../store/database';
+import type { Analysis, AnalysisContext, Finding } from '../../findings/model';
+import { RISK_BANDS, riskFromLog10P, surpriseFromLog10P } from '../../findings/triage/risk';
 import { durationText, epochSql, isoOf, localAddressSql, sig } from './common';
 import { linkedRows, linkedText, uidsOf } from './zeekLinks';
 

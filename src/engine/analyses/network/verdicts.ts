@@ -6,9 +6,9 @@
  * unknown principals from one host is user enumeration). Risks:
  * docs/risk/network.md.
  */
-import type { SqlValue } from '../../database';
-import type { Analysis, BenignContext, Finding } from '../../findings';
-import { quoteIdent } from '../../names';
+import type { SqlValue } from '../../store/database';
+import type { Analysis, BenignContext, Finding } from '../../findings/model';
+import { quoteIdent } from '../../store/names';
 import { columnNamed } from './common';
 import { linkedRows, linkedText } from './zeekLinks';
 

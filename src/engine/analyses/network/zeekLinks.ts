@@ -6,10 +6,10 @@
  * finding on a connection shows what was said on it, in its reason and
  * metrics (the CLI and the Findings view print both).
  */
-import type { TableInfo } from '../../build';
-import type { SqlValue } from '../../database';
-import type { AnalysisContext } from '../../findings';
-import { quoteIdent } from '../../names';
+import type { TableInfo } from '../../ingest/build';
+import type { SqlValue } from '../../store/database';
+import type { AnalysisContext } from '../../findings/model';
+import { quoteIdent } from '../../store/names';
 import { bytesText, columnNamed, durationText } from './common';
 
 export type ZeekKind = 'conn' | 'dns' | 'http' | 'ssl' | 'files' | 'notice' | 'weird';

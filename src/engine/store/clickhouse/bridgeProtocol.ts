@@ -1,5 +1,5 @@
 /** Messages between the analysis thread (syncBridge.ts) and the thread that talks HTTP (worker.ts). */
-import type { SqlValue } from '../../database';
+import type { SqlValue } from '../database';
 
 export interface BridgeInit {
   url: string;

@@ -6,9 +6,9 @@
  * Tables of the database that the catalog does not list (made by others) are described from
  * system.columns, their roles guessed from names, types and a sample of values.
  */
-import type { ColumnInfo, Reject, TableInfo } from '../../build';
-import { guessRoles } from '../../roles';
-import { inferType, type ColumnType } from '../../values';
+import type { ColumnInfo, Reject, TableInfo } from '../../ingest/build';
+import { guessRoles } from '../../ingest/roles';
+import { inferType, type ColumnType } from '../../ingest/values';
 import type { ClickHouseHttp } from './http';
 import { literal } from './dialect';
 import { chName } from './sqlTree';

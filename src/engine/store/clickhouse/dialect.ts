@@ -15,7 +15,7 @@
  * writes `CAST(a / b AS INTEGER)` or avoids it. Window functions (OVER) do not exist in 18.16: an
  * analysis that needs them is not ported (the store reports ClickHouse's error).
  */
-import type { SqlValue } from '../../database';
+import type { SqlValue } from '../database';
 import { likeEscapes, likePattern } from './dialectLike';
 import { call, chString, g, isOp, isWord, joinCommas, num, parse, raw, serialize, splitCommas, str, trimWs, type Node } from './sqlTree';
 

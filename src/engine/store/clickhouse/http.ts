@@ -5,7 +5,7 @@
  * are bound by the dialect (dialect.ts) as escaped literals before the text reaches here.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import type { SqlValue } from '../../database';
+import type { SqlValue } from '../database';
 
 export interface ClickHouseOptions {
   /** HTTP URL of the server that takes queries (http://127.0.0.1:8123). */

@@ -8,8 +8,8 @@
  * released when the copy ends.
  */
 import type { Database, SqlJsStatic } from 'sql.js';
-import type { BuiltTable } from '../../build';
-import { exactRow, type SqlValue } from '../../database';
+import type { BuiltTable } from '../../ingest/build';
+import { exactRow, type SqlValue } from '../database';
 import { applyTemplateRemap } from '../../templates/column';
 import type { ClickHouseHttp } from './http';
 import { chName } from './sqlTree';

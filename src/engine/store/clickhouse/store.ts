@@ -7,13 +7,13 @@
  * (several hosts: their cluster in remote_servers, `li` unless ?cluster= says otherwise). The
  * password comes from LI_CLICKHOUSE_PASSWORD, never from the address or a settings file.
  */
-import { assignRole, loadSqlJs, type QueryResult, type SqlValue } from '../../database';
-import { buildTable, type IndexOptions, type TableInfo } from '../../build';
+import { assignRole, loadSqlJs, type QueryResult, type SqlValue } from '../database';
+import { buildTable, type IndexOptions, type TableInfo } from '../../ingest/build';
 import type { IndexContext, IndexOutcome } from '../../engine';
 import { CancelledError, LogInvestigatorError, errorMessage } from '../../errors';
-import { sniff } from '../../input';
-import type { Querier } from '../../findings';
-import type { Role } from '../../roles';
+import { sniff } from '../../ingest/input';
+import type { Querier } from '../../findings/model';
+import type { Role } from '../../ingest/roles';
 import type { LogStore } from '../store';
 import { describeExisting, ensureCatalog, hasCatalog, readCatalog, removeEntry, writeEntry } from './catalog';
 import { chName } from './sqlTree';

@@ -1,6 +1,6 @@
 /**
  * ClickHouse, synchronously: analyses call `query(sql)` and use the rows on the next line (the
- * AnalysisContext of findings.ts), while the client speaks HTTP asynchronously. A worker thread
+ * AnalysisContext of findings/model.ts), while the client speaks HTTP asynchronously. A worker thread
  * (worker.ts) runs the request; this thread posts it, waits on a shared flag with Atomics.wait and
  * takes the reply with receiveMessageOnPort, so the analyses stay as they are.
  */

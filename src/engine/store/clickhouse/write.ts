@@ -4,7 +4,7 @@
  * ClickHouse takes them. The store runs each on every shard, so that a join of a Distributed log
  * with such a table finds the whole table beside each shard's rows (as a log's templates are).
  */
-import type { SqlValue } from '../../database';
+import type { SqlValue } from '../database';
 import { toClickHouse } from './dialect';
 import { chName, isWord, parse, splitCommas, trimWs, type Node } from './sqlTree';
 
