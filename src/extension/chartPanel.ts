@@ -116,11 +116,13 @@ export class ChartPanel extends ProtocolPanel {
     const from = m.from.replace('T', ' ').replace(/Z$/, '');
     const to = m.to.replace('T', ' ').replace(/Z$/, '');
     const f = this.filter;
+    // rows of the same instant in the order of the file (a cluster's shards return ties in any order)
+    const order = this.table.columns.some((c) => c.name === '_line') ? '_time, _line' : '_time';
     await ResultsPanel.show(
       this.context,
       this.service,
       `${f ? f.value : this.table.table} ${from} – ${to}`,
-      `SELECT * FROM ${quoteIdent(this.table.table)} WHERE _time >= ? AND _time < ?${f ? ` AND ${quoteIdent(f.column)} = ?` : ''} ORDER BY _time`,
+      `SELECT * FROM ${quoteIdent(this.table.table)} WHERE _time >= ? AND _time < ?${f ? ` AND ${quoteIdent(f.column)} = ?` : ''} ORDER BY ${order}`,
       f ? [from, to, f.value] : [from, to],
     );
   }

@@ -17,8 +17,10 @@ import * as vscode from 'vscode';
 import type { TableInfo } from '../../../src/engine/ingest/build';
 import { ClickHouseHttp } from '../../../src/engine/store/clickhouse/http';
 import type { FilesNode } from '../../../src/extension/filesView';
+import { CHART_MIME, TABLE_MIME, type ChartOutput } from '../../../src/shared/notebookFormat';
 import { answering, api, harness, inWs, until, ws } from './helpers';
 import { expectCommandFailure } from './index';
+import { closeWebviews, expandGroupOf, untilView } from './viewHelpers';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const SCRIPT = path.join(ROOT, 'scripts', 'clickhouse', 'cluster.sh');
@@ -173,6 +175,70 @@ describe('ClickHouse as the backend (Connect, the status bar, the tables, an ana
     const shown: string[] = [];
     await answering({ showWarningMessage: async (m: string) => void shown.push(m) }, () => vscode.commands.executeCommand('logInvestigator.openSource', `clickhouse:${DB}.x`, 1));
     assert.match(shown[0], /is not on this machine \(the table was made in ClickHouse, not indexed from a file\)/);
+  });
+
+  it('the timeline (drawn and brushed), a notebook\'s SQL and chart cells and the Markdown report read the cluster', async () => {
+    const a = await api();
+    assert.ok(a.service.connection, 'connected');
+    // the status counts as written in the file, so the cluster's answer is checked against the log itself
+    const byStatus = new Map<string, number>();
+    for (const l of fs.readFileSync(inWs('access.log'), 'utf8').split('\n')) {
+      const m = /" (\d{3}) /.exec(l);
+      if (m) byStatus.set(m[1], (byStatus.get(m[1]) ?? 0) + 1);
+    }
+    const sql = 'SELECT status, count(*) AS n FROM access GROUP BY status ORDER BY n DESC, status';
+    const chart = { mark: 'bar', data: { sql }, encoding: { x: { field: 'status', type: 'nominal' }, y: { field: 'n', type: 'quantitative' } } };
+    const doc = await vscode.workspace.openNotebookDocument(
+      'log-investigator-notebook',
+      new vscode.NotebookData([new vscode.NotebookCellData(vscode.NotebookCellKind.Code, sql, 'sql'), new vscode.NotebookCellData(vscode.NotebookCellKind.Code, JSON.stringify(chart), 'json')]),
+    );
+    await vscode.window.showNotebookDocument(doc);
+    await vscode.commands.executeCommand('notebook.selectKernel', { id: 'log-investigator-sql', extension: 'log-investigator.log-investigator' });
+    await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: 0, end: 2 }], document: doc.uri });
+    await until('both cells\' outputs', () => doc.cellAt(0).outputs.length > 0 && doc.cellAt(1).outputs.length > 0, 60000);
+    const item = doc.cellAt(0).outputs[0].items.find((i) => i.mime === TABLE_MIME);
+    assert.ok(item, `a table, not an error: ${doc.cellAt(0).outputs[0].items.map((i) => `${i.mime}: ${new TextDecoder().decode(i.data).slice(0, 200)}`).join(' | ')}`);
+    const out = JSON.parse(new TextDecoder().decode(item.data)) as { columns: string[]; rows: unknown[][] };
+    assert.deepEqual(out.columns, ['status', 'n']);
+    assert.deepEqual(new Map(out.rows.map((r) => [String(r[0]), Number(r[1])])), byStatus, 'the counts of the file, from the shards');
+    const chartItem = doc.cellAt(1).outputs[0].items.find((i) => i.mime === CHART_MIME);
+    assert.ok(chartItem, `a chart: ${doc.cellAt(1).outputs[0].items.map((i) => i.mime).join(', ')}`);
+    const drawn = JSON.parse(new TextDecoder().decode(chartItem.data)) as ChartOutput;
+    const values = (drawn.spec.data as { values: { status: unknown; n: unknown }[] }).values;
+    assert.deepEqual(new Map(values.map((v) => [String(v.status), Number(v.n)])), byStatus, 'the chart drawn from the same counts');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    // the Markdown report of the analysis run on the cluster, its charts drawn headless
+    const md = inWs('clickhouse-report.md');
+    await vscode.commands.executeCommand('logInvestigator.exportFindings', 'markdown', md);
+    const report = fs.readFileSync(md, 'utf8');
+    assert.match(report, /^# Log Investigator report/m);
+    assert.match(report, /IPs with unusually many events/);
+    assert.doesNotMatch(report, new RegExp(ws().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no absolute path of the machine');
+
+    if (!harness.available()) return;
+    await closeWebviews('Timeline');
+    await vscode.commands.executeCommand('logInvestigator.showTimeline', 'access');
+    const restore = await expandGroupOf('Timeline');
+    try {
+      const svg = await untilView({ titleContains: 'Timeline', selector: '.chart-view svg' }, (r) => r.count === 1 && r.boxes[0].width > 300 && r.svgMarks > 10, 'the timeline drawn from the cluster');
+      await harness.evalWebview({ titleContains: 'Timeline', selector: '.chart-view svg', action: 'drag', dx: -Math.round(svg.boxes[0].width / 2 - 8) });
+      const tab = await until('the rows of the brushed range', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((x) => x.label.startsWith('access ') && x.label.includes(' – ')), 20000);
+      const [from, to] = tab.label.slice('access '.length).split(' – ');
+      const n = Number((await a.service.query('SELECT count(*) FROM access WHERE _time >= ? AND _time < ?', [from, to])).rows[0][0]);
+      const all = [...byStatus.values()].reduce((x, y) => x + y, 0);
+      assert.ok(n > 0 && n < all, `${n} of the ${all} rows in ${from} – ${to}`);
+      await untilView({ titleContains: from, selector: 'span.info' }, (r) => (r.texts[0] ?? '').startsWith(`${n.toLocaleString()} row${n === 1 ? '' : 's'} `), `the ${n} rows of the range listed`);
+      // rows of one instant in the order of the file, whichever shard answered first
+      const title = { titleContains: from };
+      const lines = (await harness.evalWebview({ ...title, selector: 'tbody tr td:nth-child(2)' })).texts.map(Number);
+      const times = (await harness.evalWebview({ ...title, selector: 'tbody tr td:nth-child(3)' })).texts;
+      assert.ok(lines.length > 10 && lines.length === times.length, `${lines.length} lines, ${times.length} times`);
+      for (let i = 1; i < lines.length; i++) assert.ok(times[i - 1] < times[i] || (times[i - 1] === times[i] && lines[i - 1] < lines[i]), `row ${i + 1}: line ${lines[i]} at ${times[i]} after line ${lines[i - 1]} at ${times[i - 1]}`);
+      await harness.screenshot('clickhouse-timeline');
+    } finally {
+      await restore();
+    }
   });
 
   it('a server that refuses or does not answer gives a message; the extension host keeps answering and the connection stays', async () => {
