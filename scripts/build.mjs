@@ -48,6 +48,8 @@ const targets = [
     outfile: 'dist/webview/notebookRenderer.js',
     platform: 'browser',
     format: 'esm',
+    // the grid's and the charts' stylesheets, as text the renderer puts in a <style> of its output
+    loader: { '.css': 'text' },
     target: 'es2022',
     external: [],
     define: {},

@@ -1,3 +1,4 @@
+/** The webview panels' side of the protocol (the notebook renderer has no `acquireVsCodeApi`: its grid answers itself). */
 import type { HostToWebview, WebviewToHost } from '../src/shared/protocol';
 
 interface VsCodeApi {
@@ -22,10 +23,4 @@ export function start(onMessage: (m: HostToWebview) => void | Promise<void>): vo
   post({ type: 'ready' });
 }
 
-/** An element with text content only: log text never becomes HTML. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
+export { el } from './dom';

@@ -31,7 +31,7 @@ async function render(target: HTMLElement, spec: Record<string, unknown>): Promi
     expr: expressionInterpreter,
     config: themeConfig() as never,
     actions: { export: true, source: false, compiled: false, editor: false },
-    // no injected <style>: the CSP allows only the extension's stylesheet (media/webview.css)
+    // no injected <style>: the CSP allows only the extension's stylesheets (media/)
     defaultStyle: false,
     renderer: 'svg',
   });
@@ -87,7 +87,7 @@ let lastUsed: Grid | undefined;
 /** A table under the charts: the results view's grid, under the table's heading. */
 function tableBox(t: ChartGrid, index: number): HTMLElement {
   const box = el('section', undefined, 'table-box');
-  const grid = new Grid(index, t.title);
+  const grid = new Grid({ send: post, id: index, label: t.title });
   grid.titleEl.textContent = t.title;
   box.append(grid.bar, grid.scroller);
   box.addEventListener('focusin', () => (lastUsed = grid));

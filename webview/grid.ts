@@ -5,13 +5,14 @@
  * with types; a filter over all columns or one (the host filters, so every row is searched);
  * row and cell selection with the keyboard and the mouse; copy of the selection as TSV, CSV or
  * Markdown; a source-line link per row, or a "rows…" link to the rows behind it; CSV export.
- * Every message names the grid (`grid`) when the page has several.
+ * Every message names the grid (`grid`) when the page has several. It speaks the one protocol
+ * through `send`: to the host in the webview panels, to its own `GridRows` in the notebook renderer.
  */
 import { COPY_FORMATS, type CopyFormat } from '../src/shared/copyFormat';
 import { clickRow, newGridState, pressKey, type GridState } from '../src/shared/gridKeys';
 import type { Cell, GridData, ResultColumn, ResultSource, WebviewToHost } from '../src/shared/protocol';
 import { PAGE_ROWS } from '../src/shared/protocol';
-import { el, post } from './api';
+import { el } from './dom';
 import { TAG, toolkit } from './toolkit';
 
 const OVERSCAN = 20;
@@ -49,11 +50,18 @@ export class Grid {
   private state: GridState = newGridState(0, 0);
   private filterTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `id`: the grid's index on a page of several (absent: the results view's only grid). */
-  constructor(
-    private readonly id?: number,
-    label = 'rows',
-  ) {
+  private readonly id: number | undefined;
+  private readonly post: (m: WebviewToHost) => void;
+  private readonly onResize = () => requestAnimationFrame(() => this.renderRows());
+
+  /**
+   * `send`: where its messages go; `id`: the grid's index on a page of several (absent: the results
+   * view's only grid); `label`: what its filter filters; `exportCsv`: false hides Export CSV.
+   */
+  constructor(opts: { send: (m: WebviewToHost) => void; id?: number; label?: string; exportCsv?: boolean }) {
+    this.id = opts.id;
+    this.post = opts.send;
+    const label = opts.label ?? 'rows';
     this.info.setAttribute('aria-live', 'polite');
     const actions = el('span', undefined, 'actions');
     this.filterBox.setAttribute('placeholder', 'Filter rows (Ctrl+F)');
@@ -75,7 +83,7 @@ export class Grid {
     const exportBtn = toolkit(TAG.button, 'Export CSV');
     exportBtn.setAttribute('appearance', 'secondary');
     exportBtn.className = 'export';
-    actions.append(this.filterBox, this.filterColumn, this.copyFormat, copyBtn, exportBtn);
+    actions.append(this.filterBox, this.filterColumn, this.copyFormat, copyBtn, ...(opts.exportCsv === false ? [] : [exportBtn]));
     this.bar.append(this.titleEl, this.info, actions);
     this.scroller.tabIndex = 0;
     this.table.setAttribute('role', 'grid');
@@ -83,7 +91,7 @@ export class Grid {
     this.scroller.append(this.table);
 
     this.scroller.addEventListener('scroll', () => requestAnimationFrame(() => this.renderRows()));
-    window.addEventListener('resize', () => requestAnimationFrame(() => this.renderRows()));
+    window.addEventListener('resize', this.onResize);
     this.scroller.addEventListener('keydown', (e) => this.onKey(e));
     this.filterBox.addEventListener('input', () => this.sendFilter());
     this.filterColumn.addEventListener('change', () => this.sendFilter());
@@ -92,7 +100,12 @@ export class Grid {
   }
 
   private send(m: GridMessage): void {
-    post((this.id === undefined ? m : { ...m, grid: this.id }) as WebviewToHost);
+    this.post((this.id === undefined ? m : { ...m, grid: this.id }) as WebviewToHost);
+  }
+
+  /** Stops listening to the window (a notebook output drawn again makes a new grid). */
+  dispose(): void {
+    window.removeEventListener('resize', this.onResize);
   }
 
   /** Puts the focus in the filter box (Ctrl+F). */

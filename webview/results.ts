@@ -4,11 +4,11 @@
  */
 import type { HostToWebview } from '../src/shared/protocol';
 import { lineColumn } from '../src/shared/sqlError';
-import { el, start } from './api';
+import { el, post, start } from './api';
 import { Grid } from './grid';
 
 const app = document.getElementById('app')!;
-const grid = new Grid();
+const grid = new Grid({ send: post });
 const sqlEl = el('pre', '', 'sql');
 const errorEl = el('div', '', 'error');
 errorEl.setAttribute('role', 'alert');

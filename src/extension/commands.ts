@@ -13,6 +13,7 @@ import { FINDINGS_COMMANDS, type FindingsContext } from './findingsCommands';
 import { safeLabel, safeText } from '../shared/safeText';
 import { proposedFileName } from '../shared/fileNames';
 import { SIGMA_COMMANDS } from './sigma';
+import { shownFile } from './gridHost';
 
 export interface CommandContext {
   context: vscode.ExtensionContext;
@@ -211,7 +212,7 @@ export const COMMANDS: Record<string, Handler> = {
     const uri = await vscode.window.showSaveDialog({ filters: { 'SQLite database': ['sqlite', 'db'] }, saveLabel: 'Save Database', defaultUri });
     if (!uri) return;
     writeFileAtomic(uri.fsPath, await cx.service.exportDatabase());
-    void vscode.window.showInformationMessage(safeText(`Saved every indexed table, the catalog and the rejects to ${uri.fsPath}`));
+    void vscode.window.showInformationMessage(safeText(`Saved every indexed table, the catalog and the rejects to ${shownFile(uri.fsPath)}`));
   },
 
   'logInvestigator.showOutput': (cx) => cx.service.log.show(),

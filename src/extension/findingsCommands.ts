@@ -23,6 +23,7 @@ import { ChartPanel } from './chartPanel';
 import { showAnalysisOutput } from './tableLinks';
 import { cancelledNote, runWithProgress } from './analysisProgress';
 import { safeText } from '../shared/safeText';
+import { shownFile } from './gridHost';
 
 export interface FindingsContext extends CommandContext {
   findings: FindingsService;
@@ -331,7 +332,7 @@ export const FINDINGS_COMMANDS: Record<string, Handler> = {
       );
     }
     fs.writeFileSync(target.fsPath, text);
-    void vscode.window.showInformationMessage(safeText(`Exported ${outputs.reduce((n, o) => n + o.findings.length, 0)} findings to ${target.fsPath}`));
+    void vscode.window.showInformationMessage(safeText(`Exported ${outputs.reduce((n, o) => n + o.findings.length, 0)} findings to ${shownFile(target.fsPath)}`));
     return target.fsPath;
   },
 

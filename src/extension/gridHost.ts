@@ -7,33 +7,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatCsv } from '../engine/output';
 import { proposedFileName } from '../shared/fileNames';
-import type { GridRows } from '../shared/gridRows';
-import { PAGE_ROWS, type HostToWebview, type WebviewToHost } from '../shared/protocol';
+import { gridReply, type GridRows } from '../shared/gridRows';
+import type { HostToWebview, WebviewToHost } from '../shared/protocol';
 import { safeText } from '../shared/safeText';
 
 /** Answers a grid's request for rows, sort, filter or copy; false for any other message. */
 export async function answerGrid(rows: GridRows, m: WebviewToHost, post: (m: HostToWebview) => Promise<void>): Promise<boolean> {
-  // the answer names the grid the request named (the results grid names none)
-  const grid = 'grid' in m && m.grid !== undefined ? { grid: m.grid } : {};
-  const firstPage = () => post({ type: 'rows', ...grid, offset: 0, rows: rows.page(0, PAGE_ROWS), total: rows.total });
-  switch (m.type) {
-    case 'requestRows':
-      await post({ type: 'rows', ...grid, offset: m.offset, rows: rows.page(m.offset, m.count), total: rows.total });
-      return true;
-    case 'sort':
-      rows.sort(m.column, m.descending);
-      await firstPage();
-      return true;
-    case 'filter':
-      rows.setFilter(m.text, m.column);
-      await firstPage();
-      return true;
-    case 'copy':
-      await vscode.env.clipboard.writeText(rows.copy(m));
-      return true;
-    default:
-      return false;
-  }
+  const answer = gridReply(rows, m);
+  if (!answer) return false;
+  if ('reply' in answer) await post(answer.reply);
+  else await vscode.env.clipboard.writeText(answer.clipboard);
+  return true;
 }
 
 /** A file in the workspace folder named after `name` (a table, a title), proposed by a save dialog. */

@@ -10,13 +10,16 @@ import { errorMessage } from '../engine/errors';
 import type { AnalysisOutput } from '../engine/findings/model';
 import { formatTable } from '../engine/output';
 import {
-  CHART_MIME, NOTEBOOK_TYPE, SAVED_ROWS, TABLE_MIME, inlineParams, isRendererMessage, parseNotebook, serializeNotebook,
+  CHART_MIME, NOTEBOOK_TYPE, SAVED_ROWS, TABLE_MIME, inlineParams, parseNotebook, serializeNotebook,
   type CellKind, type ChartOutput, type NotebookCellData, type TableOutput,
 } from '../shared/notebookFormat';
-import type { Cell } from '../shared/protocol';
+import { GridRows, typedColumns } from '../shared/gridRows';
+import { isRendererMessage, type Cell } from '../shared/protocol';
+import { sourceTableOf } from '../shared/views';
 import { resultLineSources } from '../shared/lineSources';
 import { safeText } from '../shared/safeText';
 import type { EngineService } from './engineService';
+import { exportGridCsv, proposedUri, shownFile } from './gridHost';
 import { openSourceLine } from './sourceLinks';
 
 const KIND_KEY = 'logInvestigatorKind';
@@ -100,8 +103,12 @@ class Controller implements vscode.Disposable {
     const started = Date.now();
     const r = await this.service.query(text, [], 100000);
     const rows = r.rows.map((row) => row.map((v): Cell => (v instanceof Uint8Array ? `<${v.length} bytes>` : (v as Cell))));
-    const sources = resultLineSources(text, r.columns, this.service.tables);
-    return { columns: r.columns, rows: rows.slice(0, SAVED_ROWS), total: rows.length, ms: Date.now() - started, ...(sources.length ? { sources } : {}) };
+    const tables = this.service.tables;
+    const sources = resultLineSources(text, r.columns, tables).map((x) => ({ ...x, file: shownFile(tables.find((t) => t.table === x.table)!.file) }));
+    // the types of the results view: the catalog's for a column of a table the query names
+    const named = tables.filter((t) => sources.some((x) => x.table === t.table) || sourceTableOf(text, ['_line'], [t]));
+    const types = typedColumns(r.columns, rows, named).map((c) => c.type);
+    return { columns: r.columns, types, rows: rows.slice(0, SAVED_ROWS), total: rows.length, ms: Date.now() - started, ...(sources.length ? { sources } : {}) };
   }
 
   private async chart(text: string): Promise<ChartOutput> {
@@ -138,11 +145,20 @@ export function analysisCells(out: AnalysisOutput, file: string): NotebookCellDa
   return cells;
 }
 
-/** The renderer's "line N" links: the table is looked up in the catalog (a shared notebook names tables, not paths of another machine). */
-function rendererLinks(context: vscode.ExtensionContext, service: EngineService): vscode.Disposable {
+/**
+ * What the renderer's grids ask of the host: a "line N" link (the table is looked up in the
+ * catalog: a shared notebook names tables, not paths of another machine), a copy for the
+ * clipboard, the rows in view saved as CSV.
+ */
+function rendererRequests(context: vscode.ExtensionContext, service: EngineService): vscode.Disposable {
   const messaging = vscode.notebooks.createRendererMessaging('log-investigator.renderer');
   return messaging.onDidReceiveMessage(async ({ message }) => {
     if (!isRendererMessage(message)) return;
+    if (message.type === 'clipboard') return vscode.env.clipboard.writeText(message.text);
+    if (message.type === 'exportCsv') {
+      const rows = new GridRows(message.columns.map((name) => ({ name, type: 'text' })), message.rows);
+      return exportGridCsv(rows, proposedUri(message.name, 'csv', 'query-results'));
+    }
     const t = service.tables.find((x) => x.table === message.table);
     if (!t) {
       void vscode.window.showWarningMessage(safeText(`The table ${message.table} is not indexed here: index its file, then follow the link again.`));
@@ -161,7 +177,7 @@ export function registerNotebooks(context: vscode.ExtensionContext, service: Eng
   return [
     vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, new Serializer(), { transientOutputs: false }),
     controller,
-    rendererLinks(context, service),
+    rendererRequests(context, service),
     vscode.commands.registerCommand('logInvestigator.newNotebook', () => {
       const first = service.tables[0]?.table ?? 'my_table';
       return open([

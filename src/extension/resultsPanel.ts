@@ -4,7 +4,7 @@ import type { SqlValue } from '../engine/store/database';
 import { errorMessage } from '../engine/errors';
 import { rowsBehind, type RowsBehind } from '../shared/rowsBehind';
 import { sqlErrorPosition } from '../shared/sqlError';
-import { GridRows, guessType } from '../shared/gridRows';
+import { GridRows, typedColumns } from '../shared/gridRows';
 import { PAGE_ROWS, type Cell, type ResultSource, type WebviewToHost } from '../shared/protocol';
 import { resultLineSources } from '../shared/lineSources';
 import { sourceTableOf } from '../shared/views';
@@ -63,7 +63,7 @@ export class ResultsPanel extends ProtocolPanel {
       this.behind = this.sources.length ? undefined : rowsBehind(sql, r.columns);
       // a column's type from the catalog when one table of the query has a column of that name
       const named = tables.filter((t) => this.sources.some((x) => x.table === t.table) || sourceTableOf(sql, ['_line'], [t]));
-      const columns = r.columns.map((name, i) => ({ name, type: named.find((t) => t.columns.some((c) => c.name === name))?.columns.find((c) => c.name === name)?.type ?? guessType(rows, i) }));
+      const columns = typedColumns(r.columns, rows, named);
       this.grid = new GridRows(columns, rows);
       await this.post({
         type: 'result',

@@ -10,6 +10,7 @@ import { safeLabel } from '../shared/safeText';
 import { sqlErrorPosition } from '../shared/sqlError';
 import { splitStatements, statementAt } from '../shared/sqlStatements';
 import type { EngineService } from './engineService';
+import { shownFile } from './gridHost';
 
 const SQL: vscode.DocumentSelector = [{ language: 'sql' }];
 const quoteName = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`);
@@ -53,7 +54,8 @@ class NameCompletions implements vscode.CompletionItemProvider {
     for (const t of tables) {
       const item = new vscode.CompletionItem({ label: t.table, description: safeLabel(`${t.format} · ${t.rows.toLocaleString()} rows`, 60) }, vscode.CompletionItemKind.Struct);
       item.insertText = quoteName(t.table);
-      item.detail = `table from ${safeLabel(t.file, 120)}`;
+      // the file as the workspace names it, never the machine's absolute path
+      item.detail = `table from ${safeLabel(shownFile(t.file), 120)}`;
       item.sortText = `0${t.table}`;
       items.push(item);
       // columns of the tables the document already names

@@ -23,6 +23,8 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, o
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('media', 'grid.css')}">
+<link rel="stylesheet" href="${asset('media', 'chart.css')}">
 <link rel="stylesheet" href="${asset('media', 'webview.css')}">
 <title>${title}</title>
 </head>

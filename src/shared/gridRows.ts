@@ -5,7 +5,7 @@
  * was given (what a "rows…" link of an analysis's table needs). No VS Code: unit-testable.
  */
 import { filterRows, formatCopy } from './copyFormat';
-import type { Cell, ResultColumn, WebviewToHost } from './protocol';
+import { PAGE_ROWS, type Cell, type HostToWebview, type ResultColumn, type WebviewToHost } from './protocol';
 import { compareCells } from './views';
 
 export const isNumericType = (type: string): boolean => /^(integer|real|number|int|float)/i.test(type);
@@ -82,6 +82,41 @@ export class GridRows {
     const out = picked.map((r) => cols.map((c) => this.given[this.view[r]][c]));
     return formatCopy(m.format, m.header ? cols.map((c) => this.columns[c].name) : null, out, cols.map((c) => isNumericType(this.columns[c].type)));
   }
+}
+
+/** What a grid's request for rows, a sort, a filter or a copy comes to: a page to send it, or text for the clipboard. */
+export type GridReply = { reply: Extract<HostToWebview, { type: 'rows' }> } | { clipboard: string };
+
+/**
+ * Answers a grid's request for rows, sort, filter or copy over its rows; undefined for any other
+ * message. The host answers its webviews with it (gridHost.ts), the notebook renderer its grids.
+ */
+export function gridReply(rows: GridRows, m: WebviewToHost): GridReply | undefined {
+  // the answer names the grid the request named (the results grid names none)
+  const grid = 'grid' in m && m.grid !== undefined ? { grid: m.grid } : {};
+  const page = (offset: number, count: number): GridReply => ({ reply: { type: 'rows', ...grid, offset, rows: rows.page(offset, count), total: rows.total } });
+  switch (m.type) {
+    case 'requestRows':
+      return page(m.offset, m.count);
+    case 'sort':
+      rows.sort(m.column, m.descending);
+      return page(0, PAGE_ROWS);
+    case 'filter':
+      rows.setFilter(m.text, m.column);
+      return page(0, PAGE_ROWS);
+    case 'copy':
+      return { clipboard: rows.copy(m) };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The columns of a result with their types: a column's type from the catalog when one table the
+ * query names (`named`) has a column of that name, else from its values.
+ */
+export function typedColumns(names: string[], rows: Cell[][], named: { columns: { name: string; type: string }[] }[]): ResultColumn[] {
+  return names.map((name, i) => ({ name, type: named.find((t) => t.columns.some((c) => c.name === name))?.columns.find((c) => c.name === name)?.type ?? guessType(rows, i) }));
 }
 
 function range(from: number, to: number): number[] {

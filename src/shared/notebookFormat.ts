@@ -24,24 +24,15 @@ export type CellKind = 'markdown' | 'sql' | 'chart';
 
 export interface TableOutput {
   columns: string[];
+  /** Each column's type (the catalog's when a queried table has it, else from the values): numbers sit right, sort as numbers. */
+  types?: string[];
   rows: Cell[][];
   /** Rows the query returned (more than `rows` when cut at SAVED_ROWS). */
   total: number;
   ms?: number;
-  /** Tables the rows come from (by name; files are looked up when a link is followed), each with its `_line` column. */
-  sources?: { table: string; lineColumn: number }[];
-}
-
-/** What the notebook renderer asks of the extension: open a table's source line. */
-export interface RendererMessage {
-  type: 'openSource';
-  table: string;
-  line: number;
-}
-
-export function isRendererMessage(m: unknown): m is RendererMessage {
-  const x = m as Partial<RendererMessage> | null;
-  return !!x && x.type === 'openSource' && typeof x.table === 'string' && Number.isInteger(x.line) && (x.line as number) > 0;
+  /** Tables the rows come from (by name; files are looked up when a link is followed), each with its `_line` column
+   * and the file as the workspace named it when the cell ran (shown in the link's tooltip only). */
+  sources?: { table: string; lineColumn: number; file?: string }[];
 }
 
 export interface ChartOutput {

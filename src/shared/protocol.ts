@@ -104,5 +104,36 @@ export type WebviewToHost =
   | { type: 'brush'; from: string | null; to: string | null }
   | { type: 'error'; message: string };
 
+/**
+ * What the notebook renderer asks of the extension (renderer messaging). A SQL cell's output is a
+ * grid over the rows saved in the output: it speaks `WebviewToHost` and the renderer answers its
+ * rows, sorts, filters and copies with `gridReply` over them (src/shared/gridRows.ts), as the host
+ * answers the panels' grids. Only what needs the host comes here: open a table's source line (the
+ * table is looked up in the catalog: a shared notebook names tables, not another machine's paths),
+ * put a copy on the clipboard, save the rows in view as CSV.
+ */
+export type RendererToHost =
+  | { type: 'openSource'; table: string; line: number }
+  | { type: 'clipboard'; text: string }
+  | { type: 'exportCsv'; name: string; columns: string[]; rows: Cell[][] };
+
+const isCell = (v: unknown): v is Cell => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+
+/** A renderer message of the right shape (what a webview sends is checked before the host acts on it). */
+export function isRendererMessage(m: unknown): m is RendererToHost {
+  const x = m as { type?: unknown; [k: string]: unknown } | null;
+  if (!x || typeof x !== 'object') return false;
+  switch (x.type) {
+    case 'openSource':
+      return typeof x.table === 'string' && Number.isInteger(x.line) && (x.line as number) > 0;
+    case 'clipboard':
+      return typeof x.text === 'string';
+    case 'exportCsv':
+      return typeof x.name === 'string' && Array.isArray(x.columns) && x.columns.every((c) => typeof c === 'string') && Array.isArray(x.rows) && x.rows.every((r) => Array.isArray(r) && r.every(isCell));
+    default:
+      return false;
+  }
+}
+
 /** Rows per page sent to the webview; the table asks for more as it scrolls. */
 export const PAGE_ROWS = 200;

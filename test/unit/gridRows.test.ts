@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { GridRows, guessType } from '../../src/shared/gridRows';
-import type { Cell } from '../../src/shared/protocol';
+import { GridRows, gridReply, guessType, typedColumns } from '../../src/shared/gridRows';
+import { isRendererMessage, type Cell } from '../../src/shared/protocol';
 
 const ROWS: Cell[][] = [
   ['10.0.0.2', 5, 'b'],
@@ -59,5 +59,28 @@ describe('the rows of a grid, as the host keeps them', () => {
     assert.equal(guessType([[1.5], [null]], 0), 'real');
     assert.equal(guessType(ROWS, 0), 'text');
     assert.equal(guessType([[null]], 0), 'text');
+  });
+
+  it("answers a grid's messages as the host and the notebook renderer do: pages named by the grid, the first page after a sort or filter, copies as text; nothing else", () => {
+    const g = grid();
+    assert.deepEqual(gridReply(g, { type: 'requestRows', grid: 2, offset: 1, count: 2 }), { reply: { type: 'rows', grid: 2, offset: 1, rows: [ROWS[1], ROWS[2]], total: 4 } });
+    assert.deepEqual(gridReply(g, { type: 'sort', column: 1, descending: true }), { reply: { type: 'rows', offset: 0, rows: [ROWS[1], ROWS[0], ROWS[2], ROWS[3]], total: 4 } });
+    assert.deepEqual(gridReply(g, { type: 'filter', text: '10.0', column: 0 }), { reply: { type: 'rows', offset: 0, rows: [ROWS[1], ROWS[0], ROWS[2]], total: 3 } });
+    assert.deepEqual(gridReply(g, { type: 'copy', rows: [0], columns: [0, 1], format: 'csv', header: true }), { clipboard: 'ip,n\r\n10.0.0.1,7\r\n' });
+    for (const m of [{ type: 'openSource', line: 3, source: 0 }, { type: 'exportCsv' }, { type: 'rowsBehind', row: 0 }, { type: 'ready' }] as const) assert.equal(gridReply(g, m), undefined, m.type);
+  });
+
+  it("types a result's columns from the catalog when a table of the query has the column, else from the values", () => {
+    const named = [{ columns: [{ name: 'client_ip', type: 'ip' }, { name: 'status', type: 'integer' }] }];
+    assert.deepEqual(typedColumns(['client_ip', 'n', 'label'], [['1.2.3.4', 2.5, 'x']], named).map((c) => c.type), ['ip', 'real', 'text']);
+  });
+
+  it("takes only well-formed messages from the notebook renderer", () => {
+    assert.ok(isRendererMessage({ type: 'openSource', table: 'access', line: 3 }));
+    assert.ok(isRendererMessage({ type: 'clipboard', text: 'a\tb' }));
+    assert.ok(isRendererMessage({ type: 'exportCsv', name: 'access', columns: ['a'], rows: [[1], ['x'], [null]] }));
+    for (const bad of [null, 'x', { type: 'openSource', table: 'a', line: 0 }, { type: 'openSource', table: 3, line: 2 }, { type: 'clipboard' }, { type: 'exportCsv', name: 'a', columns: ['a'], rows: [[{}]] }, { type: 'exportCsv', name: 'a', columns: 'a', rows: [] }, { type: 'run', sql: 'DROP TABLE x' }]) {
+      assert.equal(isRendererMessage(bad), false, JSON.stringify(bad));
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { LogInvestigatorApi } from '../../../src/extension/extension';
 import { triage } from '../../../src/engine/findings/triage/triage';
 import type { Finding } from '../../../src/engine/findings/model';
 import { SEVERITY_ICONS, type FindingsNode } from '../../../src/extension/findingsView';
-import { harness, ws, api } from './helpers';
+import { harness, ws, api, answering } from './helpers';
 
 type Node<K extends FindingsNode['kind']> = Extract<FindingsNode, { kind: K }>;
 
@@ -233,7 +233,10 @@ describe('Findings in VS Code', () => {
 
   it('exports findings as SARIF with the log lines as locations', async () => {
     const out = path.join(ws(), 'findings.sarif');
-    await vscode.commands.executeCommand('logInvestigator.exportFindings', 'sarif', out);
+    const told: string[] = [];
+    await answering({ showInformationMessage: async (m: string) => (told.push(m), undefined) }, () => vscode.commands.executeCommand('logInvestigator.exportFindings', 'sarif', out));
+    // the file as the workspace names it, not the machine's absolute path
+    assert.match(told[0] ?? '', /^Exported \d+ findings to findings\.sarif$/);
     const sarif = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.equal(sarif.version, '2.1.0');
     const r = sarif.runs[0].results[0];

@@ -303,6 +303,9 @@ describe('Views in every theme', function () {
     for (const name of ['access', 'client_ip', 'status', '_line']) assert.ok(labels.includes(name), `completes ${name}`);
     const column = completions.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'client_ip')!;
     assert.match(column.detail ?? '', /^ip/, 'a column says its type');
+    // a table names its file as the workspace does, never by the machine's absolute path
+    const access = completions.items.find((i) => (typeof i.label === 'string' ? i.label : i.label.label) === 'access')!;
+    assert.equal(access.detail, 'table from access.log');
     editor.selection = new vscode.Selection(3, 10, 3, 10);
     await vscode.commands.executeCommand('logInvestigator.runQueryAtCursor');
     assert.equal(a.history()[0].sql, 'SELECT status FROM access WHERE status = 404', 'the statement at the cursor ran');

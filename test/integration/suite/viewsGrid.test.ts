@@ -199,5 +199,11 @@ describe('Indexed Files, export and save dialogs', () => {
     assert.equal(asked[0].defaultUri?.fsPath, path.join(ws(), 'access.csv'), 'the CSV named after its table');
     const folder = vscode.workspace.workspaceFolders![0].name;
     assert.equal(asked[1].defaultUri?.fsPath, path.join(ws(), `${folder}-logs.sqlite`), 'the database after the workspace');
+    // saved: the message names the file as the workspace does, not by the machine's absolute path
+    const told: string[] = [];
+    const saved = vscode.Uri.file(path.join(ws(), 'saved-logs.sqlite'));
+    await answering({ showSaveDialog: async () => saved, showInformationMessage: async (m: string) => (told.push(m), undefined) }, () => vscode.commands.executeCommand('logInvestigator.exportDatabase'));
+    assert.equal(told[0], 'Saved every indexed table, the catalog and the rejects to saved-logs.sqlite');
+    await vscode.workspace.fs.delete(saved);
   });
 });
