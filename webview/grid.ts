@@ -13,6 +13,7 @@ import { clickRow, newGridState, pressKey, type GridState } from '../src/shared/
 import type { Cell, GridData, ResultColumn, ResultSource, WebviewToHost } from '../src/shared/protocol';
 import { PAGE_ROWS } from '../src/shared/protocol';
 import { el } from './dom';
+import { linkCell, linkColumnWidth } from './gridLinks';
 import { TAG, toolkit } from './toolkit';
 
 const OVERSCAN = 20;
@@ -182,15 +183,9 @@ export class Grid {
     return this.sources.length > 0 || this.behind;
   }
 
-  /** The link column: "line 12345" for one table, "table 12345 · table 67" for a join, "rows…" for an aggregate. */
-  private sourceWidth(): number {
-    if (this.sources.length <= 1) return 80;
-    return Math.min(420, this.sources.reduce((w, x) => w + (x.table.length + 9) * 7.2, 0) + 16);
-  }
-
   private renderColgroup(): void {
     this.colgroup.textContent = '';
-    const all = [...(this.hasLinks ? [this.sourceWidth()] : []), ...this.widths];
+    const all = [...(this.hasLinks ? [linkColumnWidth(this.sources)] : []), ...this.widths];
     for (const w of all) {
       const c = el('col');
       c.style.width = `${w}px`;
@@ -261,37 +256,6 @@ export class Grid {
     return tr;
   }
 
-  private link(text: string, cls: string, title: string, onClick: () => void): HTMLAnchorElement {
-    const a = el('a', text, cls);
-    a.href = '#';
-    a.title = title;
-    a.addEventListener('click', (e) => {
-      e.preventDefault();
-      e.stopPropagation();
-      onClick();
-    });
-    return a;
-  }
-
-  /** "rows…" to the rows behind the row, or one link per table the row comes from: "line 12", or "course 12 · cohorts 3" for a join. */
-  private sourceCell(row: Cell[], r: number): HTMLTableCellElement {
-    const td = el('td', undefined, 'src');
-    if (this.behind) {
-      td.append(this.link('rows…', 'behindlink', `Show ${this.behindTitle}, each linked to its line`, () => this.send({ type: 'rowsBehind', row: r })));
-      return td;
-    }
-    this.sources.forEach((source, k) => {
-      const line = row[source.lineColumn];
-      if (typeof line !== 'number') return;
-      if (td.childElementCount) td.append(' · ');
-      const a = this.link(this.sources.length > 1 ? `${source.table} ${line}` : `line ${line}`, 'srclink', `Open ${source.file} at line ${line}`, () => this.send({ type: 'openSource', line, source: k }));
-      a.dataset.line = String(line);
-      a.dataset.source = String(k);
-      td.append(a);
-    });
-    return td;
-  }
-
   private dataRow(r: number, row: Cell[]): HTMLTableRowElement {
     const tr = el('tr');
     tr.style.height = `${this.rowHeight}px`;
@@ -301,7 +265,10 @@ export class Grid {
       tr.classList.add('selected');
       tr.setAttribute('aria-selected', 'true');
     }
-    if (this.hasLinks) tr.append(this.sourceCell(row, r));
+    if (this.hasLinks) {
+      const behind = this.behind ? { title: this.behindTitle, open: () => this.send({ type: 'rowsBehind', row: r }) } : undefined;
+      tr.append(linkCell(row, this.sources, behind, (line, source) => this.send({ type: 'openSource', line, source })));
+    }
     row.forEach((v, i) => {
       const active = this.state.active.row === r && this.state.active.col === i;
       const cls = [v === null ? 'null' : '', isNumeric(this.columns[i] ?? { name: '', type: '' }) || typeof v === 'number' ? 'num' : '', active ? 'active' : ''].filter(Boolean).join(' ');

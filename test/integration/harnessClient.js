@@ -63,12 +63,12 @@ function screenshot(name, timeoutMs) {
  * Find the webview frame whose document has `selector` (and, if given, whose title or
  * iframe title contains `titleContains`), then: action 'read' (default) returns
  * { count, texts[], boxes[], svgMarks, canvases, styles[] (the computed `styles` asked for), viewport };
- * 'click' / 'domClick' / 'press' / 'fill' / 'drag' (by dx, dy) / 'choose' (a value) act on the first match
+ * 'click' / 'domClick' / 'press' / 'fill' / 'drag' (by dx, dy) / 'choose' (a value) act on the first match; 'hover' moves the mouse onto match `index` (default 0)
  * as well, and `focus` tells what has the focus afterwards.
  * The launcher retries until the selector appears or timeoutMs passes.
  */
-function evalWebview({ titleContains, selector, action = 'read', scrollTop, text, key, modifiers, dx, dy, styles }, timeoutMs) {
-  return request({ type: 'evalWebview', titleContains, selector, action, scrollTop, text, key, modifiers, dx, dy, styles }, timeoutMs);
+function evalWebview({ titleContains, selector, action = 'read', scrollTop, text, key, modifiers, dx, dy, index, styles }, timeoutMs) {
+  return request({ type: 'evalWebview', titleContains, selector, action, scrollTop, text, key, modifiers, dx, dy, index, styles }, timeoutMs);
 }
 
 /**

@@ -15,7 +15,7 @@
 //      LI_TEST_RESULT = <tmp>/result.json  run() writes {passed, failed, failures:[{title,error}], log}
 //      LI_TEST_IPC    = <tmp>/ipc/         the test writes req-<id>.json, the launcher answers res-<id>.json
 //    Requests: {"type":"screenshot","name":N}                  -> {ok, path}  (<screenshots>/N.png)
-//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"domClick"|"scroll"|"fill"|"press"|"drag"|"choose",
+//              {"type":"evalWebview","titleContains":T,"selector":S,"action":"read"|"click"|"domClick"|"scroll"|"fill"|"press"|"drag"|"hover"|"choose",
 //               "scrollTop":px,"text":T,"key":K,"modifiers":[…],"dx":px,"dy":px,"styles":[css property…],"timeoutMs":ms}
 //                                                              -> {ok, count, texts[], boxes[], styles[], viewport, svgMarks, canvases,
 //                                                                  focus (after the action), frameUrl}
@@ -226,6 +226,13 @@ async function handleRequest(page, req) {
           await page.mouse.down();
           await page.mouse.move(x + Number(req.dx || 0), y + Number(req.dy || 0), { steps: 8 });
           await page.mouse.up();
+        }
+        // hover: move the mouse (in steps, as a hand does) onto the centre of match number `index` (default the first) and leave it there
+        if (req.action === 'hover') {
+          const b = await frame.locator(req.selector).nth(Number(req.index) || 0).boundingBox({ timeout: 5000 });
+          if (!b) throw new Error(`${req.selector} has no box to hover`);
+          await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
+          await sleep(300);
         }
         // choose: set a select's (or toolkit dropdown's) value and tell its listeners
         if (req.action === 'choose') await frame.$eval(req.selector, (e, v) => { e.value = v; e.dispatchEvent(new Event('change', { bubbles: true })); }, String(req.text ?? ''));

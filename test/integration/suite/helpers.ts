@@ -29,7 +29,9 @@ export interface WebviewAnswer {
 export interface Query {
   titleContains?: string;
   selector: string;
-  action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press' | 'drag' | 'choose';
+  action?: 'read' | 'click' | 'domClick' | 'scroll' | 'fill' | 'press' | 'drag' | 'hover' | 'choose';
+  /** For 'hover': which match (default 0). */
+  index?: number;
   scrollTop?: number;
   text?: string;
   key?: string;
