@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { encodedIndexSource, ImageWriter, lockBytePage, TableBuilder, writeIndex, type CellValue } from '../../src/engine/store/sqliteImage';
 import { loadSqlJs } from '../../src/engine/store/database';
+import { databaseFile, type PagedImage } from '../../src/engine/store/pagedImage';
 
-async function open(bytes: Uint8Array) {
+async function open(bytes: PagedImage) {
   const SQL = await loadSqlJs();
-  return new SQL.Database(bytes);
+  return new SQL.Database(databaseFile(bytes));
 }
 
 describe('SQLite image writer', () => {
@@ -88,10 +89,10 @@ describe('SQLite image writer', () => {
       for (let i = 1; i <= rows; i++) cellBytes += 2 + 1 + 3 + keyOf(i).length + (i < 128 ? 1 : 2);
       // full leaves lose part of a cell each, interior pages add about a tenth
       assert.ok(img.pages - before <= (cellBytes / (512 - 8)) * 1.15 + 4, `${rows} entries took ${img.pages - before} pages`);
-      const db = new SQL.Database(img.finish([
+      const db = new SQL.Database(databaseFile(img.finish([
         { type: 'table', name: 't', tblName: 't', rootPage: root, sql: 'CREATE TABLE t (_line INTEGER PRIMARY KEY, k)' },
         { type: 'index', name: 't_k', tblName: 't', rootPage: idxRoot, sql: 'CREATE INDEX t_k ON t (k)' },
-      ]));
+      ])));
       try {
         assert.equal(db.exec('PRAGMA integrity_check')[0].values[0][0], 'ok', `${rows} entries`);
         assert.equal(db.exec('SELECT count(*) FROM t INDEXED BY t_k WHERE k >= \'k\'')[0].values[0][0], rows);
@@ -152,7 +153,7 @@ describe('SQLite image writer', () => {
     it(`writes images beyond 1 GiB that skip the lock-byte page (page ${pageSize})`, async function () {
       this.timeout(180_000);
       const lock = lockBytePage(pageSize);
-      const img = new ImageWriter(pageSize, 2 ** 30 + (80 << 20));
+      const img = new ImageWriter(pageSize);
       const t = new TableBuilder(img);
       const blob = new Uint8Array(1 << 20);
       for (let k = 0; k < blob.length; k++) blob[k] = (k * 31) & 0xff;

@@ -13,6 +13,7 @@ import { KeyIndex } from '../store/keyIndex';
 import { messageColumn, TEMPLATE_COLUMN, TemplateColumn, type TemplatesInfo } from '../templates/column';
 import { startYear } from './timestamps';
 import { ImageWriter, TableBuilder, writeIndex, type CellValue, type SchemaEntry } from '../store/sqliteImage';
+import type { PagedImage } from '../store/pagedImage';
 import {
   converterFor, dateTimeParser, inferType, isIp, SQL_TYPE, syslogYear, timeParser,
   TIME_NAME_RE, type ColumnType, type Converter, type Inferred, type TimeFormat,
@@ -27,6 +28,8 @@ export interface IndexOptions extends DetectOptions {
   pageSize?: number;
   /** Lay out indexes on the ip, user, group, resource and session columns (default true). */
   indexes?: boolean;
+  /** Keep repeated values once, in the image's dictionary (default true; false: every page as SQLite reads it). */
+  dictionary?: boolean;
 }
 
 export interface ColumnInfo {
@@ -78,8 +81,8 @@ export interface IndexProgress {
 }
 
 export interface BuiltTable {
-  /** A complete SQLite database file holding one table. */
-  image: Uint8Array;
+  /** A complete SQLite database file holding one table (its pages, see pagedImage.ts). */
+  image: PagedImage;
   info: TableInfo;
   rejects: Reject[];
   /** `_template` ids written before their template merged into another: [written, now]. */
@@ -166,9 +169,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const rejects: Reject[] = [];
   let rejectedCount = 0;
 
-  const img = new ImageWriter(opts.pageSize ?? DEFAULT_PAGE_SIZE, Math.min(sn.textBytes * 1.5, 8 << 20));
-  const totalChars = sn.encoding.startsWith('utf-16') ? sn.textBytes / 2 : sn.textBytes;
-  let charsRead = 0;
+  const img = new ImageWriter(opts.pageSize ?? DEFAULT_PAGE_SIZE, opts.dictionary === false ? 0 : dictionaryLimit(sn.textBytes));
   const tb = new TableBuilder(img);
 
   // Records are buffered until the sample is large enough to decide the schema.
@@ -264,25 +265,54 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     const enc = tb.enc;
     const decodeField = (buf: Buffer, st: number, en: number): CellValue => (st === NULL_FIELD ? null : st === EMPTY_FIELD ? '' : st === en ? null : buf.toString('utf8', st, en));
     const keyAt: (KeyIndex | undefined)[] = plan.map((_, i) => keyIndexes.find((k) => k.position === i));
+    // repeated text (user agents, referrers, paths, methods, times) is kept once, in the image's dictionary
+    const coders = plan.map((_, i) => (kinds[i] === Kind.Text ? img.coder() : null));
+    const timeCoder = img.coder();
+    // an ISO or Apache stamp in a coded column: its dictionary id gives the `_time` it makes (timeBySource[id] - 1)
+    const stampField = fastTime && fastTime.kind !== 'date+time' && coders[fastTime.a] && !keyAt[fastTime.a] ? fastTime.a : -1;
+    let timeBySource = new Int32Array(0);
     return (buf: Buffer, starts: Int32Array, ends: Int32Array, line: number) => {
       currentLine = line;
       const n = plan.length;
       enc.begin(n + 3);
       enc.putNull(); // _line is the rowid
+      let stampId = -2; // the stamp field's dictionary id, once looked up
       if (timeOf) {
         const ft = fastTime;
         let done = false;
         if (ft) {
           const a = starts[ft.a];
           if (a >= 0 && ends[ft.a] > a) {
+            if (stampField >= 0) {
+              stampId = coders[stampField]!.id(buf, a, ends[ft.a]);
+              const t = stampId >= 0 && stampId < timeBySource.length ? timeBySource[stampId] - 1 : -1;
+              if (t >= 0) {
+                enc.putSpan(t);
+                done = true;
+              }
+            }
             // a year outside the plausible window takes the slow path, which gives it NULL and counts it
-            if (ft.kind === 'iso') done = isoYearWithin(buf, a, ends[ft.a], yearLo, yearHi) && putIsoTimeBytes(enc, buf, a, ends[ft.a]);
+            const known = done;
+            if (known) {
+              /* the stamp's `_time` is known */
+            } else if (ft.kind === 'iso') done = isoYearWithin(buf, a, ends[ft.a], yearLo, yearHi) && putIsoTimeBytes(enc, buf, a, ends[ft.a]);
             else if (ft.kind === 'apache') done = putApacheTimeBytes(enc, buf, a, ends[ft.a]);
             else {
               const b = starts[ft.b];
               if (isDateBytes(buf, a, ends[ft.a]) && b >= 0 && isTimeBytes(buf, b, ends[ft.b])) {
                 enc.putJoinedTextBytes(buf, a, ends[ft.a], 0x20, b, ends[ft.b]);
                 done = true;
+              }
+            }
+            if (done && !known) {
+              const t = enc.codeLast(timeCoder);
+              if (t >= 0 && stampId >= 0) {
+                if (stampId >= timeBySource.length) {
+                  const next = new Int32Array(Math.max(1024, stampId * 2));
+                  next.set(timeBySource);
+                  timeBySource = next;
+                }
+                timeBySource[stampId] = t + 1;
               }
             }
           }
@@ -313,8 +343,11 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
         }
         const k = kinds[i];
         if (k === Kind.Text) {
-          enc.putTextBytes(buf, st, en);
-          key?.addBytes(buf, st, en);
+          const coder = coders[i];
+          if (key) {
+            const kid = key.addBytes(buf, st, en);
+            enc.putCodedTextBytes(buf, st, en, coder === null ? -1 : coder.idForKey(kid, buf, st, en));
+          } else enc.putCodedTextBytes(buf, st, en, i === stampField && stampId !== -2 ? stampId : coder === null ? -1 : coder.id(buf, st, en));
           continue;
         }
         const v = k === Kind.Integer ? parseIntBytes(buf, st, en) : k === Kind.Real ? parseRealBytes(buf, st, en) : parseBoolBytes(buf, st, en);
@@ -438,16 +471,6 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     const buffered = recs;
     sample = null;
     for (const r of buffered) write(r.values, r.line);
-    // Reserve the whole image once: the bytes the sample took per character of input, plus the indexes.
-    if (charsRead > 0 && charsRead < totalChars) {
-      const rowsExpected = (buffered.length * totalChars) / charsRead;
-      let indexBytes = 0;
-      for (const k of keyIndexes) {
-        const lens = buffered.map((r) => (r.values[k.position] === null ? 0 : String(r.values[k.position]).length));
-        indexBytes += KeyIndex.estimateBytes(rowsExpected, lens.reduce((a, b) => a + b, 0) / Math.max(1, lens.length));
-      }
-      img.reserve((img.bytesUsed / charsRead) * totalChars * 1.05 + indexBytes * 1.1 + 16 * img.pageSize);
-    }
   };
 
   // a row's rowid is its line, and rowids must increase: an object starting on a line another row
@@ -489,7 +512,6 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       sn,
       {
         line(text, lineNo) {
-          if (sample) charsRead += text.length + 1;
           parser.line(text, lineNo, sink);
         },
       },
@@ -510,9 +532,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
         line(buf, s, e, lineNo) {
           if (!sample && active === undefined) active = parser.fastSplitter!();
           if (sample || !active || parser.isOpen?.() || extraAt >= 0) {
-            const text = buf.toString('utf8', s, e);
-            if (sample) charsRead += text.length + 1;
-            parser.line(text, lineNo, sink);
+            parser.line(buf.toString('utf8', s, e), lineNo, sink);
             return;
           }
           if (e === s) return;
@@ -622,6 +642,14 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       templates: templates?.info,
     },
   };
+}
+
+/**
+ * Room for a file's repeated values: an eighth of its text (the dictionary
+ * only grows as values come; a column whose values do not repeat stops early).
+ */
+function dictionaryLimit(textBytes: number): number {
+  return Math.max(1 << 20, Math.min(Math.floor(textBytes / 8), 512 << 20));
 }
 
 /** A time this many years from the median of the first records' times is taken for damage. */

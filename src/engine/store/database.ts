@@ -4,6 +4,7 @@ import initSqlJs, { type BindParams, type Database, type SqlJsStatic, type SqlVa
 import type { BuiltTable, ColumnInfo, Reject, TableInfo } from '../ingest/build';
 import { applyTemplateRemap } from '../templates/column';
 import { LogInvestigatorError } from '../errors';
+import { databaseFile, type PagedImage } from './pagedImage';
 import { quoteIdent, uniqueName } from './names';
 import { guessRoles, type Role } from '../ingest/roles';
 import { registerSigmaFunctions } from '../sigma/sqlFunctions';
@@ -56,20 +57,6 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
     sqlPromise = initSqlJs({ locateFile: () => wasm });
   }
   return sqlPromise;
-}
-
-/**
- * sql.js copies a new database file with `data.slice()`; returning the array
- * itself hands the image to its in-memory file system without a copy, so an
- * indexed file's pages exist once. The image must not be used afterwards.
- */
-class OwnedBytes extends Uint8Array<ArrayBuffer> {
-  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
-    const s = start ?? 0;
-    const e = end ?? this.length;
-    if (s === 0 && e >= this.length) return this as Uint8Array<ArrayBuffer>;
-    return new Uint8Array(this.buffer, this.byteOffset, this.length).slice(s, e);
-  }
 }
 
 interface Attached {
@@ -205,8 +192,9 @@ export class LogDatabase {
   }
 
   /** Opens an image as a database file and makes its tables visible to queries. */
-  private place(image: Uint8Array, tables: string[]): { handle?: Database; schema: string } {
-    const handle = new this.SQL.Database(new OwnedBytes(image.buffer as ArrayBuffer, image.byteOffset, image.length));
+  private place(image: PagedImage, tables: string[]): { handle?: Database; schema: string } {
+    // the image becomes the file itself, not a copy: an indexed file's pages exist once; it must not be used afterwards
+    const handle = new this.SQL.Database(databaseFile(image));
     const filename = (handle as unknown as { filename: string }).filename;
     return this.placeHandle(handle, filename, tables);
   }

@@ -79,9 +79,9 @@ export class KeyIndex {
     this.push(id);
   }
 
-  /** Text given as UTF-8 bytes buf[s, e). */
-  addBytes(buf: Uint8Array, s: number, e: number): void {
-    if (this.abandoned) return;
+  /** Text given as UTF-8 bytes buf[s, e); returns its key id (-1 once abandoned). */
+  addBytes(buf: Uint8Array, s: number, e: number): number {
+    if (this.abandoned) return -1;
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     const len = e - s;
@@ -99,7 +99,7 @@ export class KeyIndex {
         while (k < len && a[off + k] === buf[s + k]) k++;
         if (k === len) {
           this.push(id);
-          return;
+          return id;
         }
       }
       slot = (slot + 1) & mask;
@@ -119,6 +119,7 @@ export class KeyIndex {
     table[slot] = id + 1;
     if (++this.textCount * 2 > table.length) this.rehash();
     this.push(id);
+    return id;
   }
 
   private rehash(): void {
@@ -155,11 +156,6 @@ export class KeyIndex {
     return la - lb;
   }
 
-  /** Bytes of this column's index, roughly, for reserving image space. */
-  static estimateBytes(rows: number, avgKeyBytes: number): number {
-    return rows * (avgKeyBytes + 10);
-  }
-
   /**
    * Entries in index order: NULL, numbers ascending, text by bytes; rows of
    * one key in row order. A counting sort lays out each entry's rowid by key
@@ -192,7 +188,6 @@ export class KeyIndex {
     const recOff = new Int32Array(n + 1);
     const recHead = new Uint8Array(n); // bytes before the rowid's serial: 1 + the key serial's length
     let o = 0;
-    let totalBytes = 0;
     const enc = new RecordEncoder();
     for (let k = 0; k < n; k++) {
       const id = order[k];
@@ -218,8 +213,6 @@ export class KeyIndex {
       o += 1 + sl;
       rec.set(body, o);
       o += body.length;
-      // entry payload at most: key record + rowid serial + 4 rowid bytes; cell pointer and size varint 2 + 3
-      totalBytes += (start[k + 1] - start[k]) * (o - recOff[k] + 1 + 4 + 5);
     }
     recOff[n] = o;
     this.arena = new Uint8Array(0);
@@ -238,9 +231,21 @@ export class KeyIndex {
       rank = lo;
       return lo;
     };
+    // a text key of one entry only would be stored twice (dictionary and page): it stays in its page
+    const isText = Uint8Array.from(order, (id, k) => (this.kind[id] === 2 && start[k + 1] - start[k] > 1 ? 1 : 0));
+    const text = { bytes: rec, from: 0, to: 0, at: 0 };
     return {
       count: rows,
-      totalBytes,
+      keyOf: (i) => {
+        const k = rankAt(i);
+        return isText[k] ? k : -1;
+      },
+      keyText: (k) => {
+        text.from = recOff[k] + recHead[k];
+        text.to = recOff[k + 1];
+        text.at = recHead[k] + 1; // after the header: its length, the key's serial, the rowid's serial
+        return text;
+      },
       size: (i) => {
         const k = rankAt(i);
         const rowid = entryRowid[i];

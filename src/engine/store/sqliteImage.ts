@@ -11,83 +11,72 @@
  * Format reference: https://www.sqlite.org/fileformat2.html
  */
 
+import { ColumnCoder, MIN_CODED_LENGTH, PageDictionary, PagedImage } from './pagedImage';
+
 /** bigint: an integer beyond ±2^53 (exact; stored as SQLite's 8-byte INTEGER). */
 export type CellValue = null | number | bigint | string | Uint8Array;
 
 const SQLITE_VERSION_NUMBER = 3045000;
 const textEncoder = new TextEncoder();
 
-/** Largest image; sql.js keeps a database file in one typed array. */
-const MAX_IMAGE_BYTES = 2 ** 32 - 65536;
-
 /**
- * Pages of one database file in a plain ArrayBuffer. Callers reserve the
- * expected size once (see reserve()); growing past it copies, so a good
- * estimate keeps indexing free of copies. (Resizable ArrayBuffers would grow
- * in place, but in this V8 their fresh memory is several times slower to
- * write.)
+ * Pages of one database file, allocated in order and written once each (a
+ * page is built in a page-sized buffer and handed over whole), kept in a
+ * PagedImage: table leaves with their repeated values in its dictionary when
+ * the writer has one, other pages as they are.
  */
 export class ImageWriter {
   readonly pageSize: number;
-  private buf: Uint8Array;
+  readonly image: PagedImage;
   private pageCount = 0;
+  private readonly page1: Uint8Array;
 
-  constructor(pageSize = 4096, expectedBytes = 1 << 20) {
+  /** `dictionaryBytes`: room for repeated values (0: none, every page kept as it is). */
+  constructor(pageSize = 4096, dictionaryBytes = 0) {
     if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) {
       throw new Error(`invalid page size ${pageSize}`);
     }
     this.pageSize = pageSize;
-    this.buf = new Uint8Array(this.roundUp(Math.max(expectedBytes, 4 * pageSize)));
-    this.allocPage(); // page 1: file header + sqlite_schema root
+    this.image = new PagedImage(pageSize, dictionaryBytes > 0 ? new PageDictionary(dictionaryBytes) : null);
+    this.page1 = new Uint8Array(pageSize);
+    this.allocPage(); // page 1: file header + sqlite_schema root, written by finish()
   }
 
-  private roundUp(n: number): number {
-    return Math.min(MAX_IMAGE_BYTES, Math.ceil(n / this.pageSize) * this.pageSize);
-  }
-
-  /** Makes room for an image of about `bytes` in one step. */
-  reserve(bytes: number): void {
-    if (bytes > this.buf.length) this.resize(this.roundUp(bytes));
-  }
-
-  private resize(size: number): void {
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pageCount * this.pageSize));
-    this.buf = next;
+  /** A coder of one column's repeated values into the dictionary, or null without one. */
+  coder(): ColumnCoder | null {
+    return this.image.dict ? new ColumnCoder(this.image.dict) : null;
   }
 
   get bytesUsed(): number {
     return this.pageCount * this.pageSize;
   }
 
+  /** Bytes the image holds in memory (pages as kept, and the dictionary). */
+  get storedBytes(): number {
+    return this.image.storedBytes;
+  }
+
   /**
-   * Allocates a zeroed page and returns its 1-based number. The page holding
+   * Allocates a page and returns its 1-based number. The page holding
    * byte offset 2^30 (SQLite's lock-byte page, fileformat2 §1.3) is never
    * handed out: SQLite reserves it for file locks and reports any B-tree or
    * overflow page there as corruption, so it stays a zeroed gap in the file.
    */
   allocPage(): number {
-    if (this.pageCount + 1 === lockBytePage(this.pageSize)) this.grow(); // skipped, left zeroed
-    this.grow();
-    return this.pageCount;
+    if (this.pageCount + 1 === lockBytePage(this.pageSize)) this.pageCount++; // skipped, left zeroed
+    return ++this.pageCount;
   }
 
-  private grow(): void {
-    const needed = (this.pageCount + 1) * this.pageSize;
-    if (needed > this.buf.length) {
-      if (needed > MAX_IMAGE_BYTES) throw new Error('the database image would exceed 4 GiB, more than one in-memory database can hold');
-      this.resize(this.roundUp(Math.max(needed, this.buf.length * 1.25)));
-    }
-    this.pageCount++;
+  /** Writes a whole page (pageSize bytes of `bytes`). */
+  writePage(page: number, bytes: Uint8Array): void {
+    if (page === 1) this.page1.set(bytes.subarray(0, this.pageSize));
+    else this.image.putPage(page, bytes);
   }
 
-  /** The whole backing buffer; valid until the next allocPage(). */
-  get bytes(): Uint8Array {
-    return this.buf;
-  }
-
-  offsetOf(page: number): number {
-    return (page - 1) * this.pageSize;
+  /** Writes a whole page whose bytes at spanOff[k] are dictionary entries spanId[k] (increasing offsets). */
+  writeCodedPage(page: number, bytes: Uint8Array, spanOff: Int32Array, spanId: Int32Array, n: number): void {
+    if (n === 0 || page === 1) this.writePage(page, bytes);
+    else this.image.putCodedPage(page, bytes, spanOff, spanId, n);
   }
 
   get pages(): number {
@@ -96,12 +85,12 @@ export class ImageWriter {
 
   /**
    * Writes sqlite_schema on page 1 and the file header; returns the image,
-   * which is the writer's own buffer (no copy).
+   * which sql.js opens as a file without copying it.
    */
-  finish(schema: SchemaEntry[]): Uint8Array {
+  finish(schema: SchemaEntry[]): PagedImage {
     const rows: CellValue[][] = schema.map((s) => [s.type, s.name, s.tblName, s.rootPage, s.sql]);
-    writeSchemaTable(this, rows);
-    const b = this.buf;
+    const b = this.page1;
+    writeSchemaTable(this, b, rows);
     const header = 'SQLite format 3\u0000';
     for (let i = 0; i < 16; i++) b[i] = header.charCodeAt(i);
     b[16] = this.pageSize === 65536 ? 0 : this.pageSize >> 8;
@@ -126,8 +115,10 @@ export class ImageWriter {
     put32(b, 68, 0);
     put32(b, 92, 1); // version-valid-for = change counter
     put32(b, 96, SQLITE_VERSION_NUMBER);
-    // a view: the unused tail of the reservation is not copied away
-    return b.subarray(0, this.pageCount * this.pageSize);
+    this.image.putPage(1, b);
+    this.image.pageCount = Math.max(this.image.pageCount, this.pageCount);
+    this.image.length = this.pageCount * this.pageSize;
+    return this.image;
   }
 }
 
@@ -214,6 +205,10 @@ export class RecordEncoder {
   private pos = 0;
   start = 0;
   end = 0;
+  /** Text at buffer[spanPos[k]] is dictionary entry spanId[k]; its bytes are not in the buffer (see fillSpans). */
+  spanPos = new Int32Array(16);
+  spanId = new Int32Array(16);
+  nSpans = 0;
 
   get buffer(): Uint8Array {
     return this.scratch;
@@ -242,6 +237,7 @@ export class RecordEncoder {
     this.hdrRoom = 10 + 9 * maxColumns;
     this.pos = this.hdrRoom;
     this.nTypes = 0;
+    this.nSpans = 0;
     this.ensure(this.pos + 64);
   }
 
@@ -355,6 +351,65 @@ export class RecordEncoder {
     this.pos = pos + len;
   }
 
+  /** Text from UTF-8 bytes src[from, to) that is dictionary entry `id` (as a span; its bytes are not copied), or -1: copied. */
+  putCodedTextBytes(src: Uint8Array, from: number, to: number, id: number): void {
+    if (id < 0) return this.putTextBytes(src, from, to);
+    const len = to - from;
+    this.ensure(this.pos + len);
+    this.addSpan(this.pos, id);
+    this.types[this.nTypes++] = len * 2 + 13;
+    this.pos += len;
+  }
+
+  /** Makes the text value just put (its bytes end the buffer) a dictionary span when `coder` has it; its id or -1. */
+  codeLast(coder: ColumnCoder | null): number {
+    if (coder === null) return -1;
+    const len = (this.types[this.nTypes - 1] - 13) / 2;
+    const id = coder.id(this.scratch, this.pos - len, this.pos);
+    if (id >= 0) this.addSpan(this.pos - len, id);
+    return id;
+  }
+
+  /** Text that is dictionary entry `id` of the writer's dictionary (a span; its bytes are not copied). */
+  putSpan(id: number): void {
+    const len = this.dictLens![id];
+    this.ensure(this.pos + len);
+    this.addSpan(this.pos, id);
+    this.types[this.nTypes++] = len * 2 + 13;
+    this.pos += len;
+  }
+
+  /** The lengths of the dictionary's entries (set by a TableBuilder with a dictionary), for putSpan. */
+  get dictLens(): Int32Array | null {
+    return this.dict?.lens ?? null;
+  }
+
+  /** The dictionary of the image this encoder writes to, if any. */
+  dict: PageDictionary | null = null;
+
+  private addSpan(pos: number, id: number): void {
+    if (this.nSpans === this.spanPos.length) {
+      const p = new Int32Array(this.nSpans * 2);
+      p.set(this.spanPos);
+      this.spanPos = p;
+      const d = new Int32Array(this.nSpans * 2);
+      d.set(this.spanId);
+      this.spanId = d;
+    }
+    this.spanPos[this.nSpans] = pos;
+    this.spanId[this.nSpans++] = id;
+  }
+
+  /** Writes the spans' bytes into the buffer (a record that will not stay in one page) and forgets the spans. */
+  fillSpans(dict: PageDictionary): void {
+    for (let k = 0; k < this.nSpans; k++) {
+      const id = this.spanId[k];
+      const from = dict.offs[id];
+      this.scratch.set(dict.arena.subarray(from, from + dict.lens[id]), this.spanPos[k]);
+    }
+    this.nSpans = 0;
+  }
+
   /** Text made of two byte ranges joined by one separator byte (a date and a time). */
   putJoinedTextBytes(src: Uint8Array, a: number, aEnd: number, sep: number, b: number, bEnd: number): void {
     const la = aEnd - a;
@@ -418,10 +473,19 @@ export class TableBuilder {
   private contentStart = 0; // offset within page
   private lastKey = -Infinity;
   rows = 0;
+  /** The current leaf's dictionary spans: page offsets and ids, grouped by cell (spanCell[c] = first span of cell group c). */
+  private spanOff = new Int32Array(256);
+  private spanId = new Int32Array(256);
+  private nSpans = 0;
+  private spanCell = new Int32Array(64);
+  private nGroups = 0;
+  private orderedOff = new Int32Array(256);
+  private orderedId = new Int32Array(256);
 
   constructor(img: ImageWriter) {
     this.img = img;
     this.page = new Uint8Array(img.pageSize);
+    this.enc.dict = img.image.dict;
   }
 
   addRow(rowid: number, values: ArrayLike<CellValue>): void {
@@ -447,12 +511,14 @@ export class TableBuilder {
       this.contentStart = U;
     }
     let firstOverflow = 0;
+    if (enc.nSpans > 0 && local < P) enc.fillSpans(this.img.image.dict!);
     if (local < P) firstOverflow = writeOverflow(this.img, src, start + local, start + P);
     const b = this.page;
     const cellOff = this.contentStart - cellSize;
     let o = cellOff;
     o += writeVarint(b, o, P);
     o += writeVarint(b, o, rowid);
+    if (enc.nSpans > 0) this.addSpans(o - start);
     if (local < 256) {
       for (let k = 0; k < local; k++) b[o + k] = src[start + k];
     } else b.set(src.subarray(start, start + local), o);
@@ -467,6 +533,34 @@ export class TableBuilder {
     this.rows++;
   }
 
+  /** Keeps the record's spans at their page offsets (buffer position + shift). */
+  private addSpans(shift: number): void {
+    const enc = this.enc;
+    const n = enc.nSpans;
+    if (this.nSpans + n > this.spanOff.length) {
+      const size = Math.max(this.spanOff.length * 2, this.nSpans + n);
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(size);
+        b.set(a);
+        return b;
+      };
+      this.spanOff = grow(this.spanOff);
+      this.spanId = grow(this.spanId);
+      this.orderedOff = new Int32Array(size);
+      this.orderedId = new Int32Array(size);
+    }
+    if (this.nGroups === this.spanCell.length) {
+      const c = new Int32Array(this.nGroups * 2);
+      c.set(this.spanCell);
+      this.spanCell = c;
+    }
+    this.spanCell[this.nGroups++] = this.nSpans;
+    for (let k = 0; k < n; k++) {
+      this.spanOff[this.nSpans] = enc.spanPos[k] + shift;
+      this.spanId[this.nSpans++] = enc.spanId[k];
+    }
+  }
+
   private closeLeaf(): void {
     if (this.pageNo === 0) return;
     const b = this.page;
@@ -475,7 +569,21 @@ export class TableBuilder {
     put16(b, 3, this.nCells);
     put16(b, 5, this.contentStart === 65536 ? 0 : this.contentStart);
     b[7] = 0;
-    this.img.bytes.set(b, this.img.offsetOf(this.pageNo));
+    if (this.nSpans === 0) this.img.writePage(this.pageNo, b);
+    else {
+      // cells were placed from the end of the page backwards: the last group has the lowest offsets
+      let k = 0;
+      for (let g = this.nGroups - 1; g >= 0; g--) {
+        const end = g + 1 < this.nGroups ? this.spanCell[g + 1] : this.nSpans;
+        for (let j = this.spanCell[g]; j < end; j++) {
+          this.orderedOff[k] = this.spanOff[j];
+          this.orderedId[k++] = this.spanId[j];
+        }
+      }
+      this.img.writeCodedPage(this.pageNo, b, this.orderedOff, this.orderedId, k);
+      this.nSpans = 0;
+      this.nGroups = 0;
+    }
     b.fill(0);
     this.leaves.push({ page: this.pageNo, maxKey: this.maxKey });
     this.pageNo = 0;
@@ -509,12 +617,14 @@ function writeOverflow(img: ImageWriter, src: Uint8Array, from: number, to: numb
   const chunk = U - 4;
   const pages: number[] = [];
   for (let p = from; p < to; p += chunk) pages.push(img.allocPage());
-  const b = img.bytes;
+  const b = new Uint8Array(U);
   let idx = 0;
   for (let p = from; p < to; p += chunk, idx++) {
-    const base = img.offsetOf(pages[idx]);
-    put32(b, base, idx + 1 < pages.length ? pages[idx + 1] : 0);
-    b.set(src.subarray(p, Math.min(to, p + chunk)), base + 4);
+    put32(b, 0, idx + 1 < pages.length ? pages[idx + 1] : 0);
+    const part = src.subarray(p, Math.min(to, p + chunk));
+    b.set(part, 4);
+    if (part.length < chunk) b.fill(0, 4 + part.length);
+    img.writePage(pages[idx], b);
   }
   return pages[0];
 }
@@ -523,10 +633,11 @@ function buildInteriorLevel(img: ImageWriter, children: LeafRef[]): LeafRef[] {
   const U = img.pageSize;
   const out: LeafRef[] = [];
   let i = 0;
+  const b = new Uint8Array(U);
+  const base = 0;
   while (i < children.length) {
     const page = img.allocPage();
-    const b = img.bytes;
-    const base = img.offsetOf(page);
+    b.fill(0);
     let content = U;
     let n = 0;
     // every child but the last one on this page becomes a cell; the last is the right-most pointer
@@ -548,6 +659,7 @@ function buildInteriorLevel(img: ImageWriter, children: LeafRef[]): LeafRef[] {
     put16(b, base + 5, content === 65536 ? 0 : content);
     b[base + 7] = 0;
     put32(b, base + 8, right.page);
+    img.writePage(page, b);
     out.push({ page, maxKey: right.maxKey });
   }
   return out;
@@ -558,7 +670,7 @@ function buildInteriorLevel(img: ImageWriter, children: LeafRef[]): LeafRef[] {
  * Small schemas fit in page 1 as a leaf; larger ones get leaves elsewhere
  * and page 1 becomes their interior root.
  */
-function writeSchemaTable(img: ImageWriter, rows: CellValue[][]): void {
+function writeSchemaTable(img: ImageWriter, page1: Uint8Array, rows: CellValue[][]): void {
   const U = img.pageSize;
   const enc = new RecordEncoder();
   const cells: Uint8Array[] = [];
@@ -579,7 +691,7 @@ function writeSchemaTable(img: ImageWriter, rows: CellValue[][]): void {
   });
   const hdr = 100;
   if (hdr + 8 + total <= U) {
-    const b = img.bytes;
+    const b = page1;
     let content = U;
     cells.forEach((cell, i) => {
       content -= cell.length;
@@ -598,13 +710,16 @@ function writeSchemaTable(img: ImageWriter, rows: CellValue[][]): void {
   let page = 0;
   let n = 0;
   let content = 0;
+  const leaf = new Uint8Array(U);
+  const base = 0;
   const close = () => {
     if (!page) return;
-    const b = img.bytes;
-    const base = img.offsetOf(page);
+    const b = leaf;
     b[base] = 0x0d;
     put16(b, base + 3, n);
     put16(b, base + 5, content === 65536 ? 0 : content);
+    img.writePage(page, b);
+    b.fill(0);
   };
   cells.forEach((cell, i) => {
     if (!page || content - cell.length < 8 + 2 * (n + 1)) {
@@ -614,8 +729,7 @@ function writeSchemaTable(img: ImageWriter, rows: CellValue[][]): void {
       content = U;
       leaves.push({ page, maxKey: i + 1 });
     }
-    const b = img.bytes;
-    const base = img.offsetOf(page);
+    const b = leaf;
     content -= cell.length;
     b.set(cell, base + content);
     put16(b, base + 8 + 2 * n, content);
@@ -623,7 +737,7 @@ function writeSchemaTable(img: ImageWriter, rows: CellValue[][]): void {
     leaves[leaves.length - 1].maxKey = i + 1;
   });
   close();
-  const b = img.bytes;
+  const b = page1;
   let c = U;
   if (hdr + 12 + (leaves.length - 1) * 15 > U) throw new Error('too many tables for one database image');
   for (let i = 0; i < leaves.length - 1; i++) {
@@ -651,10 +765,12 @@ function localIndexPayload(P: number, U: number): number {
 /** Entries of an index in index order: the size of entry i's record, and a writer of it. */
 export interface IndexSource {
   count: number;
-  /** At least the bytes the index takes, if known cheaply (else writeIndex sizes every entry first). */
-  totalBytes?: number;
   size(i: number): number;
   write(i: number, dst: Uint8Array, off: number): void;
+  /** Entry i's key number when its key is text (the entries of one key share it), else -1; with keyText. */
+  keyOf?(i: number): number;
+  /** Key number k's text, bytes[from, to), which starts `at` bytes into each of its entries' records. */
+  keyText?(k: number): { bytes: Uint8Array; from: number; to: number; at: number };
 }
 
 /** An IndexSource from a function that encodes entry i (simple, for tests and small indexes). */
@@ -688,16 +804,6 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
   const X = Math.floor(((U - 12) * 64) / 255) - 23; // payloads up to X bytes stay on the page
   /** Bytes of a leaf cell with payload P (an interior cell has 4 more). */
   const cellOf = (P: number) => (P <= X ? (P < 128 ? 1 : P < 16384 ? 2 : 3) + P : varintLen(P) + localIndexPayload(P, U) + 4);
-  let total = src.totalBytes;
-  if (total === undefined) {
-    total = 0;
-    for (let i = 0; i < count; i++) {
-      const P = src.size(i);
-      total += cellOf(P) + 2 + (P <= X ? 0 : P + 4);
-    }
-  }
-  // one step of growth at most: the estimate is an upper bound, and reserved pages not written cost no memory
-  img.reserve(img.bytesUsed + total * 1.15 + 16 * U);
   let scratch = new Uint8Array(1024);
   const writeCell = (page: Uint8Array, off: number, i: number, P: number, child: number) => {
     let o = off;
@@ -718,7 +824,34 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
     put32(page, o + local, writeOverflow(img, scratch, local, P));
   };
 
-  // ---- leaves
+  // ---- leaves; their text keys are dictionary spans when the image has a dictionary
+  const dict = img.image.dict;
+  const keyed = dict !== null && src.keyOf !== undefined && src.keyText !== undefined;
+  const idOfKey: number[] = [];
+  let spanOff = new Int32Array(64);
+  let spanId = new Int32Array(64);
+  let nSpans = 0;
+  const keySpan = (i: number, cellAt: number, P: number) => {
+    const k = src.keyOf!(i);
+    if (k < 0) return;
+    let id = idOfKey[k];
+    if (id === undefined) {
+      const t = src.keyText!(k);
+      id = t.to - t.from >= MIN_CODED_LENGTH ? dict!.id(t.bytes, t.from, t.to) : -1;
+      idOfKey[k] = id;
+    }
+    if (id < 0) return;
+    if (nSpans === spanOff.length) {
+      const o = new Int32Array(nSpans * 2);
+      o.set(spanOff);
+      spanOff = o;
+      const d = new Int32Array(nSpans * 2);
+      d.set(spanId);
+      spanId = d;
+    }
+    spanOff[nSpans] = cellAt + (P < 128 ? 1 : varintLen(P)) + src.keyText!(k).at;
+    spanId[nSpans++] = id;
+  };
   const page = new Uint8Array(U);
   let children: number[] = [];
   let dividers: number[] = []; // entry numbers
@@ -729,7 +862,14 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
     put16(page, 5, content === 65536 ? 0 : content);
     if (type === 0x02) put32(page, 8, right);
     const no = img.allocPage();
-    img.bytes.set(page, img.offsetOf(no));
+    if (nSpans === 0) img.writePage(no, page);
+    else {
+      // cells were placed from the end of the page backwards: spans in increasing order are the reverse
+      spanOff.subarray(0, nSpans).reverse();
+      spanId.subarray(0, nSpans).reverse();
+      img.writeCodedPage(no, page, spanOff, spanId, nSpans);
+      nSpans = 0;
+    }
     page.fill(0);
     return no;
   };
@@ -745,6 +885,7 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
       if (n > 0 && 8 + 2 * (n + 1) + (U - content) + c > U) break;
       content -= c;
       writeCell(page, content, i, P, 0);
+      if (keyed && P <= X) keySpan(i, content, P);
       page[8 + 2 * n] = content >> 8;
       page[9 + 2 * n] = content & 0xff;
       n++;
@@ -756,6 +897,7 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
       // one entry over: this leaf gives back its last cell, which goes up; the last leaf holds that one entry
       if (n < 2) throw new Error(`index leaf of page size ${U} holds fewer than two cells`);
       n--;
+      if (nSpans > 0 && spanOff[nSpans - 1] >= content) nSpans--; // the span of the cell given back
       page.fill(0, content, content + lastC);
       page[8 + 2 * n] = 0;
       page[9 + 2 * n] = 0;

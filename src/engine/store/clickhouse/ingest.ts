@@ -11,6 +11,7 @@ import type { Database, SqlJsStatic } from 'sql.js';
 import type { BuiltTable } from '../../ingest/build';
 import { exactRow, type SqlValue } from '../database';
 import { applyTemplateRemap } from '../../templates/column';
+import { databaseFile } from '../pagedImage';
 import type { ClickHouseHttp } from './http';
 import { chName } from './sqlTree';
 
@@ -110,7 +111,7 @@ async function copyTable(h: Database, target: Target, table: string, sharded: bo
 
 /** Copies a built table (and its templates table) into ClickHouse; returns the rows copied. */
 export async function ingestBuilt(SQL: SqlJsStatic, built: BuiltTable, target: Target): Promise<number> {
-  const h = new SQL.Database(built.image);
+  const h = new SQL.Database(databaseFile(built.image));
   try {
     const { info } = built;
     if (built.templateRemap) applyTemplateRemap(h, 'main', info.table, built.templateRemap);
