@@ -11,7 +11,7 @@
  * Format reference: https://www.sqlite.org/fileformat2.html
  */
 
-import { ColumnCoder, MIN_CODED_LENGTH, PageDictionary, PagedImage } from './pagedImage';
+import { ColumnCoder, PageDictionary, PagedImage } from './pagedImage';
 
 /** bigint: an integer beyond ±2^53 (exact; stored as SQLite's 8-byte INTEGER). */
 export type CellValue = null | number | bigint | string | Uint8Array;
@@ -753,6 +753,12 @@ function writeSchemaTable(img: ImageWriter, page1: Uint8Array, rows: CellValue[]
   put32(b, hdr + 8, leaves[leaves.length - 1].page);
 }
 
+/**
+ * Index keys shorter than this stay in their pages: an index leaf holds hundreds of short entries, and
+ * a scan (GROUP BY over an address) would put that many spans together per page for a few bytes each.
+ */
+const MIN_CODED_INDEX_KEY = 16;
+
 /** Bytes of an index-page payload stored on the page itself (fileformat2 §1.6). */
 function localIndexPayload(P: number, U: number): number {
   const X = Math.floor(((U - 12) * 64) / 255) - 23;
@@ -837,7 +843,7 @@ export function writeIndex(img: ImageWriter, src: IndexSource): number {
     let id = idOfKey[k];
     if (id === undefined) {
       const t = src.keyText!(k);
-      id = t.to - t.from >= MIN_CODED_LENGTH ? dict!.id(t.bytes, t.from, t.to) : -1;
+      id = t.to - t.from >= MIN_CODED_INDEX_KEY ? dict!.id(t.bytes, t.from, t.to) : -1;
       idOfKey[k] = id;
     }
     if (id < 0) return;
