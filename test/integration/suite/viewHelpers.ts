@@ -76,3 +76,24 @@ export async function clipboardAfter(act: () => Promise<unknown>): Promise<strin
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The contrast ratio (WCAG) of two CSS colours as getComputedStyle gives them (`rgb(…)` / `rgba(…)`; a translucent foreground blended over the background). */
+export function contrast(fg: string, bg: string): number {
+  const parse = (c: string) => {
+    const m = /rgba?\(([^)]+)\)/.exec(c);
+    assert.ok(m, `a colour: ${c}`);
+    const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const b = parse(bg);
+  assert.ok(b[3] > 0.99, `an opaque background: ${bg}`);
+  const f0 = parse(fg);
+  const f = [0, 1, 2].map((i) => f0[i] * f0[3] + b[i] * (1 - f0[3]));
+  const lum = (c: number[]) => {
+    const ch = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * ch(c[0]) + 0.7152 * ch(c[1]) + 0.0722 * ch(c[2]);
+  };
+  const [x, y] = [lum(f), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+

@@ -1,11 +1,15 @@
 /**
  * A table's timeline draws, and brushing it works: a drag across the chart lists the rows of the
- * time range dragged over, exactly those (the title names the range; SQL counts them).
+ * time range dragged over, exactly those (the title names the range; SQL counts them). A bar's
+ * tooltip reads at 4.5:1 or better in Light+, Dark+ and High Contrast (the mouse on the bar, the
+ * tooltip element's computed colours).
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { harness, api, table } from './helpers';
-import { untilView as until, closeWebviews, expandGroupOf } from './viewHelpers';
+import { untilView as until, closeWebviews, expandGroupOf, contrast } from './viewHelpers';
+
+const THEMES: [string, string][] = [['Default Light+', 'light'], ['Default Dark+', 'dark'], ['Default High Contrast', 'high-contrast']];
 
 describe('The timeline', function () {
   before(function () {
@@ -40,6 +44,42 @@ describe('The timeline', function () {
       await until({ titleContains: from, selector: 'span.info' }, (r) => (r.texts[0] ?? '').startsWith(`${n.toLocaleString()} row${n === 1 ? '' : 's'} `), `the ${n} rows of the range listed`);
     } finally {
       await restore();
+    }
+  });
+
+  it("a bar's tooltip reads at 4.5:1 or better in Light+, Dark+ and High Contrast, its keys and its values", async function () {
+    this.timeout(180000);
+    const a = await api();
+    const access = await table(a, 'access.log');
+    try {
+      for (const [theme, name] of THEMES) {
+        await vscode.workspace.getConfiguration('workbench').update('colorTheme', theme, vscode.ConfigurationTarget.Global);
+        await closeWebviews('Timeline');
+        await vscode.commands.executeCommand('logInvestigator.showTimeline', access.table);
+        const restore = await expandGroupOf('Timeline');
+        try {
+          const q = (selector: string) => ({ titleContains: 'Timeline', selector });
+          const bars = await until(q('.chart-view svg .mark-rect path'), (r) => r.boxes.some((b) => b.width > 0 && b.height > 0), 'the bars drawn'); // (the brush's path is empty)
+          // the tallest bar: the mouse lands on it, not beside it
+          const tallest = bars.boxes.reduce((k, b, i) => (b.height > bars.boxes[k].height ? i : k), 0);
+          await harness.evalWebview({ ...q('.chart-view svg .mark-rect path'), action: 'hover', index: tallest });
+          const props = ['color', 'background-color', 'visibility'];
+          const tip = await until({ ...q('#vg-tooltip-element.visible'), styles: props }, (r) => r.count === 1 && (r.texts[0] ?? '').trim() !== '' && r.styles[0].visibility === 'visible', `${theme}: the tooltip shows`, 10000);
+          const bg = tip.styles[0]['background-color'];
+          const cells = await harness.evalWebview({ ...q('#vg-tooltip-element.visible td'), styles: ['color'] });
+          assert.ok(cells.count >= 2, `${theme}: a key and a value (${cells.texts.join(' | ')})`);
+          for (const [k, c] of cells.styles.entries()) {
+            const ratio = contrast(c.color, bg);
+            assert.ok(ratio >= 4.5, `${theme}: "${cells.texts[k]}" in ${c.color} on ${bg} reads at ${ratio.toFixed(2)}:1`);
+          }
+          await harness.screenshot(`view-tooltip-${name}`);
+        } finally {
+          await restore();
+        }
+      }
+    } finally {
+      await vscode.workspace.getConfiguration('workbench').update('colorTheme', undefined, vscode.ConfigurationTarget.Global);
+      await closeWebviews('Timeline');
     }
   });
 });
