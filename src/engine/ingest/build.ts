@@ -14,6 +14,7 @@ import { messageColumn, TEMPLATE_COLUMN, TemplateColumn, type TemplatesInfo } fr
 import { startYear } from './timestamps';
 import { ImageWriter, TableBuilder, writeIndex, type CellValue, type SchemaEntry } from '../store/sqliteImage';
 import type { PagedImage } from '../store/pagedImage';
+import type { RowSinkFactory, RowTarget, SinkColumn } from './rowSink';
 import {
   converterFor, dateTimeParser, inferType, isIp, SQL_TYPE, syslogYear, timeParser,
   TIME_NAME_RE, type ColumnType, type Converter, type Inferred, type TimeFormat,
@@ -94,6 +95,11 @@ export interface BuildContext {
   onProgress?: (p: IndexProgress) => void;
   /** Table names already in use (the new one is made unique against them). */
   takenNames?: string[];
+  /**
+   * The rows go to this sink (ClickHouse) instead of the image, which then holds only the
+   * templates table; no indexes are laid out.
+   */
+  rows?: RowSinkFactory;
 }
 
 const SAMPLE_ROWS = 2000;
@@ -169,8 +175,12 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
   const rejects: Reject[] = [];
   let rejectedCount = 0;
 
-  const img = new ImageWriter(opts.pageSize ?? DEFAULT_PAGE_SIZE, opts.dictionary === false ? 0 : dictionaryLimit(sn.textBytes));
-  const tb = new TableBuilder(img);
+  // no dictionary for a sink: its records must hold their text (a dictionary span's bytes are not copied)
+  const img = new ImageWriter(opts.pageSize ?? DEFAULT_PAGE_SIZE, opts.dictionary === false || ctx.rows ? 0 : dictionaryLimit(sn.textBytes));
+  // the rows go into the image's table B-tree, or to the caller's sink (ClickHouse)
+  const out = ctx.rows?.(table, () => sinkColumns());
+  const tree = out ? null : new TableBuilder(img);
+  const tb: RowTarget = out ?? tree!;
 
   // Records are buffered until the sample is large enough to decide the schema.
   let sample: { values: RawRecord; line: number }[] | null = [];
@@ -462,7 +472,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       ],
       opts.roles,
     );
-    if (opts.indexes !== false) {
+    if (opts.indexes !== false && !out) {
       keyIndexes = plan
         .map((p, i) => ({ p, i }))
         .filter(({ p }) => INDEXED_ROLES.has(roles.get(p.name) as Role))
@@ -496,6 +506,14 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     },
   };
 
+  /** The columns as the table is declared now (for a sink; the image's CREATE TABLE below says the same at the end). */
+  const sinkColumns = (): SinkColumn[] => [
+    { name: LINE_COLUMN, decl: 'INTEGER' },
+    ...(timeOf ? [{ name: TIME_COLUMN, decl: SQL_TYPE.timestamp }] : []),
+    ...(tpl ? [{ name: TEMPLATE_COLUMN, decl: 'INTEGER' }] : []),
+    ...plan.map((p) => ({ name: p.name, decl: declaredType(p) })),
+  ];
+
   const report = (bytesRead: number) =>
     ctx.onProgress?.({ file: path, bytesRead, fileBytes: sn.fileBytes, rows: tb.rows + (sample?.length ?? 0), rejected: rejectedCount });
 
@@ -515,7 +533,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
           parser.line(text, lineNo, sink);
         },
       },
-      { signal: ctx.signal, onProgress },
+      { signal: ctx.signal, onProgress, drain: out && (() => out.drain()) },
     );
   } else {
     // Byte path: the sample and any line the splitter declines go through the string parser.
@@ -550,7 +568,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
           writeFields(buf, starts, ends, lineNo);
         },
       },
-      { signal: ctx.signal, onProgress },
+      { signal: ctx.signal, onProgress, drain: out && (() => out.drain()) },
     );
   }
   if (ctx.signal?.aborted) throw new CancelledError();
@@ -597,7 +615,6 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
       timeFormat: p.timeFormat,
     })),
   ];
-  const rootPage = tb.finish();
   const defs = columns.map((c) => {
     if (c.name === LINE_COLUMN) return `${quoteIdent(c.name)} INTEGER PRIMARY KEY`;
     if (c.name === TEMPLATE_COLUMN && tpl) return `${quoteIdent(c.name)} INTEGER`;
@@ -605,7 +622,7 @@ async function buildFromText(path: string, sn: Sniff, opts: IndexOptions, ctx: B
     return `${quoteIdent(c.name)} ${p ? declaredType(p) : SQL_TYPE[c.type]}`.trimEnd();
   });
   const sql = `CREATE TABLE ${quoteIdent(table)} (${defs.join(', ')})`;
-  const schema: SchemaEntry[] = [{ type: 'table', name: table, tblName: table, rootPage, sql }];
+  const schema: SchemaEntry[] = tree ? [{ type: 'table', name: table, tblName: table, rootPage: tree.finish(), sql }] : [];
   const indexed: string[] = [];
   for (const k of keyIndexes) {
     if (k.abandoned || k.rows !== tb.rows) continue;

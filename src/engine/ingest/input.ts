@@ -382,6 +382,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   onProgress?: (p: ReadProgress) => void;
   chunkBytes?: number;
+  /** Awaited after each chunk when given: a consumer that writes elsewhere (ClickHouse) holds the reading until it has room. */
+  drain?: () => Promise<void> | undefined;
 }
 
 /**
@@ -399,6 +401,7 @@ export async function pump(path: string, sn: Sniff, opts: ReadOptions, onChunk: 
       if (opts.signal?.aborted) break;
       onChunk(chunk);
       opts.onProgress?.({ bytesRead: source.bytesRead(), fileBytes: sn.fileBytes });
+      if (opts.drain) await opts.drain();
     }
   } catch (e) {
     if (e instanceof LogInvestigatorError) throw e; // the parser's own verdict (misaligned UTF-16), already worded

@@ -5,6 +5,7 @@
  * are bound by the dialect (dialect.ts) as escaped literals before the text reaches here.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Readable } from 'node:stream';
 import type { SqlValue } from '../database';
 
 export interface ClickHouseOptions {
@@ -78,6 +79,13 @@ export class ClickHouseHttp {
   /** Inserts rows given as JSON objects (JSONEachRow). */
   async insert(table: string, values: Record<string, unknown>[], settings: Record<string, string | number> = {}): Promise<void> {
     await this.client.insert({ table, values, format: 'JSONEachRow', clickhouse_settings: settings as never });
+  }
+
+  /** An INSERT … FORMAT F whose data is `body` as it is (RowBinary: the client has no encoder for it). */
+  async insertRaw(sql: string, body: Uint8Array): Promise<void> {
+    const r = await this.client.exec({ query: sql, values: Readable.from([body], { objectMode: false }) });
+    // the answer is empty; reading it to the end gives the socket back
+    for await (const chunk of r.stream) void chunk;
   }
 
   async ping(): Promise<boolean> {

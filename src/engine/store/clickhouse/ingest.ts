@@ -1,21 +1,24 @@
 /**
  * Indexing into ClickHouse with the engine's own parsers: buildTable reads the file (every format,
- * roles, `_line`, `_time`, templates) as it does for sql.js, then its rows are streamed in batches
- * into a MergeTree table on each shard (`<table>_local`, ordered by time, partitioned by day, row
- * `_line` on shard `_line % shards`) behind a Distributed table named as the sql.js table is, so
- * the analyses' SQL reads the same name. Small side tables (a log's templates) are copied whole to
- * every shard, so a join with them runs on each shard. The image is the parsers' output; it is
- * released when the copy ends.
+ * roles, `_line`, `_time`, templates) as it does for sql.js, and its rows go while it reads, in
+ * batches, to a MergeTree table on each shard (stream.ts; `<table>_local`, ordered by time,
+ * partitioned by day, row `_line` on shard `_line % shards`) behind a Distributed table named as
+ * the sql.js table is, so the analyses' SQL reads the same name. The rows go to a staging table
+ * first, renamed when the whole file is in: a failed index leaves a file indexed before as it was.
+ * Small side tables (a log's templates, from the image, which holds only them) are copied whole to
+ * every shard, so a join with them runs on each shard.
  */
 import type { Database, SqlJsStatic } from 'sql.js';
-import type { BuiltTable } from '../../ingest/build';
+import { buildTable, type BuiltTable, type BuildContext, type IndexOptions } from '../../ingest/build';
 import { exactRow, type SqlValue } from '../database';
-import { applyTemplateRemap } from '../../templates/column';
 import { databaseFile } from '../pagedImage';
 import type { ClickHouseHttp } from './http';
+import { typeOfDecl, type ChType } from './rowBinary';
+import { ShardSink, type ChColumn } from './stream';
 import { chName } from './sqlTree';
 
-export const BATCH_ROWS = 20_000;
+/** Rows per insert of a side table copied from the image. */
+const COPY_ROWS = 20_000;
 
 export interface Target {
   shards: ClickHouseHttp[];
@@ -24,26 +27,14 @@ export interface Target {
   cluster?: string;
 }
 
-interface ChColumn {
-  name: string;
-  type: 'Int64' | 'Nullable(Int64)' | 'Nullable(Float64)' | 'Nullable(String)';
-}
-
 /** ClickHouse columns from the SQLite declaration: INTEGER, REAL, TEXT, or none (mixed values, kept as text). */
 function columnsOf(h: Database, table: string): ChColumn[] {
   const res = h.exec(`SELECT name, type FROM pragma_table_info(?)`, [table])[0];
-  return (res?.values ?? []).map(([n, t]) => {
-    const name = String(n);
-    const decl = String(t ?? '').toUpperCase();
-    if (name === '_line') return { name, type: 'Int64' };
-    if (decl.includes('INT')) return { name, type: 'Nullable(Int64)' };
-    if (decl === 'REAL') return { name, type: 'Nullable(Float64)' };
-    return { name, type: 'Nullable(String)' };
-  });
+  return (res?.values ?? []).map(([n, t]) => ({ name: String(n), type: typeOfDecl(String(n), String(t ?? '')) }));
 }
 
 /** A cell as JSONEachRow takes it for its column. */
-function cell(v: SqlValue | undefined, type: ChColumn['type']): unknown {
+function cell(v: SqlValue | undefined, type: ChType): unknown {
   if (v === null || v === undefined) return null;
   if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
   if (type === 'Nullable(String)') return typeof v === 'string' ? v : String(v);
@@ -100,7 +91,7 @@ async function copyTable(h: Database, target: Target, table: string, sharded: bo
       const shard = lineAt >= 0 && n > 1 ? Number(r[lineAt]) % n : 0;
       batch[shard].push(o);
       rows++;
-      if (++size >= BATCH_ROWS) await flush();
+      if (++size >= COPY_ROWS) await flush();
     }
     await flush();
   } finally {
@@ -109,16 +100,56 @@ async function copyTable(h: Database, target: Target, table: string, sharded: bo
   return rows;
 }
 
-/** Copies a built table (and its templates table) into ClickHouse; returns the rows copied. */
-export async function ingestBuilt(SQL: SqlJsStatic, built: BuiltTable, target: Target): Promise<number> {
-  const h = new SQL.Database(databaseFile(built.image));
+/** The staging table's name while a file's rows arrive. */
+const stagingName = (table: string) => `${table}__li_loading`;
+
+/**
+ * Indexes one file into ClickHouse: parses it with the rows streamed to the shards, then (after
+ * `replace`, which drops the tables of a file indexed before) renames the staging table to the
+ * shard table, makes the Distributed table and copies the templates. Returns the built table
+ * (its image holds only the templates).
+ */
+export async function ingestFile(
+  SQL: SqlJsStatic,
+  target: Target,
+  file: string,
+  options: IndexOptions,
+  ctx: BuildContext,
+  replace: (table: string) => Promise<void>,
+  batchRows?: number,
+): Promise<BuiltTable> {
+  let sink: ShardSink | undefined;
+  const distributed = target.cluster !== undefined && target.shards.length > 1;
   try {
+    const built = await buildTable(file, options, {
+      ...ctx,
+      rows: (table, columns) => {
+        const staging = stagingName(table);
+        sink = new ShardSink(target, staging, columns, async (cols) => {
+          for (const s of target.shards) await s.command(`DROP TABLE IF EXISTS ${q(target.database, staging)}`);
+          await createLocal(target, staging, cols);
+        }, batchRows);
+        return sink;
+      },
+    });
+    const cols = await sink!.end(built.templateRemap);
     const { info } = built;
-    if (built.templateRemap) applyTemplateRemap(h, 'main', info.table, built.templateRemap);
-    const rows = await copyTable(h, target, info.table, true);
-    if (info.templates) await copyTable(h, target, info.templates.table, false);
-    return rows;
-  } finally {
-    h.close();
+    await replace(info.table);
+    const local = distributed ? `${info.table}_local` : info.table;
+    for (const s of target.shards) await s.command(`RENAME TABLE ${q(target.database, sink!.staging)} TO ${q(target.database, local)}`);
+    sink = undefined;
+    if (distributed) await createDistributed(target, info.table, local, cols);
+    if (info.templates) {
+      const h = new SQL.Database(databaseFile(built.image));
+      try {
+        await copyTable(h, target, info.templates.table, false);
+      } finally {
+        h.close();
+      }
+    }
+    return built;
+  } catch (e) {
+    await sink?.abort();
+    throw e;
   }
 }

@@ -8,7 +8,7 @@
  * password comes from LI_CLICKHOUSE_PASSWORD, never from the address or a settings file.
  */
 import { assignRole, loadSqlJs, type QueryResult, type SqlValue } from '../database';
-import { buildTable, type IndexOptions, type TableInfo } from '../../ingest/build';
+import type { IndexOptions, TableInfo } from '../../ingest/build';
 import type { IndexContext, IndexOutcome } from '../../engine';
 import { CancelledError, LogInvestigatorError, errorMessage } from '../../errors';
 import { sniff } from '../../ingest/input';
@@ -20,7 +20,7 @@ import { chName } from './sqlTree';
 import { checkServers } from './connect';
 import { toClickHouse } from './dialect';
 import { ClickHouseHttp, type ClickHouseOptions } from './http';
-import { ingestBuilt, type Target } from './ingest';
+import { ingestFile, type Target } from './ingest';
 import { SyncBridge } from './syncBridge';
 import { isWrite, statements, toClickHouseWrite } from './write';
 import * as path from 'node:path';
@@ -61,6 +61,8 @@ export class ClickHouseStore implements LogStore {
   ) {}
   /** The catalog's tables are there (made by the first index when missing). */
   private catalogReady = false;
+  /** Rows per insert while indexing (stream.ts's BATCH_ROWS unless a test sets fewer). */
+  batchRows: number | undefined;
 
   get where(): string {
     const n = this.nodes.length;
@@ -125,12 +127,13 @@ export class ClickHouseStore implements LogStore {
         // a file indexed here before is replaced, as the embedded store replaces a file's tables: its name is free again
         const old = this.catalog.filter((t) => t.file === abs);
         const taken = this.tables().filter((t) => !old.includes(t)).map((t) => t.table);
-        const built = await buildTable(abs, options, { signal: ctx.signal, onProgress: ctx.onProgress, takenNames: taken });
-        if (taken.some((t) => t.toLowerCase() === built.info.table.toLowerCase())) throw new LogInvestigatorError('BAD_OPTION', `A table named ${built.info.table} exists already in ${this.opts.database}.`);
+        if (options.table && taken.some((t) => t.toLowerCase() === options.table!.toLowerCase())) throw new LogInvestigatorError('BAD_OPTION', `A table named ${options.table} exists already in ${this.opts.database}.`);
         if (!this.catalogReady) await ensureCatalog(this.nodes[0], this.opts.database);
         this.catalogReady = true;
-        for (const t of old) await this.drop(t);
-        await ingestBuilt(SQL, built, target);
+        // the rows stream to the shards while the file is read; the old tables go only once the new ones are complete
+        const built = await ingestFile(SQL, target, abs, options, { signal: ctx.signal, onProgress: ctx.onProgress, takenNames: taken }, async () => {
+          for (const t of old) await this.drop(t);
+        }, this.batchRows);
         await writeEntry(this.nodes[0], this.opts.database, built.info, built.rejects);
         this.catalog.push(built.info);
         outcomes.push({ file, tables: [built.info] });
