@@ -124,11 +124,11 @@ describe('ClickHouse: indexing streams the rows to the shards in batches', funct
   });
 
   it('a column widened after batches went out: integers then text, reals then text (exponents as JavaScript writes them), 19-digit ids exact', async () => {
-    const rows = ['time,count,ratio,id,msg'];
+    const rows = ['time,count,ratio,id,neg,msg'];
     for (let i = 0; i < 8000; i++) {
-      const count = i === 6000 ? 'n/a' : String(i * 7);
+      const count = i === 6000 ? 'n/a' : String(i * 7 - 20000);
       const ratio = i === 7000 ? 'unknown' : i % 5 === 0 ? `${i}e+21` : i % 7 === 0 ? '1e-7' : (i / 3).toFixed(6);
-      rows.push(`2024-01-0${1 + (i % 9)} 12:00:${String(i % 60).padStart(2, '0')},${count},${ratio},${9007199254740993n + BigInt(i)},line ${i} ${'p'.repeat(300)}`);
+      rows.push(`2024-01-0${1 + (i % 9)} 12:00:${String(i % 60).padStart(2, '0')},${count},${ratio},${9007199254740993n + BigInt(i)},${-(2 ** 40) - i * 99991 * (i % 3)},line ${i} ${'p'.repeat(300)}`);
     }
     ch.batchRows = 400;
     const { info } = await same(write('widen.csv', rows.join('\n'))).finally(() => (ch.batchRows = 7));
@@ -165,12 +165,17 @@ describe('ClickHouse: indexing streams the rows to the shards in batches', funct
     assert.equal(Number(ch.query(`SELECT count() FROM conn_bad`).rows[0][0]), lines.filter((l) => l && !l.startsWith('#')).length - 1);
   });
 
-  it('indexing a file again replaces its tables (the new rows staged, then renamed)', async () => {
+  it('indexing a file again replaces its tables and its <table>_geo (the new rows staged, then renamed)', async () => {
     const file = write('again.csv', 'time,user\n2024-01-01 00:00:00,a\n2024-01-01 00:00:01,b\n');
     await same(file);
+    // geo-ip's located IPs of the table (written on every shard) go with it
+    ch.query('CREATE TABLE again_geo (ip TEXT, country TEXT)');
+    ch.query('CREATE TABLE again_geology (x TEXT)');
     fs.writeFileSync(file, 'time,user\n2024-01-01 00:00:00,c\n');
     await same(file);
     assert.deepEqual(ch.query(`SELECT user FROM again`).rows, [['c']]);
     assert.equal(ch.tables().filter((t) => t.file === file).length, 1);
+    const left = ch.query(`SELECT name FROM system.tables WHERE database = ? AND name LIKE 'again%' ORDER BY name`, [db]).rows.map((r) => r[0]);
+    assert.deepEqual(left, ['again', 'again_geology', 'again_local']);
   });
 });

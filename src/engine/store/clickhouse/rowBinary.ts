@@ -144,15 +144,20 @@ function realAt(b: Uint8Array, at: number): number {
   return f64[0];
 }
 
+/** A safe integer as Int64, little-endian. */
+function putSafeInt64(o: Out, v: number): void {
+  o.room(8);
+  const hi = Math.floor(v / 4294967296);
+  o.buf.writeUInt32LE(v - hi * 4294967296, o.len);
+  o.buf.writeInt32LE(hi, o.len + 4);
+  o.len += 8;
+}
+
 /** Writes an Int64 in little-endian: from the record's big-endian bytes when 8 bytes, else from the number. */
 function putInt64(o: Out, b: Uint8Array, at: number, t: number): void {
+  if (t !== 6) return putSafeInt64(o, intAt(b, at, t) as number);
   o.room(8);
-  if (t === 6) {
-    for (let k = 0; k < 8; k++) o.buf[o.len + k] = b[at + 7 - k];
-  } else {
-    const v = intAt(b, at, t) as number;
-    o.buf.writeBigInt64LE(BigInt(v), o.len);
-  }
+  for (let k = 0; k < 8; k++) o.buf[o.len + k] = b[at + 7 - k];
   o.len += 8;
 }
 
@@ -183,9 +188,7 @@ export function encodeBatch(b: Batch, types: ChType[], outs: Out[]): void {
       const t = i < cols ? serial[i] : 0;
       if (ty === 'Int64') {
         // _line: the rowid (the record holds NULL there)
-        o.room(8);
-        o.buf.writeBigInt64LE(BigInt(rowid), o.len);
-        o.len += 8;
+        putSafeInt64(o, rowid);
         at += bodyLen(t);
         continue;
       }

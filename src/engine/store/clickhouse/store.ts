@@ -145,10 +145,18 @@ export class ClickHouseStore implements LogStore {
     return outcomes;
   }
 
-  /** Drops an indexed table on every shard (its Distributed table, its shard tables, its templates) and its catalog entries. */
+  /**
+   * Drops an indexed table on every shard (its Distributed table, its shard tables, its templates,
+   * the located IPs geo-ip wrote for it: `<table>_geo`, or `<table>_geo_N` when a log has that
+   * name) and its catalog entries.
+   */
   private async drop(t: TableInfo): Promise<void> {
     const db = this.opts.database;
-    const names = [t.table, `${t.table}_local`, ...(t.templates ? [t.templates.table] : [])];
+    const all = (await this.nodes[0].query(`SELECT name FROM system.tables WHERE database = '${db.replace(/[\\']/g, '\\$&')}'`)).rows.map((r) => String(r[0]));
+    const indexed = new Set(this.catalog.flatMap((x) => [x.table, ...(x.templates ? [x.templates.table] : [])]).map((n) => n.toLowerCase()));
+    const geo = new RegExp(`^${t.table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}_geo(_\\d+)?$`, 'i');
+    const located = all.filter((n) => geo.test(n) && !indexed.has(n.toLowerCase()));
+    const names = [t.table, `${t.table}_local`, ...(t.templates ? [t.templates.table] : []), ...located];
     for (const n of this.nodes) for (const name of names) await n.command(`DROP TABLE IF EXISTS ${chName(db)}.${chName(name)}`);
     await removeEntry(this.nodes[0], db, t);
     this.catalog = this.catalog.filter((c) => c !== t);
