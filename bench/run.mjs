@@ -7,11 +7,14 @@
 //      built-in access_log table (column c_ip), if lnav is installed.
 //   b  course: 900,000-line course-site log from test/generators/courseLog.ts (seed 42)
 //      -> .bench/course.txt (table `course`); top 5 pages. Compared with the sqlite3 shell
-//      (CREATE TABLE, .separator " ", .import, same query, :memory:), if sqlite3 is installed.
+//      (CREATE TABLE, .separator " ", .import, same query, :memory:), if sqlite3 is installed, and
+//      with DuckDB (read_csv into a table, same query; bench/duckdb.mjs) if the optional dependency
+//      @duckdb/node-api loads; the ratios ours / DuckDB of wall and CPU time are the #17 goal (1.5x).
 //
-// For each tool: wall time (process.hrtime around spawnSync), rows/s and MB/s of input, peak memory
-// (ours: maxRssBytes from --stats, others: /usr/bin/time -f %M when available) and its ratio to the
-// file size; then the ratios to ours and whether the top 5 rows are identical.
+// For each tool: wall time (process.hrtime around spawnSync), CPU time (user + system, /usr/bin/time
+// -f %U %S when available: the machine may be shared, so wall time alone says little), rows/s and
+// MB/s of input, peak memory (ours: maxRssBytes from --stats, others: /usr/bin/time -f %M) and its
+// ratio to the file size; then the ratios to ours and whether the top 5 rows are identical.
 //
 //   c  the seven course-site analyses on the log of b (bench/course-analyses.mjs)
 //   d  the login-attempt detectors on the 2018 per-minute features (bench/login-detectors.mjs)
@@ -31,6 +34,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MISSING_EXIT as DUCKDB_MISSING } from './duckdb.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_DIR = path.join(ROOT, '.bench');
@@ -39,6 +43,7 @@ const CLI = path.resolve(ROOT, process.env.LI_BENCH_CLI ?? path.join('dist', 'cl
 const SHARED_DATA = path.resolve(ROOT, process.env.LI_BENCH_SHARED_DATA ?? path.join('..', 'shared', 'data'));
 const APACHE_SRC = path.join(SHARED_DATA, 'apache', 'apache_access_10k.log');
 const GENERATOR_TS = path.join(ROOT, 'test', 'generators', 'courseLog.ts');
+const DUCKDB_SCRIPT = path.join(ROOT, 'bench', 'duckdb.mjs');
 const TIMEOUT_MS = 30 * 60 * 1000;
 const MAX_BUFFER = 256 * 1024 * 1024;
 
@@ -71,13 +76,14 @@ function which(cmd) {
 
 const GNU_TIME = (() => {
   if (!fs.existsSync('/usr/bin/time')) return null;
-  const probe = spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' });
-  return probe.status === 0 && /^\d+\s*$/m.test(probe.stderr) ? '/usr/bin/time' : null;
+  const probe = spawnSync('/usr/bin/time', ['-f', '%M %U %S', 'true'], { encoding: 'utf8' });
+  return probe.status === 0 && /^\d+ [\d.]+ [\d.]+\s*$/m.test(probe.stderr) ? '/usr/bin/time' : null;
 })();
 
 /**
- * Run a command, timed with hrtime; peak RSS via /usr/bin/time -o FILE -f %M when available.
- * Returns { ok, status, signal, error, stdout, stderr, wallMs, maxRssBytes }.
+ * Run a command, timed with hrtime; peak RSS and CPU time (user + system, threads and waited-for
+ * children included) via /usr/bin/time -o FILE -f '%M %U %S' when available.
+ * Returns { ok, status, signal, error, stdout, stderr, wallMs, cpuMs, maxRssBytes }.
  */
 function run(cmd, args, { input, env, cwd = ROOT } = {}) {
   let rssFile = null;
@@ -86,7 +92,7 @@ function run(cmd, args, { input, env, cwd = ROOT } = {}) {
   if (GNU_TIME) {
     rssFile = path.join(os.tmpdir(), `li-bench-rss-${process.pid}-${Date.now()}.txt`);
     file = GNU_TIME;
-    fullArgs = ['-o', rssFile, '-f', '%M', cmd, ...args];
+    fullArgs = ['-o', rssFile, '-f', '%M %U %S', cmd, ...args];
   }
   const t0 = process.hrtime.bigint();
   const r = spawnSync(file, fullArgs, {
@@ -100,10 +106,14 @@ function run(cmd, args, { input, env, cwd = ROOT } = {}) {
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   let maxRssBytes = NaN;
+  let cpuMs = NaN;
   if (rssFile) {
     try {
-      const m = fs.readFileSync(rssFile, 'utf8').match(/(\d+)\s*$/);
-      if (m) maxRssBytes = Number(m[1]) * 1024;
+      const m = fs.readFileSync(rssFile, 'utf8').match(/(\d+) ([\d.]+) ([\d.]+)\s*$/);
+      if (m) {
+        maxRssBytes = Number(m[1]) * 1024;
+        cpuMs = (Number(m[2]) + Number(m[3])) * 1000;
+      }
     } catch {
       /* no report (e.g. killed) */
     }
@@ -117,6 +127,7 @@ function run(cmd, args, { input, env, cwd = ROOT } = {}) {
     stdout: r.stdout ?? '',
     stderr: r.stderr ?? '',
     wallMs,
+    cpuMs,
     maxRssBytes,
   };
 }
@@ -274,6 +285,7 @@ function runOurs(c) {
   return {
     name: 'ours',
     wallMs: r.wallMs,
+    cpuMs: r.cpuMs,
     // the CLI's own figure first; /usr/bin/time as fallback
     maxRssBytes: Number.isFinite(stats?.maxRssBytes) ? stats.maxRssBytes : r.maxRssBytes,
     stats,
@@ -292,7 +304,7 @@ function runLnav(c) {
   const args = ['-n', '-c', `;${c.lnavSql}`, '-c', ':write-csv-to -', c.file];
   const r = bestOf(repeat, () => run(lnav, args, { env }));
   if (!r.ok) return { name: 'lnav', failure: describeFailure(r) };
-  return { name: 'lnav', wallMs: r.wallMs, maxRssBytes: r.maxRssBytes, rows: answerRows(r.stdout, c.lnavHeader), raw: r.stdout };
+  return { name: 'lnav', wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssBytes: r.maxRssBytes, rows: answerRows(r.stdout, c.lnavHeader), raw: r.stdout };
 }
 
 function runSqlite(c) {
@@ -309,29 +321,42 @@ function runSqlite(c) {
   ].join('\n');
   const r = bestOf(repeat, () => run(sqlite3, ['-batch', '-bail', ':memory:'], { input: script }));
   if (!r.ok || /error/i.test(r.stderr)) return { name: 'sqlite3', failure: describeFailure(r.ok ? { ...r, status: 'ok but stderr' } : r) };
-  return { name: 'sqlite3', wallMs: r.wallMs, maxRssBytes: r.maxRssBytes, rows: answerRows(r.stdout, c.header), raw: r.stdout };
+  return { name: 'sqlite3', wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssBytes: r.maxRssBytes, rows: answerRows(r.stdout, c.header), raw: r.stdout };
+}
+
+/** DuckDB's read_csv into a table and the same query (bench/duckdb.mjs); skipped when @duckdb/node-api does not load. */
+function runDuckdb(c) {
+  const args = [DUCKDB_SCRIPT, c.file, c.table, c.columns.join(','), c.sql, ' '];
+  const r = bestOf(repeat, () => run(process.execPath, args));
+  if (r.status === DUCKDB_MISSING) return { name: 'duckdb', skipped: r.stderr.trim() };
+  if (!r.ok) return { name: 'duckdb', failure: describeFailure(r) };
+  return { name: 'duckdb', wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssBytes: r.maxRssBytes, rows: answerRows(r.stdout, c.header), raw: r.stdout };
 }
 
 // ---------------------------------------------------------------- report
 function report(c, results) {
   const size = fs.statSync(c.file).size;
   console.log(`  input: ${path.relative(ROOT, c.file)}  ${fmtInt(c.lines)} lines, ${fmt(mb(size), 1)} MB`);
-  console.log(`  ${'tool'.padEnd(8)} ${'wall s'.padStart(8)} ${'rows/s'.padStart(11)} ${'MB/s'.padStart(8)} ${'peak MB'.padStart(9)} ${'peak/file'.padStart(10)}`);
+  console.log(`  ${'tool'.padEnd(8)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(7)} ${'rows/s'.padStart(11)} ${'MB/s'.padStart(8)} ${'peak MB'.padStart(9)} ${'peak/file'.padStart(10)}`);
   for (const r of results) {
     if (!r) continue;
     if (r.failure) {
       console.log(`  ${r.name.padEnd(8)} FAILED: ${r.failure}`);
       continue;
     }
+    if (r.skipped) {
+      console.log(`  ${r.name.padEnd(8)} SKIPPED: ${r.skipped}`);
+      continue;
+    }
     const s = r.wallMs / 1000;
     console.log(
-      `  ${r.name.padEnd(8)} ${fmt(s).padStart(8)} ${fmtInt(c.lines / s).padStart(11)} ${fmt(mb(size) / s, 1).padStart(8)} ${fmt(mb(r.maxRssBytes), 1).padStart(9)} ${fmt(r.maxRssBytes / size).padStart(10)}`,
+      `  ${r.name.padEnd(8)} ${fmt(s).padStart(8)} ${fmt(r.cpuMs / 1000).padStart(7)} ${fmtInt(c.lines / s).padStart(11)} ${fmt(mb(size) / s, 1).padStart(8)} ${fmt(mb(r.maxRssBytes), 1).padStart(9)} ${fmt(r.maxRssBytes / size).padStart(10)}`,
     );
     if (r.stats) console.log(`           stats: ${JSON.stringify(r.stats)}`);
   }
   const ours = results.find((r) => r?.name === 'ours' && !r.failure);
   for (const other of results) {
-    if (!other || other.name === 'ours' || other.failure) continue;
+    if (!other || other.name === 'ours' || other.failure || other.skipped) continue;
     const answer = (rows) => JSON.stringify(rows);
     if (ours) {
       const t = other.wallMs / ours.wallMs;
@@ -341,6 +366,13 @@ function report(c, results) {
         `  vs ${other.name}: time ${other.name}/ours = ${fmt(t)} (${t >= 1 ? `ours ${fmt(t)}x faster` : `ours ${fmt(1 / t)}x slower`}), ` +
           `peak memory ${other.name}/ours = ${fmt(m)}; top 5 identical: ${same ? 'yes' : 'NO'}`,
       );
+      // the goal of #17 is stated as ours / DuckDB (at most 1.5)
+      if (other.name === 'duckdb') {
+        const goal = (x) => (x <= 1.5 ? 'within 1.5x' : 'over 1.5x');
+        const w = ours.wallMs / other.wallMs;
+        const cpu = ours.cpuMs / other.cpuMs;
+        console.log(`  ours / duckdb: wall ${fmt(w)} (${goal(w)}), CPU ${fmt(cpu)} (${Number.isFinite(cpu) ? goal(cpu) : 'no CPU time: install GNU time'})`);
+      }
       if (!same) {
         problems.push(`(${c.id}) our answer differs from ${other.name}'s`);
         console.log(`    ours:  ${answer(ours.rows)}`);
@@ -352,12 +384,12 @@ function report(c, results) {
   }
   if (ours) console.log(`  ours top 5: ${JSON.stringify(ours.rows)}`);
   else problems.push(`(${c.id}) our CLI failed: ${results.find((r) => r?.name === 'ours')?.failure ?? 'no result'}`);
-  return results.filter(Boolean).map((r) => ({ case: c.id, tool: r.name, failure: r.failure, wallMs: r.wallMs, maxRssBytes: r.maxRssBytes, stats: r.stats, rows: r.rows }));
+  return results.filter(Boolean).map((r) => ({ case: c.id, tool: r.name, failure: r.failure, skipped: r.skipped, wallMs: r.wallMs, cpuMs: r.cpuMs, maxRssBytes: r.maxRssBytes, stats: r.stats, rows: r.rows }));
 }
 
 // ---------------------------------------------------------------- main
 fs.mkdirSync(BENCH_DIR, { recursive: true });
-console.log(`Log Investigator bench  (node ${process.version}, ${os.cpus().length} cpu, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB)`);
+console.log(`Log Investigator bench  (node ${process.version}, ${os.cpus().length} cpu, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, load average ${os.loadavg().map((x) => fmt(x)).join(' ')})`);
 console.log(`  cli: ${fs.existsSync(CLI) ? path.relative(ROOT, CLI) : 'MISSING ' + path.relative(ROOT, CLI)}` +
   `  lnav: ${which('lnav') ?? 'not installed'}  sqlite3: ${which('sqlite3') ?? 'not installed'}` +
   `  peak memory of other tools: ${GNU_TIME ? '/usr/bin/time -f %M' : 'n/a (install GNU time)'}`);
@@ -386,7 +418,7 @@ const cases = [
     columns: ['date', 'time', 'page', 'user_id', 'cohort_id', 'ip'],
     header: ['page', 'n'],
     sql: 'SELECT page, count(*) AS n FROM course GROUP BY page ORDER BY n DESC, page LIMIT 5',
-    others: [runSqlite],
+    others: [runSqlite, runDuckdb],
   },
 ];
 
@@ -446,8 +478,9 @@ for (const c of analysisCases) {
   }
 }
 
-fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results: all }, null, 2) + '\n');
-console.log(`\nresults written to ${path.relative(ROOT, path.join(BENCH_DIR, 'results.json'))}`);
+fs.writeFileSync(path.join(BENCH_DIR, 'results.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, loadavg: os.loadavg(), results: all }, null, 2) + '\n');
+console.log(`\nload average at the end: ${os.loadavg().map((x) => fmt(x)).join(' ')} (1, 5, 15 min; ${os.cpus().length} cpu)`);
+console.log(`results written to ${path.relative(ROOT, path.join(BENCH_DIR, 'results.json'))}`);
 if (problems.length) {
   console.log(`\n${problems.length} wrong answer${problems.length === 1 ? '' : 's'} or failure${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   process.exit(1);
